@@ -1,0 +1,93 @@
+# cgroup-skb-egress: one static binary with its BPF object embedded.
+#
+#   make          build/cgroup-skb-egress (static; musl-gcc when installed)
+#   make test     unit tests (no root) and end-to-end tests (root)
+#   make demo     block 127.0.0.2 for a throwaway cgroup and show it working
+#   make clean
+#
+# CC picks the C compiler for the binary. With musl-gcc the kernel's uapi
+# headers (linux/bpf.h, ...) are not on musl's include path, so build/uapi
+# gets links to just those three directories of the host's headers.
+
+CLANG ?= clang
+HOST_CC ?= cc
+MUSL_GCC := $(shell command -v musl-gcc 2>/dev/null)
+ifeq ($(origin CC),default)
+  CC := $(if $(MUSL_GCC),musl-gcc,gcc)
+endif
+
+BUILD := build
+BIN := $(BUILD)/cgroup-skb-egress
+BPF_OBJ := $(BUILD)/prog.bpf.o
+
+WARN := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes
+CFLAGS ?= -O2
+override CFLAGS += -std=gnu11 $(WARN) -D_FORTIFY_SOURCE=2 -fno-strict-aliasing
+LDFLAGS ?=
+override LDFLAGS += -static -s
+
+# The BPF object's byte order must be the target's.
+BPF_TARGET := $(shell $(CC) -dM -E - </dev/null 2>/dev/null | grep -q '__BYTE_ORDER__ __ORDER_BIG_ENDIAN__' && echo bpfeb || echo bpfel)
+BPF_CFLAGS := -O2 -g -target $(BPF_TARGET) -ffreestanding -Wall -Wextra -Werror
+
+ifneq ($(filter %musl-gcc,$(CC)),)
+  MULTIARCH := $(shell gcc -print-multiarch 2>/dev/null)
+  UAPI := $(BUILD)/uapi/.stamp
+  override CFLAGS += -isystem $(BUILD)/uapi
+endif
+
+SRCS := loader.c elf_min.c perf_ring.c addr.c
+OBJS := $(SRCS:%.c=$(BUILD)/%.o) $(BUILD)/embed.o
+HDRS := $(wildcard *.h)
+
+.PHONY: all test unit e2e demo clean format lint
+all: $(BIN)
+
+$(BUILD)/uapi/.stamp:
+	@mkdir -p $(BUILD)/uapi
+	ln -sfn /usr/include/linux $(BUILD)/uapi/linux
+	ln -sfn /usr/include/asm-generic $(BUILD)/uapi/asm-generic
+	ln -sfn /usr/include/$(MULTIARCH)/asm $(BUILD)/uapi/asm
+	@touch $@
+
+$(BPF_OBJ): prog.bpf.c common.h
+	@mkdir -p $(BUILD)
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/%.o: %.c $(HDRS) $(UAPI)
+	@mkdir -p $(BUILD)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/embed.o: embed.S $(BPF_OBJ)
+	$(CC) -c -DBPF_OBJECT='"$(BPF_OBJ)"' $< -o $@
+
+$(BIN): $(OBJS)
+	$(CC) $(CFLAGS) $(OBJS) $(LDFLAGS) -o $@
+
+# ---- tests: host compiler, sanitizers on, no static linking -------------------
+
+TEST_CFLAGS := -std=gnu11 -O1 -g $(WARN) -fsanitize=address,undefined -fno-sanitize-recover=all
+$(BUILD)/test/unit: test/unit.c elf_min.c perf_ring.c addr.c $(HDRS) test/check.h
+	@mkdir -p $(BUILD)/test
+	$(HOST_CC) $(TEST_CFLAGS) -I. test/unit.c elf_min.c perf_ring.c addr.c -o $@
+
+$(BUILD)/test/nethelper: test/nethelper.c
+	@mkdir -p $(BUILD)/test
+	$(HOST_CC) -std=gnu11 -O2 $(WARN) $< -o $@
+
+test: $(BIN) $(BPF_OBJ) $(BUILD)/test/unit $(BUILD)/test/nethelper
+	bash test/run.sh
+
+demo: $(BIN) $(BUILD)/test/nethelper
+	bash test/demo.sh
+
+format:
+	clang-format -i *.c *.h test/*.c test/*.h
+
+lint:
+	clang-format --dry-run --Werror *.c *.h test/*.c test/*.h
+	cppcheck --quiet --error-exitcode=1 --enable=warning,portability,performance \
+		--inline-suppr --suppress=missingIncludeSystem -I. $(SRCS) test/*.c
+
+clean:
+	rm -rf $(BUILD)

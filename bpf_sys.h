@@ -1,0 +1,219 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * bpf_sys.h - thin wrappers over the bpf(2) and perf_event_open(2) syscalls.
+ *
+ * Each wrapper fills one member of `union bpf_attr` and makes the call; none
+ * of them prints, retries or decides anything (that is loader.c's job). They
+ * return what the kernel returned: a new fd or 0 on success, -1 with errno
+ * set on failure.
+ *
+ * Three rules every call here follows:
+ *   - The whole union is zeroed first. The kernel rejects an attr whose
+ *     bytes after the command's last field are not zero (CHECK_ATTR), and a
+ *     designated initialiser does not promise to zero padding.
+ *   - Pointers go into the u64 fields through uintptr_t, which is right on
+ *     32-bit targets (armhf) as well as 64-bit ones.
+ *   - New fds never land on 0, 1 or 2. When a script or initramfs starts us
+ *     with stdio closed, the kernel hands out the lowest free number; a map
+ *     fd on 1 would later receive our printf()s. Every fd is close-on-exec.
+ */
+#ifndef BPF_SYS_H
+#define BPF_SYS_H
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <linux/bpf.h>
+#include <linux/perf_event.h>
+
+#ifndef __NR_bpf
+#error "__NR_bpf is not defined: kernel headers too old for this target"
+#endif
+
+static inline uint64_t ptr_to_u64(const void *p)
+{
+	return (uint64_t)(uintptr_t)p;
+}
+
+/* Move fd 0, 1 or 2 to the lowest free number >= 3 (close-on-exec). */
+static inline int fd_above_stdio(int fd)
+{
+	int moved, saved;
+
+	if (fd < 0 || fd > 2)
+		return fd;
+	moved = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return moved;
+}
+
+static inline int sys_bpf(enum bpf_cmd cmd, union bpf_attr *attr)
+{
+	return (int)syscall(__NR_bpf, cmd, attr, sizeof(*attr));
+}
+
+/* For the commands that return a new fd (bpf fds are always close-on-exec). */
+static inline int sys_bpf_fd(enum bpf_cmd cmd, union bpf_attr *attr)
+{
+	return fd_above_stdio(sys_bpf(cmd, attr));
+}
+
+/* Kernel object names: at most 15 bytes plus NUL, [A-Za-z0-9_.] only. */
+static inline void bpf_obj_name(char dst[BPF_OBJ_NAME_LEN], const char *src)
+{
+	size_t n = strnlen(src, BPF_OBJ_NAME_LEN - 1);
+
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
+static inline int bpf_map_create(uint32_t type, const char *name, uint32_t key_size,
+				 uint32_t value_size, uint32_t max_entries, uint32_t flags)
+{
+	union bpf_attr attr;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.map_type = type;
+	attr.key_size = key_size;
+	attr.value_size = value_size;
+	attr.max_entries = max_entries;
+	attr.map_flags = flags;
+	bpf_obj_name(attr.map_name, name);
+	return sys_bpf_fd(BPF_MAP_CREATE, &attr);
+}
+
+static inline int bpf_map_update_elem(int map_fd, const void *key, const void *value,
+				      uint64_t flags)
+{
+	union bpf_attr attr;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.map_fd = (uint32_t)map_fd;
+	attr.key = ptr_to_u64(key);
+	attr.value = ptr_to_u64(value);
+	attr.flags = flags;
+	return sys_bpf(BPF_MAP_UPDATE_ELEM, &attr);
+}
+
+static inline int bpf_map_delete_elem(int map_fd, const void *key)
+{
+	union bpf_attr attr;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.map_fd = (uint32_t)map_fd;
+	attr.key = ptr_to_u64(key);
+	return sys_bpf(BPF_MAP_DELETE_ELEM, &attr);
+}
+
+struct prog_load_args {
+	uint32_t type;
+	uint32_t expected_attach_type;
+	const void *insns;
+	uint32_t insn_cnt;
+	const char *license;
+	const char *name;
+	char *log_buf; /* NULL: no verifier log */
+	uint32_t log_size;
+	uint32_t log_level;
+};
+
+static inline int bpf_prog_load(const struct prog_load_args *a)
+{
+	union bpf_attr attr;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.prog_type = a->type;
+	attr.expected_attach_type = a->expected_attach_type;
+	attr.insns = ptr_to_u64(a->insns);
+	attr.insn_cnt = a->insn_cnt;
+	attr.license = ptr_to_u64(a->license);
+	bpf_obj_name(attr.prog_name, a->name);
+	/* log_size without log_level is EINVAL: set both or neither. */
+	if (a->log_buf && a->log_size) {
+		attr.log_buf = ptr_to_u64(a->log_buf);
+		attr.log_size = a->log_size;
+		attr.log_level = a->log_level;
+	}
+	return sys_bpf_fd(BPF_PROG_LOAD, &attr);
+}
+
+static inline int bpf_prog_attach(int prog_fd, int target_fd, uint32_t type, uint32_t flags)
+{
+	union bpf_attr attr;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.target_fd = (uint32_t)target_fd;
+	attr.attach_bpf_fd = (uint32_t)prog_fd;
+	attr.attach_type = type;
+	attr.attach_flags = flags;
+	return sys_bpf(BPF_PROG_ATTACH, &attr);
+}
+
+/* Detach exactly this program: naming it is what keeps others' programs safe. */
+static inline int bpf_prog_detach(int prog_fd, int target_fd, uint32_t type)
+{
+	union bpf_attr attr;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.target_fd = (uint32_t)target_fd;
+	attr.attach_bpf_fd = (uint32_t)prog_fd;
+	attr.attach_type = type;
+	return sys_bpf(BPF_PROG_DETACH, &attr);
+}
+
+/* Programs on a cgroup hook: *cnt in = room in ids, out = how many there are. */
+static inline int bpf_prog_query(int target_fd, uint32_t type, uint32_t *attach_flags,
+				 uint32_t *ids, uint32_t *cnt)
+{
+	union bpf_attr attr;
+	int err;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.query.target_fd = (uint32_t)target_fd;
+	attr.query.attach_type = type;
+	attr.query.prog_ids = ptr_to_u64(ids);
+	attr.query.prog_cnt = *cnt;
+	err = sys_bpf(BPF_PROG_QUERY, &attr);
+	*attach_flags = attr.query.attach_flags;
+	*cnt = attr.query.prog_cnt;
+	return err;
+}
+
+static inline int bpf_obj_get_info_by_fd(int fd, void *info, uint32_t *info_len)
+{
+	union bpf_attr attr;
+	int err;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.info.bpf_fd = (uint32_t)fd;
+	attr.info.info_len = *info_len;
+	attr.info.info = ptr_to_u64(info);
+	err = sys_bpf(BPF_OBJ_GET_INFO_BY_FD, &attr);
+	*info_len = attr.info.info_len;
+	return err;
+}
+
+static inline int bpf_prog_get_fd_by_id(uint32_t id)
+{
+	union bpf_attr attr;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.prog_id = id;
+	return sys_bpf_fd(BPF_PROG_GET_FD_BY_ID, &attr);
+}
+
+static inline int sys_perf_event_open(struct perf_event_attr *attr, pid_t pid, int cpu,
+				      int group_fd, unsigned long flags)
+{
+	return fd_above_stdio(
+		(int)syscall(__NR_perf_event_open, attr, pid, cpu, group_fd, flags));
+}
+
+#endif

@@ -1,0 +1,630 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * elf_min.c - read a BPF ELF64 relocatable object without libelf.
+ *
+ * The steps, in the order elf_obj_parse() takes them:
+ *   1. The ELF header: magic, 64-bit, this host's byte order, relocatable,
+ *      machine EM_BPF, section headers of the size we expect.
+ *   2. The section-name table (e_shstrndx), then every section header: find
+ *      the symbol table, the program section (`cgroup_skb/...`), `maps` and
+ *      `license`, and refuse what this loader does not support.
+ *   3. The program's instructions, copied so the loader can patch them.
+ *   4. The map definitions: one per symbol in `maps`, sized by st_size.
+ *   5. The license string.
+ *   6. The program's relocations (`.rel<program section>`): each must put a
+ *      map's address into an ld_imm64 instruction.
+ *
+ * Every byte of the object is untrusted. All reads go through span(), the one
+ * overflow-safe bounds check, and copy with memcpy() because nothing in the
+ * buffer is guaranteed to be aligned.
+ */
+#include "elf_min.h"
+
+#include <elf.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common.h"
+
+#ifndef EM_BPF
+#define EM_BPF 247
+#endif
+/* Relocation types from the kernel's Documentation/bpf/llvm_reloc.rst. */
+#define R_BPF_64_64 1  /* ld_imm64: a map or global variable address */
+#define R_BPF_64_32 10 /* call: a BPF-to-BPF function call */
+#define BPF_LD_IMM_DW 0x18 /* opcode of ld_imm64: BPF_LD | BPF_IMM | BPF_DW */
+
+#define LEGACY_MAP_DEF_SIZE sizeof(struct legacy_map_def)
+
+struct bytes {
+	const uint8_t *p;
+	size_t len;
+};
+
+/* Everything parse needs while it walks the object. */
+struct reader {
+	struct bytes file;
+	Elf64_Ehdr eh;
+	uint32_t shnum;
+	struct bytes shstrtab;
+	uint32_t symtab_index;
+	struct bytes symtab;
+	struct bytes strtab; /* the symbol table's own (sh_link) */
+	size_t sym_cnt;
+	uint32_t prog_index, maps_index, license_index;
+	struct bytes prog, maps;
+	char *err;
+	size_t err_len;
+};
+
+/*
+ * The one bounds check: a pointer to `size` bytes at `off` inside `b`, or
+ * NULL when any of them lies outside. Written so that it cannot overflow:
+ * `off + size` is never computed.
+ */
+static const uint8_t *span(const struct bytes *b, uint64_t off, uint64_t size)
+{
+	if (off > b->len || size > b->len - off)
+		return NULL;
+	return b->p + off;
+}
+
+static int read_at(const struct bytes *b, uint64_t off, void *dst, size_t size)
+{
+	const uint8_t *p = span(b, off, size);
+
+	if (!p)
+		return -1;
+	memcpy(dst, p, size);
+	return 0;
+}
+
+/* A NUL-terminated string at `off` that ends inside the table, or NULL. */
+static const char *string_at(const struct bytes *table, uint64_t off)
+{
+	const uint8_t *p = span(table, off, 1);
+
+	if (!p || !memchr(p, '\0', table->len - off))
+		return NULL;
+	return (const char *)p;
+}
+
+/*
+ * Names come from the object and end up on a terminal: print them with
+ * non-printable bytes as \xNN, and cut very long ones.
+ */
+static const char *escape(const char *s, char *out, size_t out_len)
+{
+	size_t o = 0;
+
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		/* Room for one escaped byte (4) plus "...\0" (4). */
+		if (o + 8 > out_len) {
+			memcpy(out + o, "...", 4);
+			return out;
+		}
+		if (c >= 0x20 && c < 0x7f && c != '\\')
+			out[o++] = (char)c;
+		else
+			o += (size_t)snprintf(out + o, out_len - o, "\\x%02x", c);
+	}
+	out[o] = '\0';
+	return out;
+}
+
+#define ESC_MAX (ELF_NAME_MAX * 4 + 4)
+
+__attribute__((format(printf, 2, 3))) static int fail(struct reader *r,
+						      const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(r->err, r->err_len, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static void copy_name(char *dst, const char *src)
+{
+	snprintf(dst, ELF_NAME_MAX, "%s", src);
+}
+
+/* Step 1: the ELF header. */
+static int check_header(struct reader *r)
+{
+	static const uint8_t host_data =
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+		ELFDATA2LSB;
+#else
+		ELFDATA2MSB;
+#endif
+	const Elf64_Ehdr *eh = &r->eh;
+	uint64_t table_size;
+
+	if (read_at(&r->file, 0, &r->eh, sizeof(r->eh)))
+		return fail(r, "ELF header: file is %zu bytes, shorter than an ELF64 header (%zu)",
+			    r->file.len, sizeof(r->eh));
+	if (memcmp(eh->e_ident, ELFMAG, SELFMAG) != 0)
+		return fail(r, "ELF header: bad magic, not an ELF file");
+	if (eh->e_ident[EI_CLASS] != ELFCLASS64)
+		return fail(r, "ELF header: class %u, want ELFCLASS64 (BPF objects are 64-bit)",
+			    eh->e_ident[EI_CLASS]);
+	if (eh->e_ident[EI_DATA] != host_data)
+		return fail(r, "ELF header: object is %s but this host is %s: rebuild with -target %s",
+			    eh->e_ident[EI_DATA] == ELFDATA2MSB ? "big-endian" : "not little-endian",
+			    host_data == ELFDATA2LSB ? "little-endian" : "big-endian",
+			    host_data == ELFDATA2LSB ? "bpfel" : "bpfeb");
+	if (eh->e_ident[EI_VERSION] != EV_CURRENT || eh->e_version != EV_CURRENT)
+		return fail(r, "ELF header: version %u, want %u", eh->e_version, EV_CURRENT);
+	if (eh->e_type != ET_REL)
+		return fail(r, "ELF header: type %u, want ET_REL (an object from `clang -c`)",
+			    eh->e_type);
+	/* Old LLVM wrote EM_NONE; libbpf and cilium/ebpf accept it too. */
+	if (eh->e_machine != EM_BPF && eh->e_machine != EM_NONE)
+		return fail(r, "ELF header: machine %u, want EM_BPF (%u): build with clang -target bpf",
+			    eh->e_machine, EM_BPF);
+	if (eh->e_shentsize != sizeof(Elf64_Shdr))
+		return fail(r, "ELF header: section header size %u, want %zu", eh->e_shentsize,
+			    sizeof(Elf64_Shdr));
+	/* 0 means "more than 0xff00 sections, count in section 0": never from clang. */
+	if (eh->e_shnum == 0)
+		return fail(r, "ELF header: e_shnum is 0 (no sections, or extended numbering, which is not supported)");
+	if (eh->e_shstrndx == SHN_UNDEF || eh->e_shstrndx >= eh->e_shnum)
+		return fail(r, "ELF header: section-name table index %u out of range (%u sections)",
+			    eh->e_shstrndx, eh->e_shnum);
+	r->shnum = eh->e_shnum;
+	table_size = (uint64_t)r->shnum * sizeof(Elf64_Shdr); /* <= 65535 * 64 */
+	if (!span(&r->file, eh->e_shoff, table_size))
+		return fail(r, "ELF header: section header table at offset 0x%llx (%llu bytes) runs past the end of the file (%zu bytes)",
+			    (unsigned long long)eh->e_shoff, (unsigned long long)table_size,
+			    r->file.len);
+	return 0;
+}
+
+static void section_header(const struct reader *r, uint32_t index, Elf64_Shdr *sh)
+{
+	/* In bounds: check_header() checked the whole table. */
+	memcpy(sh, r->file.p + r->eh.e_shoff + (uint64_t)index * sizeof(*sh), sizeof(*sh));
+}
+
+/* The printable name of section `index`, for messages. */
+static const char *section_name(const struct reader *r, uint32_t index, char *out,
+				size_t out_len)
+{
+	Elf64_Shdr sh;
+	const char *name;
+
+	if (index >= r->shnum)
+		return "?";
+	section_header(r, index, &sh);
+	name = r->shstrtab.p ? string_at(&r->shstrtab, sh.sh_name) : NULL;
+	return name ? escape(name, out, out_len) : "?";
+}
+
+/* The file bytes of a section; SHT_NOBITS has none to read. */
+static int section_bytes(struct reader *r, uint32_t index, const Elf64_Shdr *sh,
+			 struct bytes *out)
+{
+	char esc[ESC_MAX];
+
+	if (sh->sh_type == SHT_NOBITS)
+		return fail(r, "section %u '%s': has no data in the file (SHT_NOBITS)", index,
+			    section_name(r, index, esc, sizeof(esc)));
+	out->p = span(&r->file, sh->sh_offset, sh->sh_size);
+	out->len = (size_t)sh->sh_size;
+	if (!out->p)
+		return fail(r, "section %u '%s': offset 0x%llx size %llu runs past the end of the file (%zu bytes)",
+			    index, section_name(r, index, esc, sizeof(esc)),
+			    (unsigned long long)sh->sh_offset, (unsigned long long)sh->sh_size,
+			    r->file.len);
+	return 0;
+}
+
+static int is_program_section(const char *name)
+{
+	return strncmp(name, "cgroup_skb/", 11) == 0 || strncmp(name, "cgroup/skb", 10) == 0;
+}
+
+/* Step 2: the section-name table, then each section header in turn. */
+static int scan_sections(struct reader *r)
+{
+	Elf64_Shdr sh;
+	char esc[ESC_MAX];
+	uint32_t i;
+
+	section_header(r, r->eh.e_shstrndx, &sh);
+	if (sh.sh_type != SHT_STRTAB)
+		return fail(r, "section %u: the section-name table has type %u, want SHT_STRTAB",
+			    r->eh.e_shstrndx, sh.sh_type);
+	if (section_bytes(r, r->eh.e_shstrndx, &sh, &r->shstrtab))
+		return -1;
+
+	for (i = 1; i < r->shnum; i++) {
+		struct bytes data;
+		const char *name;
+
+		section_header(r, i, &sh);
+		name = string_at(&r->shstrtab, sh.sh_name);
+		if (!name)
+			return fail(r, "section %u: name offset %u is outside the section-name table or not NUL-terminated",
+				    i, sh.sh_name);
+		if (sh.sh_type == SHT_NOBITS)
+			continue;
+		/* Every other section's bytes must be inside the file. */
+		if (section_bytes(r, i, &sh, &data))
+			return -1;
+
+		if (sh.sh_type == SHT_SYMTAB) {
+			if (r->symtab_index)
+				return fail(r, "section %u '%s': a second symbol table (first is section %u)",
+					    i, escape(name, esc, sizeof(esc)), r->symtab_index);
+			r->symtab_index = i;
+		} else if (sh.sh_type == SHT_PROGBITS && (sh.sh_flags & SHF_EXECINSTR)) {
+			if (sh.sh_size == 0)
+				continue; /* clang always emits an empty .text */
+			if (!is_program_section(name))
+				return fail(r, "section %u '%s': %llu bytes of code outside a cgroup_skb/ section (subprograms, BPF-to-BPF calls and other program types are not supported)",
+					    i, escape(name, esc, sizeof(esc)),
+					    (unsigned long long)sh.sh_size);
+			if (r->prog_index)
+				return fail(r, "section %u '%s': a second program (first is section %u); this loader takes exactly one",
+					    i, escape(name, esc, sizeof(esc)), r->prog_index);
+			r->prog_index = i;
+		} else if (strcmp(name, "maps") == 0) {
+			r->maps_index = i;
+		} else if (strcmp(name, "license") == 0) {
+			r->license_index = i;
+		} else if (strcmp(name, ".maps") == 0) {
+			return fail(r, "section %u '.maps': BTF-defined maps are not supported; declare maps as struct legacy_map_def in SEC(\"maps\")",
+				    i);
+		}
+	}
+	if (!r->prog_index)
+		return fail(r, "no program: no non-empty executable section named cgroup_skb/... or cgroup/skb");
+	if (!r->symtab_index)
+		return fail(r, "no symbol table (SHT_SYMTAB): was the object stripped?");
+	return 0;
+}
+
+/* The symbol table and its string table, checked once for later reads. */
+static int load_symtab(struct reader *r)
+{
+	Elf64_Shdr sh, str;
+	char esc[ESC_MAX];
+	uint32_t i = r->symtab_index;
+
+	section_header(r, i, &sh);
+	if (sh.sh_entsize != sizeof(Elf64_Sym) || sh.sh_size % sizeof(Elf64_Sym) != 0)
+		return fail(r, "section %u '%s': symbol entry size %llu and table size %llu, want entries of %zu",
+			    i, section_name(r, i, esc, sizeof(esc)),
+			    (unsigned long long)sh.sh_entsize, (unsigned long long)sh.sh_size,
+			    sizeof(Elf64_Sym));
+	if (section_bytes(r, i, &sh, &r->symtab))
+		return -1;
+	r->sym_cnt = r->symtab.len / sizeof(Elf64_Sym);
+	if (sh.sh_link == 0 || sh.sh_link >= r->shnum)
+		return fail(r, "section %u '%s': string table index %u out of range", i,
+			    section_name(r, i, esc, sizeof(esc)), sh.sh_link);
+	section_header(r, sh.sh_link, &str);
+	if (str.sh_type != SHT_STRTAB)
+		return fail(r, "section %u '%s': its string table (section %u) has type %u, want SHT_STRTAB",
+			    i, section_name(r, i, esc, sizeof(esc)), sh.sh_link, str.sh_type);
+	return section_bytes(r, sh.sh_link, &str, &r->strtab);
+}
+
+static int read_symbol(struct reader *r, uint64_t index, Elf64_Sym *sym, const char **name)
+{
+	if (index == 0 || index >= r->sym_cnt)
+		return fail(r, "symbol %llu: out of range (%zu symbols)", (unsigned long long)index,
+			    r->sym_cnt);
+	read_at(&r->symtab, index * sizeof(*sym), sym, sizeof(*sym));
+	*name = string_at(&r->strtab, sym->st_name);
+	if (!*name)
+		return fail(r, "symbol %llu: name offset %u is outside the string table or not NUL-terminated",
+			    (unsigned long long)index, sym->st_name);
+	return 0;
+}
+
+/* Step 3: the instructions, copied so that relocation never writes into the object. */
+static int load_program(struct reader *r, struct elf_obj *obj)
+{
+	Elf64_Shdr sh;
+	char esc[ESC_MAX];
+	uint64_t s;
+
+	section_header(r, r->prog_index, &sh);
+	section_name(r, r->prog_index, esc, sizeof(esc));
+	if (sh.sh_type != SHT_PROGBITS || section_bytes(r, r->prog_index, &sh, &r->prog))
+		return fail(r, "section %u '%s': program has no data", r->prog_index, esc);
+	if (r->prog.len % BPF_INSN_SIZE != 0)
+		return fail(r, "section %u '%s': size %zu is not a multiple of the %d-byte instruction",
+			    r->prog_index, esc, r->prog.len, BPF_INSN_SIZE);
+	copy_name(obj->prog_section, string_at(&r->shstrtab, sh.sh_name));
+	obj->insn_cnt = r->prog.len / BPF_INSN_SIZE;
+	obj->insns = malloc(r->prog.len);
+	if (!obj->insns)
+		return fail(r, "section %u '%s': out of memory copying %zu bytes", r->prog_index,
+			    esc, r->prog.len);
+	memcpy(obj->insns, r->prog.p, r->prog.len);
+
+	/* The program's own name: the function symbol at offset 0 of its section. */
+	for (s = 1; s < r->sym_cnt; s++) {
+		Elf64_Sym sym;
+		const char *name;
+
+		if (read_symbol(r, s, &sym, &name))
+			return -1;
+		if (sym.st_shndx == r->prog_index && ELF64_ST_TYPE(sym.st_info) == STT_FUNC &&
+		    sym.st_value == 0) {
+			copy_name(obj->prog_name, name);
+			break;
+		}
+	}
+	return 0;
+}
+
+/* Step 4: one legacy map definition per symbol in `maps`. */
+static int load_maps(struct reader *r, struct elf_obj *obj)
+{
+	Elf64_Shdr sh;
+	char esc[ESC_MAX];
+	uint64_t s;
+
+	if (!r->maps_index)
+		return 0;
+	section_header(r, r->maps_index, &sh);
+	if (section_bytes(r, r->maps_index, &sh, &r->maps))
+		return -1;
+
+	for (s = 1; s < r->sym_cnt; s++) {
+		struct legacy_map_def def;
+		struct map_def *m;
+		Elf64_Sym sym;
+		const char *name;
+		const uint8_t *bytes;
+		size_t k;
+
+		if (read_symbol(r, s, &sym, &name))
+			return -1;
+		if (sym.st_shndx != r->maps_index || ELF64_ST_TYPE(sym.st_info) == STT_SECTION)
+			continue;
+		escape(name, esc, sizeof(esc));
+		if (obj->map_cnt == ELF_MAX_MAPS)
+			return fail(r, "maps: symbol %llu '%s': more than %d maps", (unsigned long long)s,
+				    esc, ELF_MAX_MAPS);
+		/*
+		 * Each symbol's st_size says how big its definition is: 20
+		 * bytes from the kernel samples, 28 from Aya. Fields we do not
+		 * know must be zero, so nothing the author asked for is
+		 * silently ignored.
+		 */
+		if (sym.st_size < LEGACY_MAP_DEF_SIZE)
+			return fail(r, "maps: symbol %llu '%s': definition is %llu bytes, want at least %zu",
+				    (unsigned long long)s, esc, (unsigned long long)sym.st_size,
+				    LEGACY_MAP_DEF_SIZE);
+		bytes = span(&r->maps, sym.st_value, sym.st_size);
+		if (!bytes)
+			return fail(r, "maps: symbol %llu '%s': offset 0x%llx size %llu runs past the end of the section (%zu bytes)",
+				    (unsigned long long)s, esc, (unsigned long long)sym.st_value,
+				    (unsigned long long)sym.st_size, r->maps.len);
+		for (k = LEGACY_MAP_DEF_SIZE; k < sym.st_size; k++)
+			if (bytes[k])
+				return fail(r, "maps: symbol %llu '%s': unsupported non-zero field at byte %zu of the definition (pinning or map-in-map?)",
+					    (unsigned long long)s, esc, k);
+		for (k = 0; k < obj->map_cnt; k++)
+			if (sym.st_value < obj->maps[k].offset + LEGACY_MAP_DEF_SIZE &&
+			    obj->maps[k].offset < sym.st_value + LEGACY_MAP_DEF_SIZE)
+				return fail(r, "maps: symbol %llu '%s' at offset 0x%llx overlaps map '%s'",
+					    (unsigned long long)s, esc,
+					    (unsigned long long)sym.st_value, obj->maps[k].name);
+		memcpy(&def, bytes, sizeof(def));
+		if (def.type == 0 || def.key_size == 0 || def.value_size == 0)
+			return fail(r, "maps: symbol %llu '%s': type %u, key size %u, value size %u: none may be 0",
+				    (unsigned long long)s, esc, def.type, def.key_size,
+				    def.value_size);
+
+		m = &obj->maps[obj->map_cnt++];
+		copy_name(m->name, name);
+		m->type = def.type;
+		m->key_size = def.key_size;
+		m->value_size = def.value_size;
+		m->max_entries = def.max_entries;
+		m->map_flags = def.map_flags;
+		m->offset = sym.st_value;
+		m->symbol_index = (uint32_t)s;
+	}
+	return 0;
+}
+
+/* Step 5: the license, which decides whether GPL-only helpers may be used. */
+static int load_license(struct reader *r, struct elf_obj *obj)
+{
+	Elf64_Shdr sh;
+	struct bytes lic;
+	const uint8_t *nul;
+
+	if (!r->license_index) {
+		/* As Aya does: Rust BPF programs have no license section. */
+		snprintf(obj->license, sizeof(obj->license), "GPL");
+		return 0;
+	}
+	section_header(r, r->license_index, &sh);
+	if (section_bytes(r, r->license_index, &sh, &lic))
+		return -1;
+	nul = lic.len ? memchr(lic.p, '\0', lic.len) : NULL;
+	if (!nul)
+		return fail(r, "section %u 'license': not NUL-terminated", r->license_index);
+	if ((size_t)(nul - lic.p) >= sizeof(obj->license))
+		return fail(r, "section %u 'license': %zu bytes, longer than the kernel's %zu",
+			    r->license_index, (size_t)(nul - lic.p), sizeof(obj->license) - 1);
+	memcpy(obj->license, lic.p, (size_t)(nul - lic.p) + 1);
+	obj->license_from_object = 1;
+	return 0;
+}
+
+/* Which map a relocation points at: by the byte offset inside `maps`. */
+static int find_map_at(const struct elf_obj *obj, uint64_t offset)
+{
+	size_t i;
+
+	for (i = 0; i < obj->map_cnt; i++)
+		if (obj->maps[i].offset == offset)
+			return (int)i;
+	return -1;
+}
+
+/* Step 6, for one entry of a relocation section. */
+static int load_one_reloc(struct reader *r, struct elf_obj *obj, uint32_t rel_index,
+			  const struct bytes *rel, uint64_t n)
+{
+	char esc[ESC_MAX], sec[ESC_MAX], where[ESC_MAX + 96];
+	Elf64_Rel rl;
+	Elf64_Sym sym;
+	const char *name;
+	uint8_t insn[2 * BPF_INSN_SIZE];
+	uint32_t type;
+	int32_t imm;
+	uint64_t map_offset;
+	int map;
+
+	read_at(rel, n * sizeof(rl), &rl, sizeof(rl));
+	snprintf(where, sizeof(where), "section %u '%s': relocation %llu at offset 0x%llx", rel_index,
+		 section_name(r, rel_index, sec, sizeof(sec)), (unsigned long long)n,
+		 (unsigned long long)rl.r_offset);
+	type = (uint32_t)ELF64_R_TYPE(rl.r_info);
+	if (read_symbol(r, ELF64_R_SYM(rl.r_info), &sym, &name)) {
+		char why[256];
+
+		snprintf(why, sizeof(why), "%s", r->err);
+		return fail(r, "%s: %s", where, why);
+	}
+	escape(name, esc, sizeof(esc));
+	if (type == R_BPF_64_32)
+		return fail(r, "%s: call to '%s': BPF-to-BPF calls are not supported (mark the function __always_inline)",
+			    where, esc);
+	if (type != R_BPF_64_64)
+		return fail(r, "%s: symbol '%s': relocation type %u is not supported (only R_BPF_64_64 for maps)",
+			    where, esc, type);
+	/* An ld_imm64 spans two 8-byte slots, so 16 bytes must be there. */
+	if (rl.r_offset % BPF_INSN_SIZE != 0 || read_at(&r->prog, rl.r_offset, insn, sizeof(insn)))
+		return fail(r, "%s: symbol '%s': not an instruction boundary with room for ld_imm64 (program is %zu bytes)",
+			    where, esc, r->prog.len);
+	if (insn[0] != BPF_LD_IMM_DW || insn[BPF_INSN_SIZE] != 0)
+		return fail(r, "%s: symbol '%s': instruction %llu has opcode 0x%02x, not ld_imm64 (0x18)",
+			    where, esc, (unsigned long long)(rl.r_offset / BPF_INSN_SIZE), insn[0]);
+	if (!r->maps_index || sym.st_shndx != r->maps_index) {
+		char target[ESC_MAX];
+
+		return fail(r, "%s: symbol '%s' is in section %u '%s', not 'maps': global data is not supported",
+			    where, esc, sym.st_shndx,
+			    sym.st_shndx < r->shnum ? section_name(r, sym.st_shndx, target, sizeof(target))
+						    : "special");
+	}
+	/* A static map is named by its section symbol plus the imm as offset. */
+	memcpy(&imm, insn + 4, sizeof(imm));
+	map_offset = sym.st_value;
+	if (ELF64_ST_TYPE(sym.st_info) == STT_SECTION)
+		map_offset += (uint64_t)(int64_t)imm;
+	else if (imm != 0)
+		return fail(r, "%s: symbol '%s': ld_imm64 carries offset %d into a map definition",
+			    where, esc, imm);
+	map = find_map_at(obj, map_offset);
+	if (map < 0)
+		return fail(r, "%s: symbol '%s': no map definition starts at offset 0x%llx of 'maps'",
+			    where, esc, (unsigned long long)map_offset);
+
+	obj->relocs[obj->reloc_cnt].insn_index = (uint32_t)(rl.r_offset / BPF_INSN_SIZE);
+	obj->relocs[obj->reloc_cnt].map_index = (uint32_t)map;
+	obj->relocs[obj->reloc_cnt].symbol_index = (uint32_t)ELF64_R_SYM(rl.r_info);
+	obj->reloc_cnt++;
+	return 0;
+}
+
+/* Step 6: relocations of the program section; those of .BTF, .debug_* are not ours. */
+static int load_relocs(struct reader *r, struct elf_obj *obj)
+{
+	char esc[ESC_MAX];
+	uint32_t i;
+
+	for (i = 1; i < r->shnum; i++) {
+		Elf64_Shdr sh;
+		struct bytes rel;
+		uint64_t n, cnt;
+		struct map_reloc *grown;
+
+		section_header(r, i, &sh);
+		if (sh.sh_type == SHT_RELA)
+			return fail(r, "section %u '%s': SHT_RELA relocations; BPF objects use SHT_REL",
+				    i, section_name(r, i, esc, sizeof(esc)));
+		if (sh.sh_type != SHT_REL || sh.sh_info != r->prog_index)
+			continue;
+		if (sh.sh_entsize != sizeof(Elf64_Rel) || sh.sh_size % sizeof(Elf64_Rel) != 0)
+			return fail(r, "section %u '%s': entry size %llu and size %llu, want entries of %zu",
+				    i, section_name(r, i, esc, sizeof(esc)),
+				    (unsigned long long)sh.sh_entsize,
+				    (unsigned long long)sh.sh_size, sizeof(Elf64_Rel));
+		if (sh.sh_link != r->symtab_index)
+			return fail(r, "section %u '%s': symbol table index %u, want %u", i,
+				    section_name(r, i, esc, sizeof(esc)), sh.sh_link,
+				    r->symtab_index);
+		if (section_bytes(r, i, &sh, &rel))
+			return -1;
+		cnt = rel.len / sizeof(Elf64_Rel);
+		/* At most one relocation per instruction slot can be valid. */
+		if (cnt > obj->insn_cnt)
+			return fail(r, "section %u '%s': %llu relocations for %zu instructions", i,
+				    section_name(r, i, esc, sizeof(esc)), (unsigned long long)cnt,
+				    obj->insn_cnt);
+		grown = realloc(obj->relocs, (obj->reloc_cnt + cnt + 1) * sizeof(*grown));
+		if (!grown)
+			return fail(r, "section %u: out of memory for %llu relocations", i,
+				    (unsigned long long)cnt);
+		obj->relocs = grown;
+		for (n = 0; n < cnt; n++)
+			if (load_one_reloc(r, obj, i, &rel, n))
+				return -1;
+	}
+	return 0;
+}
+
+int elf_obj_parse(struct elf_obj *obj, const uint8_t *buf, size_t len, char *err,
+		  size_t err_len)
+{
+	struct reader r = { .file = { buf, len }, .err = err, .err_len = err_len };
+
+	memset(obj, 0, sizeof(*obj));
+	if (err_len)
+		err[0] = '\0';
+	if (!buf)
+		r.file.len = 0;
+	if (check_header(&r) || scan_sections(&r) || load_symtab(&r) ||
+	    load_program(&r, obj) || load_maps(&r, obj) || load_license(&r, obj) ||
+	    load_relocs(&r, obj)) {
+		elf_obj_free(obj);
+		return -1;
+	}
+	obj->section_cnt = r.shnum;
+	return 0;
+}
+
+void elf_obj_free(struct elf_obj *obj)
+{
+	free(obj->insns);
+	free(obj->relocs);
+	memset(obj, 0, sizeof(*obj));
+}
+
+const struct map_def *elf_obj_find_map(const struct elf_obj *obj, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < obj->map_cnt; i++)
+		if (strcmp(obj->maps[i].name, name) == 0)
+			return &obj->maps[i];
+	return NULL;
+}

@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * elf_min.h - a small, bounds-checked reader for BPF ELF64 relocatable objects.
+ *
+ * It turns the bytes of a `clang -target bpf` object into a validated model:
+ * one program (its instructions and section name), the legacy map definitions
+ * from the `maps` section, the license, and one entry per map relocation. It
+ * makes no system calls, keeps no global state and never reads outside the
+ * buffer it is given, so it can be unit-tested and fuzzed on raw bytes.
+ *
+ * Everything is checked before the loader makes its first bpf(2) call.
+ */
+#ifndef ELF_MIN_H
+#define ELF_MIN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define ELF_MAX_MAPS 16
+#define ELF_NAME_MAX 64	    /* longest section/symbol name we keep */
+#define ELF_LICENSE_MAX 128 /* the kernel reads at most 128 bytes */
+#define BPF_INSN_SIZE 8
+
+/* One `SEC("maps")` variable, read from its symbol and its bytes. */
+struct map_def {
+	char name[ELF_NAME_MAX]; /* symbol name, e.g. "BLOCKLIST" */
+	uint32_t type;
+	uint32_t key_size;
+	uint32_t value_size;
+	uint32_t max_entries;
+	uint32_t map_flags;
+	uint64_t offset;	 /* of the definition inside `maps` */
+	uint32_t symbol_index;
+};
+
+/* An instruction that must receive a map's fd: `r1 = 0 ll` -> `r1 = map`. */
+struct map_reloc {
+	uint32_t insn_index; /* first slot of the two-slot ld_imm64 */
+	uint32_t map_index;  /* into elf_obj.maps */
+	uint32_t symbol_index;
+};
+
+struct elf_obj {
+	/* The program: a copy of its instructions that the loader may patch. */
+	char prog_section[ELF_NAME_MAX];
+	char prog_name[ELF_NAME_MAX]; /* its function symbol, if any */
+	uint8_t *insns;
+	size_t insn_cnt; /* 8-byte slots; an ld_imm64 takes two */
+
+	char license[ELF_LICENSE_MAX];
+	int license_from_object; /* 0: no `license` section, "GPL" assumed */
+
+	struct map_def maps[ELF_MAX_MAPS];
+	size_t map_cnt;
+
+	struct map_reloc *relocs;
+	size_t reloc_cnt;
+	uint32_t section_cnt;
+};
+
+/*
+ * Parse `len` bytes at `buf`. On success returns 0 and fills `obj`, which the
+ * caller frees with elf_obj_free(). On failure returns -1, leaves nothing to
+ * free, and writes one line to `err` naming the section, symbol or relocation
+ * and offset at fault (names with non-printable bytes are escaped).
+ */
+int elf_obj_parse(struct elf_obj *obj, const uint8_t *buf, size_t len,
+		  char *err, size_t err_len);
+void elf_obj_free(struct elf_obj *obj);
+
+/* The map definition named `name`, or NULL. */
+const struct map_def *elf_obj_find_map(const struct elf_obj *obj,
+				       const char *name);
+
+#endif

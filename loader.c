@@ -1,0 +1,999 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * loader.c - cgroup-skb-egress: drop a cgroup's packets to blocked IPv4
+ * addresses, and log every packet, with eBPF loaded by hand.
+ *
+ * What a run does, in order (README.md "How it works" follows the same steps):
+ *   1. Parse the command line. Every address is checked before anything is
+ *      loaded.
+ *   2. Block SIGINT, SIGTERM and SIGHUP. They are read later from a signalfd,
+ *      so a signal at any moment still ends with the program detached.
+ *   3. Read the BPF object (embedded, or --object FILE) and check all of it
+ *      with elf_min.c, before the first bpf(2) call.
+ *   4. Open the cgroup directory, check it is cgroup v2, and ask the kernel
+ *      which programs are already on its egress hook.
+ *   5. Create the maps the object defines: BLOCKLIST and EVENTS.
+ *   6. Fill BLOCKLIST. This comes before attaching, so no blocked packet can
+ *      slip out while the program runs with an empty list.
+ *   7. Relocate: write each map's fd into the ld_imm64 instructions that use
+ *      it.
+ *   8. Load the program (BPF_PROG_LOAD); on rejection print the verifier log.
+ *   9. Open one perf ring per online CPU and store its fd in EVENTS.
+ *  10. Attach the program to the cgroup's egress hook (BPF_PROG_ATTACH).
+ *  11. Print a LOG line per event until a signal arrives; then detach, print
+ *      a summary and exit.
+ *
+ * Any failure unwinds through loader_close(): detach if attached, then
+ * close every fd. Maps and the program live only as long as their fds, so
+ * a failed run leaves nothing behind in the kernel.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <unistd.h>
+
+#include "addr.h"
+#include "bpf_sys.h"
+#include "common.h"
+#include "elf_min.h"
+#include "perf_ring.h"
+
+#ifndef VERSION
+#define VERSION "0.1.0"
+#endif
+#define PROG_NAME "cgroup-skb-egress"
+
+#define EXIT_OK 0
+#define EXIT_SYSTEM 1 /* the system refused or failed */
+#define EXIT_USAGE 2  /* bad command line or bad input */
+
+#define CGROUP2_SUPER_MAGIC 0x63677270
+#define CGROUP_SUPER_MAGIC 0x27e0eb
+#define ENOTSUPP 524 /* kernel-internal, but it leaks out of bpf(2) */
+
+#define OBJECT_MAX_BYTES (16u << 20)
+#define VERIFIER_LOG_START (64u << 10)
+#define VERIFIER_LOG_MAX (UINT32_MAX >> 8) /* the limit of kernels <= 5.1 */
+#define VERIFIER_LOG_PRINT (8u << 10)	   /* print at most the last 8 KiB */
+#define PROG_LOAD_ATTEMPTS 5
+#define HOOK_QUERY_MAX 64 /* BPF_CGROUP_MAX_PROGS */
+
+/* The object built from prog.bpf.c, linked in by embed.S. */
+extern const uint8_t prog_obj_start[];
+extern const uint8_t prog_obj_end[];
+
+enum attach_mode { ATTACH_SINGLE, ATTACH_OVERRIDE, ATTACH_MULTI };
+
+static const char *const attach_mode_names[] = { "single", "override", "multi" };
+static const uint32_t attach_mode_flags[] = { 0, BPF_F_ALLOW_OVERRIDE, BPF_F_ALLOW_MULTI };
+
+struct options {
+	const char *cgroup_path;
+	const char *object_path; /* NULL: the embedded object */
+	uint32_t *block;	 /* host-order addresses, sorted, unique */
+	size_t block_cnt;
+	enum attach_mode mode;
+	unsigned int ring_pages;
+	unsigned int wakeup_events;
+	int flush_ms;
+};
+
+/* Everything a run holds, so that one function can let go of all of it. */
+struct loader {
+	struct options opt;
+	const char *object_label; /* for messages: the path or "embedded object" */
+	uint8_t *object_copy;	  /* --object: the file's bytes */
+	size_t object_copy_len;
+	struct elf_obj obj;
+	int cgroup_fd;
+	int map_fds[ELF_MAX_MAPS];
+	int blocklist_fd; /* borrowed from map_fds */
+	int events_fd;
+	int prog_fd;
+	uint32_t prog_id;
+	int attached;
+	struct perf_ring *rings;
+	size_t ring_cnt;
+	int epoll_fd;
+	int signal_fd;
+	sigset_t stop_signals;
+	struct perf_ring_stats stats;
+	uint64_t short_samples;
+	int stdout_broken;
+};
+
+/* ---- messages ------------------------------------------------------------ */
+
+__attribute__((format(printf, 1, 2))) static void report(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs(PROG_NAME ": ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static const char *errno_text(int err)
+{
+	if (err == ENOTSUPP)
+		return "Operation not supported by this kernel (ENOTSUPP)";
+	return strerror(err);
+}
+
+/* What to do about an errno from bpf(2) or perf_event_open(2), if anything useful. */
+static const char *privilege_hint(int err)
+{
+	switch (err) {
+	case EPERM:
+	case EACCES:
+		return "; run as root (needs CAP_BPF, CAP_NET_ADMIN and CAP_PERFMON, or CAP_SYS_ADMIN)";
+	case ENOSYS:
+		return "; this kernel has no bpf() syscall (CONFIG_BPF_SYSCALL)";
+	default:
+		return "";
+	}
+}
+
+/* ---- 1. the command line ------------------------------------------------- */
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: " PROG_NAME " [-c|--cgroup-path PATH] [-b|--block ADDR]... [--object FILE]\n"
+		"       [--attach-mode single|override|multi] [--ring-pages N]\n"
+		"       [--wakeup-events N] [--flush-ms MS] [-h|--help] [-V|--version]\n"
+		"\n"
+		"Drop packets that processes in a cgroup v2 send to blocked IPv4 addresses,\n"
+		"and print one line per packet: LOG: DST 1.1.1.1, ACTION 0 (0 dropped, 1 passed).\n"
+		"Runs until SIGINT or SIGTERM, then detaches and exits.\n"
+		"\n"
+		"  -c, --cgroup-path PATH  cgroup v2 directory (default /sys/fs/cgroup/unified)\n"
+		"  -b, --block ADDR        block this dotted-decimal IPv4 address; repeatable\n"
+		"                          (default: 1.1.1.1)\n"
+		"      --object FILE       load this BPF object instead of the embedded one\n"
+		"      --attach-mode MODE  single (default): refuse if a program is attached;\n"
+		"                          override: let child cgroups replace ours;\n"
+		"                          multi: run alongside other multi programs\n"
+		"      --ring-pages N      perf ring size per CPU in pages, a power of 2 (64)\n"
+		"      --wakeup-events N   wake the reader every N events (64)\n"
+		"      --flush-ms MS       print pending events at least every MS ms (100)\n"
+		"  -h, --help              show this help\n"
+		"  -V, --version           show the version\n"
+		"\n"
+		"Exit status: 0 ok, 1 system failure (privilege, kernel, attach conflict),\n"
+		"2 usage or bad input (bad address, bad object file).\n");
+}
+
+static int parse_uint(const char *opt, const char *text, unsigned long min,
+		      unsigned long max, unsigned long *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtoul(text, &end, 10);
+	if (errno || end == text || *end || text[0] == '-' || *out < min || *out > max) {
+		report("option %s: '%s' is not a whole number from %lu to %lu", opt, text, min,
+		       max);
+		return -1;
+	}
+	return 0;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Returns EXIT_OK, EXIT_USAGE, or -1 for "help or version printed, exit 0". */
+static int parse_args(int argc, char **argv, struct options *o)
+{
+	enum { OPT_OBJECT = 256, OPT_MODE, OPT_PAGES, OPT_WAKEUP, OPT_FLUSH };
+	static const struct option longopts[] = {
+		{ "cgroup-path", required_argument, NULL, 'c' },
+		{ "block", required_argument, NULL, 'b' },
+		{ "object", required_argument, NULL, OPT_OBJECT },
+		{ "attach-mode", required_argument, NULL, OPT_MODE },
+		{ "ring-pages", required_argument, NULL, OPT_PAGES },
+		{ "wakeup-events", required_argument, NULL, OPT_WAKEUP },
+		{ "flush-ms", required_argument, NULL, OPT_FLUSH },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	unsigned long n;
+	size_t i, kept;
+	int c;
+
+	o->cgroup_path = "/sys/fs/cgroup/unified";
+	o->ring_pages = 64;
+	o->wakeup_events = 64;
+	o->flush_ms = 100;
+	/* At most one address per argument: argc bounds the list. */
+	o->block = calloc((size_t)argc + 1, sizeof(*o->block));
+	if (!o->block) {
+		report("out of memory parsing the command line");
+		return EXIT_SYSTEM;
+	}
+	while ((c = getopt_long(argc, argv, "c:b:hV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			o->cgroup_path = optarg;
+			break;
+		case 'b':
+			if (ipv4_parse(optarg, &o->block[o->block_cnt])) {
+				report("invalid IPv4 address '%s': use dotted decimal like 192.0.2.1",
+				       optarg);
+				return EXIT_USAGE;
+			}
+			o->block_cnt++;
+			break;
+		case OPT_OBJECT:
+			o->object_path = optarg;
+			break;
+		case OPT_MODE:
+			for (i = 0; i < 3 && strcmp(optarg, attach_mode_names[i]) != 0; i++)
+				;
+			if (i == 3) {
+				report("option --attach-mode: '%s' is not single, override or multi",
+				       optarg);
+				return EXIT_USAGE;
+			}
+			o->mode = (enum attach_mode)i;
+			break;
+		case OPT_PAGES:
+			if (parse_uint("--ring-pages", optarg, 1, 1u << 16, &n))
+				return EXIT_USAGE;
+			if (n & (n - 1)) {
+				report("option --ring-pages: %lu is not a power of 2", n);
+				return EXIT_USAGE;
+			}
+			o->ring_pages = (unsigned int)n;
+			break;
+		case OPT_WAKEUP:
+			if (parse_uint("--wakeup-events", optarg, 1, 1u << 20, &n))
+				return EXIT_USAGE;
+			o->wakeup_events = (unsigned int)n;
+			break;
+		case OPT_FLUSH:
+			if (parse_uint("--flush-ms", optarg, 1, 60000, &n))
+				return EXIT_USAGE;
+			o->flush_ms = (int)n;
+			break;
+		case 'h':
+			usage(stdout);
+			return -1;
+		case 'V':
+			printf(PROG_NAME " " VERSION "\n");
+			return -1;
+		default:
+			fprintf(stderr, "Try '" PROG_NAME " --help'.\n");
+			return EXIT_USAGE;
+		}
+	}
+	if (optind < argc) {
+		report("unexpected argument '%s'; addresses go after -b", argv[optind]);
+		return EXIT_USAGE;
+	}
+	if (o->block_cnt == 0)
+		ipv4_parse("1.1.1.1", &o->block[o->block_cnt++]); /* the Aya example's */
+	qsort(o->block, o->block_cnt, sizeof(*o->block), cmp_u32);
+	for (i = 1, kept = 1; i < o->block_cnt; i++)
+		if (o->block[i] != o->block[kept - 1])
+			o->block[kept++] = o->block[i];
+	o->block_cnt = kept;
+	return EXIT_OK;
+}
+
+/* ---- 2. signals ---------------------------------------------------------- */
+
+static int setup_signals(struct loader *l)
+{
+	sigemptyset(&l->stop_signals);
+	sigaddset(&l->stop_signals, SIGINT);
+	sigaddset(&l->stop_signals, SIGTERM);
+	sigaddset(&l->stop_signals, SIGHUP);
+	/* A reader that goes away must not kill us while attached: EPIPE instead. */
+	signal(SIGPIPE, SIG_IGN);
+	if (sigprocmask(SIG_BLOCK, &l->stop_signals, NULL) < 0) {
+		report("blocking signals: %s", errno_text(errno));
+		return EXIT_SYSTEM;
+	}
+	l->signal_fd = fd_above_stdio(signalfd(-1, &l->stop_signals, SFD_CLOEXEC | SFD_NONBLOCK));
+	if (l->signal_fd < 0) {
+		report("creating a signalfd: %s", errno_text(errno));
+		return EXIT_SYSTEM;
+	}
+	return EXIT_OK;
+}
+
+/* ---- 3. the object ------------------------------------------------------- */
+
+/*
+ * Read --object FILE into a private buffer: opened once, checked with fstat
+ * (a regular file of sane size), read in full. A file mmapped instead could
+ * shrink under us and fault.
+ */
+static int read_object_file(struct loader *l, const char *path)
+{
+	struct stat st;
+	size_t got = 0;
+	int fd, rc = EXIT_SYSTEM;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		report("opening BPF object %s: %s", path, errno_text(errno));
+		return EXIT_USAGE;
+	}
+	if (fstat(fd, &st) < 0) {
+		report("checking BPF object %s: %s", path, errno_text(errno));
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode) || st.st_size <= 0 || st.st_size > OBJECT_MAX_BYTES) {
+		report("BPF object %s: not a regular file of 1 to %u bytes", path,
+		       OBJECT_MAX_BYTES);
+		rc = EXIT_USAGE;
+		goto out;
+	}
+	l->object_copy = malloc((size_t)st.st_size);
+	if (!l->object_copy) {
+		report("reading BPF object %s: out of memory", path);
+		goto out;
+	}
+	while (got < (size_t)st.st_size) {
+		ssize_t n = read(fd, l->object_copy + got, (size_t)st.st_size - got);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			report("reading BPF object %s: %s", path,
+			       n < 0 ? errno_text(errno) : "file shrank while being read");
+			goto out;
+		}
+		got += (size_t)n;
+	}
+	l->object_copy_len = got;
+	rc = EXIT_OK;
+out:
+	close(fd);
+	return rc;
+}
+
+/* The contract between prog.bpf.c and this file, checked for any object. */
+static int check_object_contract(struct loader *l)
+{
+	const struct map_def *blocklist = elf_obj_find_map(&l->obj, BLOCKLIST_MAP_NAME);
+	const struct map_def *events = elf_obj_find_map(&l->obj, EVENTS_MAP_NAME);
+
+	if (!blocklist || blocklist->type != BPF_MAP_TYPE_HASH || blocklist->key_size != 4 ||
+	    blocklist->value_size > 64) {
+		report("%s: needs a map '" BLOCKLIST_MAP_NAME "': a hash with 4-byte keys",
+		       l->object_label);
+		return EXIT_USAGE;
+	}
+	if (!events || events->type != BPF_MAP_TYPE_PERF_EVENT_ARRAY || events->key_size != 4 ||
+	    events->value_size != 4) {
+		report("%s: needs a map '" EVENTS_MAP_NAME "': a perf event array with 4-byte keys and values",
+		       l->object_label);
+		return EXIT_USAGE;
+	}
+	return EXIT_OK;
+}
+
+static int load_object(struct loader *l)
+{
+	const uint8_t *bytes = prog_obj_start;
+	size_t len = (size_t)(prog_obj_end - prog_obj_start);
+	char err[512];
+	int rc;
+
+	l->object_label = "embedded BPF object";
+	if (l->opt.object_path) {
+		rc = read_object_file(l, l->opt.object_path);
+		if (rc)
+			return rc;
+		l->object_label = l->opt.object_path;
+		bytes = l->object_copy;
+		len = l->object_copy_len;
+	}
+	if (elf_obj_parse(&l->obj, bytes, len, err, sizeof(err))) {
+		report("%s: %s", l->object_label, err);
+		return EXIT_USAGE;
+	}
+	return check_object_contract(l);
+}
+
+/* ---- 4. the cgroup ------------------------------------------------------- */
+
+/*
+ * Where cgroup2 is mounted, from /proc/self/mountinfo, for error messages.
+ * Fields: id parent major:minor root mount-point options... - fstype ...
+ */
+static const char *find_cgroup2_mount(char *buf, size_t len)
+{
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	char line[4096];
+	const char *found = NULL;
+
+	if (!f)
+		return "(unknown: /proc is not mounted)";
+	while (!found && fgets(line, sizeof(line), f)) {
+		char *sep = strstr(line, " - ");
+		char mnt[PATH_MAX];
+
+		if (!sep || strncmp(sep + 3, "cgroup2 ", 8) != 0)
+			continue;
+		if (sscanf(line, "%*s %*s %*s %*s %4095s", mnt) == 1) {
+			snprintf(buf, len, "%s", mnt); /* spaces stay \040-escaped */
+			found = buf;
+		}
+	}
+	fclose(f);
+	return found ? found : "(nowhere: mount -t cgroup2 none /sys/fs/cgroup)";
+}
+
+static int open_cgroup(struct loader *l)
+{
+	const char *path = l->opt.cgroup_path;
+	char mnt[PATH_MAX];
+	struct statfs sfs;
+	struct stat st;
+
+	l->cgroup_fd = fd_above_stdio(open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+	if (l->cgroup_fd < 0) {
+		int err = errno;
+
+		report("opening cgroup %s: %s; pass a cgroup v2 directory with -c (cgroup2 is mounted at %s)",
+		       path, errno_text(err), find_cgroup2_mount(mnt, sizeof(mnt)));
+		return err == ENOENT || err == ENOTDIR ? EXIT_USAGE : EXIT_SYSTEM;
+	}
+	/* PROG_ATTACH on anything else fails with a baffling EBADF; say it plainly. */
+	if (fstatfs(l->cgroup_fd, &sfs) < 0 || fstat(l->cgroup_fd, &st) < 0) {
+		report("checking cgroup %s: %s", path, errno_text(errno));
+		return EXIT_SYSTEM;
+	}
+	if (sfs.f_type != CGROUP2_SUPER_MAGIC) {
+		report("cgroup %s: %s; cgroup2 is mounted at %s", path,
+		       sfs.f_type == CGROUP_SUPER_MAGIC ? "is a cgroup v1 directory, not cgroup v2"
+							: "is not a cgroup v2 directory",
+		       find_cgroup2_mount(mnt, sizeof(mnt)));
+		return EXIT_USAGE;
+	}
+	/* kernfs numbers the root directory of a hierarchy 1. */
+	if (st.st_ino == 1)
+		report("warning: %s is the root of the cgroup2 hierarchy: every process on this host is affected",
+		       path);
+	return EXIT_OK;
+}
+
+static const char *flags_text(uint32_t flags)
+{
+	if (flags & BPF_F_ALLOW_MULTI)
+		return "multi";
+	if (flags & BPF_F_ALLOW_OVERRIDE)
+		return "override";
+	return "single";
+}
+
+/*
+ * Attaching with flags 0 or BPF_F_ALLOW_OVERRIDE replaces whatever program is
+ * on the hook, without a word. Ask first, and refuse to displace anyone.
+ */
+static int check_hook(struct loader *l)
+{
+	uint32_t ids[HOOK_QUERY_MAX], cnt = HOOK_QUERY_MAX, flags = 0;
+
+	if (bpf_prog_query(l->cgroup_fd, BPF_CGROUP_INET_EGRESS, &flags, ids, &cnt) < 0) {
+		int err = errno;
+
+		if (err == EINVAL)
+			report("querying the egress hook of %s: %s; this kernel lacks cgroup BPF (CONFIG_CGROUP_BPF) or is older than 4.15",
+			       l->opt.cgroup_path, errno_text(err));
+		else
+			report("querying the egress hook of %s: %s%s", l->opt.cgroup_path,
+			       errno_text(err), privilege_hint(err));
+		return EXIT_SYSTEM;
+	}
+	if (cnt == 0)
+		return EXIT_OK;
+	if (l->opt.mode != ATTACH_MULTI) {
+		report("%s already has egress program id %" PRIu32 " attached (mode %s)%s; refusing to replace it: detach it, or use --attach-mode multi if it was attached with multi",
+		       l->opt.cgroup_path, ids[0], flags_text(flags), cnt > 1 ? " among others" : "");
+		return EXIT_SYSTEM;
+	}
+	if (!(flags & BPF_F_ALLOW_MULTI)) {
+		report("%s already has egress program id %" PRIu32 " attached in mode %s, which allows no other program; detach it first",
+		       l->opt.cgroup_path, ids[0], flags_text(flags));
+		return EXIT_SYSTEM;
+	}
+	return EXIT_OK;
+}
+
+/* ---- 5. maps -------------------------------------------------------------- */
+
+static int possible_cpus(void)
+{
+	uint8_t set[CPU_MAX];
+	char text[256] = "";
+	int highest = -1;
+	FILE *f = fopen("/sys/devices/system/cpu/possible", "re");
+
+	if (f) {
+		if (!fgets(text, sizeof(text), f))
+			text[0] = '\0';
+		fclose(f);
+	}
+	if (cpu_list_parse(text, set, &highest) < 0)
+		return -1;
+	return highest + 1;
+}
+
+/* Kernel object names allow [A-Za-z0-9_.] and 15 bytes; make any name fit. */
+static void kernel_name(char out[BPF_OBJ_NAME_LEN], const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < BPF_OBJ_NAME_LEN - 1 && name[i]; i++) {
+		char c = name[i];
+		int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			 (c >= '0' && c <= '9') || c == '_' || c == '.';
+
+		out[i] = ok ? c : '_';
+	}
+	out[i] = '\0';
+}
+
+static int create_map(const struct map_def *m, uint32_t max_entries, int *fd_out)
+{
+	char name[BPF_OBJ_NAME_LEN];
+	int fd;
+
+	kernel_name(name, m->name);
+	fd = bpf_map_create(m->type, name, m->key_size, m->value_size, max_entries, m->map_flags);
+	if (fd < 0 && errno == EPERM) {
+		/*
+		 * Before 5.11 BPF memory was charged to RLIMIT_MEMLOCK, 64 KiB
+		 * by default, and running out looks like EPERM. Raise it only
+		 * then, and try once more.
+		 */
+		struct rlimit inf = { RLIM_INFINITY, RLIM_INFINITY };
+
+		if (setrlimit(RLIMIT_MEMLOCK, &inf) == 0)
+			fd = bpf_map_create(m->type, name, m->key_size, m->value_size, max_entries,
+					    m->map_flags);
+		else
+			errno = EPERM;
+	}
+	*fd_out = fd;
+	return fd < 0 ? -1 : 0;
+}
+
+static int create_maps(struct loader *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->obj.map_cnt; i++) {
+		const struct map_def *m = &l->obj.maps[i];
+		uint32_t max_entries = m->max_entries;
+
+		/* A perf event array needs a slot for every CPU that may ever run us. */
+		if (m->type == BPF_MAP_TYPE_PERF_EVENT_ARRAY && max_entries == 0) {
+			int cpus = possible_cpus();
+
+			if (cpus <= 0) {
+				report("reading /sys/devices/system/cpu/possible: cannot tell how many CPUs there are; is sysfs mounted (mount -t sysfs sysfs /sys)?");
+				return EXIT_SYSTEM;
+			}
+			max_entries = (uint32_t)cpus;
+		}
+		if (create_map(m, max_entries, &l->map_fds[i]) < 0) {
+			int err = errno;
+
+			report("creating map %s (type %u, key %u, value %u, %u entries) from %s: %s%s",
+			       m->name, m->type, m->key_size, m->value_size, max_entries,
+			       l->object_label, errno_text(err), privilege_hint(err));
+			return EXIT_SYSTEM;
+		}
+		if (strcmp(m->name, BLOCKLIST_MAP_NAME) == 0)
+			l->blocklist_fd = l->map_fds[i];
+		else if (strcmp(m->name, EVENTS_MAP_NAME) == 0)
+			l->events_fd = l->map_fds[i];
+	}
+	return EXIT_OK;
+}
+
+/* ---- 6. the blocklist ----------------------------------------------------- */
+
+static int fill_blocklist(struct loader *l)
+{
+	const struct map_def *m = elf_obj_find_map(&l->obj, BLOCKLIST_MAP_NAME);
+	uint8_t value[64] = { 0 }; /* check_object_contract() bounds value_size */
+	char text[IPV4_TEXT_MAX];
+	size_t i;
+
+	if (l->opt.block_cnt > m->max_entries) {
+		report("%zu addresses to block, but " BLOCKLIST_MAP_NAME " holds %u; nothing was attached",
+		       l->opt.block_cnt, m->max_entries);
+		return EXIT_SYSTEM;
+	}
+	for (i = 0; i < l->opt.block_cnt; i++) {
+		uint32_t key = l->opt.block[i];
+
+		if (bpf_map_update_elem(l->blocklist_fd, &key, value, BPF_ANY) < 0) {
+			report("adding %s to " BLOCKLIST_MAP_NAME ": %s; nothing was attached",
+			       ipv4_format(key, text), errno_text(errno));
+			return EXIT_SYSTEM;
+		}
+	}
+	return EXIT_OK;
+}
+
+/* ---- 7. relocation -------------------------------------------------------- */
+
+/*
+ * clang leaves `r1 = 0 ll` (an ld_imm64 with imm 0) wherever the program
+ * uses a map, and a relocation entry naming the map's symbol. Loading turns
+ * each into "r1 = map fd N": src_reg BPF_PSEUDO_MAP_FD tells the verifier
+ * that imm is an fd, which it swaps for the map's address. The second slot
+ * of the ld_imm64 (the upper 32 bits) stays 0.
+ */
+static void relocate(struct loader *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->obj.reloc_cnt; i++) {
+		const struct map_reloc *r = &l->obj.relocs[i];
+		struct bpf_insn insn;
+		uint8_t *at = l->obj.insns + (size_t)r->insn_index * sizeof(insn);
+
+		/* memcpy keeps it alignment-safe; the host's bitfield order is the kernel's. */
+		memcpy(&insn, at, sizeof(insn));
+		insn.src_reg = BPF_PSEUDO_MAP_FD;
+		insn.imm = l->map_fds[r->map_index];
+		memcpy(at, &insn, sizeof(insn));
+	}
+}
+
+/* ---- 8. loading ------------------------------------------------------------ */
+
+/* Print the end of the verifier's log, where the reason for a rejection is. */
+static void print_verifier_log(const char *log)
+{
+	size_t len = strlen(log);
+	const char *start = len > VERIFIER_LOG_PRINT ? log + len - VERIFIER_LOG_PRINT : log;
+
+	fprintf(stderr, "%s verifier log%s:\n%s%s", PROG_NAME,
+		start != log ? " (last 8 KiB)" : "", start,
+		len && log[len - 1] != '\n' ? "\n" : "");
+}
+
+static int load_program(struct loader *l)
+{
+	char name[BPF_OBJ_NAME_LEN];
+	struct prog_load_args a = {
+		.type = BPF_PROG_TYPE_CGROUP_SKB,
+		/* Egress, so the kernel allows egress-only return codes and checks the hook. */
+		.expected_attach_type = BPF_CGROUP_INET_EGRESS,
+		.insns = l->obj.insns,
+		.insn_cnt = (uint32_t)l->obj.insn_cnt,
+		.license = l->obj.license,
+		.name = name,
+	};
+	char *log = NULL;
+	int attempt = 0, err = 0, rc = EXIT_SYSTEM;
+
+	kernel_name(name, l->obj.prog_name[0] ? l->obj.prog_name : "cgroup_skb");
+	/*
+	 * First without a log (fast), and on failure again with one, growing
+	 * it while the kernel says ENOSPC. EAGAIN means a signal interrupted
+	 * the verifier: try again a few times.
+	 */
+	for (;;) {
+		l->prog_fd = bpf_prog_load(&a);
+		if (l->prog_fd >= 0) {
+			rc = EXIT_OK;
+			break;
+		}
+		err = errno;
+		if (err == EAGAIN && ++attempt < PROG_LOAD_ATTEMPTS)
+			continue;
+		if (err == EAGAIN || err == E2BIG || err == ENOSYS ||
+		    (a.log_buf && err != ENOSPC) || (a.log_buf && a.log_size >= VERIFIER_LOG_MAX))
+			break;
+		a.log_size = a.log_buf ? a.log_size * 4 : VERIFIER_LOG_START;
+		if (a.log_size > VERIFIER_LOG_MAX)
+			a.log_size = VERIFIER_LOG_MAX;
+		free(log);
+		log = calloc(1, a.log_size);
+		if (!log)
+			break;
+		a.log_buf = log;
+		a.log_level = 1;
+	}
+	if (rc != EXIT_OK) {
+		report("loading program '%s' (section %s, %zu instructions) from %s: %s%s%s",
+		       name, l->obj.prog_section, l->obj.insn_cnt, l->object_label,
+		       errno_text(err), err == E2BIG ? "; the program is too large for this kernel" : "",
+		       log && log[0] ? "; the verifier rejected it, its log follows" : privilege_hint(err));
+		if (log && log[0])
+			print_verifier_log(log);
+	} else {
+		struct bpf_prog_info info;
+		uint32_t info_len = sizeof(info);
+
+		memset(&info, 0, sizeof(info));
+		if (bpf_obj_get_info_by_fd(l->prog_fd, &info, &info_len) == 0)
+			l->prog_id = info.id;
+	}
+	free(log);
+	return rc;
+}
+
+/* ---- 9. perf rings ---------------------------------------------------------- */
+
+static int open_rings(struct loader *l)
+{
+	uint8_t online[CPU_MAX];
+	char text[256] = "";
+	const struct map_def *events = elf_obj_find_map(&l->obj, EVENTS_MAP_NAME);
+	int highest, cpu, slots = possible_cpus();
+	FILE *f = fopen("/sys/devices/system/cpu/online", "re");
+
+	if (f) {
+		if (!fgets(text, sizeof(text), f))
+			text[0] = '\0';
+		fclose(f);
+	}
+	if (cpu_list_parse(text, online, &highest) < 0 || slots <= 0) {
+		report("reading /sys/devices/system/cpu/online: cannot tell which CPUs are online; is sysfs mounted (mount -t sysfs sysfs /sys)?");
+		return EXIT_SYSTEM;
+	}
+	if (events->max_entries)
+		slots = (int)events->max_entries;
+	l->rings = calloc((size_t)highest + 1, sizeof(*l->rings));
+	if (!l->rings) {
+		report("allocating perf rings: out of memory");
+		return EXIT_SYSTEM;
+	}
+	/*
+	 * The program writes to EVENTS[current CPU]; an online CPU without a
+	 * ring there would lose its events silently.
+	 */
+	for (cpu = 0; cpu <= highest; cpu++) {
+		struct perf_ring *ring = &l->rings[l->ring_cnt];
+		uint32_t key = (uint32_t)cpu;
+
+		if (!online[cpu])
+			continue;
+		if (cpu >= slots) {
+			report("CPU %d is online but " EVENTS_MAP_NAME " has only %d slots", cpu, slots);
+			return EXIT_SYSTEM;
+		}
+		if (perf_ring_open(ring, cpu, l->opt.ring_pages, l->opt.wakeup_events) < 0) {
+			int err = errno;
+
+			report("opening the perf ring of CPU %d (%u pages): %s%s", cpu,
+			       l->opt.ring_pages, errno_text(err), privilege_hint(err));
+			return EXIT_SYSTEM;
+		}
+		l->ring_cnt++;
+		if (bpf_map_update_elem(l->events_fd, &key, &ring->fd, BPF_ANY) < 0) {
+			report("storing the perf ring of CPU %d in " EVENTS_MAP_NAME ": %s", cpu,
+			       errno_text(errno));
+			return EXIT_SYSTEM;
+		}
+	}
+	return EXIT_OK;
+}
+
+/* ---- 10. attach ---------------------------------------------------------------- */
+
+static int attach(struct loader *l)
+{
+	uint32_t flags = attach_mode_flags[l->opt.mode];
+
+	if (bpf_prog_attach(l->prog_fd, l->cgroup_fd, BPF_CGROUP_INET_EGRESS, flags) < 0) {
+		int err = errno;
+
+		report("attaching to the egress hook of %s (mode %s): %s%s", l->opt.cgroup_path,
+		       attach_mode_names[l->opt.mode], errno_text(err),
+		       err == EPERM ? "; another program here or on a parent cgroup forbids it (bpftool cgroup tree), or CAP_NET_ADMIN is missing"
+				    : "");
+		return EXIT_SYSTEM;
+	}
+	l->attached = 1;
+	report("attached program id %" PRIu32 " to %s (egress, mode %s), blocking %zu address%s; SIGINT or SIGTERM detaches",
+	       l->prog_id, l->opt.cgroup_path, attach_mode_names[l->opt.mode], l->opt.block_cnt,
+	       l->opt.block_cnt == 1 ? "" : "es");
+	return EXIT_OK;
+}
+
+/* ---- 11. the event loop --------------------------------------------------------- */
+
+static void print_event(void *ctx, const void *raw, uint32_t size)
+{
+	struct loader *l = ctx;
+	struct packet_log ev;
+	char text[IPV4_TEXT_MAX];
+
+	/* The kernel pads raw samples to 8 bytes: 12 for our 8, so ask for at least. */
+	if (size < sizeof(ev)) {
+		l->short_samples++;
+		return;
+	}
+	memcpy(&ev, raw, sizeof(ev));
+	if (!l->stdout_broken &&
+	    printf("LOG: DST %s, ACTION %" PRId32 "\n", ipv4_format(ev.ipv4_address, text),
+		   ev.action) < 0)
+		l->stdout_broken = errno ? errno : EIO;
+}
+
+static void drain_rings(struct loader *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->ring_cnt; i++)
+		perf_ring_drain(&l->rings[i], print_event, l, &l->stats);
+}
+
+static int run(struct loader *l)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+	size_t i;
+
+	l->epoll_fd = fd_above_stdio(epoll_create1(EPOLL_CLOEXEC));
+	if (l->epoll_fd < 0) {
+		report("creating an epoll set: %s", errno_text(errno));
+		return EXIT_SYSTEM;
+	}
+	ev.data.fd = l->signal_fd;
+	if (epoll_ctl(l->epoll_fd, EPOLL_CTL_ADD, l->signal_fd, &ev) < 0) {
+		report("watching the signalfd: %s", errno_text(errno));
+		return EXIT_SYSTEM;
+	}
+	for (i = 0; i < l->ring_cnt; i++) {
+		ev.data.fd = l->rings[i].fd;
+		if (epoll_ctl(l->epoll_fd, EPOLL_CTL_ADD, l->rings[i].fd, &ev) < 0) {
+			report("watching the perf ring of CPU %d: %s", l->rings[i].cpu,
+			       errno_text(errno));
+			return EXIT_SYSTEM;
+		}
+	}
+	for (;;) {
+		struct epoll_event events[16];
+		int n = epoll_wait(l->epoll_fd, events, 16, l->opt.flush_ms), k;
+
+		if (n < 0 && errno != EINTR) {
+			report("waiting for events: %s", errno_text(errno));
+			return EXIT_SYSTEM;
+		}
+		/* Woken by a ring or by the timeout: either way print what is there. */
+		drain_rings(l);
+		if (l->stdout_broken) {
+			report("writing LOG lines to stdout: %s; detaching", errno_text(l->stdout_broken));
+			return EXIT_SYSTEM;
+		}
+		for (k = 0; k < n; k++) {
+			struct signalfd_siginfo si;
+
+			if (events[k].data.fd != l->signal_fd)
+				continue;
+			if (read(l->signal_fd, &si, sizeof(si)) == (ssize_t)sizeof(si))
+				return EXIT_OK;
+		}
+	}
+}
+
+/* Undo whatever was done, in reverse; safe at any point of the setup. */
+static void loader_close(struct loader *l)
+{
+	size_t i;
+
+	if (l->attached) {
+		if (bpf_prog_detach(l->prog_fd, l->cgroup_fd, BPF_CGROUP_INET_EGRESS) < 0) {
+			int err = errno;
+
+			report("detaching program id %" PRIu32 " from %s: %s%s", l->prog_id,
+			       l->opt.cgroup_path, errno_text(err),
+			       err == ENOENT ? " (someone else detached it already)" : "");
+		}
+		/* Events written before the detach are still in the rings. */
+		drain_rings(l);
+		fflush(stdout);
+		report("detached from %s; %" PRIu64 " events, %" PRIu64 " lost",
+		       l->opt.cgroup_path, l->stats.samples, l->stats.lost);
+		if (l->stats.corrupt || l->stats.unknown || l->short_samples)
+			report("warning: %" PRIu64 " corrupt ring headers, %" PRIu64 " unknown records, %" PRIu64 " short samples skipped",
+			       l->stats.corrupt, l->stats.unknown, l->short_samples);
+	}
+	for (i = 0; i < l->ring_cnt; i++)
+		perf_ring_close(&l->rings[i]);
+	free(l->rings);
+	for (i = 0; i < ELF_MAX_MAPS; i++)
+		if (l->map_fds[i] >= 0)
+			close(l->map_fds[i]);
+	if (l->prog_fd >= 0)
+		close(l->prog_fd);
+	if (l->epoll_fd >= 0)
+		close(l->epoll_fd);
+	if (l->signal_fd >= 0)
+		close(l->signal_fd);
+	if (l->cgroup_fd >= 0)
+		close(l->cgroup_fd);
+	elf_obj_free(&l->obj);
+	free(l->object_copy);
+	free(l->opt.block);
+}
+
+/*
+ * A script or initramfs may start us with stdin, stdout or stderr closed.
+ * Put /dev/null there so that no file we open later becomes "stdout".
+ */
+static void fill_stdio(void)
+{
+	int fd;
+
+	for (fd = 0; fd < 3; fd++)
+		if (fcntl(fd, F_GETFD) < 0 && errno == EBADF)
+			open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY);
+}
+
+int main(int argc, char **argv)
+{
+	struct loader l;
+	size_t i;
+	int rc;
+
+	fill_stdio();
+	memset(&l, 0, sizeof(l));
+	l.cgroup_fd = l.prog_fd = l.epoll_fd = l.signal_fd = -1;
+	l.blocklist_fd = l.events_fd = -1;
+	for (i = 0; i < ELF_MAX_MAPS; i++)
+		l.map_fds[i] = -1;
+	setvbuf(stdout, NULL, _IOLBF, 0);
+
+	rc = parse_args(argc, argv, &l.opt);
+	if (rc < 0) {
+		free(l.opt.block);
+		return EXIT_OK;
+	}
+	if (rc == EXIT_OK)
+		rc = setup_signals(&l);
+	if (rc == EXIT_OK)
+		rc = load_object(&l);
+	if (rc == EXIT_OK)
+		rc = open_cgroup(&l);
+	if (rc == EXIT_OK)
+		rc = check_hook(&l);
+	if (rc == EXIT_OK)
+		rc = create_maps(&l);
+	if (rc == EXIT_OK)
+		rc = fill_blocklist(&l);
+	if (rc == EXIT_OK) {
+		relocate(&l);
+		rc = load_program(&l);
+	}
+	if (rc == EXIT_OK)
+		rc = open_rings(&l);
+	if (rc == EXIT_OK)
+		rc = attach(&l);
+	if (rc == EXIT_OK)
+		rc = run(&l);
+	loader_close(&l);
+	return rc;
+}

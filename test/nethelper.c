@@ -1,0 +1,217 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * nethelper.c - the test suite's hands: loopback servers, clients that run
+ * inside a cgroup, and a query of a cgroup's egress hook. It stands in for
+ * socat, ping and bpftool so that the tests need nothing beyond the build.
+ *
+ *   nethelper serve ADDR PORT SECONDS     TCP + UDP echo on ADDR:PORT, for at
+ *                                         most SECONDS; prints "ready"
+ *   nethelper [-g CGROUP] udp ADDR PORT MS
+ *   nethelper [-g CGROUP] tcp ADDR PORT MS
+ *                                         one exchange with the server; exit 0
+ *                                         if it answered, 3 if not (blocked)
+ *   nethelper query CGROUP                number of programs on the egress hook
+ *
+ * With -g the process joins CGROUP before it creates its socket: a socket
+ * belongs to the cgroup its creator was in at the time.
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/bpf.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#define BLOCKED 3
+
+static int addr_of(const char *ip, const char *port, struct sockaddr_in *sa)
+{
+	memset(sa, 0, sizeof(*sa));
+	sa->sin_family = AF_INET;
+	sa->sin_port = htons((uint16_t)atoi(port));
+	return inet_pton(AF_INET, ip, &sa->sin_addr) == 1 ? 0 : -1;
+}
+
+static int join_cgroup(const char *dir)
+{
+	char path[4096], pid[32];
+	int fd, n;
+
+	snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0) {
+		perror(path);
+		return -1;
+	}
+	n = snprintf(pid, sizeof(pid), "%d\n", (int)getpid());
+	if (write(fd, pid, (size_t)n) != n) {
+		perror(path);
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int serve(const struct sockaddr_in *sa, int seconds)
+{
+	int one = 1, t = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int u = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	double end = now() + seconds;
+
+	setsockopt(t, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (t < 0 || u < 0 || bind(t, (const struct sockaddr *)sa, sizeof(*sa)) < 0 ||
+	    listen(t, 64) < 0 || bind(u, (const struct sockaddr *)sa, sizeof(*sa)) < 0) {
+		perror("serve");
+		return 1;
+	}
+	printf("ready\n");
+	fflush(stdout);
+	while (now() < end) {
+		struct pollfd p[2] = { { t, POLLIN, 0 }, { u, POLLIN, 0 } };
+
+		if (poll(p, 2, 200) <= 0)
+			continue;
+		if (p[0].revents & POLLIN) {
+			int c = accept4(t, NULL, NULL, SOCK_CLOEXEC);
+
+			if (c >= 0) {
+				if (write(c, "ok\n", 3) < 0)
+					perror("serve: write");
+				close(c);
+			}
+		}
+		if (p[1].revents & POLLIN) {
+			char buf[512];
+			struct sockaddr_in from;
+			socklen_t len = sizeof(from);
+			ssize_t n = recvfrom(u, buf, sizeof(buf), 0, (struct sockaddr *)&from, &len);
+
+			if (n > 0)
+				sendto(u, buf, (size_t)n, 0, (struct sockaddr *)&from, len);
+		}
+	}
+	return 0;
+}
+
+static int udp_probe(const struct sockaddr_in *sa, int ms)
+{
+	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	struct pollfd p = { s, POLLIN, 0 };
+	char buf[64];
+
+	if (s < 0 || connect(s, (const struct sockaddr *)sa, sizeof(*sa)) < 0) {
+		perror("udp");
+		return 1;
+	}
+	if (send(s, "ping", 4, 0) < 0) {
+		printf("udp blocked: send: %s\n", strerror(errno));
+		return BLOCKED;
+	}
+	if (poll(&p, 1, ms) == 1 && recv(s, buf, sizeof(buf), 0) > 0) {
+		printf("udp passed\n");
+		return 0;
+	}
+	printf("udp blocked: no reply in %d ms\n", ms);
+	return BLOCKED;
+}
+
+static int tcp_probe(const struct sockaddr_in *sa, int ms)
+{
+	int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	struct pollfd p = { s, POLLOUT, 0 };
+	int err = 0;
+	socklen_t len = sizeof(err);
+	char buf[16];
+
+	if (s < 0) {
+		perror("tcp");
+		return 1;
+	}
+	if (connect(s, (const struct sockaddr *)sa, sizeof(*sa)) < 0 && errno != EINPROGRESS) {
+		printf("tcp blocked: connect: %s\n", strerror(errno));
+		return BLOCKED;
+	}
+	if (poll(&p, 1, ms) != 1) {
+		printf("tcp blocked: no connection in %d ms\n", ms);
+		return BLOCKED;
+	}
+	getsockopt(s, SOL_SOCKET, SO_ERROR, &err, &len);
+	if (err) {
+		printf("tcp blocked: connect: %s\n", strerror(err));
+		return BLOCKED;
+	}
+	p.events = POLLIN;
+	if (poll(&p, 1, ms) == 1 && read(s, buf, sizeof(buf)) > 0) {
+		printf("tcp passed\n");
+		return 0;
+	}
+	printf("tcp blocked: no data in %d ms\n", ms);
+	return BLOCKED;
+}
+
+static int query(const char *dir)
+{
+	union bpf_attr attr;
+	uint32_t ids[64];
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0) {
+		perror(dir);
+		return 1;
+	}
+	memset(&attr, 0, sizeof(attr));
+	attr.query.target_fd = (uint32_t)fd;
+	attr.query.attach_type = BPF_CGROUP_INET_EGRESS;
+	attr.query.prog_ids = (uint64_t)(uintptr_t)ids;
+	attr.query.prog_cnt = 64;
+	if (syscall(__NR_bpf, BPF_PROG_QUERY, &attr, sizeof(attr)) < 0) {
+		perror("BPF_PROG_QUERY");
+		return 1;
+	}
+	printf("%u\n", attr.query.prog_cnt);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct sockaddr_in sa;
+
+	if (argc > 2 && strcmp(argv[1], "-g") == 0) {
+		if (join_cgroup(argv[2]))
+			return 1;
+		argc -= 2;
+		argv += 2;
+	}
+	if (argc == 3 && strcmp(argv[1], "query") == 0)
+		return query(argv[2]);
+	if (argc != 5 || addr_of(argv[2], argv[3], &sa)) {
+		fprintf(stderr, "usage: see the comment at the top of test/nethelper.c\n");
+		return 2;
+	}
+	if (strcmp(argv[1], "serve") == 0)
+		return serve(&sa, atoi(argv[4]));
+	if (strcmp(argv[1], "udp") == 0)
+		return udp_probe(&sa, atoi(argv[4]));
+	if (strcmp(argv[1], "tcp") == 0)
+		return tcp_probe(&sa, atoi(argv[4]));
+	fprintf(stderr, "unknown command %s\n", argv[1]);
+	return 2;
+}

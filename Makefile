@@ -75,7 +75,12 @@ $(BUILD)/test/nethelper: test/nethelper.c
 	@mkdir -p $(BUILD)/test
 	$(HOST_CC) -std=gnu11 -O2 $(WARN) $< -o $@
 
-test: $(BIN) $(BPF_OBJ) $(BUILD)/test/unit $(BUILD)/test/nethelper
+$(BUILD)/test/bad_prog.bpf.o: test/bad_prog.bpf.c common.h
+	@mkdir -p $(BUILD)/test
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+TEST_DEPS := $(BIN) $(BPF_OBJ) $(BUILD)/test/unit $(BUILD)/test/nethelper $(BUILD)/test/bad_prog.bpf.o
+test: $(TEST_DEPS)
 	bash test/run.sh
 
 demo: $(BIN) $(BUILD)/test/nethelper

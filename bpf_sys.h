@@ -212,8 +212,7 @@ static inline int bpf_prog_get_fd_by_id(uint32_t id)
 static inline int sys_perf_event_open(struct perf_event_attr *attr, pid_t pid, int cpu,
 				      int group_fd, unsigned long flags)
 {
-	return fd_above_stdio(
-		(int)syscall(__NR_perf_event_open, attr, pid, cpu, group_fd, flags));
+	return fd_above_stdio((int)syscall(__NR_perf_event_open, attr, pid, cpu, group_fd, flags));
 }
 
 #endif

@@ -32,8 +32,8 @@
 #define EM_BPF 247
 #endif
 /* Relocation types from the kernel's Documentation/bpf/llvm_reloc.rst. */
-#define R_BPF_64_64 1  /* ld_imm64: a map or global variable address */
-#define R_BPF_64_32 10 /* call: a BPF-to-BPF function call */
+#define R_BPF_64_64 1	   /* ld_imm64: a map or global variable address */
+#define R_BPF_64_32 10	   /* call: a BPF-to-BPF function call */
 #define BPF_LD_IMM_DW 0x18 /* opcode of ld_imm64: BPF_LD | BPF_IMM | BPF_DW */
 
 #define LEGACY_MAP_DEF_SIZE sizeof(struct legacy_map_def)
@@ -118,8 +118,7 @@ static const char *escape(const char *s, char *out, size_t out_len)
 
 #define ESC_MAX (ELF_NAME_MAX * 4 + 4)
 
-__attribute__((format(printf, 2, 3))) static int fail(struct reader *r,
-						      const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) static int fail(struct reader *r, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -155,8 +154,10 @@ static int check_header(struct reader *r)
 		return fail(r, "ELF header: class %u, want ELFCLASS64 (BPF objects are 64-bit)",
 			    eh->e_ident[EI_CLASS]);
 	if (eh->e_ident[EI_DATA] != host_data)
-		return fail(r, "ELF header: object is %s but this host is %s: rebuild with -target %s",
-			    eh->e_ident[EI_DATA] == ELFDATA2MSB ? "big-endian" : "not little-endian",
+		return fail(r,
+			    "ELF header: object is %s but this host is %s: rebuild with -target %s",
+			    eh->e_ident[EI_DATA] == ELFDATA2MSB ? "big-endian"
+								: "not little-endian",
 			    host_data == ELFDATA2LSB ? "little-endian" : "big-endian",
 			    host_data == ELFDATA2LSB ? "bpfel" : "bpfeb");
 	if (eh->e_ident[EI_VERSION] != EV_CURRENT || eh->e_version != EV_CURRENT)
@@ -166,21 +167,24 @@ static int check_header(struct reader *r)
 			    eh->e_type);
 	/* Old LLVM wrote EM_NONE; libbpf and cilium/ebpf accept it too. */
 	if (eh->e_machine != EM_BPF && eh->e_machine != EM_NONE)
-		return fail(r, "ELF header: machine %u, want EM_BPF (%u): build with clang -target bpf",
+		return fail(r,
+			    "ELF header: machine %u, want EM_BPF (%u): build with clang -target bpf",
 			    eh->e_machine, EM_BPF);
 	if (eh->e_shentsize != sizeof(Elf64_Shdr))
 		return fail(r, "ELF header: section header size %u, want %zu", eh->e_shentsize,
 			    sizeof(Elf64_Shdr));
 	/* 0 means "more than 0xff00 sections, count in section 0": never from clang. */
 	if (eh->e_shnum == 0)
-		return fail(r, "ELF header: e_shnum is 0 (no sections, or extended numbering, which is not supported)");
+		return fail(r,
+			    "ELF header: e_shnum is 0 (no sections, or extended numbering, which is not supported)");
 	if (eh->e_shstrndx == SHN_UNDEF || eh->e_shstrndx >= eh->e_shnum)
 		return fail(r, "ELF header: section-name table index %u out of range (%u sections)",
 			    eh->e_shstrndx, eh->e_shnum);
 	r->shnum = eh->e_shnum;
 	table_size = (uint64_t)r->shnum * sizeof(Elf64_Shdr); /* <= 65535 * 64 */
 	if (!span(&r->file, eh->e_shoff, table_size))
-		return fail(r, "ELF header: section header table at offset 0x%llx (%llu bytes) runs past the end of the file (%zu bytes)",
+		return fail(r,
+			    "ELF header: section header table at offset 0x%llx (%llu bytes) runs past the end of the file (%zu bytes)",
 			    (unsigned long long)eh->e_shoff, (unsigned long long)table_size,
 			    r->file.len);
 	return 0;
@@ -193,8 +197,7 @@ static void section_header(const struct reader *r, uint32_t index, Elf64_Shdr *s
 }
 
 /* The printable name of section `index`, for messages. */
-static const char *section_name(const struct reader *r, uint32_t index, char *out,
-				size_t out_len)
+static const char *section_name(const struct reader *r, uint32_t index, char *out, size_t out_len)
 {
 	Elf64_Shdr sh;
 	const char *name;
@@ -207,8 +210,7 @@ static const char *section_name(const struct reader *r, uint32_t index, char *ou
 }
 
 /* The file bytes of a section; SHT_NOBITS has none to read. */
-static int section_bytes(struct reader *r, uint32_t index, const Elf64_Shdr *sh,
-			 struct bytes *out)
+static int section_bytes(struct reader *r, uint32_t index, const Elf64_Shdr *sh, struct bytes *out)
 {
 	char esc[ESC_MAX];
 
@@ -218,7 +220,8 @@ static int section_bytes(struct reader *r, uint32_t index, const Elf64_Shdr *sh,
 	out->p = span(&r->file, sh->sh_offset, sh->sh_size);
 	out->len = (size_t)sh->sh_size;
 	if (!out->p)
-		return fail(r, "section %u '%s': offset 0x%llx size %llu runs past the end of the file (%zu bytes)",
+		return fail(r,
+			    "section %u '%s': offset 0x%llx size %llu runs past the end of the file (%zu bytes)",
 			    index, section_name(r, index, esc, sizeof(esc)),
 			    (unsigned long long)sh->sh_offset, (unsigned long long)sh->sh_size,
 			    r->file.len);
@@ -251,7 +254,8 @@ static int scan_sections(struct reader *r)
 		section_header(r, i, &sh);
 		name = string_at(&r->shstrtab, sh.sh_name);
 		if (!name)
-			return fail(r, "section %u: name offset %u is outside the section-name table or not NUL-terminated",
+			return fail(r,
+				    "section %u: name offset %u is outside the section-name table or not NUL-terminated",
 				    i, sh.sh_name);
 		if (sh.sh_type == SHT_NOBITS)
 			continue;
@@ -261,18 +265,21 @@ static int scan_sections(struct reader *r)
 
 		if (sh.sh_type == SHT_SYMTAB) {
 			if (r->symtab_index)
-				return fail(r, "section %u '%s': a second symbol table (first is section %u)",
+				return fail(r,
+					    "section %u '%s': a second symbol table (first is section %u)",
 					    i, escape(name, esc, sizeof(esc)), r->symtab_index);
 			r->symtab_index = i;
 		} else if (sh.sh_type == SHT_PROGBITS && (sh.sh_flags & SHF_EXECINSTR)) {
 			if (sh.sh_size == 0)
 				continue; /* clang always emits an empty .text */
 			if (!is_program_section(name))
-				return fail(r, "section %u '%s': %llu bytes of code outside a cgroup_skb/ section (subprograms, BPF-to-BPF calls and other program types are not supported)",
+				return fail(r,
+					    "section %u '%s': %llu bytes of code outside a cgroup_skb/ section (subprograms, BPF-to-BPF calls and other program types are not supported)",
 					    i, escape(name, esc, sizeof(esc)),
 					    (unsigned long long)sh.sh_size);
 			if (r->prog_index)
-				return fail(r, "section %u '%s': a second program (first is section %u); this loader takes exactly one",
+				return fail(r,
+					    "section %u '%s': a second program (first is section %u); this loader takes exactly one",
 					    i, escape(name, esc, sizeof(esc)), r->prog_index);
 			r->prog_index = i;
 		} else if (strcmp(name, "maps") == 0) {
@@ -280,12 +287,14 @@ static int scan_sections(struct reader *r)
 		} else if (strcmp(name, "license") == 0) {
 			r->license_index = i;
 		} else if (strcmp(name, ".maps") == 0) {
-			return fail(r, "section %u '.maps': BTF-defined maps are not supported; declare maps as struct legacy_map_def in SEC(\"maps\")",
+			return fail(r,
+				    "section %u '.maps': BTF-defined maps are not supported; declare maps as struct legacy_map_def in SEC(\"maps\")",
 				    i);
 		}
 	}
 	if (!r->prog_index)
-		return fail(r, "no program: no non-empty executable section named cgroup_skb/... or cgroup/skb");
+		return fail(r,
+			    "no program: no non-empty executable section named cgroup_skb/... or cgroup/skb");
 	if (!r->symtab_index)
 		return fail(r, "no symbol table (SHT_SYMTAB): was the object stripped?");
 	return 0;
@@ -300,7 +309,8 @@ static int load_symtab(struct reader *r)
 
 	section_header(r, i, &sh);
 	if (sh.sh_entsize != sizeof(Elf64_Sym) || sh.sh_size % sizeof(Elf64_Sym) != 0)
-		return fail(r, "section %u '%s': symbol entry size %llu and table size %llu, want entries of %zu",
+		return fail(r,
+			    "section %u '%s': symbol entry size %llu and table size %llu, want entries of %zu",
 			    i, section_name(r, i, esc, sizeof(esc)),
 			    (unsigned long long)sh.sh_entsize, (unsigned long long)sh.sh_size,
 			    sizeof(Elf64_Sym));
@@ -312,7 +322,8 @@ static int load_symtab(struct reader *r)
 			    section_name(r, i, esc, sizeof(esc)), sh.sh_link);
 	section_header(r, sh.sh_link, &str);
 	if (str.sh_type != SHT_STRTAB)
-		return fail(r, "section %u '%s': its string table (section %u) has type %u, want SHT_STRTAB",
+		return fail(r,
+			    "section %u '%s': its string table (section %u) has type %u, want SHT_STRTAB",
 			    i, section_name(r, i, esc, sizeof(esc)), sh.sh_link, str.sh_type);
 	return section_bytes(r, sh.sh_link, &str, &r->strtab);
 }
@@ -325,7 +336,8 @@ static int read_symbol(struct reader *r, uint64_t index, Elf64_Sym *sym, const c
 	read_at(&r->symtab, index * sizeof(*sym), sym, sizeof(*sym));
 	*name = string_at(&r->strtab, sym->st_name);
 	if (!*name)
-		return fail(r, "symbol %llu: name offset %u is outside the string table or not NUL-terminated",
+		return fail(r,
+			    "symbol %llu: name offset %u is outside the string table or not NUL-terminated",
 			    (unsigned long long)index, sym->st_name);
 	return 0;
 }
@@ -342,7 +354,8 @@ static int load_program(struct reader *r, struct elf_obj *obj)
 	if (sh.sh_type != SHT_PROGBITS || section_bytes(r, r->prog_index, &sh, &r->prog))
 		return fail(r, "section %u '%s': program has no data", r->prog_index, esc);
 	if (r->prog.len % BPF_INSN_SIZE != 0)
-		return fail(r, "section %u '%s': size %zu is not a multiple of the %d-byte instruction",
+		return fail(r,
+			    "section %u '%s': size %zu is not a multiple of the %d-byte instruction",
 			    r->prog_index, esc, r->prog.len, BPF_INSN_SIZE);
 	copy_name(obj->prog_section, string_at(&r->shstrtab, sh.sh_name));
 	obj->insn_cnt = r->prog.len / BPF_INSN_SIZE;
@@ -395,8 +408,8 @@ static int load_maps(struct reader *r, struct elf_obj *obj)
 			continue;
 		escape(name, esc, sizeof(esc));
 		if (obj->map_cnt == ELF_MAX_MAPS)
-			return fail(r, "maps: symbol %llu '%s': more than %d maps", (unsigned long long)s,
-				    esc, ELF_MAX_MAPS);
+			return fail(r, "maps: symbol %llu '%s': more than %d maps",
+				    (unsigned long long)s, esc, ELF_MAX_MAPS);
 		/*
 		 * Each symbol's st_size says how big its definition is: 20
 		 * bytes from the kernel samples, 28 from Aya. Fields we do not
@@ -404,27 +417,32 @@ static int load_maps(struct reader *r, struct elf_obj *obj)
 		 * silently ignored.
 		 */
 		if (sym.st_size < LEGACY_MAP_DEF_SIZE)
-			return fail(r, "maps: symbol %llu '%s': definition is %llu bytes, want at least %zu",
+			return fail(r,
+				    "maps: symbol %llu '%s': definition is %llu bytes, want at least %zu",
 				    (unsigned long long)s, esc, (unsigned long long)sym.st_size,
 				    LEGACY_MAP_DEF_SIZE);
 		bytes = span(&r->maps, sym.st_value, sym.st_size);
 		if (!bytes)
-			return fail(r, "maps: symbol %llu '%s': offset 0x%llx size %llu runs past the end of the section (%zu bytes)",
+			return fail(r,
+				    "maps: symbol %llu '%s': offset 0x%llx size %llu runs past the end of the section (%zu bytes)",
 				    (unsigned long long)s, esc, (unsigned long long)sym.st_value,
 				    (unsigned long long)sym.st_size, r->maps.len);
 		for (k = LEGACY_MAP_DEF_SIZE; k < sym.st_size; k++)
 			if (bytes[k])
-				return fail(r, "maps: symbol %llu '%s': unsupported non-zero field at byte %zu of the definition (pinning or map-in-map?)",
+				return fail(r,
+					    "maps: symbol %llu '%s': unsupported non-zero field at byte %zu of the definition (pinning or map-in-map?)",
 					    (unsigned long long)s, esc, k);
 		for (k = 0; k < obj->map_cnt; k++)
 			if (sym.st_value < obj->maps[k].offset + LEGACY_MAP_DEF_SIZE &&
 			    obj->maps[k].offset < sym.st_value + LEGACY_MAP_DEF_SIZE)
-				return fail(r, "maps: symbol %llu '%s' at offset 0x%llx overlaps map '%s'",
+				return fail(r,
+					    "maps: symbol %llu '%s' at offset 0x%llx overlaps map '%s'",
 					    (unsigned long long)s, esc,
 					    (unsigned long long)sym.st_value, obj->maps[k].name);
 		memcpy(&def, bytes, sizeof(def));
 		if (def.type == 0 || def.key_size == 0 || def.value_size == 0)
-			return fail(r, "maps: symbol %llu '%s': type %u, key size %u, value size %u: none may be 0",
+			return fail(r,
+				    "maps: symbol %llu '%s': type %u, key size %u, value size %u: none may be 0",
 				    (unsigned long long)s, esc, def.type, def.key_size,
 				    def.value_size);
 
@@ -493,8 +511,8 @@ static int load_one_reloc(struct reader *r, struct elf_obj *obj, uint32_t rel_in
 	int map;
 
 	read_at(rel, n * sizeof(rl), &rl, sizeof(rl));
-	snprintf(where, sizeof(where), "section %u '%s': relocation %llu at offset 0x%llx", rel_index,
-		 section_name(r, rel_index, sec, sizeof(sec)), (unsigned long long)n,
+	snprintf(where, sizeof(where), "section %u '%s': relocation %llu at offset 0x%llx",
+		 rel_index, section_name(r, rel_index, sec, sizeof(sec)), (unsigned long long)n,
 		 (unsigned long long)rl.r_offset);
 	type = (uint32_t)ELF64_R_TYPE(rl.r_info);
 	if (read_symbol(r, ELF64_R_SYM(rl.r_info), &sym, &name)) {
@@ -505,25 +523,31 @@ static int load_one_reloc(struct reader *r, struct elf_obj *obj, uint32_t rel_in
 	}
 	escape(name, esc, sizeof(esc));
 	if (type == R_BPF_64_32)
-		return fail(r, "%s: call to '%s': BPF-to-BPF calls are not supported (mark the function __always_inline)",
+		return fail(r,
+			    "%s: call to '%s': BPF-to-BPF calls are not supported (mark the function __always_inline)",
 			    where, esc);
 	if (type != R_BPF_64_64)
-		return fail(r, "%s: symbol '%s': relocation type %u is not supported (only R_BPF_64_64 for maps)",
+		return fail(r,
+			    "%s: symbol '%s': relocation type %u is not supported (only R_BPF_64_64 for maps)",
 			    where, esc, type);
 	/* An ld_imm64 spans two 8-byte slots, so 16 bytes must be there. */
 	if (rl.r_offset % BPF_INSN_SIZE != 0 || read_at(&r->prog, rl.r_offset, insn, sizeof(insn)))
-		return fail(r, "%s: symbol '%s': not an instruction boundary with room for ld_imm64 (program is %zu bytes)",
+		return fail(r,
+			    "%s: symbol '%s': not an instruction boundary with room for ld_imm64 (program is %zu bytes)",
 			    where, esc, r->prog.len);
 	if (insn[0] != BPF_LD_IMM_DW || insn[BPF_INSN_SIZE] != 0)
-		return fail(r, "%s: symbol '%s': instruction %llu has opcode 0x%02x, not ld_imm64 (0x18)",
+		return fail(r,
+			    "%s: symbol '%s': instruction %llu has opcode 0x%02x, not ld_imm64 (0x18)",
 			    where, esc, (unsigned long long)(rl.r_offset / BPF_INSN_SIZE), insn[0]);
 	if (!r->maps_index || sym.st_shndx != r->maps_index) {
 		char target[ESC_MAX];
 
-		return fail(r, "%s: symbol '%s' is in section %u '%s', not 'maps': global data is not supported",
+		return fail(r,
+			    "%s: symbol '%s' is in section %u '%s', not 'maps': global data is not supported",
 			    where, esc, sym.st_shndx,
-			    sym.st_shndx < r->shnum ? section_name(r, sym.st_shndx, target, sizeof(target))
-						    : "special");
+			    sym.st_shndx < r->shnum
+				    ? section_name(r, sym.st_shndx, target, sizeof(target))
+				    : "special");
 	}
 	/* A static map is named by its section symbol plus the imm as offset. */
 	memcpy(&imm, insn + 4, sizeof(imm));
@@ -535,7 +559,8 @@ static int load_one_reloc(struct reader *r, struct elf_obj *obj, uint32_t rel_in
 			    where, esc, imm);
 	map = find_map_at(obj, map_offset);
 	if (map < 0)
-		return fail(r, "%s: symbol '%s': no map definition starts at offset 0x%llx of 'maps'",
+		return fail(r,
+			    "%s: symbol '%s': no map definition starts at offset 0x%llx of 'maps'",
 			    where, esc, (unsigned long long)map_offset);
 
 	obj->relocs[obj->reloc_cnt].insn_index = (uint32_t)(rl.r_offset / BPF_INSN_SIZE);
@@ -559,12 +584,14 @@ static int load_relocs(struct reader *r, struct elf_obj *obj)
 
 		section_header(r, i, &sh);
 		if (sh.sh_type == SHT_RELA)
-			return fail(r, "section %u '%s': SHT_RELA relocations; BPF objects use SHT_REL",
+			return fail(r,
+				    "section %u '%s': SHT_RELA relocations; BPF objects use SHT_REL",
 				    i, section_name(r, i, esc, sizeof(esc)));
 		if (sh.sh_type != SHT_REL || sh.sh_info != r->prog_index)
 			continue;
 		if (sh.sh_entsize != sizeof(Elf64_Rel) || sh.sh_size % sizeof(Elf64_Rel) != 0)
-			return fail(r, "section %u '%s': entry size %llu and size %llu, want entries of %zu",
+			return fail(r,
+				    "section %u '%s': entry size %llu and size %llu, want entries of %zu",
 				    i, section_name(r, i, esc, sizeof(esc)),
 				    (unsigned long long)sh.sh_entsize,
 				    (unsigned long long)sh.sh_size, sizeof(Elf64_Rel));
@@ -592,8 +619,7 @@ static int load_relocs(struct reader *r, struct elf_obj *obj)
 	return 0;
 }
 
-int elf_obj_parse(struct elf_obj *obj, const uint8_t *buf, size_t len, char *err,
-		  size_t err_len)
+int elf_obj_parse(struct elf_obj *obj, const uint8_t *buf, size_t len, char *err, size_t err_len)
 {
 	struct reader r = { .file = { buf, len }, .err = err, .err_len = err_len };
 
@@ -602,9 +628,8 @@ int elf_obj_parse(struct elf_obj *obj, const uint8_t *buf, size_t len, char *err
 		err[0] = '\0';
 	if (!buf)
 		r.file.len = 0;
-	if (check_header(&r) || scan_sections(&r) || load_symtab(&r) ||
-	    load_program(&r, obj) || load_maps(&r, obj) || load_license(&r, obj) ||
-	    load_relocs(&r, obj)) {
+	if (check_header(&r) || scan_sections(&r) || load_symtab(&r) || load_program(&r, obj) ||
+	    load_maps(&r, obj) || load_license(&r, obj) || load_relocs(&r, obj)) {
 		elf_obj_free(obj);
 		return -1;
 	}

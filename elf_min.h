@@ -29,7 +29,7 @@ struct map_def {
 	uint32_t value_size;
 	uint32_t max_entries;
 	uint32_t map_flags;
-	uint64_t offset;	 /* of the definition inside `maps` */
+	uint64_t offset; /* of the definition inside `maps` */
 	uint32_t symbol_index;
 };
 
@@ -64,12 +64,10 @@ struct elf_obj {
  * free, and writes one line to `err` naming the section, symbol or relocation
  * and offset at fault (names with non-printable bytes are escaped).
  */
-int elf_obj_parse(struct elf_obj *obj, const uint8_t *buf, size_t len,
-		  char *err, size_t err_len);
+int elf_obj_parse(struct elf_obj *obj, const uint8_t *buf, size_t len, char *err, size_t err_len);
 void elf_obj_free(struct elf_obj *obj);
 
 /* The map definition named `name`, or NULL. */
-const struct map_def *elf_obj_find_map(const struct elf_obj *obj,
-				       const char *name);
+const struct map_def *elf_obj_find_map(const struct elf_obj *obj, const char *name);
 
 #endif

@@ -153,7 +153,8 @@ static const char *privilege_hint(int err)
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"Usage: " PROG_NAME " [-c|--cgroup-path PATH] [-b|--block ADDR]... [--object FILE]\n"
+		"Usage: " PROG_NAME
+		" [-c|--cgroup-path PATH] [-b|--block ADDR]... [--object FILE]\n"
 		"       [--attach-mode single|override|multi] [--ring-pages N]\n"
 		"       [--wakeup-events N] [--flush-ms MS] [-h|--help] [-V|--version]\n"
 		"\n"
@@ -178,8 +179,8 @@ static void usage(FILE *out)
 		"2 usage or bad input (bad address, bad object file).\n");
 }
 
-static int parse_uint(const char *opt, const char *text, unsigned long min,
-		      unsigned long max, unsigned long *out)
+static int parse_uint(const char *opt, const char *text, unsigned long min, unsigned long max,
+		      unsigned long *out)
 {
 	char *end;
 
@@ -388,7 +389,8 @@ static int check_object_contract(struct loader *l)
 	}
 	if (!events || events->type != BPF_MAP_TYPE_PERF_EVENT_ARRAY || events->key_size != 4 ||
 	    events->value_size != 4) {
-		report("%s: needs a map '" EVENTS_MAP_NAME "': a perf event array with 4-byte keys and values",
+		report("%s: needs a map '" EVENTS_MAP_NAME
+		       "': a perf event array with 4-byte keys and values",
 		       l->object_label);
 		return EXIT_USAGE;
 	}
@@ -512,12 +514,15 @@ static int check_hook(struct loader *l)
 	if (cnt == 0)
 		return EXIT_OK;
 	if (l->opt.mode != ATTACH_MULTI) {
-		report("%s already has egress program id %" PRIu32 " attached (mode %s)%s; refusing to replace it: detach it, or use --attach-mode multi if it was attached with multi",
-		       l->opt.cgroup_path, ids[0], flags_text(flags), cnt > 1 ? " among others" : "");
+		report("%s already has egress program id %" PRIu32
+		       " attached (mode %s)%s; refusing to replace it: detach it, or use --attach-mode multi if it was attached with multi",
+		       l->opt.cgroup_path, ids[0], flags_text(flags),
+		       cnt > 1 ? " among others" : "");
 		return EXIT_SYSTEM;
 	}
 	if (!(flags & BPF_F_ALLOW_MULTI)) {
-		report("%s already has egress program id %" PRIu32 " attached in mode %s, which allows no other program; detach it first",
+		report("%s already has egress program id %" PRIu32
+		       " attached in mode %s, which allows no other program; detach it first",
 		       l->opt.cgroup_path, ids[0], flags_text(flags));
 		return EXIT_SYSTEM;
 	}
@@ -627,7 +632,8 @@ static int fill_blocklist(struct loader *l)
 	size_t i;
 
 	if (l->opt.block_cnt > m->max_entries) {
-		report("%zu addresses to block, but " BLOCKLIST_MAP_NAME " holds %u; nothing was attached",
+		report("%zu addresses to block, but " BLOCKLIST_MAP_NAME
+		       " holds %u; nothing was attached",
 		       l->opt.block_cnt, m->max_entries);
 		return EXIT_SYSTEM;
 	}
@@ -677,9 +683,8 @@ static void print_verifier_log(const char *log)
 	size_t len = strlen(log);
 	const char *start = len > VERIFIER_LOG_PRINT ? log + len - VERIFIER_LOG_PRINT : log;
 
-	fprintf(stderr, "%s verifier log%s:\n%s%s", PROG_NAME,
-		start != log ? " (last 8 KiB)" : "", start,
-		len && log[len - 1] != '\n' ? "\n" : "");
+	fprintf(stderr, "%s verifier log%s:\n%s%s", PROG_NAME, start != log ? " (last 8 KiB)" : "",
+		start, len && log[len - 1] != '\n' ? "\n" : "");
 }
 
 static int load_program(struct loader *l)
@@ -726,10 +731,11 @@ static int load_program(struct loader *l)
 		a.log_level = 1;
 	}
 	if (rc != EXIT_OK) {
-		report("loading program '%s' (section %s, %zu instructions) from %s: %s%s%s",
-		       name, l->obj.prog_section, l->obj.insn_cnt, l->object_label,
-		       errno_text(err), err == E2BIG ? "; the program is too large for this kernel" : "",
-		       log && log[0] ? "; the verifier rejected it, its log follows" : privilege_hint(err));
+		report("loading program '%s' (section %s, %zu instructions) from %s: %s%s%s", name,
+		       l->obj.prog_section, l->obj.insn_cnt, l->object_label, errno_text(err),
+		       err == E2BIG ? "; the program is too large for this kernel" : "",
+		       log && log[0] ? "; the verifier rejected it, its log follows"
+				     : privilege_hint(err));
 		if (log && log[0])
 			print_verifier_log(log);
 	} else {
@@ -781,7 +787,8 @@ static int open_rings(struct loader *l)
 		if (!online[cpu])
 			continue;
 		if (cpu >= slots) {
-			report("CPU %d is online but " EVENTS_MAP_NAME " has only %d slots", cpu, slots);
+			report("CPU %d is online but " EVENTS_MAP_NAME " has only %d slots", cpu,
+			       slots);
 			return EXIT_SYSTEM;
 		}
 		if (perf_ring_open(ring, cpu, l->opt.ring_pages, l->opt.wakeup_events) < 0) {
@@ -812,12 +819,14 @@ static int attach(struct loader *l)
 
 		report("attaching to the egress hook of %s (mode %s): %s%s", l->opt.cgroup_path,
 		       attach_mode_names[l->opt.mode], errno_text(err),
-		       err == EPERM ? "; another program here or on a parent cgroup forbids it (bpftool cgroup tree), or CAP_NET_ADMIN is missing"
-				    : "");
+		       err == EPERM
+			       ? "; another program here or on a parent cgroup forbids it (bpftool cgroup tree), or CAP_NET_ADMIN is missing"
+			       : "");
 		return EXIT_SYSTEM;
 	}
 	l->attached = 1;
-	report("attached program id %" PRIu32 " to %s (egress, mode %s), blocking %zu address%s; SIGINT or SIGTERM detaches",
+	report("attached program id %" PRIu32
+	       " to %s (egress, mode %s), blocking %zu address%s; SIGINT or SIGTERM detaches",
 	       l->prog_id, l->opt.cgroup_path, attach_mode_names[l->opt.mode], l->opt.block_cnt,
 	       l->opt.block_cnt == 1 ? "" : "es");
 	return EXIT_OK;
@@ -837,9 +846,8 @@ static void print_event(void *ctx, const void *raw, uint32_t size)
 		return;
 	}
 	memcpy(&ev, raw, sizeof(ev));
-	if (!l->stdout_broken &&
-	    printf("LOG: DST %s, ACTION %" PRId32 "\n", ipv4_format(ev.ipv4_address, text),
-		   ev.action) < 0)
+	if (!l->stdout_broken && printf("LOG: DST %s, ACTION %" PRId32 "\n",
+					ipv4_format(ev.ipv4_address, text), ev.action) < 0)
 		l->stdout_broken = errno ? errno : EIO;
 }
 
@@ -885,7 +893,8 @@ static int run(struct loader *l)
 		/* Woken by a ring or by the timeout: either way print what is there. */
 		drain_rings(l);
 		if (l->stdout_broken) {
-			report("writing LOG lines to stdout: %s; detaching", errno_text(l->stdout_broken));
+			report("writing LOG lines to stdout: %s; detaching",
+			       errno_text(l->stdout_broken));
 			return EXIT_SYSTEM;
 		}
 		for (k = 0; k < n; k++) {
@@ -915,10 +924,11 @@ static void loader_close(struct loader *l)
 		/* Events written before the detach are still in the rings. */
 		drain_rings(l);
 		fflush(stdout);
-		report("detached from %s; %" PRIu64 " events, %" PRIu64 " lost",
-		       l->opt.cgroup_path, l->stats.samples, l->stats.lost);
+		report("detached from %s; %" PRIu64 " events, %" PRIu64 " lost", l->opt.cgroup_path,
+		       l->stats.samples, l->stats.lost);
 		if (l->stats.corrupt || l->stats.unknown || l->short_samples)
-			report("warning: %" PRIu64 " corrupt ring headers, %" PRIu64 " unknown records, %" PRIu64 " short samples skipped",
+			report("warning: %" PRIu64 " corrupt ring headers, %" PRIu64
+			       " unknown records, %" PRIu64 " short samples skipped",
 			       l->stats.corrupt, l->stats.unknown, l->short_samples);
 	}
 	for (i = 0; i < l->ring_cnt; i++)

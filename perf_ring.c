@@ -33,8 +33,7 @@
 /* What follows the header of a PERF_RECORD_LOST: {u64 id; u64 lost;}. */
 #define LOST_RECORD_MIN (sizeof(struct perf_event_header) + 2 * sizeof(uint64_t))
 
-int perf_ring_open(struct perf_ring *ring, int cpu, unsigned int pages,
-		   unsigned int wakeup_events)
+int perf_ring_open(struct perf_ring *ring, int cpu, unsigned int pages, unsigned int wakeup_events)
 {
 	struct perf_event_attr attr;
 	long page_size = sysconf(_SC_PAGESIZE);
@@ -98,8 +97,7 @@ void perf_ring_close(struct perf_ring *ring)
 }
 
 /* Copy `len` bytes starting at counter `pos`, wrapping at the ring's end. */
-static void ring_copy(const uint8_t *data, size_t data_size, uint64_t pos, void *dst,
-		      size_t len)
+static void ring_copy(const uint8_t *data, size_t data_size, uint64_t pos, void *dst, size_t len)
 {
 	size_t off = (size_t)(pos & (data_size - 1));
 	size_t first = data_size - off < len ? data_size - off : len;
@@ -108,8 +106,8 @@ static void ring_copy(const uint8_t *data, size_t data_size, uint64_t pos, void 
 	memcpy((uint8_t *)dst + first, data, len - first);
 }
 
-static void handle_record(const uint8_t *rec, uint32_t size, uint32_t type,
-			  perf_sample_fn fn, void *ctx, struct perf_ring_stats *stats)
+static void handle_record(const uint8_t *rec, uint32_t size, uint32_t type, perf_sample_fn fn,
+			  void *ctx, struct perf_ring_stats *stats)
 {
 	const size_t hdr = sizeof(struct perf_event_header);
 	uint32_t raw_size;
@@ -144,9 +142,8 @@ static void handle_record(const uint8_t *rec, uint32_t size, uint32_t type,
 	}
 }
 
-void perf_ring_read(struct perf_event_mmap_page *meta, const uint8_t *data,
-		    size_t data_size, uint8_t *scratch, perf_sample_fn fn, void *ctx,
-		    struct perf_ring_stats *stats)
+void perf_ring_read(struct perf_event_mmap_page *meta, const uint8_t *data, size_t data_size,
+		    uint8_t *scratch, perf_sample_fn fn, void *ctx, struct perf_ring_stats *stats)
 {
 	uint64_t head = __atomic_load_n(&meta->data_head, __ATOMIC_ACQUIRE);
 	uint64_t tail = meta->data_tail; /* only we write it */
@@ -187,8 +184,7 @@ void perf_ring_read(struct perf_event_mmap_page *meta, const uint8_t *data,
 void perf_ring_drain(struct perf_ring *ring, perf_sample_fn fn, void *ctx,
 		     struct perf_ring_stats *stats)
 {
-	perf_ring_read(ring->meta, ring->data, ring->data_size, ring->scratch, fn, ctx,
-		       stats);
+	perf_ring_read(ring->meta, ring->data, ring->data_size, ring->scratch, fn, ctx, stats);
 }
 
 int cpu_list_parse(const char *text, uint8_t set[CPU_MAX], int *highest)

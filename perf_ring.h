@@ -43,8 +43,7 @@ typedef void (*perf_sample_fn)(void *ctx, const void *raw, uint32_t raw_size);
  * of two). The reader is woken every `wakeup_events` records. On failure
  * returns -1 with errno set and leaves nothing open.
  */
-int perf_ring_open(struct perf_ring *ring, int cpu, unsigned int pages,
-		   unsigned int wakeup_events);
+int perf_ring_open(struct perf_ring *ring, int cpu, unsigned int pages, unsigned int wakeup_events);
 void perf_ring_close(struct perf_ring *ring);
 
 /* Read every record between data_tail and data_head, then free the space. */
@@ -56,9 +55,8 @@ void perf_ring_drain(struct perf_ring *ring, perf_sample_fn fn, void *ctx,
  * holds data_head/data_tail, `data` the ring of `data_size` bytes (a power
  * of two), `scratch` room for one record of up to `data_size` bytes.
  */
-void perf_ring_read(struct perf_event_mmap_page *meta, const uint8_t *data,
-		    size_t data_size, uint8_t *scratch, perf_sample_fn fn, void *ctx,
-		    struct perf_ring_stats *stats);
+void perf_ring_read(struct perf_event_mmap_page *meta, const uint8_t *data, size_t data_size,
+		    uint8_t *scratch, perf_sample_fn fn, void *ctx, struct perf_ring_stats *stats);
 
 /*
  * Parse a sysfs CPU list such as "0-3,8,10-11\n" into `set` (CPU_MAX

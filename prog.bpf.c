@@ -46,8 +46,8 @@ struct __sk_buff {
  * `call N`, which the kernel resolves.
  */
 static void *(*bpf_map_lookup_elem)(void *map, const void *key) = (void *)1;
-static long (*bpf_perf_event_output)(void *ctx, void *map, uint64_t flags,
-				     void *data, uint64_t size) = (void *)25;
+static long (*bpf_perf_event_output)(void *ctx, void *map, uint64_t flags, void *data,
+				     uint64_t size) = (void *)25;
 static long (*bpf_skb_load_bytes)(const void *skb, uint32_t offset, void *to,
 				  uint32_t len) = (void *)26;
 
@@ -99,16 +99,14 @@ int block_egress(struct __sk_buff *skb)
 	 * For cgroup SKB programs the kernel has pushed skb->data back to the
 	 * network header, so offsets are relative to the IPv4 header.
 	 */
-	if (bpf_skb_load_bytes(skb, IPV4_DADDR_OFFSET, &daddr_be,
-			       sizeof(daddr_be)) < 0)
+	if (bpf_skb_load_bytes(skb, IPV4_DADDR_OFFSET, &daddr_be, sizeof(daddr_be)) < 0)
 		return 1;
 	key = be32_to_cpu(daddr_be);
 	action = bpf_map_lookup_elem(&BLOCKLIST, &key) ? 0 : 1;
 
 	log.ipv4_address = key;
 	log.action = action;
-	bpf_perf_event_output(skb, &EVENTS, BPF_F_CURRENT_CPU, &log,
-			      sizeof(log));
+	bpf_perf_event_output(skb, &EVENTS, BPF_F_CURRENT_CPU, &log, sizeof(log));
 	/*
 	 * Return the register copy, not log.action: the verifier must see
 	 * that the return value is 0 or 1, and it does not follow a value

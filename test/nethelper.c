@@ -102,7 +102,8 @@ static int serve(const struct sockaddr_in *sa, int seconds)
 			char buf[512];
 			struct sockaddr_in from;
 			socklen_t len = sizeof(from);
-			ssize_t n = recvfrom(u, buf, sizeof(buf), 0, (struct sockaddr *)&from, &len);
+			ssize_t n =
+				recvfrom(u, buf, sizeof(buf), 0, (struct sockaddr *)&from, &len);
 
 			if (n > 0)
 				sendto(u, buf, (size_t)n, 0, (struct sockaddr *)&from, len);

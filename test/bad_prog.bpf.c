@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * bad_prog.bpf.c - a program the verifier must reject, with the same maps as
+ * prog.bpf.c so that the loader gets as far as BPF_PROG_LOAD. It returns a
+ * packet length, which a cgroup SKB program may not do (only 0 to 3), and
+ * so exercises the verifier-log path of the loader.
+ */
+#include "../common.h"
+
+#define SEC(name) __attribute__((section(name), used))
+
+struct __sk_buff {
+	uint32_t len;
+};
+
+struct legacy_map_def
+	BLOCKLIST SEC("maps") = { .type = 1, .key_size = 4, .value_size = 4, .max_entries = 16 };
+struct legacy_map_def EVENTS SEC("maps") = { .type = 4, .key_size = 4, .value_size = 4 };
+
+SEC("cgroup_skb/egress")
+int bad_egress(struct __sk_buff *skb)
+{
+	return (int)skb->len;
+}
+
+char LICENSE[] SEC("license") = "GPL";

@@ -1,0 +1,250 @@
+#!/usr/bin/env bash
+# run.sh - every test of cgroup-skb-egress; `make test` runs it.
+#
+#   1. unit tests (no root): ELF reader, perf ring reader, CPU lists, addresses
+#   2. command-line tests (no root): help, exit codes, bad input refused early
+#   3. end-to-end tests (root, real kernel): a throwaway cgroup under the
+#      cgroup2 mount, loopback servers on 127.0.0.1 and 127.0.0.2, clients
+#      started inside the cgroup, the tool attached and detached for real
+#
+# Packets go only to 127.0.0.0/8. Every cgroup and process made here is
+# removed at exit, processes by PID. Without root the end-to-end tests print
+# SKIPPED; under CI=true a skip counts as a failure.
+#
+# The last line is "N passed, N failed"; the exit status is 1 if any failed.
+set -u
+cd "$(dirname "$0")/.."
+
+BIN=build/cgroup-skb-egress
+OBJ=build/prog.bpf.o
+HELPER=build/test/nethelper
+TMP=$(mktemp -d /tmp/cse-test.XXXXXX)
+passed=0
+failed=0
+pids=()
+cgroups=()
+
+ok() { passed=$((passed + 1)); echo "PASS $1"; }
+bad() { failed=$((failed + 1)); echo "FAIL $1${2:+: $2}"; }
+check() { # name command...: pass if the command succeeds
+	local name=$1
+	shift
+	if "$@"; then ok "$name"; else bad "$name"; fi
+}
+
+cleanup() {
+	local p c
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+	for p in "${pids[@]}"; do wait "$p" 2>/dev/null; done
+	for c in "${cgroups[@]}"; do [ -d "$c" ] && rmdir "$c" 2>/dev/null; done
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+# ---- 1. unit tests ------------------------------------------------------------
+unit_out=$TMP/unit.out
+timeout 300 build/test/unit "$OBJ" >"$unit_out" 2>&1
+unit_rc=$?
+cat "$unit_out"
+passed=$((passed + $(grep -c '^PASS ' "$unit_out")))
+failed=$((failed + $(grep -c '^FAIL ' "$unit_out")))
+if [ "$unit_rc" -ne 0 ] && ! grep -q '^FAIL ' "$unit_out"; then
+	bad "unit tests" "exited $unit_rc (crash, sanitizer report or timeout)"
+fi
+
+# ---- 2. command line ---------------------------------------------------------
+# expect_exit NAME CODE PATTERN -- ARGS...: exit code and a stderr/stdout line
+expect_exit() {
+	local name=$1 code=$2 pattern=$3 rc
+	shift 4
+	timeout 20 "$BIN" "$@" >"$TMP/cli.out" 2>"$TMP/cli.err"
+	rc=$?
+	if [ "$rc" -ne "$code" ]; then
+		bad "$name" "exit $rc, want $code; stderr: $(head -c 300 "$TMP/cli.err")"
+	elif ! grep -q -- "$pattern" "$TMP/cli.out" "$TMP/cli.err"; then
+		bad "$name" "no '$pattern' in output: $(head -c 300 "$TMP/cli.err")"
+	else
+		ok "$name"
+	fi
+}
+
+expect_exit "cli --help" 0 "Exit status: 0 ok, 1 system failure" -- --help
+expect_exit "cli --version" 0 "cgroup-skb-egress [0-9]" -- -V
+for a in 1.1.1 256.1.1.1 abc 0177.0.0.1 1.2.3.4/32 ""; do
+	expect_exit "cli rejects address '$a'" 2 "invalid IPv4 address '$a'" -- -c /nonexistent -b "$a"
+done
+expect_exit "cli rejects an unknown option" 2 "Try 'cgroup-skb-egress --help'" -- --frobnicate
+expect_exit "cli rejects a stray argument" 2 "unexpected argument 'extra'" -- -b 1.2.3.4 extra
+expect_exit "cli rejects a bad attach mode" 2 "--attach-mode: 'both'" -- --attach-mode both
+expect_exit "cli rejects ring pages not a power of 2" 2 "not a power of 2" -- --ring-pages 3
+expect_exit "cli rejects a missing object" 2 "opening BPF object $TMP/none.o: No such file" -- --object "$TMP/none.o"
+expect_exit "cli rejects a directory as object" 2 "not a regular file" -- --object /
+printf 'not an ELF file at all, just text long enough for a header......' >"$TMP/text.o"
+expect_exit "cli rejects a non-ELF object" 2 "$TMP/text.o: ELF header: bad magic" -- --object "$TMP/text.o"
+expect_exit "cli rejects a missing cgroup" 2 "opening cgroup $TMP/nope: No such file or directory; pass a cgroup v2 directory with -c (cgroup2 is mounted at" -- -c "$TMP/nope"
+expect_exit "cli rejects a file as cgroup" 2 "opening cgroup $TMP/text.o: Not a directory" -- -c "$TMP/text.o"
+expect_exit "cli rejects a directory outside cgroupfs" 2 "cgroup $TMP: is not a cgroup v2 directory; cgroup2 is mounted at" -- -c "$TMP"
+
+# ---- 3. end to end -----------------------------------------------------------
+CG2=$(awk '$9 == "cgroup2" { print $5; exit }' /proc/self/mountinfo)
+skip_reason=""
+if [ "$(id -u)" -ne 0 ]; then
+	skip_reason="not root"
+elif [ -z "$CG2" ]; then
+	skip_reason="cgroup2 is not mounted"
+fi
+if [ -n "$skip_reason" ]; then
+	echo "**********************************************************************"
+	echo "SKIPPED: end-to-end tests ($skip_reason); run 'make test' as root"
+	echo "**********************************************************************"
+	if [ "${CI:-}" = true ]; then
+		bad "end-to-end tests" "skipped under CI=true: $skip_reason"
+	fi
+	echo "$passed passed, $failed failed"
+	[ "$failed" -eq 0 ]
+	exit
+fi
+
+new_cgroup() { # prints the path of a fresh, uniquely named cgroup
+	local c="$CG2/cse-test-$$-$RANDOM$RANDOM"
+	mkdir "$c" && cgroups+=("$c") && echo "$c"
+}
+prog_count() { "$HELPER" query "$1"; }
+
+# wait_for FILE PATTERN SECONDS
+wait_for() {
+	local i
+	for ((i = 0; i < $3 * 20; i++)); do
+		grep -q -- "$2" "$1" 2>/dev/null && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+# start_tool NAME ARGS...: run the tool in the background; sets tool_pid
+start_tool() {
+	local name=$1
+	shift
+	timeout 120 "$BIN" "$@" >"$TMP/$name.out" 2>"$TMP/$name.err" &
+	tool_pid=$!
+	pids+=("$tool_pid")
+	wait_for "$TMP/$name.err" "attached program id" 10
+}
+
+# stop_tool PID SIGNAL: signal the tool and return its exit status
+stop_tool() {
+	kill -"$2" "$1"
+	wait "$1"
+}
+
+PORT=$((20000 + RANDOM % 20000))
+for a in 127.0.0.1 127.0.0.2; do
+	"$HELPER" serve "$a" "$PORT" 120 >"$TMP/serve-$a.out" &
+	pids+=("$!")
+done
+wait_for "$TMP/serve-127.0.0.1.out" ready 5 && wait_for "$TMP/serve-127.0.0.2.out" ready 5 ||
+	bad "e2e servers" "loopback servers did not start"
+
+probe() { # probe CGROUP|- udp|tcp ADDR: prints the helper's verdict
+	if [ "$1" = - ]; then
+		"$HELPER" "$2" "$3" "$PORT" 500
+	else
+		"$HELPER" -g "$1" "$2" "$3" "$PORT" 500
+	fi
+}
+
+# The main scenario: block 127.0.0.2 and 127.1.2.3 for one cgroup.
+CG=$(new_cgroup)
+check "e2e baseline: 127.0.0.2 reachable before attach" \
+	test "$(probe "$CG" udp 127.0.0.2)" = "udp passed"
+if start_tool main -c "$CG" -b 127.0.0.2 -b 127.1.2.3; then
+	ok "e2e tool attaches"
+	main_pid=$tool_pid
+	check "e2e one program on the hook" test "$(prog_count "$CG")" = 1
+	check "e2e UDP to blocked 127.0.0.2 is dropped" \
+		test "$(probe "$CG" udp 127.0.0.2)" = "udp blocked: send: Operation not permitted"
+	# 127.1.2.3 is not byte-order symmetric: a swapped key would let it pass.
+	check "e2e UDP to blocked 127.1.2.3 is dropped" \
+		test "$(probe "$CG" udp 127.1.2.3)" = "udp blocked: send: Operation not permitted"
+	check "e2e TCP to blocked 127.0.0.2 fails" \
+		grep -q "^tcp blocked" <(probe "$CG" tcp 127.0.0.2)
+	check "e2e UDP to 127.0.0.1 passes" test "$(probe "$CG" udp 127.0.0.1)" = "udp passed"
+	check "e2e TCP to 127.0.0.1 passes" test "$(probe "$CG" tcp 127.0.0.1)" = "tcp passed"
+	check "e2e a process outside the cgroup is not filtered" \
+		test "$(probe - udp 127.0.0.2)" = "udp passed"
+	check "e2e LOG line for a dropped packet" \
+		wait_for "$TMP/main.out" "^LOG: DST 127.0.0.2, ACTION 0$" 2
+	check "e2e LOG line for the second blocked address" \
+		wait_for "$TMP/main.out" "^LOG: DST 127.1.2.3, ACTION 0$" 2
+	check "e2e LOG line for a passed packet" \
+		wait_for "$TMP/main.out" "^LOG: DST 127.0.0.1, ACTION 1$" 2
+	check "e2e every stdout line is a LOG line" \
+		test "$(grep -cv '^LOG: DST [0-9.]*, ACTION [01]$' "$TMP/main.out")" = 0
+	stop_tool "$main_pid" TERM
+	check "e2e SIGTERM: exit status 0" test $? = 0
+	check "e2e SIGTERM: nothing left on the hook" test "$(prog_count "$CG")" = 0
+	check "e2e SIGTERM: summary on stderr" \
+		grep -Eq "detached from $CG; [0-9]+ events, 0 lost" "$TMP/main.err"
+	check "e2e after detach 127.0.0.2 is reachable again" \
+		test "$(probe "$CG" udp 127.0.0.2)" = "udp passed"
+else
+	bad "e2e tool attaches" "$(head -c 500 "$TMP/main.err")"
+fi
+
+# SIGINT works the same way.
+if start_tool sigint -c "$CG" -b 127.0.0.2; then
+	stop_tool "$tool_pid" INT
+	check "e2e SIGINT: exit 0 and nothing left on the hook" \
+		test "$?/$(prog_count "$CG")" = "0/0"
+else
+	bad "e2e SIGINT" "$(head -c 500 "$TMP/sigint.err")"
+fi
+
+# Never displace somebody else's program.
+if start_tool first -c "$CG" -b 127.0.0.2; then
+	first_pid=$tool_pid
+	timeout 20 "$BIN" -c "$CG" -b 127.0.0.3 >"$TMP/second.out" 2>"$TMP/second.err"
+	check "e2e second single attach refused with exit 1" test $? = 1
+	check "e2e refusal names the attached program" \
+		grep -q "already has egress program id [0-9]* attached (mode single)" "$TMP/second.err"
+	check "e2e first program still attached and blocking" \
+		test "$(prog_count "$CG")/$(probe "$CG" udp 127.0.0.2)" = "1/udp blocked: send: Operation not permitted"
+	timeout 20 "$BIN" -c "$CG" --attach-mode multi >"$TMP/third.out" 2>"$TMP/third.err"
+	check "e2e multi next to a single program refused" \
+		grep -q "attached in mode single, which allows no other program" "$TMP/third.err"
+	stop_tool "$first_pid" TERM
+else
+	bad "e2e conflict" "$(head -c 500 "$TMP/first.err")"
+fi
+
+# Two instances side by side in multi mode, each removing only itself.
+if start_tool multi1 -c "$CG" --attach-mode multi -b 127.0.0.2 &&
+	m1=$tool_pid && start_tool multi2 -c "$CG" --attach-mode multi -b 127.1.2.3; then
+	m2=$tool_pid
+	check "e2e multi: two programs on the hook" test "$(prog_count "$CG")" = 2
+	check "e2e multi: both blocklists apply" \
+		test "$(probe "$CG" udp 127.0.0.2)/$(probe "$CG" udp 127.1.2.3)" = "udp blocked: send: Operation not permitted/udp blocked: send: Operation not permitted"
+	stop_tool "$m1" TERM
+	check "e2e multi: stopping one leaves the other" \
+		test "$(prog_count "$CG")/$(probe "$CG" udp 127.0.0.2)/$(probe "$CG" udp 127.1.2.3)" = "1/udp passed/udp blocked: send: Operation not permitted"
+	stop_tool "$m2" TERM
+	check "e2e multi: both gone" test "$(prog_count "$CG")" = 0
+else
+	bad "e2e multi" "$(cat "$TMP"/multi*.err | head -c 500)"
+fi
+
+# A program the verifier rejects: the log is printed, nothing is attached.
+expect_exit "e2e verifier rejection prints the log" 1 "At program exit the register R0" \
+	-- -c "$CG" --object build/test/bad_prog.bpf.o
+check "e2e verifier rejection: one-line error first" \
+	grep -q "^cgroup-skb-egress: loading program 'bad_egress' (section cgroup_skb/egress, [0-9]* instructions) from build/test/bad_prog.bpf.o: Invalid argument; the verifier rejected it" "$TMP/cli.err"
+check "e2e verifier rejection: nothing attached" test "$(prog_count "$CG")" = 0
+
+# A cgroup v1 directory, where the kernel would answer a baffling EBADF.
+V1=$(awk '$9 == "cgroup" { print $5; exit }' /proc/self/mountinfo)
+if [ -n "$V1" ]; then
+	expect_exit "e2e a cgroup v1 directory is refused" 2 "is a cgroup v1 directory, not cgroup v2; cgroup2 is mounted at $CG2" -- -c "$V1"
+fi
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,616 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * unit.c - tests of the pure code, no root needed: the ELF reader on the real
+ * object and on hand-broken copies of it, the perf ring reader on a synthetic
+ * ring, the CPU list parser and the address parser.
+ *
+ * Usage: unit BPF_OBJECT   (build/prog.bpf.o)
+ */
+#include <elf.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "addr.h"
+#include "check.h"
+#include "common.h"
+#include "elf_min.h"
+#include "perf_ring.h"
+
+/* ---- the object under test, and ways to break a copy of it ---------------- */
+
+static uint8_t *object;
+static size_t object_len;
+
+static uint8_t *copy_object(void)
+{
+	uint8_t *c = malloc(object_len);
+
+	memcpy(c, object, object_len);
+	return c;
+}
+
+static Elf64_Ehdr get_ehdr(const uint8_t *o)
+{
+	Elf64_Ehdr eh;
+
+	memcpy(&eh, o, sizeof(eh));
+	return eh;
+}
+
+static Elf64_Shdr get_shdr(const uint8_t *o, unsigned int i)
+{
+	Elf64_Ehdr eh = get_ehdr(o);
+	Elf64_Shdr sh;
+
+	memcpy(&sh, o + eh.e_shoff + i * sizeof(sh), sizeof(sh));
+	return sh;
+}
+
+static void put_shdr(uint8_t *o, unsigned int i, const Elf64_Shdr *sh)
+{
+	Elf64_Ehdr eh = get_ehdr(o);
+
+	memcpy(o + eh.e_shoff + i * sizeof(*sh), sh, sizeof(*sh));
+}
+
+/* Index of the section called `name` (the test trusts its own object). */
+static unsigned int find_section(const uint8_t *o, const char *name)
+{
+	Elf64_Ehdr eh = get_ehdr(o);
+	Elf64_Shdr names = get_shdr(o, eh.e_shstrndx);
+	unsigned int i;
+
+	for (i = 1; i < eh.e_shnum; i++) {
+		Elf64_Shdr sh = get_shdr(o, i);
+
+		if (strcmp((const char *)o + names.sh_offset + sh.sh_name, name) == 0)
+			return i;
+	}
+	return 0;
+}
+
+/* Parse `o` (object_len bytes) and expect failure with `needle` in the message. */
+static int rejects(const uint8_t *o, size_t len, const char *needle)
+{
+	struct elf_obj obj;
+	char err[512];
+	int parsed = elf_obj_parse(&obj, o, len, err, sizeof(err)) == 0;
+	int ok = !parsed && strstr(err, needle);
+
+	if (parsed)
+		elf_obj_free(&obj);
+	if (!ok)
+		printf("    expected an error containing '%s', got '%s'\n", needle, err);
+	return ok;
+}
+
+static Elf64_Rel get_rel(const uint8_t *o, unsigned int sec, unsigned int n)
+{
+	Elf64_Shdr sh = get_shdr(o, sec);
+	Elf64_Rel r;
+
+	memcpy(&r, o + sh.sh_offset + n * sizeof(r), sizeof(r));
+	return r;
+}
+
+static void put_rel(uint8_t *o, unsigned int sec, unsigned int n, const Elf64_Rel *r)
+{
+	Elf64_Shdr sh = get_shdr(o, sec);
+
+	memcpy(o + sh.sh_offset + n * sizeof(*r), r, sizeof(*r));
+}
+
+/* ---- ELF reader -------------------------------------------------------------- */
+
+static void elf_reads_the_real_object(void)
+{
+	struct elf_obj obj;
+	char err[512];
+	const struct map_def *bl, *ev;
+	size_t i;
+
+	CHECK(elf_obj_parse(&obj, object, object_len, err, sizeof(err)) == 0);
+	CHECK(strcmp(obj.prog_section, "cgroup_skb/egress") == 0);
+	CHECK(strcmp(obj.prog_name, "block_egress") == 0);
+	CHECK(strcmp(obj.license, "GPL") == 0 && obj.license_from_object);
+	CHECK(obj.insn_cnt > 8 && obj.insns);
+	CHECK(obj.map_cnt == 2);
+	bl = elf_obj_find_map(&obj, BLOCKLIST_MAP_NAME);
+	ev = elf_obj_find_map(&obj, EVENTS_MAP_NAME);
+	CHECK(bl && bl->type == 1 && bl->key_size == 4 && bl->value_size == 4 &&
+	      bl->max_entries == BLOCKLIST_DEFAULT_ENTRIES);
+	CHECK(ev && ev->type == 4 && ev->key_size == 4 && ev->value_size == 4 &&
+	      ev->max_entries == 0);
+	/* One lookup in BLOCKLIST, one output to EVENTS, each on an ld_imm64. */
+	CHECK(obj.reloc_cnt == 2);
+	for (i = 0; i < obj.reloc_cnt; i++) {
+		const struct map_reloc *r = &obj.relocs[i];
+
+		CHECK(r->insn_index + 1 < obj.insn_cnt);
+		CHECK(obj.insns[r->insn_index * 8] == 0x18);
+		CHECK(r->map_index < obj.map_cnt);
+	}
+	CHECK(elf_obj_find_map(&obj, "NOPE") == NULL);
+	elf_obj_free(&obj);
+}
+
+static void elf_rejects_every_truncation(void)
+{
+	struct elf_obj obj;
+	char err[512];
+	size_t len;
+	int all_failed = 1;
+
+	/* A private allocation per length, so ASan catches any read past it. */
+	for (len = 0; len < object_len; len++) {
+		uint8_t *c = malloc(len ? len : 1);
+
+		memcpy(c, object, len);
+		if (elf_obj_parse(&obj, c, len, err, sizeof(err)) == 0) {
+			printf("    truncated to %zu bytes and still parsed\n", len);
+			all_failed = 0;
+			elf_obj_free(&obj);
+		}
+		free(c);
+	}
+	CHECK(all_failed);
+	CHECK(rejects(NULL, 0, "shorter than an ELF64 header"));
+}
+
+static void elf_rejects_bad_headers(void)
+{
+	uint8_t *c = copy_object();
+	Elf64_Ehdr eh = get_ehdr(object), bad;
+
+	c[0] = 0x7e;
+	CHECK(rejects(c, object_len, "bad magic"));
+	memcpy(c, object, sizeof(eh));
+	c[EI_CLASS] = ELFCLASS32;
+	CHECK(rejects(c, object_len, "want ELFCLASS64"));
+	memcpy(c, object, sizeof(eh));
+	c[EI_DATA] = c[EI_DATA] == ELFDATA2LSB ? ELFDATA2MSB : ELFDATA2LSB;
+	CHECK(rejects(c, object_len, "rebuild with -target bpfe"));
+	bad = eh;
+	bad.e_type = ET_EXEC;
+	memcpy(c, &bad, sizeof(bad));
+	CHECK(rejects(c, object_len, "want ET_REL"));
+	bad = eh;
+	bad.e_machine = EM_X86_64;
+	memcpy(c, &bad, sizeof(bad));
+	CHECK(rejects(c, object_len, "want EM_BPF"));
+	bad = eh;
+	bad.e_shentsize = 65535;
+	memcpy(c, &bad, sizeof(bad));
+	CHECK(rejects(c, object_len, "section header size 65535"));
+	bad = eh;
+	bad.e_shnum = 0;
+	memcpy(c, &bad, sizeof(bad));
+	CHECK(rejects(c, object_len, "e_shnum is 0"));
+	bad = eh;
+	bad.e_shstrndx = eh.e_shnum;
+	memcpy(c, &bad, sizeof(bad));
+	CHECK(rejects(c, object_len, "section-name table index"));
+	bad = eh;
+	bad.e_shoff = UINT64_MAX - 8; /* offset + size would wrap around */
+	memcpy(c, &bad, sizeof(bad));
+	CHECK(rejects(c, object_len, "runs past the end of the file"));
+	free(c);
+}
+
+static void elf_rejects_section_past_end(void)
+{
+	uint8_t *c = copy_object();
+	unsigned int prog = find_section(object, "cgroup_skb/egress");
+	Elf64_Shdr sh = get_shdr(object, prog);
+
+	sh.sh_offset = object_len - 8;
+	put_shdr(c, prog, &sh);
+	CHECK(rejects(c, object_len, "runs past the end of the file"));
+	sh.sh_offset = UINT64_MAX - 4;
+	put_shdr(c, prog, &sh);
+	CHECK(rejects(c, object_len, "runs past the end of the file"));
+	sh = get_shdr(object, prog);
+	sh.sh_size -= 4; /* no longer whole instructions */
+	put_shdr(c, prog, &sh);
+	CHECK(rejects(c, object_len, "not a multiple of the 8-byte instruction"));
+	free(c);
+}
+
+static void elf_rejects_strings_without_nul(void)
+{
+	uint8_t *c = copy_object();
+	Elf64_Ehdr eh = get_ehdr(object);
+	Elf64_Shdr names = get_shdr(object, eh.e_shstrndx);
+
+	memset(c + names.sh_offset, 'A', names.sh_size);
+	CHECK(rejects(c, object_len, "not NUL-terminated"));
+	free(c);
+}
+
+static void elf_rejects_bad_relocations(void)
+{
+	uint8_t *c = copy_object();
+	unsigned int prog = find_section(object, "cgroup_skb/egress");
+	unsigned int rel = find_section(object, ".relcgroup_skb/egress");
+	Elf64_Shdr psh = get_shdr(object, prog);
+	Elf64_Rel r0 = get_rel(object, rel, 0), r;
+
+	CHECK(rel != 0);
+	/* The last slot: an ld_imm64 there would need 8 bytes past the end. */
+	r = r0;
+	r.r_offset = psh.sh_size - 8;
+	put_rel(c, rel, 0, &r);
+	CHECK(rejects(c, object_len, "room for ld_imm64"));
+	r.r_offset = UINT64_MAX - 7;
+	put_rel(c, rel, 0, &r);
+	CHECK(rejects(c, object_len, "room for ld_imm64"));
+	r.r_offset = r0.r_offset + 4;
+	put_rel(c, rel, 0, &r);
+	CHECK(rejects(c, object_len, "not an instruction boundary"));
+	/* Instruction 0 is `r6 = r1`, not an ld_imm64. */
+	r.r_offset = 0;
+	put_rel(c, rel, 0, &r);
+	CHECK(rejects(c, object_len, "not ld_imm64"));
+	r = r0;
+	r.r_info = ELF64_R_INFO(100000, ELF64_R_TYPE(r0.r_info));
+	put_rel(c, rel, 0, &r);
+	CHECK(rejects(c, object_len, "out of range"));
+	r = r0;
+	r.r_info = ELF64_R_INFO(ELF64_R_SYM(r0.r_info), 10);
+	put_rel(c, rel, 0, &r);
+	CHECK(rejects(c, object_len, "BPF-to-BPF calls are not supported"));
+	r.r_info = ELF64_R_INFO(ELF64_R_SYM(r0.r_info), 3);
+	put_rel(c, rel, 0, &r);
+	CHECK(rejects(c, object_len, "relocation type 3 is not supported"));
+	/* The message names the section, the relocation index and the offset. */
+	r = r0;
+	r.r_offset = 0;
+	put_rel(c, rel, 0, &r);
+	CHECK(rejects(c, object_len, "'.relcgroup_skb/egress': relocation 0 at offset 0x0"));
+	free(c);
+}
+
+static void elf_rejects_bad_map_definitions(void)
+{
+	uint8_t *c = copy_object();
+	unsigned int maps = find_section(object, "maps");
+	Elf64_Shdr sh = get_shdr(object, maps);
+
+	/* BLOCKLIST is first: make its type 0. */
+	memset(c + sh.sh_offset, 0, 4);
+	CHECK(rejects(c, object_len, "none may be 0"));
+	memcpy(c, object, object_len);
+	/* A maps section too small for the definitions its symbols claim. */
+	sh.sh_size = 12;
+	put_shdr(c, maps, &sh);
+	CHECK(rejects(c, object_len, "runs past the end of the section"));
+	free(c);
+}
+
+/* Offset in the file of the symbol called `name`. */
+static size_t find_symbol(const uint8_t *o, const char *name)
+{
+	unsigned int symtab = find_section(o, ".symtab");
+	Elf64_Shdr sh = get_shdr(o, symtab), str = get_shdr(o, sh.sh_link);
+	size_t off;
+
+	for (off = sh.sh_offset; off < sh.sh_offset + sh.sh_size; off += sizeof(Elf64_Sym)) {
+		Elf64_Sym sym;
+
+		memcpy(&sym, o + off, sizeof(sym));
+		if (strcmp((const char *)o + str.sh_offset + sym.st_name, name) == 0)
+			return off;
+	}
+	return 0;
+}
+
+static void elf_rejects_bad_map_symbols(void)
+{
+	uint8_t *c = copy_object();
+	size_t at = find_symbol(object, BLOCKLIST_MAP_NAME);
+	Elf64_Sym sym;
+
+	CHECK(at != 0);
+	memcpy(&sym, object + at, sizeof(sym));
+	sym.st_size = 8;
+	memcpy(c + at, &sym, sizeof(sym));
+	CHECK(rejects(c, object_len, "'BLOCKLIST': definition is 8 bytes, want at least 20"));
+	sym.st_size = 20;
+	sym.st_value = UINT64_MAX - 4;
+	memcpy(c + at, &sym, sizeof(sym));
+	CHECK(rejects(c, object_len, "runs past the end of the section"));
+	/* Two symbols on one definition: which map would a relocation mean? */
+	sym.st_value = 4;
+	memcpy(c + at, &sym, sizeof(sym));
+	CHECK(rejects(c, object_len, "overlaps map"));
+	free(c);
+}
+
+static void elf_license_rules(void)
+{
+	uint8_t *c = copy_object();
+	unsigned int lic = find_section(object, "license");
+	Elf64_Ehdr eh = get_ehdr(object);
+	Elf64_Shdr sh = get_shdr(object, lic), names = get_shdr(object, eh.e_shstrndx);
+	struct elf_obj obj;
+	char err[512];
+
+	memset(c + sh.sh_offset, 'X', sh.sh_size);
+	CHECK(rejects(c, object_len, "'license': not NUL-terminated"));
+	/* No license section at all: GPL is assumed, as Aya does. */
+	memcpy(c, object, object_len);
+	c[names.sh_offset + sh.sh_name] = 'L';
+	CHECK(elf_obj_parse(&obj, c, object_len, err, sizeof(err)) == 0);
+	CHECK(strcmp(obj.license, "GPL") == 0 && !obj.license_from_object);
+	elf_obj_free(&obj);
+	free(c);
+}
+
+static void elf_escapes_names_in_messages(void)
+{
+	uint8_t *c = copy_object();
+	unsigned int maps = find_section(object, "maps");
+	Elf64_Ehdr eh = get_ehdr(object);
+	Elf64_Shdr sh = get_shdr(object, maps), names = get_shdr(object, eh.e_shstrndx);
+
+	/* "maps" becomes "\x1baps": no longer the maps section, and printed safely. */
+	c[names.sh_offset + sh.sh_name] = 0x1b;
+	CHECK(rejects(c, object_len, "'\\x1baps', not 'maps'"));
+	free(c);
+}
+
+static void elf_rejects_btf_defined_maps(void)
+{
+	uint8_t *c = copy_object();
+	unsigned int lic = find_section(object, "license");
+	Elf64_Ehdr eh = get_ehdr(object);
+	Elf64_Shdr sh = get_shdr(object, lic), names = get_shdr(object, eh.e_shstrndx);
+
+	memcpy(c + names.sh_offset + sh.sh_name, ".maps", 6);
+	CHECK(rejects(c, object_len, "BTF-defined maps are not supported"));
+	free(c);
+}
+
+/* ---- perf ring reader ---------------------------------------------------------- */
+
+#define RING 4096
+
+struct seen {
+	uint32_t addr[16];
+	int32_t action[16];
+	uint32_t size[16];
+	int n;
+};
+
+static void collect(void *ctx, const void *raw, uint32_t size)
+{
+	struct seen *s = ctx;
+	struct packet_log ev;
+
+	if (s->n < 16 && size >= sizeof(ev)) {
+		memcpy(&ev, raw, sizeof(ev));
+		s->addr[s->n] = ev.ipv4_address;
+		s->action[s->n] = ev.action;
+		s->size[s->n] = size;
+	}
+	s->n++;
+}
+
+/* Write `len` bytes at free-running position `pos`, wrapping like the kernel. */
+static void ring_put(uint8_t *data, uint64_t pos, const void *src, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		data[(pos + i) & (RING - 1)] = ((const uint8_t *)src)[i];
+}
+
+/* A PERF_RECORD_SAMPLE as the kernel writes one: raw size 12 for 8 bytes. */
+static uint64_t put_sample(uint8_t *data, uint64_t pos, uint32_t addr, int32_t action)
+{
+	uint8_t rec[24] = { 0 };
+	struct perf_event_header h = { .type = PERF_RECORD_SAMPLE, .size = sizeof(rec) };
+	uint32_t raw_size = 12;
+	struct packet_log ev = { addr, action };
+
+	memcpy(rec, &h, sizeof(h));
+	memcpy(rec + 8, &raw_size, 4);
+	memcpy(rec + 12, &ev, sizeof(ev));
+	ring_put(data, pos, rec, sizeof(rec));
+	return pos + sizeof(rec);
+}
+
+static uint64_t put_lost(uint8_t *data, uint64_t pos, uint64_t lost)
+{
+	uint8_t rec[24] = { 0 };
+	struct perf_event_header h = { .type = PERF_RECORD_LOST, .size = sizeof(rec) };
+
+	memcpy(rec, &h, sizeof(h));
+	memcpy(rec + 16, &lost, 8);
+	ring_put(data, pos, rec, sizeof(rec));
+	return pos + sizeof(rec);
+}
+
+static void ring_reads_samples_lost_and_unknown(void)
+{
+	struct perf_event_mmap_page meta;
+	static uint8_t data[RING], scratch[RING];
+	struct perf_ring_stats st = { 0 };
+	struct seen s = { 0 };
+	struct perf_event_header other = { .type = 99, .size = 16 };
+	uint64_t pos = 0;
+
+	memset(&meta, 0, sizeof(meta));
+	pos = put_sample(data, pos, 0x7f000002, 0);
+	pos = put_lost(data, pos, 5);
+	ring_put(data, pos, &other, sizeof(other));
+	pos += other.size;
+	pos = put_sample(data, pos, 0x01020304, 1);
+	meta.data_head = pos;
+	perf_ring_read(&meta, data, RING, scratch, collect, &s, &st);
+	CHECK(s.n == 2);
+	CHECK(s.addr[0] == 0x7f000002 && s.action[0] == 0);
+	CHECK(s.addr[1] == 0x01020304 && s.action[1] == 1);
+	CHECK(s.size[0] == 12); /* padded raw size is passed on as is */
+	CHECK(st.samples == 2 && st.lost == 5 && st.unknown == 1 && st.corrupt == 0);
+	CHECK(meta.data_tail == pos);
+	/* Nothing new: a second read does nothing. */
+	perf_ring_read(&meta, data, RING, scratch, collect, &s, &st);
+	CHECK(s.n == 2 && st.samples == 2);
+}
+
+static void ring_reads_a_record_that_wraps(void)
+{
+	struct perf_event_mmap_page meta;
+	static uint8_t data[RING], scratch[RING];
+	struct perf_ring_stats st = { 0 };
+	struct seen s = { 0 };
+	/* Counters past 2^32 and 16 bytes before the end: the sample straddles it. */
+	uint64_t start = (1ull << 32) * 3 + RING - 16, pos;
+
+	memset(&meta, 0, sizeof(meta));
+	pos = put_sample(data, start, 0xc0000201, 1);
+	pos = put_sample(data, pos, 0xc0000202, 0);
+	meta.data_tail = start;
+	meta.data_head = pos;
+	perf_ring_read(&meta, data, RING, scratch, collect, &s, &st);
+	CHECK(s.n == 2);
+	CHECK(s.addr[0] == 0xc0000201 && s.action[0] == 1);
+	CHECK(s.addr[1] == 0xc0000202 && s.action[1] == 0);
+	CHECK(meta.data_tail == pos && st.corrupt == 0);
+}
+
+static void ring_survives_corrupt_headers(void)
+{
+	struct perf_event_mmap_page meta;
+	static uint8_t data[RING], scratch[RING];
+	struct perf_ring_stats st = { 0 };
+	struct seen s = { 0 };
+	struct perf_event_header zero = { .type = PERF_RECORD_SAMPLE, .size = 0 };
+	struct perf_event_header huge = { .type = PERF_RECORD_SAMPLE, .size = 4000 };
+	uint8_t short_sample[16] = { 0 };
+	struct perf_event_header sh = { .type = PERF_RECORD_SAMPLE, .size = 16 };
+	uint32_t too_big = 100;
+
+	/* size 0 would loop forever: the rest of the ring is given up instead. */
+	memset(&meta, 0, sizeof(meta));
+	ring_put(data, 0, &zero, sizeof(zero));
+	meta.data_head = 64;
+	perf_ring_read(&meta, data, RING, scratch, collect, &s, &st);
+	CHECK(st.corrupt == 1 && meta.data_tail == 64 && s.n == 0);
+	/* A record longer than what the kernel published. */
+	ring_put(data, 64, &huge, sizeof(huge));
+	meta.data_head = 128;
+	perf_ring_read(&meta, data, RING, scratch, collect, &s, &st);
+	CHECK(st.corrupt == 2 && meta.data_tail == 128 && s.n == 0);
+	/* A sample whose raw size claims more than the record holds. */
+	memcpy(short_sample, &sh, sizeof(sh));
+	memcpy(short_sample + 8, &too_big, 4);
+	ring_put(data, 128, short_sample, sizeof(short_sample));
+	meta.data_head = 144;
+	perf_ring_read(&meta, data, RING, scratch, collect, &s, &st);
+	CHECK(st.corrupt == 3 && meta.data_tail == 144 && s.n == 0);
+	/* A size that is not a multiple of 8: the next header would be misplaced. */
+	sh.size = 12;
+	ring_put(data, 144, &sh, sizeof(sh));
+	meta.data_head = 160;
+	perf_ring_read(&meta, data, RING, scratch, collect, &s, &st);
+	CHECK(st.corrupt == 4 && meta.data_tail == 160 && s.n == 0);
+	meta.data_tail = 144;
+	/* A head that ran more than a ring ahead of the tail. */
+	meta.data_head = 144 + 2 * RING;
+	perf_ring_read(&meta, data, RING, scratch, collect, &s, &st);
+	CHECK(st.corrupt == 5 && meta.data_tail == meta.data_head);
+}
+
+static void cpu_lists(void)
+{
+	uint8_t set[CPU_MAX];
+	int hi;
+
+	CHECK(cpu_list_parse("0-1\n", set, &hi) == 2 && hi == 1 && set[0] && set[1]);
+	CHECK(cpu_list_parse("0,2-3,8", set, &hi) == 4 && hi == 8 && !set[1] && set[8]);
+	CHECK(cpu_list_parse("0", set, &hi) == 1 && hi == 0);
+	CHECK(cpu_list_parse("", set, &hi) == -1);
+	CHECK(cpu_list_parse("x", set, &hi) == -1);
+	CHECK(cpu_list_parse("3-1", set, &hi) == -1);
+	CHECK(cpu_list_parse("0-", set, &hi) == -1);
+	CHECK(cpu_list_parse("0-99999", set, &hi) == -1);
+	CHECK(cpu_list_parse("-1", set, &hi) == -1);
+}
+
+/* ---- addresses --------------------------------------------------------------- */
+
+static void addresses_parse_strictly(void)
+{
+	static const char *const bad[] = { "1.1.1",	 "256.1.1.1", "abc",	    "0177.0.0.1",
+					   "1.2.3.4x",	 " 1.2.3.4",  "1.2.3.4 ",   "",
+					   "1.2.3.4/32", "::1",	      "0x7f.0.0.1", "127.1" };
+	uint32_t a = 0;
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (ipv4_parse(bad[i], &a) == 0) {
+			printf("    accepted '%s'\n", bad[i]);
+			check_failed = 1;
+		}
+	CHECK(ipv4_parse(NULL, &a) == -1);
+	CHECK(ipv4_parse("1.2.3.4", &a) == 0 && a == 0x01020304);
+	CHECK(ipv4_parse("0.0.0.0", &a) == 0 && a == 0);
+	CHECK(ipv4_parse("255.255.255.255", &a) == 0 && a == 0xffffffff);
+}
+
+static void addresses_format(void)
+{
+	char buf[IPV4_TEXT_MAX];
+
+	CHECK(strcmp(ipv4_format(0x01020304, buf), "1.2.3.4") == 0);
+	CHECK(strcmp(ipv4_format(0x7f000002, buf), "127.0.0.2") == 0);
+	CHECK(strcmp(ipv4_format(0xffffffff, buf), "255.255.255.255") == 0);
+}
+
+static int read_file(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	long n;
+
+	if (!f)
+		return -1;
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	rewind(f);
+	object = malloc((size_t)n);
+	object_len = fread(object, 1, (size_t)n, f);
+	fclose(f);
+	return object_len == (size_t)n ? 0 : -1;
+}
+
+int main(int argc, char **argv)
+{
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc != 2 || read_file(argv[1])) {
+		fprintf(stderr, "usage: unit BPF_OBJECT (cannot read %s)\n",
+			argc > 1 ? argv[1] : "");
+		return 2;
+	}
+	RUN(elf_reads_the_real_object);
+	RUN(elf_rejects_every_truncation);
+	RUN(elf_rejects_bad_headers);
+	RUN(elf_rejects_section_past_end);
+	RUN(elf_rejects_strings_without_nul);
+	RUN(elf_rejects_bad_relocations);
+	RUN(elf_rejects_bad_map_definitions);
+	RUN(elf_rejects_bad_map_symbols);
+	RUN(elf_license_rules);
+	RUN(elf_escapes_names_in_messages);
+	RUN(elf_rejects_btf_defined_maps);
+	RUN(ring_reads_samples_lost_and_unknown);
+	RUN(ring_reads_a_record_that_wraps);
+	RUN(ring_survives_corrupt_headers);
+	RUN(cpu_lists);
+	RUN(addresses_parse_strictly);
+	RUN(addresses_format);
+	free(object);
+	return check_fail_cnt ? 1 : 0;
+}

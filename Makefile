@@ -71,6 +71,11 @@ $(BUILD)/test/unit: test/unit.c elf_min.c perf_ring.c addr.c $(HDRS) test/check.
 	@mkdir -p $(BUILD)/test
 	$(HOST_CC) $(TEST_CFLAGS) -I. test/unit.c elf_min.c perf_ring.c addr.c -o $@
 
+# The loader again, dynamic, with ASan and UBSan: the end-to-end tests run it too.
+$(BUILD)/asan/cgroup-skb-egress: $(SRCS) embed.S $(HDRS) $(BPF_OBJ)
+	@mkdir -p $(BUILD)/asan
+	$(HOST_CC) $(TEST_CFLAGS) -DBPF_OBJECT='"$(BPF_OBJ)"' $(SRCS) embed.S -o $@
+
 $(BUILD)/test/nethelper: test/nethelper.c
 	@mkdir -p $(BUILD)/test
 	$(HOST_CC) -std=gnu11 -O2 $(WARN) $< -o $@
@@ -79,7 +84,8 @@ $(BUILD)/test/bad_prog.bpf.o: test/bad_prog.bpf.c common.h
 	@mkdir -p $(BUILD)/test
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
-TEST_DEPS := $(BIN) $(BPF_OBJ) $(BUILD)/test/unit $(BUILD)/test/nethelper $(BUILD)/test/bad_prog.bpf.o
+TEST_DEPS := $(BIN) $(BPF_OBJ) $(BUILD)/test/unit $(BUILD)/test/nethelper \
+	$(BUILD)/test/bad_prog.bpf.o $(BUILD)/asan/cgroup-skb-egress
 test: $(TEST_DEPS)
 	bash test/run.sh
 

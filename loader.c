@@ -38,11 +38,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/syscall.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <unistd.h>
+
+#include <linux/capability.h>
 
 #include "addr.h"
 #include "bpf_sys.h"
@@ -134,18 +137,47 @@ static const char *errno_text(int err)
 	return strerror(err);
 }
 
-/* What to do about an errno from bpf(2) or perf_event_open(2), if anything useful. */
-static const char *privilege_hint(int err)
+/*
+ * What to do about EPERM, EACCES or ENOSYS from bpf(2) or perf_event_open(2):
+ * name the capabilities this process lacks, read with capget(2) so that it
+ * works without /proc. CAP_SYS_ADMIN stands in for CAP_BPF and CAP_PERFMON,
+ * which only kernels from 5.8 know.
+ */
+static const char *privilege_hint(int err, char *buf, size_t len)
 {
-	switch (err) {
-	case EPERM:
-	case EACCES:
-		return "; run as root (needs CAP_BPF, CAP_NET_ADMIN and CAP_PERFMON, or CAP_SYS_ADMIN)";
-	case ENOSYS:
+	static const struct {
+		unsigned int cap;
+		const char *name;
+	} needed[] = { { 39, "CAP_BPF" },
+		       { CAP_NET_ADMIN, "CAP_NET_ADMIN" },
+		       { 38, "CAP_PERFMON" } };
+	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct caps[2];
+	size_t i, used = 0;
+
+	buf[0] = '\0';
+	if (err == ENOSYS)
 		return "; this kernel has no bpf() syscall (CONFIG_BPF_SYSCALL)";
-	default:
-		return "";
+	if (err != EPERM && err != EACCES)
+		return buf;
+	if (syscall(SYS_capget, &hdr, caps) != 0)
+		return "; run as root (needs CAP_BPF, CAP_NET_ADMIN and CAP_PERFMON)";
+	for (i = 0; i < sizeof(needed) / sizeof(needed[0]); i++) {
+		unsigned int c = needed[i].cap;
+		int have = (caps[c / 32].effective >> (c % 32)) & 1;
+
+		if (c != CAP_NET_ADMIN)
+			have |= (caps[CAP_SYS_ADMIN / 32].effective >> (CAP_SYS_ADMIN % 32)) & 1;
+		if (!have)
+			used += (size_t)snprintf(buf + used, len > used ? len - used : 0, "%s%s",
+						 used ? ", " : "; missing ", needed[i].name);
 	}
+	if (used)
+		snprintf(buf + used, len > used ? len - used : 0, ": run as root");
+	else
+		snprintf(buf, len,
+			 "; the process has CAP_BPF, CAP_NET_ADMIN and CAP_PERFMON, so a security policy (lockdown, seccomp, an LSM) forbids it");
+	return buf;
 }
 
 /* ---- 1. the command line ------------------------------------------------- */
@@ -502,13 +534,14 @@ static int check_hook(struct loader *l)
 
 	if (bpf_prog_query(l->cgroup_fd, BPF_CGROUP_INET_EGRESS, &flags, ids, &cnt) < 0) {
 		int err = errno;
+		char hint[192];
 
 		if (err == EINVAL)
 			report("querying the egress hook of %s: %s; this kernel lacks cgroup BPF (CONFIG_CGROUP_BPF) or is older than 4.15",
 			       l->opt.cgroup_path, errno_text(err));
 		else
 			report("querying the egress hook of %s: %s%s", l->opt.cgroup_path,
-			       errno_text(err), privilege_hint(err));
+			       errno_text(err), privilege_hint(err, hint, sizeof(hint)));
 		return EXIT_SYSTEM;
 	}
 	if (cnt == 0)
@@ -608,10 +641,12 @@ static int create_maps(struct loader *l)
 		}
 		if (create_map(m, max_entries, &l->map_fds[i]) < 0) {
 			int err = errno;
+			char hint[192];
 
 			report("creating map %s (type %u, key %u, value %u, %u entries) from %s: %s%s",
 			       m->name, m->type, m->key_size, m->value_size, max_entries,
-			       l->object_label, errno_text(err), privilege_hint(err));
+			       l->object_label, errno_text(err),
+			       privilege_hint(err, hint, sizeof(hint)));
 			return EXIT_SYSTEM;
 		}
 		if (strcmp(m->name, BLOCKLIST_MAP_NAME) == 0)
@@ -731,11 +766,13 @@ static int load_program(struct loader *l)
 		a.log_level = 1;
 	}
 	if (rc != EXIT_OK) {
+		char hint[192];
+
 		report("loading program '%s' (section %s, %zu instructions) from %s: %s%s%s", name,
 		       l->obj.prog_section, l->obj.insn_cnt, l->object_label, errno_text(err),
 		       err == E2BIG ? "; the program is too large for this kernel" : "",
 		       log && log[0] ? "; the verifier rejected it, its log follows"
-				     : privilege_hint(err));
+				     : privilege_hint(err, hint, sizeof(hint)));
 		if (log && log[0])
 			print_verifier_log(log);
 	} else {
@@ -793,9 +830,11 @@ static int open_rings(struct loader *l)
 		}
 		if (perf_ring_open(ring, cpu, l->opt.ring_pages, l->opt.wakeup_events) < 0) {
 			int err = errno;
+			char hint[192];
 
 			report("opening the perf ring of CPU %d (%u pages): %s%s", cpu,
-			       l->opt.ring_pages, errno_text(err), privilege_hint(err));
+			       l->opt.ring_pages, errno_text(err),
+			       privilege_hint(err, hint, sizeof(hint)));
 			return EXIT_SYSTEM;
 		}
 		l->ring_cnt++;

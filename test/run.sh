@@ -105,9 +105,9 @@ if [ -n "$skip_reason" ]; then
 	exit
 fi
 
-new_cgroup() { # prints the path of a fresh, uniquely named cgroup
-	local c="$CG2/cse-test-$$-$RANDOM$RANDOM"
-	mkdir "$c" && cgroups+=("$c") && echo "$c"
+new_cgroup() { # sets CG to a fresh, uniquely named cgroup, removed at exit
+	CG="$CG2/cse-test-$$-$RANDOM$RANDOM"
+	mkdir "$CG" && cgroups+=("$CG")
 }
 prog_count() { "$HELPER" query "$1"; }
 
@@ -154,42 +154,50 @@ probe() { # probe CGROUP|- udp|tcp ADDR: prints the helper's verdict
 }
 
 # The main scenario: block 127.0.0.2 and 127.1.2.3 for one cgroup.
-CG=$(new_cgroup)
-check "e2e baseline: 127.0.0.2 reachable before attach" \
-	test "$(probe "$CG" udp 127.0.0.2)" = "udp passed"
-if start_tool main -c "$CG" -b 127.0.0.2 -b 127.1.2.3; then
-	ok "e2e tool attaches"
-	main_pid=$tool_pid
-	check "e2e one program on the hook" test "$(prog_count "$CG")" = 1
-	check "e2e UDP to blocked 127.0.0.2 is dropped" \
-		test "$(probe "$CG" udp 127.0.0.2)" = "udp blocked: send: Operation not permitted"
-	# 127.1.2.3 is not byte-order symmetric: a swapped key would let it pass.
-	check "e2e UDP to blocked 127.1.2.3 is dropped" \
-		test "$(probe "$CG" udp 127.1.2.3)" = "udp blocked: send: Operation not permitted"
-	check "e2e TCP to blocked 127.0.0.2 fails" \
-		grep -q "^tcp blocked" <(probe "$CG" tcp 127.0.0.2)
-	check "e2e UDP to 127.0.0.1 passes" test "$(probe "$CG" udp 127.0.0.1)" = "udp passed"
-	check "e2e TCP to 127.0.0.1 passes" test "$(probe "$CG" tcp 127.0.0.1)" = "tcp passed"
-	check "e2e a process outside the cgroup is not filtered" \
-		test "$(probe - udp 127.0.0.2)" = "udp passed"
-	check "e2e LOG line for a dropped packet" \
-		wait_for "$TMP/main.out" "^LOG: DST 127.0.0.2, ACTION 0$" 2
-	check "e2e LOG line for the second blocked address" \
-		wait_for "$TMP/main.out" "^LOG: DST 127.1.2.3, ACTION 0$" 2
-	check "e2e LOG line for a passed packet" \
-		wait_for "$TMP/main.out" "^LOG: DST 127.0.0.1, ACTION 1$" 2
-	check "e2e every stdout line is a LOG line" \
-		test "$(grep -cv '^LOG: DST [0-9.]*, ACTION [01]$' "$TMP/main.out")" = 0
-	stop_tool "$main_pid" TERM
-	check "e2e SIGTERM: exit status 0" test $? = 0
-	check "e2e SIGTERM: nothing left on the hook" test "$(prog_count "$CG")" = 0
-	check "e2e SIGTERM: summary on stderr" \
-		grep -Eq "detached from $CG; [0-9]+ events, 0 lost" "$TMP/main.err"
-	check "e2e after detach 127.0.0.2 is reachable again" \
+# scenario_block TAG: run it with $BIN, naming the checks "e2e TAG..."
+scenario_block() {
+	local tag=$1 main_pid
+	check "e2e ${tag}baseline: 127.0.0.2 reachable before attach" \
 		test "$(probe "$CG" udp 127.0.0.2)" = "udp passed"
-else
-	bad "e2e tool attaches" "$(head -c 500 "$TMP/main.err")"
-fi
+	if start_tool main -c "$CG" -b 127.0.0.2 -b 127.1.2.3; then
+		ok "e2e ${tag}tool attaches"
+		main_pid=$tool_pid
+		check "e2e ${tag}one program on the hook" test "$(prog_count "$CG")" = 1
+		check "e2e ${tag}UDP to blocked 127.0.0.2 is dropped" \
+			test "$(probe "$CG" udp 127.0.0.2)" = "udp blocked: send: Operation not permitted"
+		# 127.1.2.3 is not byte-order symmetric: a swapped key would let it pass.
+		check "e2e ${tag}UDP to blocked 127.1.2.3 is dropped" \
+			test "$(probe "$CG" udp 127.1.2.3)" = "udp blocked: send: Operation not permitted"
+		check "e2e ${tag}TCP to blocked 127.0.0.2 fails" \
+			grep -q "^tcp blocked" <(probe "$CG" tcp 127.0.0.2)
+		check "e2e ${tag}UDP to 127.0.0.1 passes" test "$(probe "$CG" udp 127.0.0.1)" = "udp passed"
+		check "e2e ${tag}TCP to 127.0.0.1 passes" test "$(probe "$CG" tcp 127.0.0.1)" = "tcp passed"
+		check "e2e ${tag}a process outside the cgroup is not filtered" \
+			test "$(probe - udp 127.0.0.2)" = "udp passed"
+		check "e2e ${tag}LOG line for a dropped packet" \
+			wait_for "$TMP/main.out" "^LOG: DST 127.0.0.2, ACTION 0$" 2
+		check "e2e ${tag}LOG line for the second blocked address" \
+			wait_for "$TMP/main.out" "^LOG: DST 127.1.2.3, ACTION 0$" 2
+		check "e2e ${tag}LOG line for a passed packet" \
+			wait_for "$TMP/main.out" "^LOG: DST 127.0.0.1, ACTION 1$" 2
+		check "e2e ${tag}every stdout line is a LOG line" \
+			test "$(grep -cv '^LOG: DST [0-9.]*, ACTION [01]$' "$TMP/main.out")" = 0
+		stop_tool "$main_pid" TERM
+		check "e2e ${tag}SIGTERM: exit status 0" test $? = 0
+		check "e2e ${tag}SIGTERM: nothing left on the hook" test "$(prog_count "$CG")" = 0
+		check "e2e ${tag}SIGTERM: summary on stderr" \
+			grep -Eq "detached from $CG; [0-9]+ events, 0 lost" "$TMP/main.err"
+		check "e2e ${tag}after detach 127.0.0.2 is reachable again" \
+			test "$(probe "$CG" udp 127.0.0.2)" = "udp passed"
+	else
+		bad "e2e ${tag}tool attaches" "$(head -c 500 "$TMP/main.err")"
+	fi
+}
+new_cgroup
+scenario_block ""
+# The same with the loader built with ASan and UBSan (any report fails the exit status).
+BIN=build/asan/cgroup-skb-egress ASAN_OPTIONS=exitcode=86 UBSAN_OPTIONS=exitcode=87 \
+	scenario_block "[asan] "
 
 # SIGINT works the same way.
 if start_tool sigint -c "$CG" -b 127.0.0.2; then
@@ -240,11 +248,79 @@ check "e2e verifier rejection: one-line error first" \
 	grep -q "^cgroup-skb-egress: loading program 'bad_egress' (section cgroup_skb/egress, [0-9]* instructions) from build/test/bad_prog.bpf.o: Invalid argument; the verifier rejected it" "$TMP/cli.err"
 check "e2e verifier rejection: nothing attached" test "$(prog_count "$CG")" = 0
 
+# Without privilege: say which capabilities are missing, attach nothing.
+# run_as WRAPPER-ARGS: make $BIN a script that runs the tool under setpriv.
+run_as() {
+	printf '#!/bin/sh\nexec setpriv %s %s "$@"\n' "$*" "$PWD/$REAL_BIN" >"$TMP/wrapped"
+	chmod +x "$TMP/wrapped"
+	BIN=$TMP/wrapped
+}
+if command -v setpriv >/dev/null; then
+	REAL_BIN=$BIN
+	run_as --reuid 65534 --regid 65534 --clear-groups --inh-caps=-all --bounding-set=-all
+	expect_exit "e2e as nobody: names the missing capabilities" 1 \
+		"querying the egress hook of $CG: Operation not permitted; missing CAP_BPF, CAP_NET_ADMIN, CAP_PERFMON: run as root" \
+		-- -c "$CG"
+	run_as --inh-caps=-all --bounding-set=-perfmon,-sys_admin
+	expect_exit "e2e without CAP_PERFMON: fails at the perf rings" 1 \
+		"opening the perf ring of CPU [0-9]* (64 pages): Permission denied; missing CAP_PERFMON: run as root" \
+		-- -c "$CG"
+	BIN=$REAL_BIN
+	check "e2e without privilege: nothing attached" test "$(prog_count "$CG")" = 0
+else
+	bad "e2e privilege tests" "setpriv (util-linux) is not installed"
+fi
+
+# The fds of process $1 that it opened itself (BPF, perf, epoll, signalfd,
+# the cgroup) and that are not close-on-exec. fdinfo flags are octal. Fds it
+# inherited from the shell are not its business.
+fds_without_cloexec() {
+	local f n flags
+	for f in /proc/"$1"/fdinfo/*; do
+		n=${f##*/}
+		case $(readlink "/proc/$1/fd/$n") in anon_inode:* | "$CG2"*) ;; *) continue ;; esac
+		flags=$(awk '/^flags:/ { print $2 }' "$f")
+		[ $((8#$flags & 8#2000000)) -eq 0 ] && echo "fd $n"
+	done
+}
+
+# Started with stdin and stdout closed (initramfs, `cmd <&- >&-`): no BPF or
+# perf fd may take fd 0, 1 or 2, and blocking still works.
+"$BIN" -c "$CG" -b 127.0.0.2 <&- >&- 2>"$TMP/closed.err" &
+closed_pid=$!
+pids+=("$closed_pid")
+if wait_for "$TMP/closed.err" "attached program id" 10; then
+	check "e2e closed stdio: fds 0 and 1 are /dev/null" \
+		test "$(readlink /proc/$closed_pid/fd/0) $(readlink /proc/$closed_pid/fd/1)" = "/dev/null /dev/null"
+	check "e2e closed stdio: every fd it opened is above 2 and close-on-exec" \
+		test -z "$(fds_without_cloexec "$closed_pid")"
+	check "e2e closed stdio: still blocks" \
+		test "$(probe "$CG" udp 127.0.0.2)" = "udp blocked: send: Operation not permitted"
+	stop_tool "$closed_pid" TERM
+	check "e2e closed stdio: exit 0, nothing left" test "$?/$(prog_count "$CG")" = "0/0"
+else
+	bad "e2e closed stdio" "$(head -c 500 "$TMP/closed.err")"
+fi
+
+# The root of the hierarchy: warn that everything is affected. The object is
+# one the verifier rejects, so this never attaches to the root cgroup.
+root_before=$(prog_count "$CG2")
+expect_exit "e2e root cgroup: warns that every process is affected" 1 \
+	"warning: $CG2 is the root of the cgroup2 hierarchy: every process on this host is affected" \
+	-- -c "$CG2" --object build/test/bad_prog.bpf.o
+check "e2e root cgroup: nothing attached there" test "$(prog_count "$CG2")" = "$root_before"
+
 # A cgroup v1 directory, where the kernel would answer a baffling EBADF.
 V1=$(awk '$9 == "cgroup" { print $5; exit }' /proc/self/mountinfo)
 if [ -n "$V1" ]; then
 	expect_exit "e2e a cgroup v1 directory is refused" 2 "is a cgroup v1 directory, not cgroup v2; cgroup2 is mounted at $CG2" -- -c "$V1"
 fi
+
+# Leave nothing behind: stop the servers, remove the cgroups, and check.
+for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+wait 2>/dev/null
+for c in "${cgroups[@]}"; do rmdir "$c" 2>/dev/null; done
+check "e2e cleanup: no test cgroup left" test -z "$(ls -d "$CG2"/cse-test-$$-* 2>/dev/null)"
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -2,7 +2,7 @@
 #include "addr.h"
 
 #include <arpa/inet.h>
-#include <string.h>
+#include <stdio.h>
 
 int ipv4_parse(const char *text, uint32_t *host_order)
 {
@@ -19,6 +19,6 @@ const char *ipv4_format(uint32_t host_order, char buf[IPV4_TEXT_MAX])
 	struct in_addr a = { .s_addr = htonl(host_order) };
 
 	if (!inet_ntop(AF_INET, &a, buf, IPV4_TEXT_MAX))
-		strcpy(buf, "?");
+		snprintf(buf, IPV4_TEXT_MAX, "?");
 	return buf;
 }

@@ -118,15 +118,17 @@ static const char *escape(const char *s, char *out, size_t out_len)
 
 #define ESC_MAX (ELF_NAME_MAX * 4 + 4)
 
-__attribute__((format(printf, 2, 3))) static int fail(struct reader *r, const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) static void set_error(struct reader *r, const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(r->err, r->err_len, fmt, ap);
 	va_end(ap);
-	return -1;
 }
+
+/* Record the error and evaluate to -1, for `return fail(r, "...", ...);`. */
+#define fail(r, ...) (set_error((r), __VA_ARGS__), -1)
 
 static void copy_name(char *dst, const char *src)
 {
@@ -333,7 +335,9 @@ static int read_symbol(struct reader *r, uint64_t index, Elf64_Sym *sym, const c
 	if (index == 0 || index >= r->sym_cnt)
 		return fail(r, "symbol %llu: out of range (%zu symbols)", (unsigned long long)index,
 			    r->sym_cnt);
-	read_at(&r->symtab, index * sizeof(*sym), sym, sizeof(*sym));
+	/* index < sym_cnt keeps this inside the table; checked all the same. */
+	if (read_at(&r->symtab, index * sizeof(*sym), sym, sizeof(*sym)))
+		return fail(r, "symbol %llu: outside the symbol table", (unsigned long long)index);
 	*name = string_at(&r->strtab, sym->st_name);
 	if (!*name)
 		return fail(r,
@@ -463,7 +467,7 @@ static int load_maps(struct reader *r, struct elf_obj *obj)
 static int load_license(struct reader *r, struct elf_obj *obj)
 {
 	Elf64_Shdr sh;
-	struct bytes lic;
+	struct bytes lic = { 0 };
 	const uint8_t *nul;
 
 	if (!r->license_index) {
@@ -510,7 +514,9 @@ static int load_one_reloc(struct reader *r, struct elf_obj *obj, uint32_t rel_in
 	uint64_t map_offset;
 	int map;
 
-	read_at(rel, n * sizeof(rl), &rl, sizeof(rl));
+	if (read_at(rel, n * sizeof(rl), &rl, sizeof(rl)))
+		return fail(r, "section %u: relocation %llu: outside the section", rel_index,
+			    (unsigned long long)n);
 	snprintf(where, sizeof(where), "section %u '%s': relocation %llu at offset 0x%llx",
 		 rel_index, section_name(r, rel_index, sec, sizeof(sec)), (unsigned long long)n,
 		 (unsigned long long)rl.r_offset);

@@ -164,10 +164,11 @@ static const char *privilege_hint(int err, char *buf, size_t len)
 		return "; run as root (needs CAP_BPF, CAP_NET_ADMIN and CAP_PERFMON)";
 	for (i = 0; i < sizeof(needed) / sizeof(needed[0]); i++) {
 		unsigned int c = needed[i].cap;
-		int have = (caps[c / 32].effective >> (c % 32)) & 1;
+		int have = (int)((caps[c / 32].effective >> (c % 32)) & 1);
 
 		if (c != CAP_NET_ADMIN)
-			have |= (caps[CAP_SYS_ADMIN / 32].effective >> (CAP_SYS_ADMIN % 32)) & 1;
+			have |= (int)((caps[CAP_SYS_ADMIN / 32].effective >> (CAP_SYS_ADMIN % 32)) &
+				      1);
 		if (!have)
 			used += (size_t)snprintf(buf + used, len > used ? len - used : 0, "%s%s",
 						 used ? ", " : "; missing ", needed[i].name);
@@ -591,7 +592,9 @@ static void kernel_name(char out[BPF_OBJ_NAME_LEN], const char *name)
 		int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
 			 (c >= '0' && c <= '9') || c == '_' || c == '.';
 
-		out[i] = ok ? c : '_';
+		out[i] = c;
+		if (!ok)
+			out[i] = '_';
 	}
 	out[i] = '\0';
 }

@@ -33,11 +33,24 @@
 
 #define BLOCKED 3
 
+/* A whole number from 0 to max, or -1. */
+static long number(const char *text, long max)
+{
+	char *end;
+	long n = strtol(text, &end, 10);
+
+	return end != text && !*end && n >= 0 && n <= max ? n : -1;
+}
+
 static int addr_of(const char *ip, const char *port, struct sockaddr_in *sa)
 {
+	long p = number(port, 65535);
+
 	memset(sa, 0, sizeof(*sa));
 	sa->sin_family = AF_INET;
-	sa->sin_port = htons((uint16_t)atoi(port));
+	sa->sin_port = htons((uint16_t)p);
+	if (p < 0)
+		return -1;
 	return inet_pton(AF_INET, ip, &sa->sin_addr) == 1 ? 0 : -1;
 }
 
@@ -207,12 +220,16 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: see the comment at the top of test/nethelper.c\n");
 		return 2;
 	}
+	if (number(argv[4], 3600000) < 0) {
+		fprintf(stderr, "bad time '%s'\n", argv[4]);
+		return 2;
+	}
 	if (strcmp(argv[1], "serve") == 0)
-		return serve(&sa, atoi(argv[4]));
+		return serve(&sa, (int)number(argv[4], 3600));
 	if (strcmp(argv[1], "udp") == 0)
-		return udp_probe(&sa, atoi(argv[4]));
+		return udp_probe(&sa, (int)number(argv[4], 3600000));
 	if (strcmp(argv[1], "tcp") == 0)
-		return tcp_probe(&sa, atoi(argv[4]));
+		return tcp_probe(&sa, (int)number(argv[4], 3600000));
 	fprintf(stderr, "unknown command %s\n", argv[1]);
 	return 2;
 }

@@ -302,6 +302,33 @@ else
 	bad "e2e closed stdio" "$(head -c 500 "$TMP/closed.err")"
 fi
 
+# A failure after attaching (stdout's reader went away): detach first, then exit 1.
+mkfifo "$TMP/pipe"
+head -n 1 <"$TMP/pipe" >"$TMP/pipe.out" &
+pids+=("$!")
+"$BIN" -c "$CG" -b 127.0.0.2 >"$TMP/pipe" 2>"$TMP/pipe.err" &
+pipe_pid=$!
+pids+=("$pipe_pid")
+if wait_for "$TMP/pipe.err" "attached program id" 10; then
+	# The first packet's line reaches head, which exits; later lines meet a closed pipe.
+	probe "$CG" udp 127.0.0.2 >/dev/null
+	wait_for "$TMP/pipe.out" "^LOG" 5
+	for _ in 1 2 3 4 5 6 7 8 9 10; do
+		probe "$CG" udp 127.0.0.2 >/dev/null
+		wait_for "$TMP/pipe.err" "detached from" 1 && break
+	done
+	check "e2e stdout closed while running: says so and detaches" \
+		grep -q "writing LOG lines to stdout: Broken pipe; detaching" "$TMP/pipe.err"
+	check "e2e stdout closed while running: nothing left on the hook" test "$(prog_count "$CG")" = 0
+	check "e2e stdout closed while running: the reader got its line" \
+		grep -q "^LOG: DST 127.0.0.2, ACTION 0$" "$TMP/pipe.out"
+else
+	bad "e2e stdout closed while running" "$(head -c 500 "$TMP/pipe.err")"
+fi
+kill "$pipe_pid" 2>/dev/null # only if it failed to stop
+wait "$pipe_pid"
+check "e2e stdout closed while running: exit status 1" test $? = 1
+
 # The root of the hierarchy: warn that everything is affected. The object is
 # one the verifier rejects, so this never attaches to the root cgroup.
 root_before=$(prog_count "$CG2")

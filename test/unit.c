@@ -128,7 +128,7 @@ static void elf_reads_the_real_object(void)
 		const struct map_reloc *r = &obj.relocs[i];
 
 		CHECK(r->insn_index + 1 < obj.insn_cnt);
-		CHECK(obj.insns[r->insn_index * 8] == 0x18);
+		CHECK(obj.insns[(size_t)r->insn_index * 8] == 0x18);
 		CHECK(r->map_index < obj.map_cnt);
 	}
 	CHECK(elf_obj_find_map(&obj, "NOPE") == NULL);

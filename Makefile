@@ -76,6 +76,15 @@ $(BUILD)/asan/cgroup-skb-egress: $(SRCS) embed.S $(HDRS) $(BPF_OBJ)
 	@mkdir -p $(BUILD)/asan
 	$(HOST_CC) $(TEST_CFLAGS) -DBPF_OBJECT='"$(BPF_OBJ)"' $(SRCS) embed.S -o $@
 
+# And plain builds of both for valgrind, which cannot run ASan binaries.
+$(BUILD)/vg/cgroup-skb-egress: $(SRCS) embed.S $(HDRS) $(BPF_OBJ)
+	@mkdir -p $(BUILD)/vg
+	$(HOST_CC) -std=gnu11 -O1 -g $(WARN) -DBPF_OBJECT='"$(BPF_OBJ)"' $(SRCS) embed.S -o $@
+
+$(BUILD)/vg/unit: test/unit.c elf_min.c perf_ring.c addr.c $(HDRS) test/check.h
+	@mkdir -p $(BUILD)/vg
+	$(HOST_CC) -std=gnu11 -O1 -g $(WARN) -I. test/unit.c elf_min.c perf_ring.c addr.c -o $@
+
 $(BUILD)/test/nethelper: test/nethelper.c
 	@mkdir -p $(BUILD)/test
 	$(HOST_CC) -std=gnu11 -O2 $(WARN) $< -o $@
@@ -85,7 +94,8 @@ $(BUILD)/test/bad_prog.bpf.o: test/bad_prog.bpf.c common.h
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
 TEST_DEPS := $(BIN) $(BPF_OBJ) $(BUILD)/test/unit $(BUILD)/test/nethelper \
-	$(BUILD)/test/bad_prog.bpf.o $(BUILD)/asan/cgroup-skb-egress
+	$(BUILD)/test/bad_prog.bpf.o $(BUILD)/asan/cgroup-skb-egress \
+	$(BUILD)/vg/cgroup-skb-egress $(BUILD)/vg/unit
 test: $(TEST_DEPS)
 	bash test/run.sh
 

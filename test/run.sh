@@ -52,6 +52,19 @@ if [ "$unit_rc" -ne 0 ] && ! grep -q '^FAIL ' "$unit_out"; then
 	bad "unit tests" "exited $unit_rc (crash, sanitizer report or timeout)"
 fi
 
+VALGRIND="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=all"
+if command -v valgrind >/dev/null; then
+	if timeout 600 $VALGRIND build/vg/unit "$OBJ" >"$TMP/vg-unit.out" 2>&1; then
+		ok "unit tests under valgrind"
+	else
+		bad "unit tests under valgrind" "$(grep -v '^PASS' "$TMP/vg-unit.out" | head -c 800)"
+	fi
+elif [ "${CI:-}" = true ]; then
+	bad "valgrind" "not installed (.ci/run installs it)"
+else
+	echo "SKIPPED: valgrind runs (valgrind is not installed)"
+fi
+
 # ---- 2. command line ---------------------------------------------------------
 # expect_exit NAME CODE PATTERN -- ARGS...: exit code and a stderr/stdout line
 expect_exit() {
@@ -198,6 +211,12 @@ scenario_block ""
 # The same with the loader built with ASan and UBSan (any report fails the exit status).
 BIN=build/asan/cgroup-skb-egress ASAN_OPTIONS=exitcode=86 UBSAN_OPTIONS=exitcode=87 \
 	scenario_block "[asan] "
+# And under valgrind (errors or leaks turn the exit status into 99).
+if command -v valgrind >/dev/null; then
+	printf '#!/bin/sh\nexec %s %s "$@"\n' "$VALGRIND" "$PWD/build/vg/cgroup-skb-egress" >"$TMP/vg-tool"
+	chmod +x "$TMP/vg-tool"
+	BIN=$TMP/vg-tool scenario_block "[valgrind] "
+fi
 
 # SIGINT works the same way.
 if start_tool sigint -c "$CG" -b 127.0.0.2; then

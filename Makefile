@@ -93,7 +93,13 @@ $(BUILD)/test/bad_prog.bpf.o: test/bad_prog.bpf.c common.h
 	@mkdir -p $(BUILD)/test
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
+# The program for the other byte order: the loader must refuse it by name.
+$(BUILD)/test/prog.other-endian.o: prog.bpf.c common.h
+	@mkdir -p $(BUILD)/test
+	$(CLANG) $(subst -target $(BPF_TARGET),-target $(if $(filter bpfel,$(BPF_TARGET)),bpfeb,bpfel),$(BPF_CFLAGS)) -c $< -o $@
+
 TEST_DEPS := $(BIN) $(BPF_OBJ) $(BUILD)/test/unit $(BUILD)/test/nethelper \
+	$(BUILD)/test/prog.other-endian.o \
 	$(BUILD)/test/bad_prog.bpf.o $(BUILD)/asan/cgroup-skb-egress \
 	$(BUILD)/vg/cgroup-skb-egress $(BUILD)/vg/unit
 test: $(TEST_DEPS)

@@ -94,6 +94,8 @@ expect_exit "cli rejects a missing object" 2 "opening BPF object $TMP/none.o: No
 expect_exit "cli rejects a directory as object" 2 "not a regular file" -- --object /
 printf 'not an ELF file at all, just text long enough for a header......' >"$TMP/text.o"
 expect_exit "cli rejects a non-ELF object" 2 "$TMP/text.o: ELF header: bad magic" -- --object "$TMP/text.o"
+host_order=$([ "$(printf '\1' | od -An -tu2 | tr -d ' ')" = 1 ] && echo bpfel || echo bpfeb)
+expect_exit "cli rejects an object of the other byte order" 2 "rebuild with -target $host_order" -- --object build/test/prog.other-endian.o
 expect_exit "cli rejects a missing cgroup" 2 "opening cgroup $TMP/nope: No such file or directory; pass a cgroup v2 directory with -c (cgroup2 is mounted at" -- -c "$TMP/nope"
 expect_exit "cli rejects a file as cgroup" 2 "opening cgroup $TMP/text.o: Not a directory" -- -c "$TMP/text.o"
 expect_exit "cli rejects a directory outside cgroupfs" 2 "cgroup $TMP: is not a cgroup v2 directory; cgroup2 is mounted at" -- -c "$TMP"
@@ -218,8 +220,10 @@ if command -v valgrind >/dev/null; then
 	BIN=$TMP/vg-tool scenario_block "[valgrind] "
 fi
 
-# SIGINT works the same way.
-if start_tool sigint -c "$CG" -b 127.0.0.2; then
+# SIGINT works the same way; and --object loads a file instead of the embedded object.
+if start_tool sigint -c "$CG" -b 127.0.0.2 --object "$OBJ"; then
+	check "e2e --object: the file's program blocks" \
+		test "$(probe "$CG" udp 127.0.0.2)" = "udp blocked: send: Operation not permitted"
 	stop_tool "$tool_pid" INT
 	check "e2e SIGINT: exit 0 and nothing left on the hook" \
 		test "$?/$(prog_count "$CG")" = "0/0"

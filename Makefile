@@ -40,7 +40,7 @@ SRCS := loader.c elf_min.c perf_ring.c addr.c
 OBJS := $(SRCS:%.c=$(BUILD)/%.o) $(BUILD)/embed.o
 HDRS := $(wildcard *.h)
 
-.PHONY: all test unit e2e demo clean format lint
+.PHONY: all test demo clean format lint fuzz
 all: $(BIN)
 
 $(BUILD)/uapi/.stamp:
@@ -99,7 +99,7 @@ $(BUILD)/test/prog.other-endian.o: prog.bpf.c common.h
 	$(CLANG) $(subst -target $(BPF_TARGET),-target $(if $(filter bpfel,$(BPF_TARGET)),bpfeb,bpfel),$(BPF_CFLAGS)) -c $< -o $@
 
 TEST_DEPS := $(BIN) $(BPF_OBJ) $(BUILD)/test/unit $(BUILD)/test/nethelper \
-	$(BUILD)/test/prog.other-endian.o \
+	$(BUILD)/test/prog.other-endian.o $(BUILD)/test/fuzz_replay $(SEEDS) \
 	$(BUILD)/test/bad_prog.bpf.o $(BUILD)/asan/cgroup-skb-egress \
 	$(BUILD)/vg/cgroup-skb-egress $(BUILD)/vg/unit
 test: $(TEST_DEPS)
@@ -107,6 +107,49 @@ test: $(TEST_DEPS)
 
 demo: $(BIN) $(BUILD)/test/nethelper
 	bash test/demo.sh
+
+# ---- fuzzing the ELF reader (clang's libFuzzer) -----------------------------------
+
+FUZZ_SECONDS ?= 60
+FUZZ := $(BUILD)/fuzz
+FUZZ_FLAGS := -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+SEEDS := $(FUZZ)/seeds/prog-g.o $(FUZZ)/seeds/prog-nodebug.o $(FUZZ)/seeds/prog-bpfeb-g.o \
+	$(FUZZ)/seeds/prog-bpfel-nodebug.o $(FUZZ)/seeds/bad_prog.o $(FUZZ)/seeds/globals.o
+
+$(FUZZ)/fuzz_elf: test/fuzz_elf.c elf_min.c $(HDRS)
+	@mkdir -p $(FUZZ)
+	$(CLANG) $(FUZZ_FLAGS) -I. test/fuzz_elf.c elf_min.c -o $@
+
+$(FUZZ)/seeds/prog-g.o: prog.bpf.c common.h
+	@mkdir -p $(FUZZ)/seeds
+	$(CLANG) -O2 -g -target bpfel -ffreestanding -c $< -o $@
+$(FUZZ)/seeds/prog-nodebug.o: prog.bpf.c common.h
+	@mkdir -p $(FUZZ)/seeds
+	$(CLANG) -O2 -target bpfel -ffreestanding -c $< -o $@
+$(FUZZ)/seeds/prog-bpfeb-g.o: prog.bpf.c common.h
+	@mkdir -p $(FUZZ)/seeds
+	$(CLANG) -O2 -g -target bpfeb -ffreestanding -c $< -o $@
+$(FUZZ)/seeds/prog-bpfel-nodebug.o: prog.bpf.c common.h
+	@mkdir -p $(FUZZ)/seeds
+	$(CLANG) -O1 -target bpfel -ffreestanding -c $< -o $@
+$(FUZZ)/seeds/bad_prog.o: test/bad_prog.bpf.c common.h
+	@mkdir -p $(FUZZ)/seeds
+	$(CLANG) -O2 -g -target bpfel -ffreestanding -c $< -o $@
+$(FUZZ)/seeds/globals.o: test/globals.bpf.c common.h
+	@mkdir -p $(FUZZ)/seeds
+	$(CLANG) -O2 -g -target bpfel -ffreestanding -c $< -o $@
+
+# make fuzz [FUZZ_SECONDS=N]: new crashes and hangs land in test/fuzz-regressions/,
+# which make test replays; commit them with the fix.
+fuzz: $(FUZZ)/fuzz_elf $(SEEDS)
+	@mkdir -p $(FUZZ)/corpus test/fuzz-regressions
+	$(FUZZ)/fuzz_elf -max_total_time=$(FUZZ_SECONDS) -timeout=5 -max_len=16384 \
+		-dict=test/fuzz_elf.dict -print_final_stats=1 \
+		-artifact_prefix=test/fuzz-regressions/ $(FUZZ)/corpus $(FUZZ)/seeds
+
+$(BUILD)/test/fuzz_replay: test/fuzz_replay.c test/fuzz_elf.c elf_min.c $(HDRS)
+	@mkdir -p $(BUILD)/test
+	$(HOST_CC) $(TEST_CFLAGS) -I. test/fuzz_replay.c test/fuzz_elf.c elf_min.c -o $@
 
 format:
 	clang-format -i *.c *.h test/*.c test/*.h

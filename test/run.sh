@@ -52,6 +52,21 @@ if [ "$unit_rc" -ne 0 ] && ! grep -q '^FAIL ' "$unit_out"; then
 	bad "unit tests" "exited $unit_rc (crash, sanitizer report or timeout)"
 fi
 
+# Every input the fuzzer ever tripped on, and the seed corpus, through the
+# fuzz target's checks (built with gcc, ASan and UBSan).
+replay_out=$TMP/replay.out
+inputs=(build/fuzz/seeds/*.o)
+for f in test/fuzz-regressions/*; do [ -f "$f" ] && [ "${f##*/}" != .keep ] && inputs+=("$f"); done
+timeout 300 build/test/fuzz_replay "${inputs[@]}" >"$replay_out" 2>&1
+replay_rc=$?
+cat "$replay_out"
+passed=$((passed + $(grep -c '^PASS ' "$replay_out")))
+failed=$((failed + $(grep -c '^FAIL ' "$replay_out")))
+if [ "$replay_rc" -ne 0 ] && ! grep -q '^FAIL ' "$replay_out"; then
+	bad "fuzz replay" "exited $replay_rc: $(tail -c 800 "$replay_out")"
+fi
+echo "fuzz replay: ${#inputs[@]} inputs"
+
 VALGRIND="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=all"
 if command -v valgrind >/dev/null; then
 	if timeout 600 $VALGRIND build/vg/unit "$OBJ" >"$TMP/vg-unit.out" 2>&1; then

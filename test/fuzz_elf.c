@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * fuzz_elf.c - libFuzzer target for the ELF reader (`make fuzz`).
+ *
+ * Whatever the bytes, elf_obj_parse() must return without reading outside
+ * them (ASan), without undefined behaviour (UBSan), and either an error
+ * message or a model whose promises hold: the ones the loader relies on when
+ * it patches instructions and creates maps without checking again.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../elf_min.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void require(int cond)
+{
+	if (!cond)
+		abort();
+}
+
+static int terminated(const char *s, size_t cap)
+{
+	return memchr(s, '\0', cap) != NULL;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct elf_obj obj;
+	char err[512];
+	size_t i;
+
+	if (elf_obj_parse(&obj, data, size, err, sizeof(err)) != 0) {
+		require(err[0] != '\0' && terminated(err, sizeof(err)));
+		return 0;
+	}
+	require(obj.insn_cnt > 0 && obj.insns && obj.insn_cnt <= size / 8);
+	require(terminated(obj.license, sizeof(obj.license)));
+	require(terminated(obj.prog_section, sizeof(obj.prog_section)));
+	require(terminated(obj.prog_name, sizeof(obj.prog_name)));
+	require(obj.map_cnt <= ELF_MAX_MAPS);
+	for (i = 0; i < obj.map_cnt; i++) {
+		require(terminated(obj.maps[i].name, sizeof(obj.maps[i].name)));
+		require(obj.maps[i].type && obj.maps[i].key_size && obj.maps[i].value_size);
+	}
+	for (i = 0; i < obj.reloc_cnt; i++) {
+		const struct map_reloc *r = &obj.relocs[i];
+
+		/* Both slots of the ld_imm64 are inside the program... */
+		require(r->insn_index + 1u < obj.insn_cnt);
+		/* ...it is an ld_imm64, and the map it names exists. */
+		require(obj.insns[(size_t)r->insn_index * 8] == 0x18);
+		require(r->map_index < obj.map_cnt);
+	}
+	elf_obj_free(&obj);
+	return 0;
+}

@@ -893,12 +893,26 @@ static void print_event(void *ctx, const void *raw, uint32_t size)
 		l->stdout_broken = errno ? errno : EIO;
 }
 
+/*
+ * The kernel counts what did not fit into a full ring and writes one
+ * PERF_RECORD_LOST with the count at its next successful write, so this line
+ * comes late, but it comes, and the counts add up.
+ */
+static void print_lost(void *ctx, int cpu, uint64_t lost)
+{
+	struct loader *l = ctx;
+
+	if (!l->stdout_broken && printf("LOST %" PRIu64 " events on cpu %d\n", lost, cpu) < 0)
+		l->stdout_broken = errno ? errno : EIO;
+}
+
 static void drain_rings(struct loader *l)
 {
+	const struct perf_ring_handler h = { print_event, print_lost, l };
 	size_t i;
 
 	for (i = 0; i < l->ring_cnt; i++)
-		perf_ring_drain(&l->rings[i], print_event, l, &l->stats);
+		perf_ring_drain(&l->rings[i], &h, &l->stats);
 }
 
 static int run(struct loader *l)

@@ -106,8 +106,8 @@ static void ring_copy(const uint8_t *data, size_t data_size, uint64_t pos, void 
 	memcpy((uint8_t *)dst + first, data, len - first);
 }
 
-static void handle_record(const uint8_t *rec, uint32_t size, uint32_t type, perf_sample_fn fn,
-			  void *ctx, struct perf_ring_stats *stats)
+static void handle_record(const uint8_t *rec, uint32_t size, uint32_t type, int cpu,
+			  const struct perf_ring_handler *h, struct perf_ring_stats *stats)
 {
 	const size_t hdr = sizeof(struct perf_event_header);
 	uint32_t raw_size;
@@ -126,7 +126,7 @@ static void handle_record(const uint8_t *rec, uint32_t size, uint32_t type, perf
 			return;
 		}
 		stats->samples++;
-		fn(ctx, rec + hdr + sizeof(raw_size), raw_size);
+		h->sample(h->ctx, rec + hdr + sizeof(raw_size), raw_size);
 		return;
 	case PERF_RECORD_LOST:
 		if (size < LOST_RECORD_MIN) {
@@ -135,6 +135,8 @@ static void handle_record(const uint8_t *rec, uint32_t size, uint32_t type, perf
 		}
 		memcpy(&lost, rec + hdr + sizeof(uint64_t), sizeof(lost));
 		stats->lost += lost;
+		if (h->lost)
+			h->lost(h->ctx, cpu, lost);
 		return;
 	default:
 		stats->unknown++;
@@ -143,13 +145,14 @@ static void handle_record(const uint8_t *rec, uint32_t size, uint32_t type, perf
 }
 
 void perf_ring_read(struct perf_event_mmap_page *meta, const uint8_t *data, size_t data_size,
-		    uint8_t *scratch, perf_sample_fn fn, void *ctx, struct perf_ring_stats *stats)
+		    uint8_t *scratch, int cpu, const struct perf_ring_handler *h,
+		    struct perf_ring_stats *stats)
 {
 	uint64_t head = __atomic_load_n(&meta->data_head, __ATOMIC_ACQUIRE);
 	uint64_t tail = meta->data_tail; /* only we write it */
 
 	while (tail != head) {
-		struct perf_event_header h;
+		struct perf_event_header hdr;
 		uint64_t avail = head - tail;
 		size_t off = (size_t)(tail & (data_size - 1));
 		const uint8_t *rec;
@@ -160,31 +163,31 @@ void perf_ring_read(struct perf_event_mmap_page *meta, const uint8_t *data, size
 		 * than what is there) ends this drain instead of looping or
 		 * reading past the ring. Everything up to head is given back.
 		 */
-		if (avail < sizeof(h) || avail > data_size) {
+		if (avail < sizeof(hdr) || avail > data_size) {
 			stats->corrupt++;
 			break;
 		}
-		ring_copy(data, data_size, tail, &h, sizeof(h));
-		if (h.size < sizeof(h) || h.size % 8 != 0 || h.size > avail) {
+		ring_copy(data, data_size, tail, &hdr, sizeof(hdr));
+		if (hdr.size < sizeof(hdr) || hdr.size % 8 != 0 || hdr.size > avail) {
 			stats->corrupt++;
 			break;
 		}
-		if (off + h.size <= data_size) {
+		if (off + hdr.size <= data_size) {
 			rec = data + off;
 		} else {
-			ring_copy(data, data_size, tail, scratch, h.size);
+			ring_copy(data, data_size, tail, scratch, hdr.size);
 			rec = scratch;
 		}
-		handle_record(rec, h.size, h.type, fn, ctx, stats);
-		tail += h.size;
+		handle_record(rec, hdr.size, hdr.type, cpu, h, stats);
+		tail += hdr.size;
 	}
 	__atomic_store_n(&meta->data_tail, head, __ATOMIC_RELEASE);
 }
 
-void perf_ring_drain(struct perf_ring *ring, perf_sample_fn fn, void *ctx,
+void perf_ring_drain(struct perf_ring *ring, const struct perf_ring_handler *h,
 		     struct perf_ring_stats *stats)
 {
-	perf_ring_read(ring->meta, ring->data, ring->data_size, ring->scratch, fn, ctx, stats);
+	perf_ring_read(ring->meta, ring->data, ring->data_size, ring->scratch, ring->cpu, h, stats);
 }
 
 int cpu_list_parse(const char *text, uint8_t set[CPU_MAX], int *highest)

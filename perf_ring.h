@@ -35,8 +35,14 @@ struct perf_ring_stats {
 	uint64_t unknown; /* records of other types, skipped */
 };
 
-/* Called with each sample's raw bytes (the kernel pads them to 8 bytes). */
-typedef void (*perf_sample_fn)(void *ctx, const void *raw, uint32_t raw_size);
+/* What to do with the records a drain finds. */
+struct perf_ring_handler {
+	/* Each sample's raw bytes (the kernel pads them to 8 bytes). */
+	void (*sample)(void *ctx, const void *raw, uint32_t raw_size);
+	/* A PERF_RECORD_LOST: `lost` events did not fit into the ring of `cpu`. */
+	void (*lost)(void *ctx, int cpu, uint64_t lost);
+	void *ctx;
+};
 
 /*
  * Open the perf event for `cpu` and mmap 1 + `pages` pages (`pages` a power
@@ -47,16 +53,18 @@ int perf_ring_open(struct perf_ring *ring, int cpu, unsigned int pages, unsigned
 void perf_ring_close(struct perf_ring *ring);
 
 /* Read every record between data_tail and data_head, then free the space. */
-void perf_ring_drain(struct perf_ring *ring, perf_sample_fn fn, void *ctx,
+void perf_ring_drain(struct perf_ring *ring, const struct perf_ring_handler *h,
 		     struct perf_ring_stats *stats);
 
 /*
  * The same over plain memory, which is what the unit tests drive: `meta`
  * holds data_head/data_tail, `data` the ring of `data_size` bytes (a power
- * of two), `scratch` room for one record of up to `data_size` bytes.
+ * of two), `scratch` room for one record of up to `data_size` bytes; `cpu`
+ * is only passed on to h->lost.
  */
 void perf_ring_read(struct perf_event_mmap_page *meta, const uint8_t *data, size_t data_size,
-		    uint8_t *scratch, perf_sample_fn fn, void *ctx, struct perf_ring_stats *stats);
+		    uint8_t *scratch, int cpu, const struct perf_ring_handler *h,
+		    struct perf_ring_stats *stats);
 
 /*
  * Parse a sysfs CPU list such as "0-3,8,10-11\n" into `set` (CPU_MAX

@@ -10,6 +10,9 @@
  *   nethelper [-g CGROUP] tcp ADDR PORT MS
  *                                         one exchange with the server; exit 0
  *                                         if it answered, 3 if not (blocked)
+ *   nethelper [-g CGROUP] flood ADDR PORT COUNT
+ *                                         COUNT UDP datagrams as fast as possible;
+ *                                         prints how many the kernel took
  *   nethelper query CGROUP                number of programs on the egress hook
  *
  * With -g the process joins CGROUP before it creates its socket: a socket
@@ -181,6 +184,23 @@ static int tcp_probe(const struct sockaddr_in *sa, int ms)
 	return BLOCKED;
 }
 
+/* Unconnected, so that ICMP errors from a closed port never fail a send. */
+static int flood(const struct sockaddr_in *sa, long count)
+{
+	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	long i, sent = 0;
+
+	if (s < 0) {
+		perror("flood");
+		return 1;
+	}
+	for (i = 0; i < count; i++)
+		if (sendto(s, "flood", 5, 0, (const struct sockaddr *)sa, sizeof(*sa)) == 5)
+			sent++;
+	printf("%ld\n", sent);
+	return 0;
+}
+
 static int query(const char *dir)
 {
 	union bpf_attr attr;
@@ -220,6 +240,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: see the comment at the top of test/nethelper.c\n");
 		return 2;
 	}
+	if (strcmp(argv[1], "flood") == 0)
+		return flood(&sa, number(argv[4], 100000000));
 	if (number(argv[4], 3600000) < 0) {
 		fprintf(stderr, "bad time '%s'\n", argv[4]);
 		return 2;

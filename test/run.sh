@@ -155,6 +155,9 @@ wait_for() {
 start_tool() {
 	local name=$1
 	shift
+	# Empty the files here: the child's own redirections may come after wait_for's first look.
+	: >"$TMP/$name.out"
+	: >"$TMP/$name.err"
 	timeout -k 5 120 "$BIN" "$@" >"$TMP/$name.out" 2>"$TMP/$name.err" &
 	tool_pid=$!
 	pids+=("$tool_pid")
@@ -374,6 +377,44 @@ else
 fi
 stop_tool "$pipe_pid" TERM 2>/dev/null # only matters if it failed to stop by itself
 check "e2e stdout closed while running: exit status 1" test $? = 1
+
+# Event overload: a one-page ring, no wake-ups, a drain once a second, and a
+# flood. The tool keeps running with flat memory, and every packet is either
+# a LOG line or counted in a LOST line: the kernel reports losses at its next
+# successful write, which the one marker packet after the flood provides.
+: >"$TMP/flood.err"
+"$BIN" -c "$CG" --ring-pages 1 --wakeup-events 1000000 --flush-ms 1000 \
+	>"$TMP/flood.out" 2>"$TMP/flood.err" &
+flood_pid=$!
+pids+=("$flood_pid")
+if wait_for "$TMP/flood.err" "attached program id" 10; then
+	rss_before=$(awk '/^VmRSS/ { print $2 }' /proc/$flood_pid/status)
+	sent=$("$HELPER" -g "$CG" flood 127.0.0.1 9 20000)
+	sleep 1.2
+	sent=$((sent + $("$HELPER" -g "$CG" flood 127.0.0.1 9 1)))
+	sleep 1.2
+	rss_after=$(awk '/^VmRSS/ { print $2 }' /proc/$flood_pid/status)
+	stop_tool "$flood_pid" TERM
+	check "e2e flood: exit 0" test $? = 0
+	logged=$(grep -c '^LOG: DST 127.0.0.1, ACTION 1$' "$TMP/flood.out")
+	lost=$(awk '/^LOST [0-9]+ events on cpu [0-9]+$/ { n += $2 } END { print n + 0 }' "$TMP/flood.out")
+	check "e2e flood: the ring overflowed (LOST lines)" test "$lost" -gt 0
+	check "e2e flood: LOG lines + lost = packets sent ($logged + $lost = $sent)" \
+		test $((logged + lost)) = "$sent"
+	check "e2e flood: the summary has the same counts" \
+		grep -q "; $logged events, $lost lost$" "$TMP/flood.err"
+	check "e2e flood: memory stays flat (VmRSS $rss_before kB -> $rss_after kB)" \
+		test $((rss_after - rss_before)) -le 256
+else
+	bad "e2e flood" "$(head -c 500 "$TMP/flood.err")"
+fi
+
+# Map full: more addresses than BLOCKLIST holds is refused before anything is attached.
+many=()
+for i in $(seq 0 1024); do many+=(-b "10.$((i / 256)).$((i % 256)).1"); done
+expect_exit "e2e map full: 1025 addresses refused" 1 \
+	"1025 addresses to block, but BLOCKLIST holds 1024; nothing was attached" -- -c "$CG" "${many[@]}"
+check "e2e map full: nothing attached" test "$(prog_count "$CG")" = 0
 
 # The root of the hierarchy: warn that everything is affected. The object is
 # one the verifier rejects, so this never attaches to the root cgroup.

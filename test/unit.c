@@ -381,6 +381,8 @@ struct seen {
 	int32_t action[16];
 	uint32_t size[16];
 	int n;
+	uint64_t lost;
+	int lost_cpu;
 };
 
 static void collect(void *ctx, const void *raw, uint32_t size)
@@ -395,6 +397,14 @@ static void collect(void *ctx, const void *raw, uint32_t size)
 		s->size[s->n] = size;
 	}
 	s->n++;
+}
+
+static void count_lost(void *ctx, int cpu, uint64_t lost)
+{
+	struct seen *s = ctx;
+
+	s->lost += lost;
+	s->lost_cpu = cpu;
 }
 
 /* Write `len` bytes at free-running position `pos`, wrapping like the kernel. */
@@ -448,15 +458,18 @@ static void ring_reads_samples_lost_and_unknown(void)
 	pos += other.size;
 	pos = put_sample(data, pos, 0x01020304, 1);
 	meta.data_head = pos;
-	perf_ring_read(&meta, data, RING, scratch, collect, &s, &st);
+	perf_ring_read(&meta, data, RING, scratch, 3,
+		       &(struct perf_ring_handler){ collect, count_lost, &s }, &st);
 	CHECK(s.n == 2);
 	CHECK(s.addr[0] == 0x7f000002 && s.action[0] == 0);
 	CHECK(s.addr[1] == 0x01020304 && s.action[1] == 1);
 	CHECK(s.size[0] == 12); /* padded raw size is passed on as is */
 	CHECK(st.samples == 2 && st.lost == 5 && st.unknown == 1 && st.corrupt == 0);
+	CHECK(s.lost == 5 && s.lost_cpu == 3);
 	CHECK(meta.data_tail == pos);
 	/* Nothing new: a second read does nothing. */
-	perf_ring_read(&meta, data, RING, scratch, collect, &s, &st);
+	perf_ring_read(&meta, data, RING, scratch, 3,
+		       &(struct perf_ring_handler){ collect, count_lost, &s }, &st);
 	CHECK(s.n == 2 && st.samples == 2);
 }
 
@@ -474,7 +487,8 @@ static void ring_reads_a_record_that_wraps(void)
 	pos = put_sample(data, pos, 0xc0000202, 0);
 	meta.data_tail = start;
 	meta.data_head = pos;
-	perf_ring_read(&meta, data, RING, scratch, collect, &s, &st);
+	perf_ring_read(&meta, data, RING, scratch, 3,
+		       &(struct perf_ring_handler){ collect, count_lost, &s }, &st);
 	CHECK(s.n == 2);
 	CHECK(s.addr[0] == 0xc0000201 && s.action[0] == 1);
 	CHECK(s.addr[1] == 0xc0000202 && s.action[1] == 0);
@@ -497,30 +511,35 @@ static void ring_survives_corrupt_headers(void)
 	memset(&meta, 0, sizeof(meta));
 	ring_put(data, 0, &zero, sizeof(zero));
 	meta.data_head = 64;
-	perf_ring_read(&meta, data, RING, scratch, collect, &s, &st);
+	perf_ring_read(&meta, data, RING, scratch, 3,
+		       &(struct perf_ring_handler){ collect, count_lost, &s }, &st);
 	CHECK(st.corrupt == 1 && meta.data_tail == 64 && s.n == 0);
 	/* A record longer than what the kernel published. */
 	ring_put(data, 64, &huge, sizeof(huge));
 	meta.data_head = 128;
-	perf_ring_read(&meta, data, RING, scratch, collect, &s, &st);
+	perf_ring_read(&meta, data, RING, scratch, 3,
+		       &(struct perf_ring_handler){ collect, count_lost, &s }, &st);
 	CHECK(st.corrupt == 2 && meta.data_tail == 128 && s.n == 0);
 	/* A sample whose raw size claims more than the record holds. */
 	memcpy(short_sample, &sh, sizeof(sh));
 	memcpy(short_sample + 8, &too_big, 4);
 	ring_put(data, 128, short_sample, sizeof(short_sample));
 	meta.data_head = 144;
-	perf_ring_read(&meta, data, RING, scratch, collect, &s, &st);
+	perf_ring_read(&meta, data, RING, scratch, 3,
+		       &(struct perf_ring_handler){ collect, count_lost, &s }, &st);
 	CHECK(st.corrupt == 3 && meta.data_tail == 144 && s.n == 0);
 	/* A size that is not a multiple of 8: the next header would be misplaced. */
 	sh.size = 12;
 	ring_put(data, 144, &sh, sizeof(sh));
 	meta.data_head = 160;
-	perf_ring_read(&meta, data, RING, scratch, collect, &s, &st);
+	perf_ring_read(&meta, data, RING, scratch, 3,
+		       &(struct perf_ring_handler){ collect, count_lost, &s }, &st);
 	CHECK(st.corrupt == 4 && meta.data_tail == 160 && s.n == 0);
 	meta.data_tail = 144;
 	/* A head that ran more than a ring ahead of the tail. */
 	meta.data_head = 144 + 2 * RING;
-	perf_ring_read(&meta, data, RING, scratch, collect, &s, &st);
+	perf_ring_read(&meta, data, RING, scratch, 3,
+		       &(struct perf_ring_handler){ collect, count_lost, &s }, &st);
 	CHECK(st.corrupt == 5 && meta.data_tail == meta.data_head);
 }
 

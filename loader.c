@@ -43,6 +43,7 @@
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <linux/capability.h>
@@ -106,7 +107,8 @@ struct loader {
 	int events_fd;
 	int prog_fd;
 	uint32_t prog_id;
-	int attached;
+	int attached;	  /* now */
+	int was_attached; /* at some point: print a summary */
 	struct perf_ring *rings;
 	size_t ring_cnt;
 	int epoll_fd;
@@ -115,6 +117,8 @@ struct loader {
 	struct perf_ring_stats stats;
 	uint64_t short_samples;
 	int stdout_broken;
+	time_t last_check; /* of still_attached() */
+	int cgroup_removed;
 };
 
 /* ---- messages ------------------------------------------------------------ */
@@ -696,7 +700,7 @@ static int fill_blocklist(struct loader *l)
  * that imm is an fd, which it swaps for the map's address. The second slot
  * of the ld_imm64 (the upper 32 bits) stays 0.
  */
-static void relocate(struct loader *l)
+static int relocate(struct loader *l)
 {
 	size_t i;
 
@@ -711,6 +715,7 @@ static void relocate(struct loader *l)
 		insn.imm = l->map_fds[r->map_index];
 		memcpy(at, &insn, sizeof(insn));
 	}
+	return EXIT_OK;
 }
 
 /* ---- 8. loading ------------------------------------------------------------ */
@@ -863,10 +868,12 @@ static int attach(struct loader *l)
 		       attach_mode_names[l->opt.mode], errno_text(err),
 		       err == EPERM
 			       ? "; another program here or on a parent cgroup forbids it (bpftool cgroup tree), or CAP_NET_ADMIN is missing"
+		       : err == E2BIG
+			       ? "; the hook already holds the kernel's limit of 64 programs (left attached by killed runs?)"
 			       : "");
 		return EXIT_SYSTEM;
 	}
-	l->attached = 1;
+	l->attached = l->was_attached = 1;
 	report("attached program id %" PRIu32
 	       " to %s (egress, mode %s), blocking %zu address%s; SIGINT or SIGTERM detaches",
 	       l->prog_id, l->opt.cgroup_path, attach_mode_names[l->opt.mode], l->opt.block_cnt,
@@ -915,6 +922,37 @@ static void drain_rings(struct loader *l)
 		perf_ring_drain(&l->rings[i], &h, &l->stats);
 }
 
+/*
+ * Once a second: is there still something to do? If the cgroup was removed,
+ * no process can be in it any more: the job is over (our open directory fd
+ * would keep the dead cgroup, and our program on it, around). If someone
+ * with CAP_NET_ADMIN detached our program, blocking has stopped behind the
+ * operator's back, which they must hear about. Sets *rc for run().
+ */
+static int still_attached(struct loader *l, int *rc)
+{
+	uint32_t ids[HOOK_QUERY_MAX], cnt = HOOK_QUERY_MAX, flags = 0, i;
+
+	if (faccessat(l->cgroup_fd, "cgroup.procs", F_OK, 0) < 0 && errno == ENOENT) {
+		report("cgroup %s was removed; detaching and exiting", l->opt.cgroup_path);
+		l->cgroup_removed = 1;
+		*rc = EXIT_OK;
+		return 0;
+	}
+	/* A failing query proves nothing; look again next time. */
+	if (bpf_prog_query(l->cgroup_fd, BPF_CGROUP_INET_EGRESS, &flags, ids, &cnt) < 0)
+		return 1;
+	for (i = 0; i < cnt && i < HOOK_QUERY_MAX; i++)
+		if (ids[i] == l->prog_id)
+			return 1;
+	l->attached = 0;
+	report("program id %" PRIu32
+	       " was detached from %s by someone else (bpftool cgroup detach?); blocking has stopped; exiting",
+	       l->prog_id, l->opt.cgroup_path);
+	*rc = EXIT_SYSTEM;
+	return 0;
+}
+
 static int run(struct loader *l)
 {
 	struct epoll_event ev = { .events = EPOLLIN };
@@ -941,6 +979,7 @@ static int run(struct loader *l)
 	for (;;) {
 		struct epoll_event events[16];
 		int n = epoll_wait(l->epoll_fd, events, 16, l->opt.flush_ms), k;
+		time_t now = time(NULL);
 
 		if (n < 0 && errno != EINTR) {
 			report("waiting for events: %s", errno_text(errno));
@@ -961,26 +1000,45 @@ static int run(struct loader *l)
 			if (read(l->signal_fd, &si, sizeof(si)) == (ssize_t)sizeof(si))
 				return EXIT_OK;
 		}
+		if (now != l->last_check) {
+			int rc;
+
+			l->last_check = now;
+			if (!still_attached(l, &rc))
+				return rc;
+		}
 	}
 }
 
-/* Undo whatever was done, in reverse; safe at any point of the setup. */
-static void loader_close(struct loader *l)
+/*
+ * Undo whatever was done, in reverse; safe at any point of the setup.
+ * Returns EXIT_SYSTEM if our program could not be detached.
+ */
+static int loader_close(struct loader *l)
 {
+	int rc = EXIT_OK;
 	size_t i;
 
 	if (l->attached) {
-		if (bpf_prog_detach(l->prog_fd, l->cgroup_fd, BPF_CGROUP_INET_EGRESS) < 0) {
+		/* On a removed cgroup the kernel says ENOENT, and lets go once our fds close. */
+		if (bpf_prog_detach(l->prog_fd, l->cgroup_fd, BPF_CGROUP_INET_EGRESS) < 0 &&
+		    !l->cgroup_removed) {
 			int err = errno;
 
 			report("detaching program id %" PRIu32 " from %s: %s%s", l->prog_id,
 			       l->opt.cgroup_path, errno_text(err),
-			       err == ENOENT ? " (someone else detached it already)" : "");
+			       err == ENOENT
+				       ? " (someone else detached it already)"
+				       : "; it is still attached and blocking: detach it with bpftool cgroup detach, or remove the cgroup");
+			rc = err == ENOENT ? EXIT_OK : EXIT_SYSTEM;
 		}
+	}
+	if (l->was_attached) {
 		/* Events written before the detach are still in the rings. */
 		drain_rings(l);
 		fflush(stdout);
-		report("detached from %s; %" PRIu64 " events, %" PRIu64 " lost", l->opt.cgroup_path,
+		report("%s %s; %" PRIu64 " events, %" PRIu64 " lost",
+		       l->attached ? "detached from" : "stopped watching", l->opt.cgroup_path,
 		       l->stats.samples, l->stats.lost);
 		if (l->stats.corrupt || l->stats.unknown || l->short_samples)
 			report("warning: %" PRIu64 " corrupt ring headers, %" PRIu64
@@ -1004,6 +1062,47 @@ static void loader_close(struct loader *l)
 	elf_obj_free(&l->obj);
 	free(l->object_copy);
 	free(l->opt.block);
+	return rc;
+}
+
+/*
+ * Steps 3 to 10, in order. main() checks for SIGINT, SIGTERM or SIGHUP before
+ * each one: a signal during setup stops it there, with nothing attached.
+ */
+static const struct setup_step {
+	const char *name;
+	int (*run)(struct loader *l);
+} setup_steps[] = {
+	{ "reading the BPF object", load_object },
+	{ "opening the cgroup", open_cgroup },
+	{ "querying the hook", check_hook },
+	{ "creating the maps", create_maps },
+	{ "filling the blocklist", fill_blocklist },
+	{ "relocating", relocate },
+	{ "loading the program", load_program },
+	{ "opening the perf rings", open_rings },
+	{ "attaching", attach },
+};
+
+/* A stop signal is waiting (they are blocked): report it and say so. */
+static int stop_signal_pending(const struct loader *l, const char *step)
+{
+	static const struct {
+		int sig;
+		const char *name;
+	} stops[] = { { SIGINT, "SIGINT" }, { SIGTERM, "SIGTERM" }, { SIGHUP, "SIGHUP" } };
+	sigset_t pending;
+	size_t i;
+
+	(void)l;
+	if (sigpending(&pending) < 0)
+		return 0;
+	for (i = 0; i < sizeof(stops) / sizeof(stops[0]); i++)
+		if (sigismember(&pending, stops[i].sig) == 1) {
+			report("%s before %s: stopping; nothing was attached", stops[i].name, step);
+			return 1;
+		}
+	return 0;
 }
 
 /*
@@ -1023,7 +1122,7 @@ int main(int argc, char **argv)
 {
 	struct loader l;
 	size_t i;
-	int rc;
+	int rc, close_rc;
 
 	fill_stdio();
 	memset(&l, 0, sizeof(l));
@@ -1040,26 +1139,13 @@ int main(int argc, char **argv)
 	}
 	if (rc == EXIT_OK)
 		rc = setup_signals(&l);
-	if (rc == EXIT_OK)
-		rc = load_object(&l);
-	if (rc == EXIT_OK)
-		rc = open_cgroup(&l);
-	if (rc == EXIT_OK)
-		rc = check_hook(&l);
-	if (rc == EXIT_OK)
-		rc = create_maps(&l);
-	if (rc == EXIT_OK)
-		rc = fill_blocklist(&l);
-	if (rc == EXIT_OK) {
-		relocate(&l);
-		rc = load_program(&l);
+	for (i = 0; rc == EXIT_OK && i < sizeof(setup_steps) / sizeof(setup_steps[0]); i++) {
+		if (stop_signal_pending(&l, setup_steps[i].name))
+			break;
+		rc = setup_steps[i].run(&l);
 	}
-	if (rc == EXIT_OK)
-		rc = open_rings(&l);
-	if (rc == EXIT_OK)
-		rc = attach(&l);
-	if (rc == EXIT_OK)
+	if (rc == EXIT_OK && l.attached)
 		rc = run(&l);
-	loader_close(&l);
-	return rc;
+	close_rc = loader_close(&l);
+	return rc != EXIT_OK ? rc : close_rc;
 }

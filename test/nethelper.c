@@ -14,6 +14,11 @@
  *                                         COUNT UDP datagrams as fast as possible;
  *                                         prints how many the kernel took
  *   nethelper query CGROUP                number of programs on the egress hook
+ *   nethelper detach-all CGROUP           detach every program on the egress hook
+ *   nethelper ids                         ids of every BPF program and map, one line
+ *   nethelper attach-foreign CGROUP MODE [N]
+ *                                         attach N (1) allow-all programs that are
+ *                                         not ours, with flags single|override|multi
  *
  * With -g the process joins CGROUP before it creates its socket: a socket
  * belongs to the cgroup its creator was in at the time.
@@ -201,26 +206,139 @@ static int flood(const struct sockaddr_in *sa, long count)
 	return 0;
 }
 
-static int query(const char *dir)
+static long sys_bpf(int cmd, union bpf_attr *attr)
 {
-	union bpf_attr attr;
-	uint32_t ids[64];
+	return syscall(__NR_bpf, cmd, attr, sizeof(*attr));
+}
+
+static int open_dir(const char *dir)
+{
 	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
-	if (fd < 0) {
+	if (fd < 0)
 		perror(dir);
-		return 1;
-	}
+	return fd;
+}
+
+/* Programs on the egress hook of cgroup fd `cg`: count, and ids into `ids`. */
+static long hook_ids(int cg, uint32_t ids[64])
+{
+	union bpf_attr attr;
+
 	memset(&attr, 0, sizeof(attr));
-	attr.query.target_fd = (uint32_t)fd;
+	attr.query.target_fd = (uint32_t)cg;
 	attr.query.attach_type = BPF_CGROUP_INET_EGRESS;
 	attr.query.prog_ids = (uint64_t)(uintptr_t)ids;
 	attr.query.prog_cnt = 64;
-	if (syscall(__NR_bpf, BPF_PROG_QUERY, &attr, sizeof(attr)) < 0) {
+	if (sys_bpf(BPF_PROG_QUERY, &attr) < 0) {
 		perror("BPF_PROG_QUERY");
-		return 1;
+		return -1;
 	}
-	printf("%u\n", attr.query.prog_cnt);
+	return attr.query.prog_cnt;
+}
+
+static int detach_all(const char *dir)
+{
+	uint32_t ids[64];
+	int cg = open_dir(dir);
+	long n, i;
+
+	if (cg < 0 || (n = hook_ids(cg, ids)) < 0)
+		return 1;
+	for (i = 0; i < n; i++) {
+		union bpf_attr attr;
+		int fd;
+
+		memset(&attr, 0, sizeof(attr));
+		attr.prog_id = ids[i];
+		fd = (int)sys_bpf(BPF_PROG_GET_FD_BY_ID, &attr);
+		if (fd < 0)
+			continue;
+		memset(&attr, 0, sizeof(attr));
+		attr.target_fd = (uint32_t)cg;
+		attr.attach_bpf_fd = (uint32_t)fd;
+		attr.attach_type = BPF_CGROUP_INET_EGRESS;
+		if (sys_bpf(BPF_PROG_DETACH, &attr) < 0)
+			perror("BPF_PROG_DETACH");
+		close(fd);
+	}
+	return 0;
+}
+
+/* Every live program and map id, so a test can compare before and after. */
+static int list_ids(void)
+{
+	static const int cmds[2] = { BPF_PROG_GET_NEXT_ID, BPF_MAP_GET_NEXT_ID };
+	int k;
+
+	for (k = 0; k < 2; k++) {
+		union bpf_attr attr;
+
+		memset(&attr, 0, sizeof(attr));
+		printf("%s", k ? " maps:" : "progs:");
+		while (sys_bpf(cmds[k], &attr) == 0) {
+			printf(" %u", attr.next_id);
+			attr.start_id = attr.next_id;
+		}
+	}
+	printf("\n");
+	return 0;
+}
+
+/* A 2-instruction program (r0 = 1; exit) named "foreign", attached N times. */
+static int attach_foreign(const char *dir, const char *mode, long n)
+{
+	static const struct bpf_insn allow[2] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 1 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	uint32_t flags = strcmp(mode, "multi") == 0	 ? BPF_F_ALLOW_MULTI
+			 : strcmp(mode, "override") == 0 ? BPF_F_ALLOW_OVERRIDE
+							 : 0;
+	int cg = open_dir(dir);
+	long i;
+
+	if (cg < 0 || n < 1)
+		return 1;
+	for (i = 0; i < n; i++) {
+		union bpf_attr attr;
+		int fd;
+
+		memset(&attr, 0, sizeof(attr));
+		attr.prog_type = BPF_PROG_TYPE_CGROUP_SKB;
+		attr.expected_attach_type = BPF_CGROUP_INET_EGRESS;
+		attr.insns = (uint64_t)(uintptr_t)allow;
+		attr.insn_cnt = 2;
+		attr.license = (uint64_t)(uintptr_t) "GPL";
+		memcpy(attr.prog_name, "foreign", 8);
+		fd = (int)sys_bpf(BPF_PROG_LOAD, &attr);
+		if (fd < 0) {
+			perror("BPF_PROG_LOAD");
+			return 1;
+		}
+		memset(&attr, 0, sizeof(attr));
+		attr.target_fd = (uint32_t)cg;
+		attr.attach_bpf_fd = (uint32_t)fd;
+		attr.attach_type = BPF_CGROUP_INET_EGRESS;
+		attr.attach_flags = flags;
+		if (sys_bpf(BPF_PROG_ATTACH, &attr) < 0) {
+			perror("BPF_PROG_ATTACH");
+			return 1;
+		}
+		close(fd);
+	}
+	return 0;
+}
+
+static int query(const char *dir)
+{
+	uint32_t ids[64];
+	int cg = open_dir(dir);
+	long n = cg < 0 ? -1 : hook_ids(cg, ids);
+
+	if (n < 0)
+		return 1;
+	printf("%ld\n", n);
 	return 0;
 }
 
@@ -236,6 +354,12 @@ int main(int argc, char **argv)
 	}
 	if (argc == 3 && strcmp(argv[1], "query") == 0)
 		return query(argv[2]);
+	if (argc == 3 && strcmp(argv[1], "detach-all") == 0)
+		return detach_all(argv[2]);
+	if (argc == 2 && strcmp(argv[1], "ids") == 0)
+		return list_ids();
+	if ((argc == 4 || argc == 5) && strcmp(argv[1], "attach-foreign") == 0)
+		return attach_foreign(argv[2], argv[3], argc == 5 ? number(argv[4], 64) : 1);
 	if (argc != 5 || addr_of(argv[2], argv[3], &sa)) {
 		fprintf(stderr, "usage: see the comment at the top of test/nethelper.c\n");
 		return 2;

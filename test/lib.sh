@@ -1,0 +1,108 @@
+# lib.sh - what the test scripts share: counting, checks, and handling the
+# tool, its cgroups and helper processes. Sourced by test/run.sh; expects
+# BIN, HELPER, TMP, CG2, passed, failed, pids and cgroups to be set there.
+# shellcheck shell=bash
+
+ok() { passed=$((passed + 1)); echo "PASS $1"; }
+bad() { failed=$((failed + 1)); echo "FAIL $1${2:+: $2}"; }
+
+check() { # name command...: pass if the command succeeds
+	local name=$1
+	shift
+	if "$@"; then ok "$name"; else bad "$name"; fi
+}
+
+cleanup() {
+	local p c
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+	for p in "${pids[@]}"; do wait "$p" 2>/dev/null; done
+	for c in "${cgroups[@]}"; do [ -d "$c" ] && rmdir "$c" 2>/dev/null; done
+	rm -rf "$TMP"
+}
+
+# expect_exit NAME CODE PATTERN -- ARGS...: exit code and a stderr/stdout line
+expect_exit() {
+	local name=$1 code=$2 pattern=$3 rc
+	shift 4
+	timeout -k 5 20 "$BIN" "$@" >"$TMP/cli.out" 2>"$TMP/cli.err"
+	rc=$?
+	if [ "$rc" -ne "$code" ]; then
+		bad "$name" "exit $rc, want $code; stderr: $(head -c 300 "$TMP/cli.err")"
+	elif ! grep -q -- "$pattern" "$TMP/cli.out" "$TMP/cli.err"; then
+		bad "$name" "no '$pattern' in output: $(head -c 300 "$TMP/cli.err")"
+	else
+		ok "$name"
+	fi
+}
+
+new_cgroup() { # sets CG to a fresh, uniquely named cgroup, removed at exit
+	CG="$CG2/cse-test-$$-$RANDOM$RANDOM"
+	mkdir "$CG" && cgroups+=("$CG")
+}
+
+prog_count() { "$HELPER" query "$1"; }
+
+# wait_for FILE PATTERN SECONDS
+wait_for() {
+	local i
+	for ((i = 0; i < $3 * 20; i++)); do
+		grep -q -- "$2" "$1" 2>/dev/null && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+# start_tool NAME ARGS...: run the tool in the background; sets tool_pid
+start_tool() {
+	local name=$1
+	shift
+	# Empty the files here: the child's own redirections may come after wait_for's first look.
+	: >"$TMP/$name.out"
+	: >"$TMP/$name.err"
+	timeout -k 5 120 "$BIN" "$@" >"$TMP/$name.out" 2>"$TMP/$name.err" &
+	tool_pid=$!
+	pids+=("$tool_pid")
+	wait_for "$TMP/$name.err" "attached program id" 10
+}
+
+# stop_tool PID SIGNAL: signal the tool and return its exit status; one that
+# has not exited 20 s later is killed (and then fails its exit status check).
+stop_tool() {
+	local i
+	kill -"$2" "$1"
+	for ((i = 0; i < 200; i++)); do
+		kill -0 "$1" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -KILL "$1" 2>/dev/null
+	wait "$1"
+}
+
+probe() { # probe CGROUP|- udp|tcp ADDR: prints the helper's verdict
+	if [ "$1" = - ]; then
+		"$HELPER" "$2" "$3" "$PORT" 500
+	else
+		"$HELPER" -g "$1" "$2" "$3" "$PORT" 500
+	fi
+}
+
+# Without privilege: say which capabilities are missing, attach nothing.
+# run_as WRAPPER-ARGS: make $BIN a script that runs the tool under setpriv.
+run_as() {
+	printf '#!/bin/sh\nexec setpriv %s %s "$@"\n' "$*" "$PWD/$REAL_BIN" >"$TMP/wrapped"
+	chmod +x "$TMP/wrapped"
+	BIN=$TMP/wrapped
+}
+
+# The fds of process $1 that it opened itself (BPF, perf, epoll, signalfd,
+# the cgroup) and that are not close-on-exec. fdinfo flags are octal. Fds it
+# inherited from the shell are not its business.
+fds_without_cloexec() {
+	local f n flags
+	for f in /proc/"$1"/fdinfo/*; do
+		n=${f##*/}
+		case $(readlink "/proc/$1/fd/$n") in anon_inode:* | "$CG2"*) ;; *) continue ;; esac
+		flags=$(awk '/^flags:/ { print $2 }' "$f")
+		[ $((8#$flags & 8#2000000)) -eq 0 ] && echo "fd $n"
+	done
+}

@@ -18,7 +18,8 @@
  *   7. Relocate: write each map's fd into the ld_imm64 instructions that use
  *      it.
  *   8. Load the program (BPF_PROG_LOAD); on rejection print the verifier log.
- *   9. Open one perf ring per online CPU and store its fd in EVENTS.
+ *   9. Open one perf ring per online CPU, store its fd in EVENTS, and put
+ *      the rings and the signalfd in one epoll set.
  *  10. Attach the program to the cgroup's egress hook (BPF_PROG_ATTACH).
  *  11. Print a LOG line per event until a signal arrives; then detach, print
  *      a summary and exit.
@@ -105,6 +106,7 @@ struct loader {
 	int map_fds[ELF_MAX_MAPS];
 	int blocklist_fd; /* borrowed from map_fds */
 	int events_fd;
+	uint32_t events_slots; /* EVENTS' max_entries as created */
 	int prog_fd;
 	uint32_t prog_id;
 	int attached;	  /* now */
@@ -265,7 +267,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 	/* At most one address per argument: argc bounds the list. */
 	o->block = calloc((size_t)argc + 1, sizeof(*o->block));
 	if (!o->block) {
-		report("out of memory parsing the command line");
+		report("parsing the command line: %s", errno_text(ENOMEM));
 		return EXIT_SYSTEM;
 	}
 	while ((c = getopt_long(argc, argv, "c:b:hV", longopts, NULL)) != -1) {
@@ -390,7 +392,7 @@ static int read_object_file(struct loader *l, const char *path)
 	}
 	l->object_copy = malloc((size_t)st.st_size);
 	if (!l->object_copy) {
-		report("reading BPF object %s: out of memory", path);
+		report("reading BPF object %s: %s", path, errno_text(ENOMEM));
 		goto out;
 	}
 	while (got < (size_t)st.st_size) {
@@ -497,8 +499,11 @@ static int open_cgroup(struct loader *l)
 	if (l->cgroup_fd < 0) {
 		int err = errno;
 
-		report("opening cgroup %s: %s; pass a cgroup v2 directory with -c (cgroup2 is mounted at %s)",
-		       path, errno_text(err), find_cgroup2_mount(mnt, sizeof(mnt)));
+		if (err == ENOENT || err == ENOTDIR)
+			report("opening cgroup %s: %s; pass a cgroup v2 directory with -c (cgroup2 is mounted at %s)",
+			       path, errno_text(err), find_cgroup2_mount(mnt, sizeof(mnt)));
+		else
+			report("opening cgroup %s: %s", path, errno_text(err));
 		return err == ENOENT || err == ENOTDIR ? EXIT_USAGE : EXIT_SYSTEM;
 	}
 	/* PROG_ATTACH on anything else fails with a baffling EBADF; say it plainly. */
@@ -569,21 +574,33 @@ static int check_hook(struct loader *l)
 
 /* ---- 5. maps -------------------------------------------------------------- */
 
-static int possible_cpus(void)
+/*
+ * Read a sysfs CPU list ("0-3,8"). Plain open/read: no stdio buffer to
+ * allocate, and an initramfs without /sys gets a message that says so.
+ */
+static int read_cpu_list(const char *path, uint8_t set[CPU_MAX], int *highest)
 {
-	uint8_t set[CPU_MAX];
-	char text[256] = "";
-	int highest = -1;
-	FILE *f = fopen("/sys/devices/system/cpu/possible", "re");
+	char text[256];
+	ssize_t n = -1;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
 
-	if (f) {
-		if (!fgets(text, sizeof(text), f))
-			text[0] = '\0';
-		fclose(f);
+	if (fd >= 0) {
+		n = read(fd, text, sizeof(text) - 1);
+		close(fd);
 	}
-	if (cpu_list_parse(text, set, &highest) < 0)
-		return -1;
-	return highest + 1;
+	if (n < 0) {
+		int err = errno;
+
+		report("reading %s: %s%s", path, errno_text(err),
+		       err == ENOENT ? "; is sysfs mounted (mount -t sysfs sysfs /sys)?" : "");
+		return EXIT_SYSTEM;
+	}
+	text[n] = '\0';
+	if (cpu_list_parse(text, set, highest) < 0) {
+		report("reading %s: not a CPU list: '%.32s'", path, text);
+		return EXIT_SYSTEM;
+	}
+	return EXIT_OK;
 }
 
 /* Kernel object names allow [A-Za-z0-9_.] and 15 bytes; make any name fit. */
@@ -638,14 +655,15 @@ static int create_maps(struct loader *l)
 
 		/* A perf event array needs a slot for every CPU that may ever run us. */
 		if (m->type == BPF_MAP_TYPE_PERF_EVENT_ARRAY && max_entries == 0) {
-			int cpus = possible_cpus();
+			uint8_t possible[CPU_MAX];
+			int highest;
 
-			if (cpus <= 0) {
-				report("reading /sys/devices/system/cpu/possible: cannot tell how many CPUs there are; is sysfs mounted (mount -t sysfs sysfs /sys)?");
+			if (read_cpu_list("/sys/devices/system/cpu/possible", possible, &highest))
 				return EXIT_SYSTEM;
-			}
-			max_entries = (uint32_t)cpus;
+			max_entries = (uint32_t)highest + 1;
 		}
+		if (strcmp(m->name, EVENTS_MAP_NAME) == 0)
+			l->events_slots = max_entries;
 		if (create_map(m, max_entries, &l->map_fds[i]) < 0) {
 			int err = errno;
 			char hint[192];
@@ -787,9 +805,14 @@ static int load_program(struct loader *l)
 		struct bpf_prog_info info;
 		uint32_t info_len = sizeof(info);
 
+		/* The id is how we tell our program from others on the hook later. */
 		memset(&info, 0, sizeof(info));
-		if (bpf_obj_get_info_by_fd(l->prog_fd, &info, &info_len) == 0)
+		if (bpf_obj_get_info_by_fd(l->prog_fd, &info, &info_len) == 0 && info.id) {
 			l->prog_id = info.id;
+		} else {
+			report("reading the id of program '%s': %s", name, errno_text(errno));
+			rc = EXIT_SYSTEM;
+		}
 	}
 	free(log);
 	return rc;
@@ -800,25 +823,13 @@ static int load_program(struct loader *l)
 static int open_rings(struct loader *l)
 {
 	uint8_t online[CPU_MAX];
-	char text[256] = "";
-	const struct map_def *events = elf_obj_find_map(&l->obj, EVENTS_MAP_NAME);
-	int highest, cpu, slots = possible_cpus();
-	FILE *f = fopen("/sys/devices/system/cpu/online", "re");
+	int highest, cpu;
 
-	if (f) {
-		if (!fgets(text, sizeof(text), f))
-			text[0] = '\0';
-		fclose(f);
-	}
-	if (cpu_list_parse(text, online, &highest) < 0 || slots <= 0) {
-		report("reading /sys/devices/system/cpu/online: cannot tell which CPUs are online; is sysfs mounted (mount -t sysfs sysfs /sys)?");
+	if (read_cpu_list("/sys/devices/system/cpu/online", online, &highest))
 		return EXIT_SYSTEM;
-	}
-	if (events->max_entries)
-		slots = (int)events->max_entries;
 	l->rings = calloc((size_t)highest + 1, sizeof(*l->rings));
 	if (!l->rings) {
-		report("allocating perf rings: out of memory");
+		report("allocating perf rings: %s", errno_text(ENOMEM));
 		return EXIT_SYSTEM;
 	}
 	/*
@@ -831,9 +842,10 @@ static int open_rings(struct loader *l)
 
 		if (!online[cpu])
 			continue;
-		if (cpu >= slots) {
-			report("CPU %d is online but " EVENTS_MAP_NAME " has only %d slots", cpu,
-			       slots);
+		if ((uint32_t)cpu >= l->events_slots) {
+			report("CPU %d is online but " EVENTS_MAP_NAME " has only %" PRIu32
+			       " slots",
+			       cpu, l->events_slots);
 			return EXIT_SYSTEM;
 		}
 		if (perf_ring_open(ring, cpu, l->opt.ring_pages, l->opt.wakeup_events) < 0) {
@@ -848,6 +860,36 @@ static int open_rings(struct loader *l)
 		l->ring_cnt++;
 		if (bpf_map_update_elem(l->events_fd, &key, &ring->fd, BPF_ANY) < 0) {
 			report("storing the perf ring of CPU %d in " EVENTS_MAP_NAME ": %s", cpu,
+			       errno_text(errno));
+			return EXIT_SYSTEM;
+		}
+	}
+	return EXIT_OK;
+}
+
+/*
+ * One epoll set for the signalfd and every ring, made before attaching so
+ * that nothing can fail between attaching and watching.
+ */
+static int watch_rings(struct loader *l)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+	size_t i;
+
+	l->epoll_fd = fd_above_stdio(epoll_create1(EPOLL_CLOEXEC));
+	if (l->epoll_fd < 0) {
+		report("creating an epoll set: %s", errno_text(errno));
+		return EXIT_SYSTEM;
+	}
+	ev.data.fd = l->signal_fd;
+	if (epoll_ctl(l->epoll_fd, EPOLL_CTL_ADD, l->signal_fd, &ev) < 0) {
+		report("watching the signalfd: %s", errno_text(errno));
+		return EXIT_SYSTEM;
+	}
+	for (i = 0; i < l->ring_cnt; i++) {
+		ev.data.fd = l->rings[i].fd;
+		if (epoll_ctl(l->epoll_fd, EPOLL_CTL_ADD, l->rings[i].fd, &ev) < 0) {
+			report("watching the perf ring of CPU %d: %s", l->rings[i].cpu,
 			       errno_text(errno));
 			return EXIT_SYSTEM;
 		}
@@ -955,27 +997,6 @@ static int still_attached(struct loader *l, int *rc)
 
 static int run(struct loader *l)
 {
-	struct epoll_event ev = { .events = EPOLLIN };
-	size_t i;
-
-	l->epoll_fd = fd_above_stdio(epoll_create1(EPOLL_CLOEXEC));
-	if (l->epoll_fd < 0) {
-		report("creating an epoll set: %s", errno_text(errno));
-		return EXIT_SYSTEM;
-	}
-	ev.data.fd = l->signal_fd;
-	if (epoll_ctl(l->epoll_fd, EPOLL_CTL_ADD, l->signal_fd, &ev) < 0) {
-		report("watching the signalfd: %s", errno_text(errno));
-		return EXIT_SYSTEM;
-	}
-	for (i = 0; i < l->ring_cnt; i++) {
-		ev.data.fd = l->rings[i].fd;
-		if (epoll_ctl(l->epoll_fd, EPOLL_CTL_ADD, l->rings[i].fd, &ev) < 0) {
-			report("watching the perf ring of CPU %d: %s", l->rings[i].cpu,
-			       errno_text(errno));
-			return EXIT_SYSTEM;
-		}
-	}
 	for (;;) {
 		struct epoll_event events[16];
 		int n = epoll_wait(l->epoll_fd, events, 16, l->opt.flush_ms), k;
@@ -1021,8 +1042,10 @@ static int loader_close(struct loader *l)
 
 	if (l->attached) {
 		/* On a removed cgroup the kernel says ENOENT, and lets go once our fds close. */
-		if (bpf_prog_detach(l->prog_fd, l->cgroup_fd, BPF_CGROUP_INET_EGRESS) < 0 &&
-		    !l->cgroup_removed) {
+		if (bpf_prog_detach(l->prog_fd, l->cgroup_fd, BPF_CGROUP_INET_EGRESS) == 0 ||
+		    l->cgroup_removed) {
+			l->attached = 0;
+		} else {
 			int err = errno;
 
 			report("detaching program id %" PRIu32 " from %s: %s%s", l->prog_id,
@@ -1030,7 +1053,10 @@ static int loader_close(struct loader *l)
 			       err == ENOENT
 				       ? " (someone else detached it already)"
 				       : "; it is still attached and blocking: detach it with bpftool cgroup detach, or remove the cgroup");
-			rc = err == ENOENT ? EXIT_OK : EXIT_SYSTEM;
+			if (err == ENOENT)
+				l->attached = 0;
+			else
+				rc = EXIT_SYSTEM;
 		}
 	}
 	if (l->was_attached) {
@@ -1038,7 +1064,7 @@ static int loader_close(struct loader *l)
 		drain_rings(l);
 		fflush(stdout);
 		report("%s %s; %" PRIu64 " events, %" PRIu64 " lost",
-		       l->attached ? "detached from" : "stopped watching", l->opt.cgroup_path,
+		       l->attached ? "left attached to" : "detached from", l->opt.cgroup_path,
 		       l->stats.samples, l->stats.lost);
 		if (l->stats.corrupt || l->stats.unknown || l->short_samples)
 			report("warning: %" PRIu64 " corrupt ring headers, %" PRIu64
@@ -1073,15 +1099,11 @@ static const struct setup_step {
 	const char *name;
 	int (*run)(struct loader *l);
 } setup_steps[] = {
-	{ "reading the BPF object", load_object },
-	{ "opening the cgroup", open_cgroup },
-	{ "querying the hook", check_hook },
-	{ "creating the maps", create_maps },
-	{ "filling the blocklist", fill_blocklist },
-	{ "relocating", relocate },
-	{ "loading the program", load_program },
-	{ "opening the perf rings", open_rings },
-	{ "attaching", attach },
+	{ "reading the BPF object", load_object },   { "opening the cgroup", open_cgroup },
+	{ "querying the hook", check_hook },	     { "creating the maps", create_maps },
+	{ "filling the blocklist", fill_blocklist }, { "relocating", relocate },
+	{ "loading the program", load_program },     { "opening the perf rings", open_rings },
+	{ "watching the rings", watch_rings },	     { "attaching", attach },
 };
 
 /* A stop signal is waiting (they are blocked): report it and say so. */

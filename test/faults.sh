@@ -132,3 +132,97 @@ for i in 1 2 3 4 5 6; do
 	check "faults: SIG$sig after a random delay: exit 0, nothing attached" \
 		test "$rc/$(prog_count "$CG")" = "0/0"
 done
+
+# ---- every system call failing, one at a time --------------------------------
+# inject SYSCALL ERRNO N: run the tool with the N-th SYSCALL failing with ERRNO
+# (strace, which works on the static binary); stop it with SIGTERM if it gets
+# as far as attaching. Sets inj_rc and inj_call (the call that failed).
+inject() {
+	local sc=$1 err=$2 n=$3 tracer tool i
+	: >"$TMP/inj.err"
+	: >"$TMP/inj.trace"
+	strace -f -qq -o "$TMP/inj.trace" -e trace="$sc" -e inject="$sc:error=$err:when=$n" \
+		"$BIN" -c "$CG" -b 127.0.0.2 >/dev/null 2>"$TMP/inj.err" &
+	tracer=$!
+	pids+=("$tracer")
+	for ((i = 0; i < 200; i++)); do
+		kill -0 "$tracer" 2>/dev/null || break
+		if grep -q "attached program id" "$TMP/inj.err"; then
+			# Signal the tool, not strace: strace would just let go of it.
+			tool=$(cat "/proc/$tracer/task/$tracer/children" 2>/dev/null)
+			[ -n "$tool" ] && kill -TERM $tool
+			break
+		fi
+		sleep 0.05
+	done
+	stop_tool "$tracer" TERM 2>/dev/null
+	inj_rc=$?
+	inj_call=$(grep -m1 'INJECTED' "$TMP/inj.trace" | sed 's/^[0-9]* *//; s/(\([A-Z_]*\).*/ \1/; s/, .*//')
+}
+
+errno_words() {
+	case $1 in
+	EPERM) echo "Operation not permitted" ;;
+	ENOMEM) echo "Out of memory" ;;
+	EINVAL) echo "Invalid argument" ;;
+	E2BIG) echo "Argument list too long" ;;
+	ENOSPC) echo "No space left on device" ;;
+	EAGAIN) echo "Resource temporarily unavailable" ;;
+	EACCES) echo "Permission denied" ;;
+	524) echo "Operation not supported by this kernel (ENOTSUPP)" ;;
+	esac
+}
+
+# The invariant after any single fault: exit 0 (recovered, then stopped) or
+# 1 (gave up), stderr made of our own one-line messages (and a verifier log),
+# nothing on the hook, no kernel object left behind.
+fault_case() { # NAME SYSCALL ERRNO N
+	local name=$1 why=""
+	inject "$2" "$3" "$4"
+	case $inj_rc in 0 | 1) ;; *) why="exit $inj_rc" ;; esac
+	# "what failed: errno text[; what to do]", naming the failed call's errno.
+	if [ "$inj_rc" = 1 ] && ! grep -q "^cgroup-skb-egress: .*: $(errno_words "$3")" "$TMP/inj.err"; then
+		why="$why; no message with '$(errno_words "$3")'"
+	fi
+	if [ "$inj_call" = "bpf BPF_PROG_DETACH" ]; then
+		# The one failure that leaves the program attached, and must say so.
+		grep -q "it is still attached and blocking" "$TMP/inj.err" || why="$why; no 'still attached'"
+		"$HELPER" detach-all "$CG"
+	fi
+	[ "$(prog_count "$CG")" = 0 ] || why="$why; $(prog_count "$CG") attached"
+	ids_are "$ids_before" >/dev/null || why="$why; kernel objects left: $(ids)"
+	if [ -z "$why" ]; then
+		ok "$name ($inj_call): exit $inj_rc, $(grep -v '^cgroup-skb-egress: \(attached\|detached\|left\)' "$TMP/inj.err" | head -n 1 | cut -c 20-120)"
+	else
+		bad "$name (${inj_call:-no call failed})" "$why; $(tail -c 300 "$TMP/inj.err")"
+	fi
+}
+
+if command -v strace >/dev/null; then
+	ids_before=$(settled_ids)
+	# How many calls a normal run makes, up to and including the detach.
+	inject bpf EPERM 1000
+	bpf_calls=$(grep -c 'bpf(' "$TMP/inj.trace")
+	perf_calls=$(grep -c 'perf_event_open(' "$TMP/inj.trace" 2>/dev/null)
+	check "faults: a traced run attaches and detaches ($bpf_calls bpf calls)" \
+		test "$inj_rc/$(prog_count "$CG")" = "0/0"
+	for err in EPERM ENOMEM EINVAL E2BIG ENOSPC EAGAIN 524; do
+		for ((n = 1; n <= bpf_calls; n++)); do
+			fault_case "faults: bpf call $n fails with $err" bpf "$err" "$n"
+		done
+	done
+	# open and openat: which one libc uses depends on libc and architecture.
+	# mmap: malloc turns any failure into ENOMEM, so only that one.
+	for sc in perf_event_open mmap ioctl epoll_create1 epoll_ctl signalfd4 open openat; do
+		inject "$sc" ENOMEM 1000
+		calls=$(grep -c "^[0-9]* *$sc(" "$TMP/inj.trace")
+		for ((n = 1; n <= calls; n++)); do
+			for err in ENOMEM EACCES; do
+				[ "$sc/$err" = mmap/EACCES ] && continue
+				fault_case "faults: $sc call $n fails with $err" "$sc" "$err" "$n"
+			done
+		done
+	done
+else
+	bad "faults: injection" "strace is not installed (.ci/run installs it)"
+fi

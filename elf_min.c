@@ -37,6 +37,12 @@
 #define BPF_LD_IMM_DW 0x18 /* opcode of ld_imm64: BPF_LD | BPF_IMM | BPF_DW */
 
 #define LEGACY_MAP_DEF_SIZE sizeof(struct legacy_map_def)
+/*
+ * The highest enum bpf_map_type this reader knows (BPF_MAP_TYPE_ARENA, 6.9).
+ * The kernel has the last word on which types it supports; this only keeps
+ * garbage from reaching it.
+ */
+#define MAP_TYPE_MAX 33
 
 struct bytes {
 	const uint8_t *p;
@@ -179,6 +185,9 @@ static int check_header(struct reader *r)
 	if (eh->e_shnum == 0)
 		return fail(r,
 			    "ELF header: e_shnum is 0 (no sections, or extended numbering, which is not supported)");
+	if (eh->e_shstrndx == SHN_XINDEX)
+		return fail(r,
+			    "ELF header: section-name table index is SHN_XINDEX (extended numbering), which is not supported");
 	if (eh->e_shstrndx == SHN_UNDEF || eh->e_shstrndx >= eh->e_shnum)
 		return fail(r, "ELF header: section-name table index %u out of range (%u sections)",
 			    eh->e_shstrndx, eh->e_shnum);
@@ -259,10 +268,8 @@ static int scan_sections(struct reader *r)
 			return fail(r,
 				    "section %u: name offset %u is outside the section-name table or not NUL-terminated",
 				    i, sh.sh_name);
-		if (sh.sh_type == SHT_NOBITS)
-			continue;
-		/* Every other section's bytes must be inside the file. */
-		if (section_bytes(r, i, &sh, &data))
+		/* Every section's bytes must be inside the file; SHT_NOBITS has none. */
+		if (sh.sh_type != SHT_NOBITS && section_bytes(r, i, &sh, &data))
 			return -1;
 
 		if (sh.sh_type == SHT_SYMTAB) {
@@ -444,6 +451,9 @@ static int load_maps(struct reader *r, struct elf_obj *obj)
 					    (unsigned long long)s, esc,
 					    (unsigned long long)sym.st_value, obj->maps[k].name);
 		memcpy(&def, bytes, sizeof(def));
+		if (def.type > MAP_TYPE_MAX)
+			return fail(r, "maps: symbol %llu '%s': unknown map type %u",
+				    (unsigned long long)s, esc, def.type);
 		if (def.type == 0 || def.key_size == 0 || def.value_size == 0)
 			return fail(r,
 				    "maps: symbol %llu '%s': type %u, key size %u, value size %u: none may be 0",

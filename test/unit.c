@@ -192,6 +192,10 @@ static void elf_rejects_bad_headers(void)
 	memcpy(c, &bad, sizeof(bad));
 	CHECK(rejects(c, object_len, "section-name table index"));
 	bad = eh;
+	bad.e_shstrndx = SHN_XINDEX;
+	memcpy(c, &bad, sizeof(bad));
+	CHECK(rejects(c, object_len, "SHN_XINDEX"));
+	bad = eh;
 	bad.e_shoff = UINT64_MAX - 8; /* offset + size would wrap around */
 	memcpy(c, &bad, sizeof(bad));
 	CHECK(rejects(c, object_len, "runs past the end of the file"));
@@ -324,6 +328,78 @@ static void elf_rejects_bad_map_symbols(void)
 	sym.st_value = 4;
 	memcpy(c + at, &sym, sizeof(sym));
 	CHECK(rejects(c, object_len, "overlaps map"));
+	free(c);
+}
+
+static void elf_rejects_bad_table_entries(void)
+{
+	uint8_t *c = copy_object();
+	unsigned int symtab = find_section(object, ".symtab");
+	unsigned int rel = find_section(object, ".relcgroup_skb/egress");
+	Elf64_Shdr sh = get_shdr(object, symtab);
+
+	/* sh_entsize 0 would divide by zero in a reader that divides. */
+	sh.sh_entsize = 0;
+	put_shdr(c, symtab, &sh);
+	CHECK(rejects(c, object_len, "symbol entry size 0"));
+	memcpy(c, object, object_len);
+	sh = get_shdr(object, rel);
+	sh.sh_entsize = 0;
+	put_shdr(c, rel, &sh);
+	CHECK(rejects(c, object_len, "entry size 0"));
+	sh = get_shdr(object, rel);
+	sh.sh_size += 8; /* half a relocation */
+	put_shdr(c, rel, &sh);
+	CHECK(rejects(c, object_len, "want entries of 16"));
+	sh = get_shdr(object, rel);
+	sh.sh_link = 1; /* not the symbol table */
+	put_shdr(c, rel, &sh);
+	CHECK(rejects(c, object_len, "symbol table index 1"));
+	free(c);
+}
+
+static void elf_handles_nobits_sections(void)
+{
+	uint8_t *c = copy_object();
+	unsigned int maps = find_section(object, "maps");
+	unsigned int prog = find_section(object, "cgroup_skb/egress");
+	Elf64_Shdr sh = get_shdr(object, maps);
+
+	/* Like .bss: no bytes in the file, so nothing to read definitions from. */
+	sh.sh_type = SHT_NOBITS;
+	sh.sh_offset = UINT64_MAX; /* must never be used */
+	put_shdr(c, maps, &sh);
+	CHECK(rejects(c, object_len, "'maps': has no data in the file (SHT_NOBITS)"));
+	memcpy(c, object, object_len);
+	sh = get_shdr(object, prog);
+	sh.sh_type = SHT_NOBITS;
+	put_shdr(c, prog, &sh);
+	CHECK(rejects(c, object_len, "no program"));
+	free(c);
+}
+
+static void elf_rejects_unknown_map_types(void)
+{
+	uint8_t *c = copy_object();
+	Elf64_Shdr sh = get_shdr(object, find_section(object, "maps"));
+	uint32_t type = 200;
+
+	memcpy(c + sh.sh_offset, &type, 4);
+	CHECK(rejects(c, object_len, "'BLOCKLIST': unknown map type 200"));
+	free(c);
+}
+
+static void elf_rejects_relocations_to_special_sections(void)
+{
+	uint8_t *c = copy_object();
+	size_t at = find_symbol(object, BLOCKLIST_MAP_NAME);
+	Elf64_Sym sym;
+
+	memcpy(&sym, object + at, sizeof(sym));
+	sym.st_shndx = SHN_ABS;
+	memcpy(c + at, &sym, sizeof(sym));
+	CHECK(rejects(c, object_len,
+		      "symbol 'BLOCKLIST' is in section 65521 'special', not 'maps'"));
 	free(c);
 }
 
@@ -621,6 +697,10 @@ int main(int argc, char **argv)
 	RUN(elf_rejects_bad_relocations);
 	RUN(elf_rejects_bad_map_definitions);
 	RUN(elf_rejects_bad_map_symbols);
+	RUN(elf_rejects_bad_table_entries);
+	RUN(elf_handles_nobits_sections);
+	RUN(elf_rejects_unknown_map_types);
+	RUN(elf_rejects_relocations_to_special_sections);
 	RUN(elf_license_rules);
 	RUN(elf_escapes_names_in_messages);
 	RUN(elf_rejects_btf_defined_maps);

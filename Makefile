@@ -1,7 +1,7 @@
 # cgroup-skb-egress: one static binary with its BPF object embedded.
 #
 #   make          build/cgroup-skb-egress (static; musl-gcc when installed)
-#   make test     unit tests (no root) and end-to-end tests (root)
+#   make test     lint, unit tests (no root), end-to-end and fault tests (root)
 #   make demo     block 127.0.0.2 for a throwaway cgroup and show it working
 #   make clean
 #
@@ -40,7 +40,7 @@ SRCS := loader.c elf_min.c perf_ring.c addr.c
 OBJS := $(SRCS:%.c=$(BUILD)/%.o) $(BUILD)/embed.o
 HDRS := $(wildcard *.h)
 
-.PHONY: all test demo clean format lint fuzz
+.PHONY: all test check demo clean format lint fuzz
 all: $(BIN)
 
 $(BUILD)/uapi/.stamp:
@@ -102,7 +102,10 @@ TEST_DEPS := $(BIN) $(BPF_OBJ) $(BUILD)/test/unit $(BUILD)/test/nethelper \
 	$(BUILD)/test/prog.other-endian.o $(BUILD)/test/fuzz_replay $(SEEDS) \
 	$(BUILD)/test/bad_prog.bpf.o $(BUILD)/asan/cgroup-skb-egress \
 	$(BUILD)/vg/cgroup-skb-egress $(BUILD)/vg/unit
-test: $(TEST_DEPS)
+# make test = make check: lint (format, clang-tidy, cppcheck), then every test,
+# on the static binary, the ASan/UBSan build and (in parts) under valgrind.
+test: check
+check: lint $(TEST_DEPS)
 	bash test/run.sh
 
 demo: $(BIN) $(BUILD)/test/nethelper

@@ -6,8 +6,9 @@
  * What a run does, in order (README.md "How it works" follows the same steps):
  *   1. Parse the command line. Every address is checked before anything is
  *      loaded.
- *   2. Block SIGINT, SIGTERM and SIGHUP. They are read later from a signalfd,
- *      so a signal at any moment still ends with the program detached.
+ *   2. Block SIGINT, SIGTERM and SIGHUP. During setup a pending one stops it
+ *      before the next step (setup_steps[]); later they are read from a
+ *      signalfd. Either way a signal ends with nothing attached.
  *   3. Read the BPF object (embedded, or --object FILE) and check all of it
  *      with elf_min.c, before the first bpf(2) call.
  *   4. Open the cgroup directory, check it is cgroup v2, and ask the kernel
@@ -21,8 +22,9 @@
  *   9. Open one perf ring per online CPU, store its fd in EVENTS, and put
  *      the rings and the signalfd in one epoll set.
  *  10. Attach the program to the cgroup's egress hook (BPF_PROG_ATTACH).
- *  11. Print a LOG line per event until a signal arrives; then detach, print
- *      a summary and exit.
+ *  11. Print a LOG line per event until a signal arrives (checking once a
+ *      second that our program and the cgroup are still there); then
+ *      detach, print a summary and exit.
  *
  * Any failure unwinds through loader_close(): detach if attached, then
  * close every fd. Maps and the program live only as long as their fds, so

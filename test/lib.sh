@@ -3,8 +3,9 @@
 # BIN, HELPER, TMP, CG2, passed, failed, pids and cgroups to be set there.
 # shellcheck shell=bash
 
-ok() { passed=$((passed + 1)); echo "PASS $1"; }
-bad() { failed=$((failed + 1)); echo "FAIL $1${2:+: $2}"; }
+# TAG, when set, names the build under test: "[asan] e2e ...".
+ok() { passed=$((passed + 1)); echo "PASS ${TAG:-}$1"; }
+bad() { failed=$((failed + 1)); echo "FAIL ${TAG:-}$1${2:+: $2}"; }
 
 check() { # name command...: pass if the command succeeds
 	local name=$1

@@ -42,6 +42,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
@@ -796,11 +797,21 @@ static int load_program(struct loader *l)
 	if (rc != EXIT_OK) {
 		char hint[192];
 
+		const char *why = privilege_hint(err, hint, sizeof(hint));
+		struct utsname kernel;
+
+		/* Which kernel said no matters: verifiers differ between versions. */
+		if (log && log[0]) {
+			if (uname(&kernel) < 0)
+				snprintf(kernel.release, sizeof(kernel.release), "?");
+			snprintf(hint, sizeof(hint),
+				 "; the verifier of Linux %.64s rejected it, its log follows",
+				 kernel.release);
+			why = hint;
+		}
 		report("loading program '%s' (section %s, %zu instructions) from %s: %s%s%s", name,
 		       l->obj.prog_section, l->obj.insn_cnt, l->object_label, errno_text(err),
-		       err == E2BIG ? "; the program is too large for this kernel" : "",
-		       log && log[0] ? "; the verifier rejected it, its log follows"
-				     : privilege_hint(err, hint, sizeof(hint)));
+		       err == E2BIG ? "; the program is too large for this kernel" : "", why);
 		if (log && log[0])
 			print_verifier_log(log);
 	} else {

@@ -115,7 +115,7 @@ fi
 expect_exit "e2e verifier rejection prints the log" 1 "At program exit the register R0" \
 	-- -c "$CG" --object build/test/bad_prog.bpf.o
 check "e2e verifier rejection: one-line error first" \
-	grep -q "^cgroup-skb-egress: loading program 'bad_egress' (section cgroup_skb/egress, [0-9]* instructions) from build/test/bad_prog.bpf.o: Invalid argument; the verifier rejected it" "$TMP/cli.err"
+	grep -q "^cgroup-skb-egress: loading program 'bad_egress' (section cgroup_skb/egress, [0-9]* instructions) from build/test/bad_prog.bpf.o: Invalid argument; the verifier of Linux [^ ]* rejected it" "$TMP/cli.err"
 check "e2e verifier rejection: nothing attached" test "$(prog_count "$CG")" = 0
 
 if command -v setpriv >/dev/null; then

@@ -170,6 +170,8 @@ errno_words() {
 	EAGAIN) echo "Resource temporarily unavailable" ;;
 	EACCES) echo "Permission denied" ;;
 	524) echo "Operation not supported by this kernel (ENOTSUPP)" ;;
+	ENOSYS) echo "Function not implemented" ;;
+	ENOENT) echo "No such file or directory" ;;
 	esac
 }
 
@@ -179,9 +181,10 @@ errno_words() {
 fault_case() { # NAME SYSCALL ERRNO N
 	local name=$1 why=""
 	inject "$2" "$3" "$4"
-	case $inj_rc in 0 | 1) ;; *) why="exit $inj_rc" ;; esac
+	# 2 only where the failure looks like bad input (a cgroup path that is not there).
+	case $inj_rc in 0 | 1 | 2) ;; *) why="exit $inj_rc" ;; esac
 	# "what failed: errno text[; what to do]", naming the failed call's errno.
-	if [ "$inj_rc" = 1 ] && ! grep -q "^cgroup-skb-egress: .*: $(errno_words "$3")" "$TMP/inj.err"; then
+	if [ "$inj_rc" != 0 ] && ! grep -q "^cgroup-skb-egress: .*: $(errno_words "$3")" "$TMP/inj.err"; then
 		why="$why; no message with '$(errno_words "$3")'"
 	fi
 	if [ "$inj_call" = "bpf BPF_PROG_DETACH" ]; then
@@ -206,7 +209,7 @@ if command -v strace >/dev/null; then
 	perf_calls=$(grep -c 'perf_event_open(' "$TMP/inj.trace" 2>/dev/null)
 	check "faults: a traced run attaches and detaches ($bpf_calls bpf calls)" \
 		test "$inj_rc/$(prog_count "$CG")" = "0/0"
-	for err in EPERM ENOMEM EINVAL E2BIG ENOSPC EAGAIN 524; do
+	for err in EPERM ENOMEM EINVAL E2BIG ENOSPC EAGAIN 524 ENOSYS; do
 		for ((n = 1; n <= bpf_calls; n++)); do
 			fault_case "faults: bpf call $n fails with $err" bpf "$err" "$n"
 		done
@@ -217,12 +220,36 @@ if command -v strace >/dev/null; then
 		inject "$sc" ENOMEM 1000
 		calls=$(grep -c "^[0-9]* *$sc(" "$TMP/inj.trace")
 		for ((n = 1; n <= calls; n++)); do
-			for err in ENOMEM EACCES; do
-				[ "$sc/$err" = mmap/EACCES ] && continue
+			for err in ENOMEM EACCES ENOENT; do
+				[ "$sc" = mmap ] && [ "$err" != ENOMEM ] && continue
+				[ "$err" = ENOENT ] && [ "${sc#open}" = "$sc" ] && continue
 				fault_case "faults: $sc call $n fails with $err" "$sc" "$err" "$n"
 			done
 		done
 	done
+	# Interrupted waits are retried, not fatal.
+	for n in 1 2 3; do
+		fault_case "faults: epoll_wait call $n interrupted (EINTR)" epoll_wait EINTR "$n"
+	done
 else
 	bad "faults: injection" "strace is not installed (.ci/run installs it)"
 fi
+
+# A parent cgroup with an exclusive program forbids ours on the child.
+parent=$CG
+CG=$parent/child
+mkdir "$CG" && cgroups=("$CG" "${cgroups[@]}")
+"$HELPER" attach-foreign "$parent" single
+expect_exit "faults: exclusive program on the parent: EPERM explained" 1 \
+	"Operation not permitted; another program here or on a parent cgroup forbids it" -- -c "$CG"
+check "faults: exclusive program on the parent: nothing attached to the child" test "$(prog_count "$CG")" = 0
+"$HELPER" detach-all "$parent"
+rmdir "$CG"
+CG=$parent
+
+# Out of file descriptors (ulimit -n 5: stdio, the signalfd and the cgroup fit,
+# a map does not). EMFILE's words depend on the libc.
+: >"$TMP/nofile.err"
+(ulimit -n 5 && exec "$BIN" -c "$CG" -b 127.0.0.2) >/dev/null 2>"$TMP/nofile.err"
+check "faults: out of fds: exit 1, EMFILE named, nothing attached" \
+	test "$?/$(grep -Ec ': (Too many open files|No file descriptors available)$' "$TMP/nofile.err")/$(prog_count "$CG")" = "1/1/0"

@@ -81,6 +81,8 @@ expect_exit "cli rejects ring pages not a power of 2" 2 "not a power of 2" -- --
 expect_exit "cli rejects a missing object" 2 "opening BPF object $TMP/none.o: No such file" -- --object "$TMP/none.o"
 expect_exit "cli rejects a directory as object" 2 "not a regular file" -- --object /
 printf 'not an ELF file at all, just text long enough for a header......' >"$TMP/text.o"
+truncate -s 17M "$TMP/huge.o"
+expect_exit "cli rejects an object over 16 MiB" 2 "not a regular file of 1 to 16777216 bytes" -- --object "$TMP/huge.o"
 expect_exit "cli rejects a non-ELF object" 2 "$TMP/text.o: ELF header: bad magic" -- --object "$TMP/text.o"
 host_order=$([ "$(printf '\1' | od -An -tu2 | tr -d ' ')" = 1 ] && echo bpfel || echo bpfeb)
 expect_exit "cli rejects an object of the other byte order" 2 "rebuild with -target $host_order" -- --object build/test/prog.other-endian.o

@@ -191,6 +191,9 @@ static void elf_rejects_bad_headers(void)
 	bad.e_shstrndx = eh.e_shnum;
 	memcpy(c, &bad, sizeof(bad));
 	CHECK(rejects(c, object_len, "section-name table index"));
+	memcpy(c, object, sizeof(eh));
+	c[EI_VERSION] = 2;
+	CHECK(rejects(c, object_len, "ELF header: version"));
 	bad = eh;
 	bad.e_shstrndx = SHN_XINDEX;
 	memcpy(c, &bad, sizeof(bad));
@@ -355,6 +358,53 @@ static void elf_rejects_bad_table_entries(void)
 	sh.sh_link = 1; /* not the symbol table */
 	put_shdr(c, rel, &sh);
 	CHECK(rejects(c, object_len, "symbol table index 1"));
+	free(c);
+}
+
+static void elf_rejects_bad_symbol_tables(void)
+{
+	uint8_t *c = copy_object();
+	unsigned int symtab = find_section(object, ".symtab");
+	unsigned int addrsig = find_section(object, ".llvm_addrsig");
+	size_t at = find_symbol(object, BLOCKLIST_MAP_NAME);
+	Elf64_Shdr sh = get_shdr(object, symtab);
+	Elf64_Sym sym;
+
+	sh.sh_type = SHT_PROGBITS; /* as if stripped */
+	put_shdr(c, symtab, &sh);
+	CHECK(rejects(c, object_len, "no symbol table (SHT_SYMTAB): was the object stripped?"));
+	memcpy(c, object, object_len);
+	sh = get_shdr(object, addrsig);
+	sh.sh_type = SHT_SYMTAB;
+	put_shdr(c, addrsig, &sh);
+	CHECK(rejects(c, object_len, "a second symbol table"));
+	memcpy(c, object, object_len);
+	sh = get_shdr(object, symtab);
+	sh.sh_link = 1000;
+	put_shdr(c, symtab, &sh);
+	CHECK(rejects(c, object_len, "string table index 1000 out of range"));
+	sh.sh_link = symtab; /* itself: not a string table */
+	put_shdr(c, symtab, &sh);
+	CHECK(rejects(c, object_len, "has type 2, want SHT_STRTAB"));
+	memcpy(c, object, object_len);
+	memcpy(&sym, object + at, sizeof(sym));
+	sym.st_name = 0xfffffff0u;
+	memcpy(c + at, &sym, sizeof(sym));
+	CHECK(rejects(c, object_len, "name offset 4294967280 is outside the string table"));
+	free(c);
+}
+
+static void elf_rejects_global_data(void)
+{
+	uint8_t *c = copy_object();
+	size_t at = find_symbol(object, BLOCKLIST_MAP_NAME);
+	Elf64_Sym sym;
+
+	/* The program's first ld_imm64 now points into 'license', as a global would. */
+	memcpy(&sym, object + at, sizeof(sym));
+	sym.st_shndx = (uint16_t)find_section(object, "license");
+	memcpy(c + at, &sym, sizeof(sym));
+	CHECK(rejects(c, object_len, "'license', not 'maps': global data is not supported"));
 	free(c);
 }
 
@@ -698,6 +748,8 @@ int main(int argc, char **argv)
 	RUN(elf_rejects_bad_map_definitions);
 	RUN(elf_rejects_bad_map_symbols);
 	RUN(elf_rejects_bad_table_entries);
+	RUN(elf_rejects_bad_symbol_tables);
+	RUN(elf_rejects_global_data);
 	RUN(elf_handles_nobits_sections);
 	RUN(elf_rejects_unknown_map_types);
 	RUN(elf_rejects_relocations_to_special_sections);

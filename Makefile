@@ -36,7 +36,7 @@ ifneq ($(filter %musl-gcc,$(CC)),)
   override CFLAGS += -isystem $(BUILD)/uapi
 endif
 
-SRCS := loader.c elf_min.c perf_ring.c addr.c
+SRCS := loader.c elf_min.c perf_ring.c addr.c instance.c
 OBJS := $(SRCS:%.c=$(BUILD)/%.o) $(BUILD)/embed.o
 HDRS := $(wildcard *.h)
 

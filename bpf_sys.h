@@ -209,6 +209,15 @@ static inline int bpf_prog_get_fd_by_id(uint32_t id)
 	return sys_bpf_fd(BPF_PROG_GET_FD_BY_ID, &attr);
 }
 
+static inline int bpf_map_get_fd_by_id(uint32_t id)
+{
+	union bpf_attr attr;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.map_id = id;
+	return sys_bpf_fd(BPF_MAP_GET_FD_BY_ID, &attr);
+}
+
 static inline int sys_perf_event_open(struct perf_event_attr *attr, pid_t pid, int cpu,
 				      int group_fd, unsigned long flags)
 {

@@ -56,6 +56,7 @@
 #include "bpf_sys.h"
 #include "common.h"
 #include "elf_min.h"
+#include "instance.h"
 #include "perf_ring.h"
 
 #ifndef VERSION
@@ -112,6 +113,7 @@ struct loader {
 	uint32_t events_slots; /* EVENTS' max_entries as created */
 	int prog_fd;
 	uint32_t prog_id;
+	int left_over_fd; /* a killed run's program on the hook, to be replaced */
 	int attached;	  /* now */
 	int was_attached; /* at some point: print a summary */
 	struct perf_ring *rings;
@@ -188,6 +190,23 @@ static const char *privilege_hint(int err, char *buf, size_t len)
 		snprintf(buf, len,
 			 "; the process has CAP_BPF, CAP_NET_ADMIN and CAP_PERFMON, so a security policy (lockdown, seccomp, an LSM) forbids it");
 	return buf;
+}
+
+/* Kernel object names allow [A-Za-z0-9_.] and 15 bytes; make any name fit. */
+static void kernel_name(char out[BPF_OBJ_NAME_LEN], const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < BPF_OBJ_NAME_LEN - 1 && name[i]; i++) {
+		char c = name[i];
+		int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			 (c >= '0' && c <= '9') || c == '_' || c == '.';
+
+		out[i] = c;
+		if (!ok)
+			out[i] = '_';
+	}
+	out[i] = '\0';
 }
 
 /* ---- 1. the command line ------------------------------------------------- */
@@ -538,6 +557,35 @@ static const char *flags_text(uint32_t flags)
 }
 
 /*
+ * Whether the one program on the hook (`id`, attached with `flags`) is ours,
+ * left behind by a run that was killed: our name and maps, and no process
+ * holds it. Then it may go: attaching in the same mode replaces it in one
+ * step (single, override), or it is detached after ours is on (multi), so
+ * blocking never pauses. A program that some process holds is never touched.
+ */
+static int is_left_over(struct loader *l, uint32_t id, uint32_t flags)
+{
+	char name[BPF_OBJ_NAME_LEN];
+	int fd;
+
+	kernel_name(name, l->obj.prog_name[0] ? l->obj.prog_name : "cgroup_skb");
+	if (flags != attach_mode_flags[l->opt.mode] || instance_is_ours(id, name, &fd) != 1)
+		return 0;
+	if (instance_is_held(id) != 0) {
+		report("egress program id %" PRIu32
+		       " on %s belongs to another running cgroup-skb-egress (or /proc cannot tell)",
+		       id, l->opt.cgroup_path);
+		close(fd);
+		return 0;
+	}
+	report("egress program id %" PRIu32
+	       " on %s was left attached by a cgroup-skb-egress that was killed; replacing it",
+	       id, l->opt.cgroup_path);
+	l->left_over_fd = fd;
+	return 1;
+}
+
+/*
  * Attaching with flags 0 or BPF_F_ALLOW_OVERRIDE replaces whatever program is
  * on the hook, without a word. Ask first, and refuse to displace anyone.
  */
@@ -557,7 +605,7 @@ static int check_hook(struct loader *l)
 			       errno_text(err), privilege_hint(err, hint, sizeof(hint)));
 		return EXIT_SYSTEM;
 	}
-	if (cnt == 0)
+	if (cnt == 0 || (cnt == 1 && is_left_over(l, ids[0], flags)))
 		return EXIT_OK;
 	if (l->opt.mode != ATTACH_MULTI) {
 		report("%s already has egress program id %" PRIu32
@@ -604,23 +652,6 @@ static int read_cpu_list(const char *path, uint8_t set[CPU_MAX], int *highest)
 		return EXIT_SYSTEM;
 	}
 	return EXIT_OK;
-}
-
-/* Kernel object names allow [A-Za-z0-9_.] and 15 bytes; make any name fit. */
-static void kernel_name(char out[BPF_OBJ_NAME_LEN], const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < BPF_OBJ_NAME_LEN - 1 && name[i]; i++) {
-		char c = name[i];
-		int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-			 (c >= '0' && c <= '9') || c == '_' || c == '.';
-
-		out[i] = c;
-		if (!ok)
-			out[i] = '_';
-	}
-	out[i] = '\0';
 }
 
 static int create_map(const struct map_def *m, uint32_t max_entries, int *fd_out)
@@ -929,6 +960,11 @@ static int attach(struct loader *l)
 		return EXIT_SYSTEM;
 	}
 	l->attached = l->was_attached = 1;
+	/* In multi mode a killed run's program is still there next to ours: now it may go. */
+	if (l->left_over_fd >= 0 && l->opt.mode == ATTACH_MULTI &&
+	    bpf_prog_detach(l->left_over_fd, l->cgroup_fd, BPF_CGROUP_INET_EGRESS) < 0)
+		report("detaching the left-over program from %s: %s; it is still attached",
+		       l->opt.cgroup_path, errno_text(errno));
 	report("attached program id %" PRIu32
 	       " to %s (egress, mode %s), blocking %zu address%s; SIGINT or SIGTERM detaches",
 	       l->prog_id, l->opt.cgroup_path, attach_mode_names[l->opt.mode], l->opt.block_cnt,
@@ -1098,6 +1134,8 @@ static int loader_close(struct loader *l)
 		close(l->signal_fd);
 	if (l->cgroup_fd >= 0)
 		close(l->cgroup_fd);
+	if (l->left_over_fd >= 0)
+		close(l->left_over_fd);
 	elf_obj_free(&l->obj);
 	free(l->object_copy);
 	free(l->opt.block);
@@ -1161,7 +1199,7 @@ int main(int argc, char **argv)
 
 	fill_stdio();
 	memset(&l, 0, sizeof(l));
-	l.cgroup_fd = l.prog_fd = l.epoll_fd = l.signal_fd = -1;
+	l.cgroup_fd = l.prog_fd = l.epoll_fd = l.signal_fd = l.left_over_fd = -1;
 	l.blocklist_fd = l.events_fd = -1;
 	for (i = 0; i < ELF_MAX_MAPS; i++)
 		l.map_fds[i] = -1;

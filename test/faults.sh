@@ -61,6 +61,36 @@ else
 fi
 new_cgroup
 
+# ---- SIGKILL: the program stays (fails closed); the next run replaces it -----
+for mode in single multi; do
+	if start_tool killed -c "$CG" --attach-mode "$mode" -b 127.0.0.2; then
+		# $tool_pid is timeout(1); the tool is its child.
+		kill -KILL "$(cat "/proc/$tool_pid/task/$tool_pid/children")"
+		wait "$tool_pid" 2>/dev/null
+		check "faults: SIGKILL ($mode): the program stays attached and keeps blocking" \
+			test "$(prog_count "$CG")/$(probe "$CG" udp 127.0.0.2)" = "1/udp blocked: send: Operation not permitted"
+		if start_tool next -c "$CG" --attach-mode "$mode" -b 127.0.0.2; then
+			check "faults: SIGKILL ($mode): the next run says it replaces the left-over" \
+				grep -q "was left attached by a cgroup-skb-egress that was killed; replacing it" "$TMP/next.err"
+			check "faults: SIGKILL ($mode): one program on the hook, still blocking" \
+				test "$(prog_count "$CG")/$(probe "$CG" udp 127.0.0.2)" = "1/udp blocked: send: Operation not permitted"
+			stop_tool "$tool_pid" TERM
+			check "faults: SIGKILL ($mode): then SIGTERM leaves nothing" test "$?/$(prog_count "$CG")" = 0/0
+		else
+			bad "faults: SIGKILL ($mode): next run" "$(head -c 500 "$TMP/next.err")"
+		fi
+	else
+		bad "faults: SIGKILL ($mode)" "$(head -c 500 "$TMP/killed.err")"
+	fi
+	"$HELPER" detach-all "$CG"
+done
+# A live instance is never replaced, even though it is "ours".
+if start_tool live -c "$CG" -b 127.0.0.2; then
+	expect_exit "faults: a running instance is not replaced" 1 \
+		"belongs to another running cgroup-skb-egress" -- -c "$CG" -b 127.0.0.3
+	stop_tool "$tool_pid" TERM
+fi
+
 # ---- foreign programs on the hook, in each attach mode -----------------------
 # foreign MODE: for each of our modes, the expected outcome, then that the
 # foreign program is still there with the same id.

@@ -59,7 +59,8 @@ struct reader {
 	struct bytes symtab;
 	struct bytes strtab; /* the symbol table's own (sh_link) */
 	size_t sym_cnt;
-	uint32_t prog_index, maps_index, license_index;
+	uint32_t prog_index, maps_index, license_index, prog_rel_index;
+	uint8_t *relocated; /* one flag per instruction slot, while reading relocations */
 	struct bytes prog, maps;
 	char *err;
 	size_t err_len;
@@ -136,9 +137,23 @@ __attribute__((format(printf, 2, 3))) static void set_error(struct reader *r, co
 /* Record the error and evaluate to -1, for `return fail(r, "...", ...);`. */
 #define fail(r, ...) (set_error((r), __VA_ARGS__), -1)
 
+/*
+ * Names go into the model already escaped: whoever prints them later (the
+ * loader's messages) cannot forget to. Names that need escaping can never
+ * match the map names the loader looks for, so nothing else changes.
+ */
 static void copy_name(char *dst, const char *src)
 {
-	snprintf(dst, ELF_NAME_MAX, "%s", src);
+	char esc[ESC_MAX];
+
+	snprintf(dst, ELF_NAME_MAX, "%s", escape(src, esc, sizeof(esc)));
+}
+
+static const char *byte_order_name(uint8_t data)
+{
+	return data == ELFDATA2LSB   ? "little-endian"
+	       : data == ELFDATA2MSB ? "big-endian"
+				     : "of unknown byte order";
 }
 
 /* Step 1: the ELF header. */
@@ -164,9 +179,7 @@ static int check_header(struct reader *r)
 	if (eh->e_ident[EI_DATA] != host_data)
 		return fail(r,
 			    "ELF header: object is %s but this host is %s: rebuild with -target %s",
-			    eh->e_ident[EI_DATA] == ELFDATA2MSB ? "big-endian"
-								: "not little-endian",
-			    host_data == ELFDATA2LSB ? "little-endian" : "big-endian",
+			    byte_order_name(eh->e_ident[EI_DATA]), byte_order_name(host_data),
 			    host_data == ELFDATA2LSB ? "bpfel" : "bpfeb");
 	if (eh->e_ident[EI_VERSION] != EV_CURRENT || eh->e_version != EV_CURRENT)
 		return fail(r, "ELF header: version %u, want %u", eh->e_version, EV_CURRENT);
@@ -444,6 +457,10 @@ static int load_maps(struct reader *r, struct elf_obj *obj)
 					    "maps: symbol %llu '%s': unsupported non-zero field at byte %zu of the definition (pinning or map-in-map?)",
 					    (unsigned long long)s, esc, k);
 		for (k = 0; k < obj->map_cnt; k++)
+			if (strncmp(obj->maps[k].name, esc, ELF_NAME_MAX - 1) == 0)
+				return fail(r, "maps: symbol %llu: a second map named '%s'",
+					    (unsigned long long)s, esc);
+		for (k = 0; k < obj->map_cnt; k++)
 			if (sym.st_value < obj->maps[k].offset + LEGACY_MAP_DEF_SIZE &&
 			    obj->maps[k].offset < sym.st_value + LEGACY_MAP_DEF_SIZE)
 				return fail(r,
@@ -579,6 +596,10 @@ static int load_one_reloc(struct reader *r, struct elf_obj *obj, uint32_t rel_in
 			    "%s: symbol '%s': no map definition starts at offset 0x%llx of 'maps'",
 			    where, esc, (unsigned long long)map_offset);
 
+	if (r->relocated[rl.r_offset / BPF_INSN_SIZE])
+		return fail(r, "%s: symbol '%s': a second relocation for instruction %llu", where,
+			    esc, (unsigned long long)(rl.r_offset / BPF_INSN_SIZE));
+	r->relocated[rl.r_offset / BPF_INSN_SIZE] = 1;
 	obj->relocs[obj->reloc_cnt].insn_index = (uint32_t)(rl.r_offset / BPF_INSN_SIZE);
 	obj->relocs[obj->reloc_cnt].map_index = (uint32_t)map;
 	obj->relocs[obj->reloc_cnt].symbol_index = (uint32_t)ELF64_R_SYM(rl.r_info);
@@ -605,6 +626,15 @@ static int load_relocs(struct reader *r, struct elf_obj *obj)
 				    i, section_name(r, i, esc, sizeof(esc)));
 		if (sh.sh_type != SHT_REL || sh.sh_info != r->prog_index)
 			continue;
+		/*
+		 * clang writes one; more would let a small file repeat the same
+		 * entries thousands of times and make us allocate for all.
+		 */
+		if (r->prog_rel_index)
+			return fail(r,
+				    "section %u '%s': a second relocation section for the program (first is section %u)",
+				    i, section_name(r, i, esc, sizeof(esc)), r->prog_rel_index);
+		r->prog_rel_index = i;
 		if (sh.sh_entsize != sizeof(Elf64_Rel) || sh.sh_size % sizeof(Elf64_Rel) != 0)
 			return fail(r,
 				    "section %u '%s': entry size %llu and size %llu, want entries of %zu",
@@ -623,11 +653,13 @@ static int load_relocs(struct reader *r, struct elf_obj *obj)
 			return fail(r, "section %u '%s': %llu relocations for %zu instructions", i,
 				    section_name(r, i, esc, sizeof(esc)), (unsigned long long)cnt,
 				    obj->insn_cnt);
-		grown = realloc(obj->relocs, (obj->reloc_cnt + cnt + 1) * sizeof(*grown));
-		if (!grown)
+		grown = realloc(obj->relocs, (cnt + 1) * sizeof(*grown));
+		if (grown)
+			obj->relocs = grown;
+		r->relocated = calloc(obj->insn_cnt, 1);
+		if (!grown || !r->relocated)
 			return fail(r, "section %u: out of memory for %llu relocations", i,
 				    (unsigned long long)cnt);
-		obj->relocs = grown;
 		for (n = 0; n < cnt; n++)
 			if (load_one_reloc(r, obj, i, &rel, n))
 				return -1;
@@ -638,14 +670,17 @@ static int load_relocs(struct reader *r, struct elf_obj *obj)
 int elf_obj_parse(struct elf_obj *obj, const uint8_t *buf, size_t len, char *err, size_t err_len)
 {
 	struct reader r = { .file = { buf, len }, .err = err, .err_len = err_len };
+	int rc;
 
 	memset(obj, 0, sizeof(*obj));
 	if (err_len)
 		err[0] = '\0';
 	if (!buf)
 		r.file.len = 0;
-	if (check_header(&r) || scan_sections(&r) || load_symtab(&r) || load_program(&r, obj) ||
-	    load_maps(&r, obj) || load_license(&r, obj) || load_relocs(&r, obj)) {
+	rc = check_header(&r) || scan_sections(&r) || load_symtab(&r) || load_program(&r, obj) ||
+	     load_maps(&r, obj) || load_license(&r, obj) || load_relocs(&r, obj);
+	free(r.relocated);
+	if (rc) {
 		elf_obj_free(obj);
 		return -1;
 	}

@@ -40,6 +40,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/epoll.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
@@ -78,6 +79,7 @@
 #define VERIFIER_LOG_PRINT (8u << 10)	   /* print at most the last 8 KiB */
 #define PROG_LOAD_ATTEMPTS 5
 #define HOOK_QUERY_MAX 64 /* BPF_CGROUP_MAX_PROGS */
+#define OUT_LINE_MAX 96	  /* longest LOG or LOST line, with room to spare */
 
 /* The object built from prog.bpf.c, linked in by embed.S. */
 extern const uint8_t prog_obj_start[];
@@ -114,6 +116,7 @@ struct loader {
 	int prog_fd;
 	uint32_t prog_id;
 	int left_over_fd; /* a killed run's program on the hook, to be replaced */
+	uint32_t left_over_id;
 	int attached;	  /* now */
 	int was_attached; /* at some point: print a summary */
 	struct perf_ring *rings;
@@ -123,8 +126,10 @@ struct loader {
 	sigset_t stop_signals;
 	struct perf_ring_stats stats;
 	uint64_t short_samples;
-	int stdout_broken;
-	time_t last_check; /* of still_attached() */
+	int stdout_broken;  /* errno of a failed write to stdout */
+	size_t out_len;	    /* bytes waiting in out[] */
+	char out[1u << 15]; /* LOG and LOST lines, written per drain */
+	time_t last_check;  /* of still_attached() */
 	int cgroup_removed;
 };
 
@@ -364,12 +369,31 @@ static int parse_args(int argc, char **argv, struct options *o)
 
 /* ---- 2. signals ---------------------------------------------------------- */
 
+/*
+ * Every signal whose default action would end us quietly, so with the
+ * program left attached: each stops the run cleanly instead. (SIGKILL and
+ * signals from faults cannot be caught; see README "Limits".)
+ */
+static const struct {
+	int sig;
+	const char *name;
+} stop_signal_names[] = {
+	{ SIGINT, "SIGINT" },	{ SIGTERM, "SIGTERM" },	    { SIGHUP, "SIGHUP" },
+	{ SIGQUIT, "SIGQUIT" }, { SIGUSR1, "SIGUSR1" },	    { SIGUSR2, "SIGUSR2" },
+	{ SIGALRM, "SIGALRM" }, { SIGVTALRM, "SIGVTALRM" }, { SIGPROF, "SIGPROF" },
+	{ SIGXCPU, "SIGXCPU" }, { SIGXFSZ, "SIGXFSZ" },
+#ifdef SIGPWR
+	{ SIGPWR, "SIGPWR" },
+#endif
+};
+
 static int setup_signals(struct loader *l)
 {
+	size_t i;
+
 	sigemptyset(&l->stop_signals);
-	sigaddset(&l->stop_signals, SIGINT);
-	sigaddset(&l->stop_signals, SIGTERM);
-	sigaddset(&l->stop_signals, SIGHUP);
+	for (i = 0; i < sizeof(stop_signal_names) / sizeof(stop_signal_names[0]); i++)
+		sigaddset(&l->stop_signals, stop_signal_names[i].sig);
 	/* A reader that goes away must not kill us while attached: EPIPE instead. */
 	signal(SIGPIPE, SIG_IGN);
 	if (sigprocmask(SIG_BLOCK, &l->stop_signals, NULL) < 0) {
@@ -582,6 +606,7 @@ static int is_left_over(struct loader *l, uint32_t id, uint32_t flags)
 	       " on %s was left attached by a cgroup-skb-egress that was killed; replacing it",
 	       id, l->opt.cgroup_path);
 	l->left_over_fd = fd;
+	l->left_over_id = id;
 	return 1;
 }
 
@@ -589,11 +614,12 @@ static int is_left_over(struct loader *l, uint32_t id, uint32_t flags)
  * Attaching with flags 0 or BPF_F_ALLOW_OVERRIDE replaces whatever program is
  * on the hook, without a word. Ask first, and refuse to displace anyone.
  */
-static int check_hook(struct loader *l)
+/* The programs on our hook, or EXIT_SYSTEM after saying why the kernel would not tell. */
+static int query_hook(struct loader *l, uint32_t ids[HOOK_QUERY_MAX], uint32_t *cnt,
+		      uint32_t *flags)
 {
-	uint32_t ids[HOOK_QUERY_MAX], cnt = HOOK_QUERY_MAX, flags = 0;
-
-	if (bpf_prog_query(l->cgroup_fd, BPF_CGROUP_INET_EGRESS, &flags, ids, &cnt) < 0) {
+	*cnt = HOOK_QUERY_MAX;
+	if (bpf_prog_query(l->cgroup_fd, BPF_CGROUP_INET_EGRESS, flags, ids, cnt) < 0) {
 		int err = errno;
 		char hint[192];
 
@@ -605,7 +631,15 @@ static int check_hook(struct loader *l)
 			       errno_text(err), privilege_hint(err, hint, sizeof(hint)));
 		return EXIT_SYSTEM;
 	}
-	if (cnt == 0 || (cnt == 1 && is_left_over(l, ids[0], flags)))
+	if (*cnt > HOOK_QUERY_MAX)
+		*cnt = HOOK_QUERY_MAX;
+	return EXIT_OK;
+}
+
+/* Whether attaching in our mode now would displace nobody but a left-over. */
+static int hook_is_free(struct loader *l, const uint32_t *ids, uint32_t cnt, uint32_t flags)
+{
+	if (cnt == 0 || (cnt == 1 && ids[0] == l->left_over_id))
 		return EXIT_OK;
 	if (l->opt.mode != ATTACH_MULTI) {
 		report("%s already has egress program id %" PRIu32
@@ -623,6 +657,17 @@ static int check_hook(struct loader *l)
 	return EXIT_OK;
 }
 
+static int check_hook(struct loader *l)
+{
+	uint32_t ids[HOOK_QUERY_MAX], cnt, flags = 0;
+
+	if (query_hook(l, ids, &cnt, &flags))
+		return EXIT_SYSTEM;
+	if (cnt == 1)
+		is_left_over(l, ids[0], flags);
+	return hook_is_free(l, ids, cnt, flags);
+}
+
 /* ---- 5. maps -------------------------------------------------------------- */
 
 /*
@@ -631,27 +676,33 @@ static int check_hook(struct loader *l)
  */
 static int read_cpu_list(const char *path, uint8_t set[CPU_MAX], int *highest)
 {
-	char text[256];
-	ssize_t n = -1;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	char text[4096];
+	size_t len = 0;
+	ssize_t n = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC), rc;
 
-	if (fd >= 0) {
-		n = read(fd, text, sizeof(text) - 1);
-		close(fd);
-	}
-	if (n < 0) {
+	/* Sparse lists ("0,4,8,...") on large machines are long: read it all. */
+	while (fd >= 0 && len < sizeof(text) - 1 &&
+	       ((n = read(fd, text + len, sizeof(text) - 1 - len)) > 0 ||
+		(n < 0 && errno == EINTR)))
+		len += n > 0 ? (size_t)n : 0;
+	if (fd < 0 || n < 0) {
 		int err = errno;
 
+		if (fd >= 0)
+			close(fd);
 		report("reading %s: %s%s", path, errno_text(err),
 		       err == ENOENT ? "; is sysfs mounted (mount -t sysfs sysfs /sys)?" : "");
 		return EXIT_SYSTEM;
 	}
-	text[n] = '\0';
-	if (cpu_list_parse(text, set, highest) < 0) {
-		report("reading %s: not a CPU list: '%.32s'", path, text);
-		return EXIT_SYSTEM;
-	}
-	return EXIT_OK;
+	close(fd);
+	text[len] = '\0';
+	rc = len == sizeof(text) - 1 ? -1 : cpu_list_parse(text, set, highest);
+	if (rc == -2)
+		report("reading %s: CPU numbers above %d are not supported", path, CPU_MAX - 1);
+	else if (rc < 0)
+		report("reading %s: not a CPU list of under 4 KiB: '%.32s'", path, text);
+	return rc < 0 ? EXIT_SYSTEM : EXIT_OK;
 }
 
 static int create_map(const struct map_def *m, uint32_t max_entries, int *fd_out)
@@ -735,8 +786,10 @@ static int fill_blocklist(struct loader *l)
 		uint32_t key = l->opt.block[i];
 
 		if (bpf_map_update_elem(l->blocklist_fd, &key, value, BPF_ANY) < 0) {
+			int err = errno;
+
 			report("adding %s to " BLOCKLIST_MAP_NAME ": %s; nothing was attached",
-			       ipv4_format(key, text), errno_text(errno));
+			       ipv4_format(key, text), errno_text(err));
 			return EXIT_SYSTEM;
 		}
 	}
@@ -795,7 +848,7 @@ static int load_program(struct loader *l)
 		.name = name,
 	};
 	char *log = NULL;
-	int attempt = 0, err = 0, rc = EXIT_SYSTEM;
+	int attempt = 0, err = 0, first_err = 0, rc = EXIT_SYSTEM;
 
 	kernel_name(name, l->obj.prog_name[0] ? l->obj.prog_name : "cgroup_skb");
 	/*
@@ -812,6 +865,8 @@ static int load_program(struct loader *l)
 		err = errno;
 		if (err == EAGAIN && ++attempt < PROG_LOAD_ATTEMPTS)
 			continue;
+		if (!a.log_buf)
+			first_err = err;
 		if (err == EAGAIN || err == E2BIG || err == ENOSYS ||
 		    (a.log_buf && err != ENOSPC) || (a.log_buf && a.log_size >= VERIFIER_LOG_MAX))
 			break;
@@ -825,6 +880,9 @@ static int load_program(struct loader *l)
 		a.log_buf = log;
 		a.log_level = 1;
 	}
+	/* A log still too small at the cap says ENOSPC; the verifier's own answer came first. */
+	if (rc != EXIT_OK && err == ENOSPC && first_err)
+		err = first_err;
 	if (rc != EXIT_OK) {
 		char hint[192];
 
@@ -851,11 +909,14 @@ static int load_program(struct loader *l)
 
 		/* The id is how we tell our program from others on the hook later. */
 		memset(&info, 0, sizeof(info));
-		if (bpf_obj_get_info_by_fd(l->prog_fd, &info, &info_len) == 0 && info.id) {
-			l->prog_id = info.id;
-		} else {
+		if (bpf_obj_get_info_by_fd(l->prog_fd, &info, &info_len) < 0) {
 			report("reading the id of program '%s': %s", name, errno_text(errno));
 			rc = EXIT_SYSTEM;
+		} else if (info.id == 0) {
+			report("reading the id of program '%s': the kernel gave none", name);
+			rc = EXIT_SYSTEM;
+		} else {
+			l->prog_id = info.id;
 		}
 	}
 	free(log);
@@ -945,8 +1006,15 @@ static int watch_rings(struct loader *l)
 
 static int attach(struct loader *l)
 {
-	uint32_t flags = attach_mode_flags[l->opt.mode];
+	uint32_t flags = attach_mode_flags[l->opt.mode], ids[HOOK_QUERY_MAX], cnt, now_flags = 0;
 
+	/*
+	 * Step 4 looked at the hook before the maps, the verifier and the
+	 * rings; look again, so that the window in which a newcomer could be
+	 * replaced shrinks to the two system calls here.
+	 */
+	if (query_hook(l, ids, &cnt, &now_flags) || hook_is_free(l, ids, cnt, now_flags))
+		return EXIT_SYSTEM;
 	if (bpf_prog_attach(l->prog_fd, l->cgroup_fd, BPF_CGROUP_INET_EGRESS, flags) < 0) {
 		int err = errno;
 
@@ -974,6 +1042,56 @@ static int attach(struct loader *l)
 
 /* ---- 11. the event loop --------------------------------------------------------- */
 
+/*
+ * LOG and LOST lines collect in our own buffer and are written once per
+ * drain, not through stdio: a write(2) into a stalled pipe or a stopped
+ * terminal would block for good with our stop signals blocked, and a
+ * supervisor's SIGTERM would go unheard until its SIGKILL left the program
+ * attached. So writing waits in poll() for stdout or the signalfd, and
+ * writes at most PIPE_BUF bytes once stdout is writable.
+ */
+static void out_flush(struct loader *l)
+{
+	size_t done = 0;
+
+	while (done < l->out_len && !l->stdout_broken) {
+		struct pollfd p[2] = { { STDOUT_FILENO, POLLOUT, 0 }, { l->signal_fd, POLLIN, 0 } };
+		size_t chunk = l->out_len - done < PIPE_BUF ? l->out_len - done : PIPE_BUF;
+		ssize_t n;
+
+		if (poll(p, 2, -1) < 0) {
+			if (errno != EINTR)
+				l->stdout_broken = errno;
+			continue;
+		}
+		if (!(p[0].revents & (POLLOUT | POLLERR | POLLHUP | POLLNVAL))) {
+			if (p[1].revents & POLLIN)
+				break; /* a stop signal waits: give up on output */
+			continue;
+		}
+		n = write(STDOUT_FILENO, l->out + done, chunk);
+		if (n > 0)
+			done += (size_t)n;
+		else if (n < 0 && errno != EINTR && errno != EAGAIN)
+			l->stdout_broken = errno;
+	}
+	l->out_len = 0;
+}
+
+__attribute__((format(printf, 2, 3))) static void out_line(struct loader *l, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (sizeof(l->out) - l->out_len < OUT_LINE_MAX)
+		out_flush(l);
+	va_start(ap, fmt);
+	n = vsnprintf(l->out + l->out_len, OUT_LINE_MAX, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		l->out_len += (size_t)n < OUT_LINE_MAX ? (size_t)n : OUT_LINE_MAX - 1;
+}
+
 static void print_event(void *ctx, const void *raw, uint32_t size)
 {
 	struct loader *l = ctx;
@@ -986,9 +1104,8 @@ static void print_event(void *ctx, const void *raw, uint32_t size)
 		return;
 	}
 	memcpy(&ev, raw, sizeof(ev));
-	if (!l->stdout_broken && printf("LOG: DST %s, ACTION %" PRId32 "\n",
-					ipv4_format(ev.ipv4_address, text), ev.action) < 0)
-		l->stdout_broken = errno ? errno : EIO;
+	out_line(l, "LOG: DST %s, ACTION %" PRId32 "\n", ipv4_format(ev.ipv4_address, text),
+		 ev.action);
 }
 
 /*
@@ -1000,8 +1117,7 @@ static void print_lost(void *ctx, int cpu, uint64_t lost)
 {
 	struct loader *l = ctx;
 
-	if (!l->stdout_broken && printf("LOST %" PRIu64 " events on cpu %d\n", lost, cpu) < 0)
-		l->stdout_broken = errno ? errno : EIO;
+	out_line(l, "LOST %" PRIu64 " events on cpu %d\n", lost, cpu);
 }
 
 static void drain_rings(struct loader *l)
@@ -1011,6 +1127,7 @@ static void drain_rings(struct loader *l)
 
 	for (i = 0; i < l->ring_cnt; i++)
 		perf_ring_drain(&l->rings[i], &h, &l->stats);
+	out_flush(l);
 }
 
 /*
@@ -1081,6 +1198,28 @@ static int run(struct loader *l)
 }
 
 /*
+ * Whether our program is still the one on the hook. In single and override
+ * mode the kernel ignores which program BPF_PROG_DETACH names and removes
+ * whatever is attached: if someone replaced ours, detaching would remove
+ * theirs. (Multi mode detaches exactly the program named.)
+ */
+static int still_ours(struct loader *l)
+{
+	uint32_t ids[HOOK_QUERY_MAX], cnt = HOOK_QUERY_MAX, flags = 0, i;
+
+	if (l->opt.mode == ATTACH_MULTI || l->cgroup_removed ||
+	    bpf_prog_query(l->cgroup_fd, BPF_CGROUP_INET_EGRESS, &flags, ids, &cnt) < 0)
+		return 1;
+	for (i = 0; i < cnt && i < HOOK_QUERY_MAX; i++)
+		if (ids[i] == l->prog_id)
+			return 1;
+	report("program id %" PRIu32
+	       " is no longer on the egress hook of %s%s; leaving the hook as it is",
+	       l->prog_id, l->opt.cgroup_path, cnt ? " (another program replaced it)" : "");
+	return 0;
+}
+
+/*
  * Undo whatever was done, in reverse; safe at any point of the setup.
  * Returns EXIT_SYSTEM if our program could not be detached.
  */
@@ -1089,6 +1228,8 @@ static int loader_close(struct loader *l)
 	int rc = EXIT_OK;
 	size_t i;
 
+	if (l->attached && !still_ours(l))
+		l->attached = 0;
 	if (l->attached) {
 		/* On a removed cgroup the kernel says ENOENT, and lets go once our fds close. */
 		if (bpf_prog_detach(l->prog_fd, l->cgroup_fd, BPF_CGROUP_INET_EGRESS) == 0 ||
@@ -1111,7 +1252,6 @@ static int loader_close(struct loader *l)
 	if (l->was_attached) {
 		/* Events written before the detach are still in the rings. */
 		drain_rings(l);
-		fflush(stdout);
 		report("%s %s; %" PRIu64 " events, %" PRIu64 " lost",
 		       l->attached ? "left attached to" : "detached from", l->opt.cgroup_path,
 		       l->stats.samples, l->stats.lost);
@@ -1160,19 +1300,16 @@ static const struct setup_step {
 /* A stop signal is waiting (they are blocked): report it and say so. */
 static int stop_signal_pending(const struct loader *l, const char *step)
 {
-	static const struct {
-		int sig;
-		const char *name;
-	} stops[] = { { SIGINT, "SIGINT" }, { SIGTERM, "SIGTERM" }, { SIGHUP, "SIGHUP" } };
 	sigset_t pending;
 	size_t i;
 
-	(void)l;
 	if (sigpending(&pending) < 0)
 		return 0;
-	for (i = 0; i < sizeof(stops) / sizeof(stops[0]); i++)
-		if (sigismember(&pending, stops[i].sig) == 1) {
-			report("%s before %s: stopping; nothing was attached", stops[i].name, step);
+	for (i = 0; i < sizeof(stop_signal_names) / sizeof(stop_signal_names[0]); i++)
+		if (sigismember(&pending, stop_signal_names[i].sig) == 1 &&
+		    sigismember(&l->stop_signals, stop_signal_names[i].sig) == 1) {
+			report("%s before %s: stopping; nothing was attached",
+			       stop_signal_names[i].name, step);
 			return 1;
 		}
 	return 0;

@@ -150,20 +150,30 @@ void perf_ring_read(struct perf_event_mmap_page *meta, const uint8_t *data, size
 {
 	uint64_t head = __atomic_load_n(&meta->data_head, __ATOMIC_ACQUIRE);
 	uint64_t tail = meta->data_tail; /* only we write it */
+	uint64_t avail = head - tail;
 
-	while (tail != head) {
+	/*
+	 * A 32-bit kernel keeps the counters in an unsigned long, so they wrap
+	 * at 2^32, not 2^64; the low 32 bits of the difference are then right.
+	 */
+	if (avail > data_size && (uint32_t)avail <= data_size)
+		avail = (uint32_t)avail;
+	/*
+	 * The ring is shared with the kernel and we trust none of it: a
+	 * header that cannot be right (too small, unaligned, longer than
+	 * what was published) ends this drain instead of looping or reading
+	 * past the ring. Everything up to head is given back.
+	 */
+	if (avail > data_size) {
+		stats->corrupt++;
+		avail = 0;
+	}
+	while (avail > 0) {
 		struct perf_event_header hdr;
-		uint64_t avail = head - tail;
 		size_t off = (size_t)(tail & (data_size - 1));
 		const uint8_t *rec;
 
-		/*
-		 * The ring is shared with the kernel and we trust none of it:
-		 * a header that cannot be right (too small, unaligned, longer
-		 * than what is there) ends this drain instead of looping or
-		 * reading past the ring. Everything up to head is given back.
-		 */
-		if (avail < sizeof(hdr) || avail > data_size) {
+		if (avail < sizeof(hdr)) {
 			stats->corrupt++;
 			break;
 		}
@@ -180,6 +190,7 @@ void perf_ring_read(struct perf_event_mmap_page *meta, const uint8_t *data, size
 		}
 		handle_record(rec, hdr.size, hdr.type, cpu, h, stats);
 		tail += hdr.size;
+		avail -= hdr.size;
 	}
 	__atomic_store_n(&meta->data_tail, head, __ATOMIC_RELEASE);
 }
@@ -211,7 +222,9 @@ int cpu_list_parse(const char *text, uint8_t set[CPU_MAX], int *highest)
 				return -1;
 			hi = strtol(p, &end, 10);
 		}
-		if (lo < 0 || hi < lo || hi >= CPU_MAX)
+		if (hi >= CPU_MAX)
+			return -2;
+		if (lo < 0 || hi < lo)
 			return -1;
 		for (; lo <= hi; lo++) {
 			count += !set[lo];

@@ -68,8 +68,8 @@ void perf_ring_read(struct perf_event_mmap_page *meta, const uint8_t *data, size
 
 /*
  * Parse a sysfs CPU list such as "0-3,8,10-11\n" into `set` (CPU_MAX
- * entries). Returns the number of CPUs in it and sets *highest, or -1 when
- * the text is not a CPU list.
+ * entries). Returns the number of CPUs in it and sets *highest, -1 when
+ * the text is not a CPU list, -2 when it names a CPU >= CPU_MAX.
  */
 int cpu_list_parse(const char *text, uint8_t set[CPU_MAX], int *highest);
 

@@ -91,6 +91,42 @@ if start_tool live -c "$CG" -b 127.0.0.2; then
 	stop_tool "$tool_pid" TERM
 fi
 
+# ---- someone replaces our program (single mode): we must not detach theirs ----
+if start_tool replaced -c "$CG" -b 127.0.0.2; then
+	"$HELPER" attach-foreign "$CG" single # flags 0 on flags 0: the kernel replaces ours
+	stop_tool "$tool_pid" TERM
+	check "faults: replaced from outside: the newcomer stays attached" test "$(prog_count "$CG")" = 1
+	check "faults: replaced from outside: said, not detached" \
+		grep -Eq "no longer on the egress hook of $CG \(another program replaced it\); leaving the hook as it is|was detached from $CG by someone else" "$TMP/replaced.err"
+	"$HELPER" detach-all "$CG"
+else
+	bad "faults: replaced from outside" "$(head -c 500 "$TMP/replaced.err")"
+fi
+
+# ---- a stalled stdout must not make the tool deaf to SIGTERM ----------------
+# A reader that holds the pipe open and never reads; a flood fills the pipe.
+mkfifo "$TMP/stall"
+sleep 60 <"$TMP/stall" &
+staller=$!
+pids+=("$staller")
+: >"$TMP/stall.err"
+"$BIN" -c "$CG" -b 127.0.0.2 >"$TMP/stall" 2>"$TMP/stall.err" &
+stalled=$!
+pids+=("$stalled")
+if wait_for "$TMP/stall.err" "attached program id" 10; then
+	"$HELPER" -g "$CG" flood 127.0.0.1 9 20000 >/dev/null # ~600 KB of LOG lines, 64 KB fit
+	sleep 0.5
+	start=$(date +%s%N)
+	stop_tool "$stalled" TERM
+	rc=$?
+	ms=$((($(date +%s%N) - start) / 1000000))
+	check "faults: stdout stalled: SIGTERM still stops it (exit $rc in $ms ms), nothing attached" \
+		test "$rc/$(prog_count "$CG")" = 0/0 -a "$ms" -lt 3000
+else
+	bad "faults: stdout stalled" "$(head -c 500 "$TMP/stall.err")"
+fi
+kill "$staller" 2>/dev/null
+
 # ---- foreign programs on the hook, in each attach mode -----------------------
 # foreign MODE: for each of our modes, the expected outcome, then that the
 # foreign program is still there with the same id.
@@ -149,9 +185,9 @@ if command -v strace >/dev/null; then
 else
 	bad "faults: signals during setup" "strace is not installed (.ci/run installs it)"
 fi
-# While running, at random moments.
-for i in 1 2 3 4 5 6; do
-	sig=$(echo INT TERM HUP | cut -d' ' -f$((i % 3 + 1)))
+# While running, at random moments; every signal whose default would kill us.
+for i in 1 2 3 4 5 6 7 8 9; do
+	sig=$(echo INT TERM HUP QUIT USR1 USR2 ALRM XCPU PWR | cut -d' ' -f"$i")
 	: >"$TMP/rand.err"
 	"$BIN" -c "$CG" -b 127.0.0.2 >/dev/null 2>"$TMP/rand.err" &
 	p=$!

@@ -70,6 +70,23 @@ static unsigned int find_section(const uint8_t *o, const char *name)
 	return 0;
 }
 
+/* Offset in the file of the symbol called `name`. */
+static size_t find_symbol(const uint8_t *o, const char *name)
+{
+	unsigned int symtab = find_section(o, ".symtab");
+	Elf64_Shdr sh = get_shdr(o, symtab), str = get_shdr(o, sh.sh_link);
+	size_t off;
+
+	for (off = sh.sh_offset; off < sh.sh_offset + sh.sh_size; off += sizeof(Elf64_Sym)) {
+		Elf64_Sym sym;
+
+		memcpy(&sym, o + off, sizeof(sym));
+		if (strcmp((const char *)o + str.sh_offset + sym.st_name, name) == 0)
+			return off;
+	}
+	return 0;
+}
+
 /* Parse `o` (object_len bytes) and expect failure with `needle` in the message. */
 static int rejects(const uint8_t *o, size_t len, const char *needle)
 {
@@ -170,7 +187,10 @@ static void elf_rejects_bad_headers(void)
 	CHECK(rejects(c, object_len, "want ELFCLASS64"));
 	memcpy(c, object, sizeof(eh));
 	c[EI_DATA] = c[EI_DATA] == ELFDATA2LSB ? ELFDATA2MSB : ELFDATA2LSB;
-	CHECK(rejects(c, object_len, "rebuild with -target bpfe"));
+	CHECK(rejects(c, object_len,
+		      c[EI_DATA] == ELFDATA2MSB
+			      ? "object is big-endian but this host is little-endian: rebuild with -target bpfel"
+			      : "object is little-endian but this host is big-endian: rebuild with -target bpfeb"));
 	bad = eh;
 	bad.e_type = ET_EXEC;
 	memcpy(c, &bad, sizeof(bad));
@@ -278,6 +298,63 @@ static void elf_rejects_bad_relocations(void)
 	free(c);
 }
 
+static void elf_rejects_repeated_relocations(void)
+{
+	uint8_t *c = copy_object();
+	unsigned int prog = find_section(object, "cgroup_skb/egress");
+	unsigned int rel = find_section(object, ".relcgroup_skb/egress");
+	unsigned int btf_rel = find_section(object, ".rel.BTF");
+	Elf64_Rel r0 = get_rel(object, rel, 0), r1 = get_rel(object, rel, 1);
+	Elf64_Shdr sh;
+
+	/* Two entries for one instruction. */
+	r1.r_offset = r0.r_offset;
+	put_rel(c, rel, 1, &r1);
+	CHECK(rejects(c, object_len, "a second relocation for instruction"));
+	/* A second section of relocations for the program: the same bytes, twice. */
+	memcpy(c, object, object_len);
+	sh = get_shdr(object, rel);
+	sh.sh_name = get_shdr(object, btf_rel).sh_name;
+	put_shdr(c, btf_rel, &sh);
+	CHECK(prog != 0 && btf_rel != 0);
+	CHECK(rejects(c, object_len, "a second relocation section for the program"));
+	free(c);
+}
+
+static void elf_rejects_duplicate_map_names(void)
+{
+	uint8_t *c = copy_object();
+	size_t bl = find_symbol(object, BLOCKLIST_MAP_NAME),
+	       ev = find_symbol(object, EVENTS_MAP_NAME);
+	Elf64_Sym a, b;
+
+	memcpy(&a, object + bl, sizeof(a));
+	memcpy(&b, object + ev, sizeof(b));
+	b.st_name = a.st_name;
+	memcpy(c + ev, &b, sizeof(b));
+	CHECK(rejects(c, object_len, "a second map named 'BLOCKLIST'"));
+	free(c);
+}
+
+static void elf_stores_names_escaped(void)
+{
+	uint8_t *c = copy_object();
+	size_t bl = find_symbol(object, BLOCKLIST_MAP_NAME);
+	unsigned int symtab = find_section(object, ".symtab");
+	Elf64_Shdr str = get_shdr(object, get_shdr(object, symtab).sh_link);
+	Elf64_Sym a;
+	struct elf_obj obj;
+	char err[512];
+
+	memcpy(&a, object + bl, sizeof(a));
+	c[str.sh_offset + a.st_name] = 0x1b; /* ESC, as in a terminal escape sequence */
+	CHECK(elf_obj_parse(&obj, c, object_len, err, sizeof(err)) == 0);
+	CHECK(elf_obj_find_map(&obj, "\\x1bLOCKLIST") != NULL);
+	CHECK(elf_obj_find_map(&obj, BLOCKLIST_MAP_NAME) == NULL);
+	elf_obj_free(&obj);
+	free(c);
+}
+
 static void elf_rejects_bad_map_definitions(void)
 {
 	uint8_t *c = copy_object();
@@ -293,23 +370,6 @@ static void elf_rejects_bad_map_definitions(void)
 	put_shdr(c, maps, &sh);
 	CHECK(rejects(c, object_len, "runs past the end of the section"));
 	free(c);
-}
-
-/* Offset in the file of the symbol called `name`. */
-static size_t find_symbol(const uint8_t *o, const char *name)
-{
-	unsigned int symtab = find_section(o, ".symtab");
-	Elf64_Shdr sh = get_shdr(o, symtab), str = get_shdr(o, sh.sh_link);
-	size_t off;
-
-	for (off = sh.sh_offset; off < sh.sh_offset + sh.sh_size; off += sizeof(Elf64_Sym)) {
-		Elf64_Sym sym;
-
-		memcpy(&sym, o + off, sizeof(sym));
-		if (strcmp((const char *)o + str.sh_offset + sym.st_name, name) == 0)
-			return off;
-	}
-	return 0;
 }
 
 static void elf_rejects_bad_map_symbols(void)
@@ -621,6 +681,27 @@ static void ring_reads_a_record_that_wraps(void)
 	CHECK(meta.data_tail == pos && st.corrupt == 0);
 }
 
+/* A 32-bit kernel's counters wrap at 2^32: head is then below tail. */
+static void ring_follows_32_bit_counters(void)
+{
+	struct perf_event_mmap_page meta;
+	static uint8_t data[RING], scratch[RING];
+	struct perf_ring_stats st = { 0 };
+	struct seen s = { 0 };
+	uint64_t start = (1ull << 32) - 16, pos;
+
+	memset(&meta, 0, sizeof(meta));
+	pos = put_sample(data, start, 0x0a000001, 0);
+	pos = put_sample(data, pos, 0x0a000002, 1);
+	meta.data_tail = start;
+	meta.data_head = pos & 0xffffffffu; /* 32 after the wrap */
+	perf_ring_read(&meta, data, RING, scratch, 0,
+		       &(struct perf_ring_handler){ collect, count_lost, &s }, &st);
+	CHECK(s.n == 2 && st.corrupt == 0);
+	CHECK(s.addr[0] == 0x0a000001 && s.addr[1] == 0x0a000002);
+	CHECK(meta.data_tail == 32);
+}
+
 static void ring_survives_corrupt_headers(void)
 {
 	struct perf_event_mmap_page meta;
@@ -681,7 +762,8 @@ static void cpu_lists(void)
 	CHECK(cpu_list_parse("x", set, &hi) == -1);
 	CHECK(cpu_list_parse("3-1", set, &hi) == -1);
 	CHECK(cpu_list_parse("0-", set, &hi) == -1);
-	CHECK(cpu_list_parse("0-99999", set, &hi) == -1);
+	CHECK(cpu_list_parse("0-99999", set, &hi) == -2);
+	CHECK(cpu_list_parse("0,1024", set, &hi) == -2);
 	CHECK(cpu_list_parse("-1", set, &hi) == -1);
 }
 
@@ -745,6 +827,9 @@ int main(int argc, char **argv)
 	RUN(elf_rejects_section_past_end);
 	RUN(elf_rejects_strings_without_nul);
 	RUN(elf_rejects_bad_relocations);
+	RUN(elf_rejects_repeated_relocations);
+	RUN(elf_rejects_duplicate_map_names);
+	RUN(elf_stores_names_escaped);
 	RUN(elf_rejects_bad_map_definitions);
 	RUN(elf_rejects_bad_map_symbols);
 	RUN(elf_rejects_bad_table_entries);
@@ -758,6 +843,7 @@ int main(int argc, char **argv)
 	RUN(elf_rejects_btf_defined_maps);
 	RUN(ring_reads_samples_lost_and_unknown);
 	RUN(ring_reads_a_record_that_wraps);
+	RUN(ring_follows_32_bit_counters);
 	RUN(ring_survives_corrupt_headers);
 	RUN(cpu_lists);
 	RUN(addresses_parse_strictly);

@@ -13,6 +13,21 @@ check() { # name command...: pass if the command succeeds
 	if "$@"; then ok "$name"; else bad "$name"; fi
 }
 
+# run_counted NAME COMMAND...: a test program that prints PASS/FAIL lines;
+# count them, and count a crash, sanitizer report or timeout as a failure.
+run_counted() {
+	local name=$1 out="$TMP/counted.out" rc
+	shift
+	timeout -k 5 300 "$@" >"$out" 2>&1
+	rc=$?
+	cat "$out"
+	passed=$((passed + $(grep -c '^PASS ' "$out")))
+	failed=$((failed + $(grep -c '^FAIL ' "$out")))
+	if [ "$rc" -ne 0 ] && ! grep -q '^FAIL ' "$out"; then
+		bad "$name" "exited $rc (crash, sanitizer report or timeout): $(tail -c 800 "$out")"
+	fi
+}
+
 cleanup() {
 	local p c
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done

@@ -30,29 +30,13 @@ CG2=$(awk '$9 == "cgroup2" { print $5; exit }' /proc/self/mountinfo)
 trap cleanup EXIT
 
 # ---- 1. unit tests ------------------------------------------------------------
-unit_out=$TMP/unit.out
-timeout -k 5 300 build/test/unit "$OBJ" >"$unit_out" 2>&1
-unit_rc=$?
-cat "$unit_out"
-passed=$((passed + $(grep -c '^PASS ' "$unit_out")))
-failed=$((failed + $(grep -c '^FAIL ' "$unit_out")))
-if [ "$unit_rc" -ne 0 ] && ! grep -q '^FAIL ' "$unit_out"; then
-	bad "unit tests" "exited $unit_rc (crash, sanitizer report or timeout)"
-fi
+run_counted "unit tests" build/test/unit "$OBJ"
 
 # Every input the fuzzer ever tripped on, and the seed corpus, through the
 # fuzz target's checks (built with gcc, ASan and UBSan).
-replay_out=$TMP/replay.out
 inputs=(build/fuzz/seeds/*.o)
 for f in test/fuzz-regressions/*; do [ -f "$f" ] && [ "${f##*/}" != .keep ] && inputs+=("$f"); done
-timeout -k 5 300 build/test/fuzz_replay "${inputs[@]}" >"$replay_out" 2>&1
-replay_rc=$?
-cat "$replay_out"
-passed=$((passed + $(grep -c '^PASS ' "$replay_out")))
-failed=$((failed + $(grep -c '^FAIL ' "$replay_out")))
-if [ "$replay_rc" -ne 0 ] && ! grep -q '^FAIL ' "$replay_out"; then
-	bad "fuzz replay" "exited $replay_rc: $(tail -c 800 "$replay_out")"
-fi
+run_counted "fuzz replay" build/test/fuzz_replay "${inputs[@]}"
 echo "fuzz replay: ${#inputs[@]} inputs"
 
 VALGRIND="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=all"

@@ -193,7 +193,7 @@ static const char *privilege_hint(int err, char *buf, size_t len)
 		snprintf(buf + used, len > used ? len - used : 0, ": run as root");
 	else
 		snprintf(buf, len,
-			 "; the process has CAP_BPF, CAP_NET_ADMIN and CAP_PERFMON, so a security policy (lockdown, seccomp, an LSM) forbids it");
+			 "; the process has CAP_BPF, CAP_NET_ADMIN and CAP_PERFMON, so RLIMIT_MEMLOCK (kernels before 5.11: ulimit -l) or a security policy (lockdown, seccomp, an LSM) forbids it");
 	return buf;
 }
 
@@ -706,6 +706,26 @@ static int read_cpu_list(const char *path, uint8_t set[CPU_MAX], int *highest)
 	return rc < 0 ? EXIT_SYSTEM : EXIT_OK;
 }
 
+/*
+ * Before 5.11 BPF memory was charged to RLIMIT_MEMLOCK, 64 KiB by default,
+ * and running out looks like EPERM. So only after an EPERM: raise the soft
+ * limit to unlimited, or (without CAP_SYS_RESOURCE) to the hard limit.
+ * Returns 1 if the limit went up and a retry can help.
+ */
+static int raise_memlock(void)
+{
+	struct rlimit now, inf = { RLIM_INFINITY, RLIM_INFINITY };
+
+	if (getrlimit(RLIMIT_MEMLOCK, &now) < 0 || now.rlim_cur == RLIM_INFINITY)
+		return 0;
+	if (setrlimit(RLIMIT_MEMLOCK, &inf) == 0)
+		return 1;
+	if (now.rlim_cur >= now.rlim_max)
+		return 0;
+	now.rlim_cur = now.rlim_max;
+	return setrlimit(RLIMIT_MEMLOCK, &now) == 0;
+}
+
 static int create_map(const struct map_def *m, uint32_t max_entries, int *fd_out)
 {
 	char name[BPF_OBJ_NAME_LEN];
@@ -714,14 +734,7 @@ static int create_map(const struct map_def *m, uint32_t max_entries, int *fd_out
 	kernel_name(name, m->name);
 	fd = bpf_map_create(m->type, name, m->key_size, m->value_size, max_entries, m->map_flags);
 	if (fd < 0 && errno == EPERM) {
-		/*
-		 * Before 5.11 BPF memory was charged to RLIMIT_MEMLOCK, 64 KiB
-		 * by default, and running out looks like EPERM. Raise it only
-		 * then, and try once more.
-		 */
-		struct rlimit inf = { RLIM_INFINITY, RLIM_INFINITY };
-
-		if (setrlimit(RLIMIT_MEMLOCK, &inf) == 0)
+		if (raise_memlock())
 			fd = bpf_map_create(m->type, name, m->key_size, m->value_size, max_entries,
 					    m->map_flags);
 		else

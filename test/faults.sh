@@ -293,6 +293,32 @@ if command -v strace >/dev/null; then
 			done
 		done
 	done
+	# RLIMIT_MEMLOCK: untouched normally; raised (here to the hard limit: no
+	# CAP_SYS_RESOURCE needed) after an EPERM from BPF_MAP_CREATE, then retried.
+	memlock_run() { # INJECTION: run with a soft limit of 0, trace the rlimit calls
+		: >"$TMP/memlock.err"
+		(prlimit --memlock=0:8388608 --pid "$BASHPID" &&
+			exec strace -f -qq -o "$TMP/memlock.trace" -e trace=bpf,prlimit64,setrlimit $1 \
+				"$BIN" -c "$CG" -b 127.0.0.2) >/dev/null 2>"$TMP/memlock.err" &
+		local p=$! i
+		pids+=("$p")
+		for ((i = 0; i < 100; i++)); do
+			grep -q "attached program id" "$TMP/memlock.err" && break
+			kill -0 "$p" 2>/dev/null || break
+			sleep 0.05
+		done
+		# $p is strace; the tool is its child.
+		kill -TERM "$(cat "/proc/$p/task/$p/children" 2>/dev/null)" 2>/dev/null
+		stop_tool "$p" TERM 2>/dev/null
+	}
+	memlock_run ""
+	check "faults: RLIMIT_MEMLOCK left alone when nothing fails (exit $?)" \
+		eval 'grep -q BPF_PROG_ATTACH "$TMP/memlock.trace" && ! grep -q "RLIMIT_MEMLOCK, {" "$TMP/memlock.trace"'
+	memlock_run "-e inject=bpf:error=EPERM:when=2"
+	check "faults: EPERM from BPF_MAP_CREATE raises RLIMIT_MEMLOCK and retries (exit $?)" \
+		eval 'grep -q BPF_PROG_ATTACH "$TMP/memlock.trace" && grep -q "RLIMIT_MEMLOCK, {rlim_cur=8192\*1024, rlim_max=8192\*1024}.* = 0" "$TMP/memlock.trace"'
+	ids_are "$ids_before" >/dev/null
+
 	# Interrupted waits are retried, not fatal.
 	for n in 1 2 3; do
 		fault_case "faults: epoll_wait call $n interrupted (EINTR)" epoll_wait EINTR "$n"

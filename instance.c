@@ -33,14 +33,16 @@ static int map_name(uint32_t id, char name[BPF_OBJ_NAME_LEN])
 	return rc;
 }
 
-int instance_is_ours(uint32_t id, const char *prog_name, int *fd_out)
+int instance_find(uint32_t id, const char *prog_name, struct instance *inst)
 {
 	struct bpf_prog_info info;
 	uint32_t len = sizeof(info), map_ids[OUR_MAP_CNT + 1];
-	char names[OUR_MAP_CNT][BPF_OBJ_NAME_LEN];
-	int fd = bpf_prog_get_fd_by_id(id), ours = 0, saved;
+	char name[BPF_OBJ_NAME_LEN];
+	int fd = bpf_prog_get_fd_by_id(id), saved;
 	size_t i;
 
+	memset(inst, 0, sizeof(*inst));
+	inst->prog_fd = -1;
 	if (fd < 0)
 		return -1;
 	memset(&info, 0, sizeof(info));
@@ -50,20 +52,24 @@ int instance_is_ours(uint32_t id, const char *prog_name, int *fd_out)
 	if (bpf_obj_get_info_by_fd(fd, &info, &len) < 0)
 		goto fail;
 	if (strncmp(info.name, prog_name, BPF_OBJ_NAME_LEN) != 0 || info.nr_map_ids != OUR_MAP_CNT)
-		goto out;
-	for (i = 0; i < OUR_MAP_CNT; i++)
-		if (map_name(map_ids[i], names[i]) < 0)
+		goto not_ours;
+	for (i = 0; i < OUR_MAP_CNT; i++) {
+		if (map_name(map_ids[i], name) < 0)
 			goto fail;
-	ours = (strcmp(names[0], BLOCKLIST_MAP_NAME) == 0 &&
-		strcmp(names[1], EVENTS_MAP_NAME) == 0) ||
-	       (strcmp(names[1], BLOCKLIST_MAP_NAME) == 0 &&
-		strcmp(names[0], EVENTS_MAP_NAME) == 0);
-out:
-	if (ours) {
-		*fd_out = fd;
-		return 1;
+		if (strcmp(name, BLOCKLIST_MAP_NAME) == 0)
+			inst->blocklist_id = map_ids[i];
+		else if (strcmp(name, EVENTS_MAP_NAME) == 0)
+			inst->events_id = map_ids[i];
 	}
+	if (!inst->blocklist_id || !inst->events_id)
+		goto not_ours;
+	inst->prog_id = id;
+	inst->prog_fd = fd;
+	return 1;
+not_ours:
 	close(fd);
+	memset(inst, 0, sizeof(*inst));
+	inst->prog_fd = -1;
 	return 0;
 fail:
 	saved = errno;
@@ -100,11 +106,11 @@ static int fd_is_prog(int pid_dir, const char *name, uint32_t id)
 	return line && strtoul(line + 8, NULL, 10) == id;
 }
 
-int instance_is_held(uint32_t id)
+pid_t instance_holder(uint32_t id)
 {
 	DIR *proc = opendir("/proc");
 	struct dirent *p;
-	int held = 0;
+	pid_t held = 0;
 
 	if (!proc)
 		return -1;
@@ -125,7 +131,8 @@ int instance_is_held(uint32_t id)
 		if (!fds && fd_dir >= 0)
 			close(fd_dir);
 		while (fds && !held && (f = readdir(fds)))
-			held = f->d_name[0] != '.' && fd_is_prog(pid_dir, f->d_name, id);
+			if (f->d_name[0] != '.' && fd_is_prog(pid_dir, f->d_name, id))
+				held = (pid_t)pid;
 		if (fds)
 			closedir(fds); /* closes fd_dir */
 		close(pid_dir);

@@ -591,22 +591,29 @@ static const char *flags_text(uint32_t flags)
 static int is_left_over(struct loader *l, uint32_t id, uint32_t flags)
 {
 	char name[BPF_OBJ_NAME_LEN];
-	int fd;
+	struct instance inst;
+	pid_t holder;
 
 	kernel_name(name, l->obj.prog_name[0] ? l->obj.prog_name : "cgroup_skb");
-	if (flags != attach_mode_flags[l->opt.mode] || instance_is_ours(id, name, &fd) != 1)
+	if (flags != attach_mode_flags[l->opt.mode] || instance_find(id, name, &inst) != 1)
 		return 0;
-	if (instance_is_held(id) != 0) {
-		report("egress program id %" PRIu32
-		       " on %s belongs to another running cgroup-skb-egress (or /proc cannot tell)",
-		       id, l->opt.cgroup_path);
-		close(fd);
+	holder = instance_holder(id);
+	if (holder != 0) {
+		if (holder > 0)
+			report("egress program id %" PRIu32
+			       " on %s belongs to a running cgroup-skb-egress (pid %ld)",
+			       id, l->opt.cgroup_path, (long)holder);
+		else
+			report("egress program id %" PRIu32
+			       " on %s is ours, but /proc cannot tell whether a running process holds it",
+			       id, l->opt.cgroup_path);
+		close(inst.prog_fd);
 		return 0;
 	}
 	report("egress program id %" PRIu32
 	       " on %s was left attached by a cgroup-skb-egress that was killed; replacing it",
 	       id, l->opt.cgroup_path);
-	l->left_over_fd = fd;
+	l->left_over_fd = inst.prog_fd;
 	l->left_over_id = id;
 	return 1;
 }

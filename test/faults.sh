@@ -87,7 +87,7 @@ done
 # A live instance is never replaced, even though it is "ours".
 if start_tool live -c "$CG" -b 127.0.0.2; then
 	expect_exit "faults: a running instance is not replaced" 1 \
-		"belongs to another running cgroup-skb-egress" -- -c "$CG" -b 127.0.0.3
+		"belongs to a running cgroup-skb-egress (pid [0-9]*)" -- -c "$CG" -b 127.0.0.3
 	stop_tool "$tool_pid" TERM
 fi
 

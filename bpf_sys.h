@@ -102,6 +102,18 @@ static inline int bpf_map_update_elem(int map_fd, const void *key, const void *v
 	return sys_bpf(BPF_MAP_UPDATE_ELEM, &attr);
 }
 
+/* The key after `key` (NULL: the first key); -1 with ENOENT after the last. */
+static inline int bpf_map_get_next_key(int map_fd, const void *key, void *next)
+{
+	union bpf_attr attr;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.map_fd = (uint32_t)map_fd;
+	attr.key = ptr_to_u64(key);
+	attr.next_key = ptr_to_u64(next);
+	return sys_bpf(BPF_MAP_GET_NEXT_KEY, &attr);
+}
+
 static inline int bpf_map_delete_elem(int map_fd, const void *key)
 {
 	union bpf_attr attr;

@@ -68,6 +68,7 @@
 #define EXIT_OK 0
 #define EXIT_SYSTEM 1 /* the system refused or failed */
 #define EXIT_USAGE 2  /* bad command line or bad input */
+#define EXIT_NONE 3   /* status, detach: nothing of ours on the hook */
 
 #define CGROUP2_SUPER_MAGIC 0x63677270
 #define CGROUP_SUPER_MAGIC 0x27e0eb
@@ -90,7 +91,13 @@ enum attach_mode { ATTACH_SINGLE, ATTACH_OVERRIDE, ATTACH_MULTI };
 static const char *const attach_mode_names[] = { "single", "override", "multi" };
 static const uint32_t attach_mode_flags[] = { 0, BPF_F_ALLOW_OVERRIDE, BPF_F_ALLOW_MULTI };
 
+enum command { CMD_RUN, CMD_STATUS, CMD_DETACH };
+static const char *const command_names[] = { "run", "status", "detach" };
+
 struct options {
+	enum command command;
+	int json;	 /* status --json */
+	int run_options; /* an option only `run` takes was given */
 	const char *cgroup_path;
 	const char *object_path; /* NULL: the embedded object */
 	uint32_t *block;	 /* host-order addresses, sorted, unique */
@@ -220,9 +227,11 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"Usage: " PROG_NAME
-		" [-c|--cgroup-path PATH] [-b|--block ADDR]... [--object FILE]\n"
+		" [run] [-c|--cgroup-path PATH] [-b|--block ADDR]... [--object FILE]\n"
 		"       [--attach-mode single|override|multi] [--ring-pages N]\n"
 		"       [--wakeup-events N] [--flush-ms MS] [-h|--help] [-V|--version]\n"
+		"       " PROG_NAME " status -c PATH [--json] [--object FILE]\n"
+		"       " PROG_NAME " detach -c PATH [--object FILE]\n"
 		"\n"
 		"Drop packets that processes in a cgroup v2 send to blocked IPv4 addresses,\n"
 		"and print one line per packet: LOG: DST 1.1.1.1, ACTION 0 (0 dropped, 1 passed).\n"
@@ -242,8 +251,12 @@ static void usage(FILE *out)
 		"  -h, --help              show this help\n"
 		"  -V, --version           show the version\n"
 		"\n"
+		"status prints what is on the cgroup's egress hook (one JSON object per line\n"
+		"with --json); detach takes every program of ours off it, never anyone else's.\n"
+		"\n"
 		"Exit status: 0 ok, 1 system failure (privilege, kernel, attach conflict),\n"
-		"2 usage or bad input (bad address, bad object file).\n");
+		"2 usage or bad input (bad address, bad object file), 3 nothing of ours is\n"
+		"attached (status, detach).\n");
 }
 
 static int parse_uint(const char *opt, const char *text, unsigned long min, unsigned long max,
@@ -271,7 +284,7 @@ static int cmp_u32(const void *a, const void *b)
 /* Returns EXIT_OK, EXIT_USAGE, or -1 for "help or version printed, exit 0". */
 static int parse_args(int argc, char **argv, struct options *o)
 {
-	enum { OPT_OBJECT = 256, OPT_MODE, OPT_PAGES, OPT_WAKEUP, OPT_FLUSH };
+	enum { OPT_OBJECT = 256, OPT_MODE, OPT_PAGES, OPT_WAKEUP, OPT_FLUSH, OPT_JSON };
 	static const struct option longopts[] = {
 		{ "cgroup-path", required_argument, NULL, 'c' },
 		{ "block", required_argument, NULL, 'b' },
@@ -280,6 +293,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 		{ "ring-pages", required_argument, NULL, OPT_PAGES },
 		{ "wakeup-events", required_argument, NULL, OPT_WAKEUP },
 		{ "flush-ms", required_argument, NULL, OPT_FLUSH },
+		{ "json", no_argument, NULL, OPT_JSON },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -288,6 +302,14 @@ static int parse_args(int argc, char **argv, struct options *o)
 	size_t i, kept;
 	int c;
 
+	/* A subcommand comes first; without one, this is `run`, the Aya example's behaviour. */
+	for (i = 0; argc > 1 && i < sizeof(command_names) / sizeof(command_names[0]); i++)
+		if (strcmp(argv[1], command_names[i]) == 0) {
+			o->command = (enum command)i;
+			argc--; /* getopt takes the subcommand for the program name */
+			argv++;
+			break;
+		}
 	o->cgroup_path = "/sys/fs/cgroup/unified";
 	o->ring_pages = 64;
 	o->wakeup_events = 64;
@@ -304,6 +326,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 			o->cgroup_path = optarg;
 			break;
 		case 'b':
+			o->run_options = 1;
 			if (ipv4_parse(optarg, &o->block[o->block_cnt])) {
 				report("invalid IPv4 address '%s': use dotted decimal like 192.0.2.1",
 				       optarg);
@@ -315,6 +338,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 			o->object_path = optarg;
 			break;
 		case OPT_MODE:
+			o->run_options = 1;
 			for (i = 0; i < 3 && strcmp(optarg, attach_mode_names[i]) != 0; i++)
 				;
 			if (i == 3) {
@@ -325,6 +349,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 			o->mode = (enum attach_mode)i;
 			break;
 		case OPT_PAGES:
+			o->run_options = 1;
 			if (parse_uint("--ring-pages", optarg, 1, 1u << 16, &n))
 				return EXIT_USAGE;
 			if (n & (n - 1)) {
@@ -334,14 +359,19 @@ static int parse_args(int argc, char **argv, struct options *o)
 			o->ring_pages = (unsigned int)n;
 			break;
 		case OPT_WAKEUP:
+			o->run_options = 1;
 			if (parse_uint("--wakeup-events", optarg, 1, 1u << 20, &n))
 				return EXIT_USAGE;
 			o->wakeup_events = (unsigned int)n;
 			break;
 		case OPT_FLUSH:
+			o->run_options = 1;
 			if (parse_uint("--flush-ms", optarg, 1, 60000, &n))
 				return EXIT_USAGE;
 			o->flush_ms = (int)n;
+			break;
+		case OPT_JSON:
+			o->json = 1;
 			break;
 		case 'h':
 			usage(stdout);
@@ -356,6 +386,15 @@ static int parse_args(int argc, char **argv, struct options *o)
 	}
 	if (optind < argc) {
 		report("unexpected argument '%s'; addresses go after -b", argv[optind]);
+		return EXIT_USAGE;
+	}
+	if (o->command != CMD_RUN && o->run_options) {
+		report("%s takes only -c, --object%s", command_names[o->command],
+		       o->command == CMD_STATUS ? " and --json" : "");
+		return EXIT_USAGE;
+	}
+	if (o->json && o->command != CMD_STATUS) {
+		report("--json goes with status");
 		return EXIT_USAGE;
 	}
 	if (o->block_cnt == 0)
@@ -566,7 +605,7 @@ static int open_cgroup(struct loader *l)
 		return EXIT_USAGE;
 	}
 	/* kernfs numbers the root directory of a hierarchy 1. */
-	if (st.st_ino == 1)
+	if (st.st_ino == 1 && l->opt.command == CMD_RUN)
 		report("warning: %s is the root of the cgroup2 hierarchy: every process on this host is affected",
 		       path);
 	return EXIT_OK;
@@ -1303,6 +1342,177 @@ static int loader_close(struct loader *l)
 	return rc;
 }
 
+/* ---- the other subcommands: status, detach -------------------------------------- */
+
+/* `s` as a JSON string: quotes, backslashes and control bytes escaped. */
+static void json_string(const char *s)
+{
+	putchar('"');
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			printf("\\%c", c);
+		else if (c < 0x20)
+			printf("\\u%04x", c);
+		else
+			putchar(c);
+	}
+	putchar('"');
+}
+
+/* How many entries map `id` holds, and how many it can hold. */
+static int map_fill(uint32_t id, uint64_t *entries, uint32_t *max_entries)
+{
+	struct bpf_map_info info;
+	uint32_t len = sizeof(info);
+	uint8_t key[64], next[64];
+	int fd = bpf_map_get_fd_by_id(id), rc = -1;
+
+	*entries = 0;
+	memset(&info, 0, sizeof(info));
+	if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len) < 0 || info.key_size > sizeof(key))
+		goto out;
+	*max_entries = info.max_entries;
+	/* Walk the keys; a key deleted meanwhile makes the kernel restart from the first. */
+	if (bpf_map_get_next_key(fd, NULL, next) == 0) {
+		do {
+			memcpy(key, next, info.key_size);
+			(*entries)++;
+		} while (*entries < info.max_entries && bpf_map_get_next_key(fd, key, next) == 0);
+	}
+	rc = errno == ENOENT || *entries == info.max_entries ? 0 : -1;
+out:
+	if (fd >= 0)
+		close(fd);
+	return rc;
+}
+
+/* One line about program `id` on the hook, human or JSON. Returns 1 if it is ours. */
+static int show_program(struct loader *l, uint32_t id, uint32_t flags)
+{
+	char name[BPF_OBJ_NAME_LEN];
+	struct instance inst;
+	uint64_t entries = 0;
+	uint32_t max_entries = 0;
+	pid_t holder = 0;
+	int ours;
+
+	kernel_name(name, l->obj.prog_name[0] ? l->obj.prog_name : "cgroup_skb");
+	ours = instance_find(id, name, &inst) == 1;
+	if (ours) {
+		holder = instance_holder(id);
+		map_fill(inst.blocklist_id, &entries, &max_entries);
+		close(inst.prog_fd);
+	}
+	if (l->opt.json) {
+		printf("{\"cgroup\":");
+		json_string(l->opt.cgroup_path);
+		printf(",\"attached\":true,\"prog_id\":%" PRIu32 ",\"ours\":%s,\"mode\":\"%s\"", id,
+		       ours ? "true" : "false", flags_text(flags));
+		if (ours)
+			printf(",\"holder_pid\":%ld,\"blocklist_map_id\":%" PRIu32
+			       ",\"entries\":%" PRIu64 ",\"max_entries\":%" PRIu32
+			       ",\"events_map_id\":%" PRIu32,
+			       (long)(holder > 0 ? holder : 0), inst.blocklist_id, entries,
+			       max_entries, inst.events_id);
+		printf("}\n");
+	} else if (ours) {
+		char who[48];
+
+		if (holder > 0)
+			snprintf(who, sizeof(who), "run by pid %ld", (long)holder);
+		else
+			snprintf(who, sizeof(who), "%s",
+				 holder == 0 ? "left attached: no process holds it"
+					     : "/proc cannot tell who runs it");
+		printf("%s: egress program id %" PRIu32
+		       " (cgroup-skb-egress, mode %s, %s), " BLOCKLIST_MAP_NAME " map id %" PRIu32
+		       " holds %" PRIu64 " of %" PRIu32 " entries, " EVENTS_MAP_NAME
+		       " map id %" PRIu32 "\n",
+		       l->opt.cgroup_path, id, flags_text(flags), who, inst.blocklist_id, entries,
+		       max_entries, inst.events_id);
+	} else {
+		printf("%s: egress program id %" PRIu32 " (not ours, mode %s)\n",
+		       l->opt.cgroup_path, id, flags_text(flags));
+	}
+	return ours;
+}
+
+/* status: what is on the cgroup's egress hook. Exit 3 when nothing of ours is. */
+static int cmd_status(struct loader *l)
+{
+	uint32_t ids[HOOK_QUERY_MAX], cnt, flags = 0, i;
+	int ours = 0;
+
+	if (query_hook(l, ids, &cnt, &flags))
+		return EXIT_SYSTEM;
+	if (cnt == 0) {
+		if (l->opt.json) {
+			printf("{\"cgroup\":");
+			json_string(l->opt.cgroup_path);
+			printf(",\"attached\":false}\n");
+		} else {
+			printf("%s: no egress program attached\n", l->opt.cgroup_path);
+		}
+	}
+	for (i = 0; i < cnt; i++)
+		ours += show_program(l, ids[i], flags);
+	fflush(stdout);
+	return ours ? EXIT_OK : EXIT_NONE;
+}
+
+/*
+ * detach: take every program of ours off the hook, whoever runs it (a
+ * running instance notices within a second and exits). Programs that are
+ * not ours are never touched. Exit 3 when there was nothing of ours.
+ */
+static int cmd_detach(struct loader *l)
+{
+	char name[BPF_OBJ_NAME_LEN];
+	uint32_t ids[HOOK_QUERY_MAX], cnt, flags = 0, i;
+	int detached = 0, rc = EXIT_OK;
+
+	if (query_hook(l, ids, &cnt, &flags))
+		return EXIT_SYSTEM;
+	kernel_name(name, l->obj.prog_name[0] ? l->obj.prog_name : "cgroup_skb");
+	for (i = 0; i < cnt; i++) {
+		struct instance inst;
+		pid_t holder;
+
+		if (instance_find(ids[i], name, &inst) != 1) {
+			report("left egress program id %" PRIu32 " on %s alone: it is not ours",
+			       ids[i], l->opt.cgroup_path);
+			continue;
+		}
+		holder = instance_holder(ids[i]);
+		/*
+		 * Without the multi flag the hook holds one program and the
+		 * kernel detaches it whatever fd we name: it is this one.
+		 */
+		if (bpf_prog_detach(inst.prog_fd, l->cgroup_fd, BPF_CGROUP_INET_EGRESS) < 0) {
+			report("detaching program id %" PRIu32 " from %s: %s", ids[i],
+			       l->opt.cgroup_path, errno_text(errno));
+			rc = EXIT_SYSTEM;
+		} else {
+			detached++;
+			if (holder > 0)
+				report("detached program id %" PRIu32
+				       " from %s; pid %ld ran it and will exit",
+				       ids[i], l->opt.cgroup_path, (long)holder);
+			else
+				report("detached program id %" PRIu32 " from %s", ids[i],
+				       l->opt.cgroup_path);
+		}
+		close(inst.prog_fd);
+	}
+	if (rc == EXIT_OK && !detached) {
+		report("nothing of ours is attached to %s", l->opt.cgroup_path);
+		rc = EXIT_NONE;
+	}
+	return rc;
+}
+
 /*
  * Steps 3 to 10, in order. main() checks for SIGINT, SIGTERM or SIGHUP before
  * each one: a signal during setup stops it there, with nothing attached.
@@ -1367,6 +1577,16 @@ int main(int argc, char **argv)
 	if (rc < 0) {
 		free(l.opt.block);
 		return EXIT_OK;
+	}
+	if (rc == EXIT_OK && l.opt.command != CMD_RUN) {
+		/* status and detach only need the object (for its name) and the cgroup. */
+		rc = load_object(&l);
+		if (rc == EXIT_OK)
+			rc = open_cgroup(&l);
+		if (rc == EXIT_OK)
+			rc = l.opt.command == CMD_STATUS ? cmd_status(&l) : cmd_detach(&l);
+		loader_close(&l);
+		return rc;
 	}
 	if (rc == EXIT_OK)
 		rc = setup_signals(&l);

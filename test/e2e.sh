@@ -236,3 +236,44 @@ V1=$(awk '$9 == "cgroup" { print $5; exit }' /proc/self/mountinfo)
 if [ -n "$V1" ]; then
 	expect_exit "e2e a cgroup v1 directory is refused" 2 "is a cgroup v1 directory, not cgroup v2; cgroup2 is mounted at $CG2" -- -c "$V1"
 fi
+
+# ---- status and detach --------------------------------------------------------
+expect_exit "status: nothing attached: exit 3" 3 "^$CG: no egress program attached$" -- status -c "$CG"
+expect_exit "status --json: nothing attached" 3 "^{\"cgroup\":\"$CG\",\"attached\":false}$" -- status -c "$CG" --json
+expect_exit "detach: nothing of ours: exit 3" 3 "nothing of ours is attached to $CG" -- detach -c "$CG"
+expect_exit "detach takes no run options" 2 "detach takes only -c, --object" -- detach -c "$CG" -b 127.0.0.2
+expect_exit "--json goes with status only" 2 "--json goes with status" -- -c "$CG" --json
+if start_tool status -c "$CG" -b 127.0.0.2 -b 127.1.2.3; then
+	status_pid=$tool_pid
+	expect_exit "status: a running instance, its entries" 0 \
+		"^$CG: egress program id [0-9]* (cgroup-skb-egress, mode single, run by pid [0-9]*), BLOCKLIST map id [0-9]* holds 2 of 1024 entries, EVENTS map id [0-9]*$" \
+		-- status -c "$CG"
+	expect_exit "status --json: a running instance" 0 \
+		"^{\"cgroup\":\"$CG\",\"attached\":true,\"prog_id\":[0-9]*,\"ours\":true,\"mode\":\"single\",\"holder_pid\":[1-9][0-9]*,\"blocklist_map_id\":[0-9]*,\"entries\":2,\"max_entries\":1024,\"events_map_id\":[0-9]*}$" \
+		-- status -c "$CG" --json
+	expect_exit "detach: takes a running instance's program off" 0 \
+		"detached program id [0-9]* from $CG; pid [0-9]* ran it and will exit" -- detach -c "$CG"
+	check "detach: nothing on the hook, traffic passes" \
+		test "$(prog_count "$CG")/$(probe "$CG" udp 127.0.0.2)" = "0/udp passed"
+	wait_for "$TMP/status.err" "was detached from" 5
+	stop_tool "$status_pid" TERM
+	check "detach: the running instance noticed and exited 1" test $? = 1
+else
+	bad "status and detach" "$(head -c 500 "$TMP/status.err")"
+fi
+# After SIGKILL: status says so, detach cleans up.
+if start_tool orphan -c "$CG" -b 127.0.0.2; then
+	kill -KILL "$(cat "/proc/$tool_pid/task/$tool_pid/children")"
+	wait "$tool_pid" 2>/dev/null
+	expect_exit "status: a killed run's program is shown as left attached" 0 \
+		"(cgroup-skb-egress, mode single, left attached: no process holds it)" -- status -c "$CG"
+	expect_exit "detach: removes a killed run's program" 0 "detached program id [0-9]* from $CG$" -- detach -c "$CG"
+	check "detach: after SIGKILL and detach, traffic passes" \
+		test "$(prog_count "$CG")/$(probe "$CG" udp 127.0.0.2)" = "0/udp passed"
+fi
+# Somebody else's program: shown, and never detached.
+"$HELPER" attach-foreign "$CG" multi
+expect_exit "status: a foreign program is not ours: exit 3" 3 "^$CG: egress program id [0-9]* (not ours, mode multi)$" -- status -c "$CG"
+expect_exit "detach: a foreign program is left alone" 3 "left egress program id [0-9]* on $CG alone: it is not ours" -- detach -c "$CG"
+check "detach: the foreign program is still attached" test "$(prog_count "$CG")" = 1
+"$HELPER" detach-all "$CG"

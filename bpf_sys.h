@@ -102,6 +102,17 @@ static inline int bpf_map_update_elem(int map_fd, const void *key, const void *v
 	return sys_bpf(BPF_MAP_UPDATE_ELEM, &attr);
 }
 
+static inline int bpf_map_lookup_elem(int map_fd, const void *key, void *value)
+{
+	union bpf_attr attr;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.map_fd = (uint32_t)map_fd;
+	attr.key = ptr_to_u64(key);
+	attr.value = ptr_to_u64(value);
+	return sys_bpf(BPF_MAP_LOOKUP_ELEM, &attr);
+}
+
 /* The key after `key` (NULL: the first key); -1 with ENOENT after the last. */
 static inline int bpf_map_get_next_key(int map_fd, const void *key, void *next)
 {

@@ -507,8 +507,9 @@ static int check_object_contract(struct loader *l)
 	const struct map_def *events = elf_obj_find_map(&l->obj, EVENTS_MAP_NAME);
 
 	if (!blocklist || blocklist->type != BPF_MAP_TYPE_HASH || blocklist->key_size != 4 ||
-	    blocklist->value_size > 64) {
-		report("%s: needs a map '" BLOCKLIST_MAP_NAME "': a hash with 4-byte keys",
+	    blocklist->value_size != sizeof(uint64_t)) {
+		report("%s: needs a map '" BLOCKLIST_MAP_NAME
+		       "': a hash with 4-byte keys and 8-byte values (drop counters)",
 		       l->object_label);
 		return EXIT_USAGE;
 	}
@@ -832,7 +833,7 @@ static int create_maps(struct loader *l)
 static int fill_blocklist(struct loader *l)
 {
 	const struct map_def *m = elf_obj_find_map(&l->obj, BLOCKLIST_MAP_NAME);
-	uint8_t value[64] = { 0 }; /* check_object_contract() bounds value_size */
+	uint64_t value = 0; /* no drops yet */
 	char text[IPV4_TEXT_MAX];
 	size_t i;
 
@@ -845,7 +846,7 @@ static int fill_blocklist(struct loader *l)
 	for (i = 0; i < l->opt.block_cnt; i++) {
 		uint32_t key = l->opt.block[i];
 
-		if (bpf_map_update_elem(l->blocklist_fd, &key, value, BPF_ANY) < 0) {
+		if (bpf_map_update_elem(l->blocklist_fd, &key, &value, BPF_ANY) < 0) {
 			int err = errno;
 
 			report("adding %s to " BLOCKLIST_MAP_NAME ": %s; nothing was attached",
@@ -1361,25 +1362,28 @@ static void json_string(const char *s)
 	putchar('"');
 }
 
-/* How many entries map `id` holds, and how many it can hold. */
-static int map_fill(uint32_t id, uint64_t *entries, uint32_t *max_entries)
+/* How many entries the blocklist `id` holds and can hold, and the drops it counted. */
+static int map_fill(uint32_t id, uint64_t *entries, uint32_t *max_entries, uint64_t *drops)
 {
 	struct bpf_map_info info;
-	uint32_t len = sizeof(info);
-	uint8_t key[64], next[64];
+	uint32_t len = sizeof(info), key, next;
+	uint64_t value;
 	int fd = bpf_map_get_fd_by_id(id), rc = -1;
 
-	*entries = 0;
+	*entries = *drops = 0;
 	memset(&info, 0, sizeof(info));
-	if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len) < 0 || info.key_size > sizeof(key))
+	if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len) < 0 || info.key_size != sizeof(key) ||
+	    info.value_size != sizeof(value))
 		goto out;
 	*max_entries = info.max_entries;
 	/* Walk the keys; a key deleted meanwhile makes the kernel restart from the first. */
-	if (bpf_map_get_next_key(fd, NULL, next) == 0) {
+	if (bpf_map_get_next_key(fd, NULL, &next) == 0) {
 		do {
-			memcpy(key, next, info.key_size);
+			key = next;
 			(*entries)++;
-		} while (*entries < info.max_entries && bpf_map_get_next_key(fd, key, next) == 0);
+			if (bpf_map_lookup_elem(fd, &key, &value) == 0)
+				*drops += value;
+		} while (*entries < info.max_entries && bpf_map_get_next_key(fd, &key, &next) == 0);
 	}
 	rc = errno == ENOENT || *entries == info.max_entries ? 0 : -1;
 out:
@@ -1393,7 +1397,7 @@ static int show_program(struct loader *l, uint32_t id, uint32_t flags)
 {
 	char name[BPF_OBJ_NAME_LEN];
 	struct instance inst;
-	uint64_t entries = 0;
+	uint64_t entries = 0, drops = 0;
 	uint32_t max_entries = 0;
 	pid_t holder = 0;
 	int ours;
@@ -1402,7 +1406,7 @@ static int show_program(struct loader *l, uint32_t id, uint32_t flags)
 	ours = instance_find(id, name, &inst) == 1;
 	if (ours) {
 		holder = instance_holder(id);
-		map_fill(inst.blocklist_id, &entries, &max_entries);
+		map_fill(inst.blocklist_id, &entries, &max_entries, &drops);
 		close(inst.prog_fd);
 	}
 	if (l->opt.json) {
@@ -1413,9 +1417,9 @@ static int show_program(struct loader *l, uint32_t id, uint32_t flags)
 		if (ours)
 			printf(",\"holder_pid\":%ld,\"blocklist_map_id\":%" PRIu32
 			       ",\"entries\":%" PRIu64 ",\"max_entries\":%" PRIu32
-			       ",\"events_map_id\":%" PRIu32,
+			       ",\"dropped\":%" PRIu64 ",\"events_map_id\":%" PRIu32,
 			       (long)(holder > 0 ? holder : 0), inst.blocklist_id, entries,
-			       max_entries, inst.events_id);
+			       max_entries, drops, inst.events_id);
 		printf("}\n");
 	} else if (ours) {
 		char who[48];
@@ -1428,10 +1432,10 @@ static int show_program(struct loader *l, uint32_t id, uint32_t flags)
 					     : "/proc cannot tell who runs it");
 		printf("%s: egress program id %" PRIu32
 		       " (cgroup-skb-egress, mode %s, %s), " BLOCKLIST_MAP_NAME " map id %" PRIu32
-		       " holds %" PRIu64 " of %" PRIu32 " entries, " EVENTS_MAP_NAME
-		       " map id %" PRIu32 "\n",
+		       " holds %" PRIu64 " of %" PRIu32 " entries, %" PRIu64
+		       " packets dropped, " EVENTS_MAP_NAME " map id %" PRIu32 "\n",
 		       l->opt.cgroup_path, id, flags_text(flags), who, inst.blocklist_id, entries,
-		       max_entries, inst.events_id);
+		       max_entries, drops, inst.events_id);
 	} else {
 		printf("%s: egress program id %" PRIu32 " (not ours, mode %s)\n",
 		       l->opt.cgroup_path, id, flags_text(flags));

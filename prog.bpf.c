@@ -5,7 +5,8 @@
  * For every packet a socket in the cgroup sends:
  *   1. Anything that is not IPv4 passes (return 1).
  *   2. The IPv4 destination is read at offset 16 of the network header and
- *      looked up in BLOCKLIST: present means drop (return 0), else pass.
+ *      looked up in BLOCKLIST: present means drop (return 0) and count the
+ *      drop in the entry, else pass.
  *   3. {destination, verdict} goes to user space through EVENTS, on the
  *      ring of the CPU we run on.
  *
@@ -65,11 +66,11 @@ static long (*bpf_skb_load_bytes)(const void *skb, uint32_t offset, void *to,
 #define be32_to_cpu(x) (x)
 #endif
 
-/* Key: destination address as a host-order u32. Value: unused (u32). */
+/* Key: destination address as a host-order u32. Value: packets dropped to it (u64). */
 struct legacy_map_def BLOCKLIST SEC("maps") = {
 	.type = BPF_MAP_TYPE_HASH,
 	.key_size = sizeof(uint32_t),
-	.value_size = sizeof(uint32_t),
+	.value_size = sizeof(uint64_t),
 	.max_entries = BLOCKLIST_DEFAULT_ENTRIES,
 };
 
@@ -90,6 +91,7 @@ int block_egress(struct __sk_buff *skb)
 {
 	uint32_t daddr_be;
 	uint32_t key;
+	uint64_t *drops;
 	int action;
 	struct packet_log log;
 
@@ -102,7 +104,16 @@ int block_egress(struct __sk_buff *skb)
 	if (bpf_skb_load_bytes(skb, IPV4_DADDR_OFFSET, &daddr_be, sizeof(daddr_be)) < 0)
 		return 1;
 	key = be32_to_cpu(daddr_be);
-	action = bpf_map_lookup_elem(&BLOCKLIST, &key) ? 0 : 1;
+	drops = bpf_map_lookup_elem(&BLOCKLIST, &key);
+	action = 1;
+	if (drops) {
+		/*
+		 * Count the drop in the entry itself: one atomic add (BPF_XADD)
+		 * on the path that drops, nothing on the path that passes.
+		 */
+		__sync_fetch_and_add(drops, 1);
+		action = 0;
+	}
 
 	log.ipv4_address = key;
 	log.action = action;

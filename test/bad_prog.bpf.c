@@ -14,7 +14,7 @@ struct __sk_buff {
 };
 
 struct legacy_map_def
-	BLOCKLIST SEC("maps") = { .type = 1, .key_size = 4, .value_size = 4, .max_entries = 16 };
+	BLOCKLIST SEC("maps") = { .type = 1, .key_size = 4, .value_size = 8, .max_entries = 16 };
 struct legacy_map_def EVENTS SEC("maps") = { .type = 4, .key_size = 4, .value_size = 4 };
 
 SEC("cgroup_skb/egress")

@@ -246,11 +246,14 @@ expect_exit "--json goes with status only" 2 "--json goes with status" -- -c "$C
 if start_tool status -c "$CG" -b 127.0.0.2 -b 127.1.2.3; then
 	status_pid=$tool_pid
 	expect_exit "status: a running instance, its entries" 0 \
-		"^$CG: egress program id [0-9]* (cgroup-skb-egress, mode single, run by pid [0-9]*), BLOCKLIST map id [0-9]* holds 2 of 1024 entries, EVENTS map id [0-9]*$" \
+		"^$CG: egress program id [0-9]* (cgroup-skb-egress, mode single, run by pid [0-9]*), BLOCKLIST map id [0-9]* holds 2 of 1024 entries, 0 packets dropped, EVENTS map id [0-9]*$" \
 		-- status -c "$CG"
 	expect_exit "status --json: a running instance" 0 \
-		"^{\"cgroup\":\"$CG\",\"attached\":true,\"prog_id\":[0-9]*,\"ours\":true,\"mode\":\"single\",\"holder_pid\":[1-9][0-9]*,\"blocklist_map_id\":[0-9]*,\"entries\":2,\"max_entries\":1024,\"events_map_id\":[0-9]*}$" \
+		"^{\"cgroup\":\"$CG\",\"attached\":true,\"prog_id\":[0-9]*,\"ours\":true,\"mode\":\"single\",\"holder_pid\":[1-9][0-9]*,\"blocklist_map_id\":[0-9]*,\"entries\":2,\"max_entries\":1024,\"dropped\":0,\"events_map_id\":[0-9]*}$" \
 		-- status -c "$CG" --json
+	for _ in 1 2 3; do probe "$CG" udp 127.1.2.3 >/dev/null; done
+	expect_exit "status: drops counted per packet in the blocklist (3 sent, 3 dropped)" 0 \
+		"holds 2 of 1024 entries, 3 packets dropped" -- status -c "$CG"
 	expect_exit "detach: takes a running instance's program off" 0 \
 		"detached program id [0-9]* from $CG; pid [0-9]* ran it and will exit" -- detach -c "$CG"
 	check "detach: nothing on the hook, traffic passes" \

@@ -8,7 +8,7 @@
 #define SEC(name) __attribute__((section(name), used))
 
 struct legacy_map_def
-	BLOCKLIST SEC("maps") = { .type = 1, .key_size = 4, .value_size = 4, .max_entries = 16 };
+	BLOCKLIST SEC("maps") = { .type = 1, .key_size = 4, .value_size = 8, .max_entries = 16 };
 volatile uint32_t verdict = 1;
 
 static __attribute__((noinline)) int helper(int x)

@@ -135,7 +135,7 @@ static void elf_reads_the_real_object(void)
 	CHECK(obj.map_cnt == 2);
 	bl = elf_obj_find_map(&obj, BLOCKLIST_MAP_NAME);
 	ev = elf_obj_find_map(&obj, EVENTS_MAP_NAME);
-	CHECK(bl && bl->type == 1 && bl->key_size == 4 && bl->value_size == 4 &&
+	CHECK(bl && bl->type == 1 && bl->key_size == 4 && bl->value_size == 8 &&
 	      bl->max_entries == BLOCKLIST_DEFAULT_ENTRIES);
 	CHECK(ev && ev->type == 4 && ev->key_size == 4 && ev->value_size == 4 &&
 	      ev->max_entries == 0);

@@ -113,6 +113,27 @@ static inline int bpf_map_lookup_elem(int map_fd, const void *key, void *value)
 	return sys_bpf(BPF_MAP_LOOKUP_ELEM, &attr);
 }
 
+/*
+ * Many elements in one call (Linux 5.6). *count in: how many; out: how many
+ * were done, also on failure.
+ */
+static inline int bpf_map_update_batch(int map_fd, const void *keys, const void *values,
+				       uint32_t *count)
+{
+	union bpf_attr attr;
+	int err;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.batch.map_fd = (uint32_t)map_fd;
+	attr.batch.keys = ptr_to_u64(keys);
+	attr.batch.values = ptr_to_u64(values);
+	attr.batch.count = *count;
+	attr.batch.elem_flags = BPF_ANY;
+	err = sys_bpf(BPF_MAP_UPDATE_BATCH, &attr);
+	*count = attr.batch.count;
+	return err;
+}
+
 /* The key after `key` (NULL: the first key); -1 with ENOENT after the last. */
 static inline int bpf_map_get_next_key(int map_fd, const void *key, void *next)
 {

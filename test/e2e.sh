@@ -220,7 +220,7 @@ fi
 many=()
 for i in $(seq 0 1024); do many+=(-b "10.$((i / 256)).$((i % 256)).1"); done
 expect_exit "e2e map full: 1025 addresses refused" 1 \
-	"1025 addresses to block, but BLOCKLIST holds 1024; nothing was attached" -- -c "$CG" "${many[@]}"
+	"1025 addresses to block, but BLOCKLIST holds 1024 (--max-entries); nothing was attached" -- -c "$CG" "${many[@]}"
 check "e2e map full: nothing attached" test "$(prog_count "$CG")" = 0
 
 # The root of the hierarchy: warn that everything is affected. The object is
@@ -280,3 +280,26 @@ expect_exit "status: a foreign program is not ours: exit 3" 3 "^$CG: egress prog
 expect_exit "detach: a foreign program is left alone" 3 "left egress program id [0-9]* on $CG alone: it is not ours" -- detach -c "$CG"
 check "detach: the foreign program is still attached" test "$(prog_count "$CG")" = 1
 "$HELPER" detach-all "$CG"
+
+# ---- addresses from files, and --max-entries ------------------------------------
+printf '# test list\n127.0.0.2\n\n127.1.2.3 # second\n' >"$TMP/list.txt"
+printf '127.0.0.2\n# fine\n127.0.0.256\n127.1.2.3\n' >"$TMP/bad-list.txt"
+expect_exit "-f: a bad line is named by file and line, nothing loaded" 2 \
+	"$TMP/bad-list.txt:3: invalid IPv4 address '127.0.0.256'; nothing was loaded" -- -c "$CG" -f "$TMP/bad-list.txt"
+check "-f: a bad file attaches nothing" test "$(prog_count "$CG")" = 0
+expect_exit "-f: a missing file" 2 "opening address file $TMP/none.txt: No such file or directory" -- -c "$CG" -f "$TMP/none.txt"
+expect_exit "--max-entries: more addresses than fit: exit 1, nothing attached" 1 \
+	"2 addresses to block, but BLOCKLIST holds 1 (--max-entries); nothing was attached" -- -c "$CG" -f "$TMP/list.txt" --max-entries 1
+: >"$TMP/fromfile.err"
+# (explicit redirection: a background job's stdin would otherwise be /dev/null)
+"$BIN" -c "$CG" -f - --max-entries 4 <"$TMP/list.txt" >/dev/null 2>"$TMP/fromfile.err" &
+tool_pid=$!
+pids+=("$tool_pid")
+if wait_for "$TMP/fromfile.err" "attached program id" 10; then
+	check "-f -: addresses from stdin block" \
+		test "$(probe "$CG" udp 127.0.0.2)/$(probe "$CG" udp 127.1.2.3)/$(probe "$CG" udp 127.0.0.1)" = "udp blocked: send: Operation not permitted/udp blocked: send: Operation not permitted/udp passed"
+	expect_exit "--max-entries: the map has the size asked for" 0 "holds 2 of 4 entries" -- status -c "$CG"
+	stop_tool "$tool_pid" TERM
+else
+	bad "-f -" "$(head -c 500 "$TMP/fromfile.err")"
+fi

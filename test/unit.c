@@ -797,6 +797,44 @@ static void addresses_format(void)
 	CHECK(strcmp(ipv4_format(0xffffffff, buf), "255.255.255.255") == 0);
 }
 
+static void address_files(void)
+{
+	static const char good[] = "# blocklist\n\n  1.2.3.4  \r\n10.0.0.1 # a comment\n"
+				   "1.2.3.4\n\t127.0.0.2";
+	static const char bad[] = "1.2.3.4\n\n# fine so far\n1.2.3\n5.6.7.8\n";
+	struct addr_list list = { 0 };
+	char err[160] = "", long_line[400];
+	FILE *f;
+
+	f = fmemopen((void *)good, sizeof(good) - 1, "r");
+	if (!f)
+		abort();
+	CHECK(addr_file_read(f, "good.txt", &list, err, sizeof(err)) == 0);
+	fclose(f);
+	CHECK(list.cnt == 4 && list.addr[0] == 0x01020304 && list.addr[1] == 0x0a000001 &&
+	      list.addr[3] == 0x7f000002);
+	addr_list_unique(&list);
+	CHECK(list.cnt == 3 && list.addr[0] == 0x01020304 && list.addr[2] == 0x7f000002);
+	/* A bad line: named with its number, and nothing of the file is kept. */
+	f = fmemopen((void *)bad, sizeof(bad) - 1, "r");
+	if (!f)
+		abort();
+	CHECK(addr_file_read(f, "bad.txt", &list, err, sizeof(err)) == -1);
+	fclose(f);
+	CHECK(strcmp(err, "bad.txt:4: invalid IPv4 address '1.2.3'") == 0);
+	CHECK(list.cnt == 3);
+	memset(long_line, 'x', sizeof(long_line) - 1);
+	long_line[sizeof(long_line) - 1] = '\0';
+	f = fmemopen(long_line, strlen(long_line), "r");
+	if (!f)
+		abort();
+	CHECK(addr_file_read(f, "long.txt", &list, err, sizeof(err)) == -1);
+	fclose(f);
+	CHECK(strstr(err, "long.txt:1: line longer than") != NULL && list.cnt == 3);
+	addr_list_free(&list);
+	CHECK(list.cnt == 0 && list.addr == NULL);
+}
+
 static int read_file(const char *path)
 {
 	FILE *f = fopen(path, "rb");
@@ -848,6 +886,7 @@ int main(int argc, char **argv)
 	RUN(cpu_lists);
 	RUN(addresses_parse_strictly);
 	RUN(addresses_format);
+	RUN(address_files);
 	free(object);
 	return check_fail_cnt ? 1 : 0;
 }

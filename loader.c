@@ -42,6 +42,7 @@
 #include <string.h>
 #include <poll.h>
 #include <sys/epoll.h>
+#include <sys/file.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <sys/resource.h>
@@ -81,7 +82,8 @@
 #define PROG_LOAD_ATTEMPTS 5
 #define HOOK_QUERY_MAX 64 /* BPF_CGROUP_MAX_PROGS */
 #define UPDATE_CHUNK 4096 /* keys per BPF_MAP_UPDATE_BATCH */
-#define OUT_LINE_MAX 96	  /* longest LOG or LOST line, with room to spare */
+#define LOCK_WAIT_MS 10000
+#define OUT_LINE_MAX 96 /* longest LOG or LOST line, with room to spare */
 
 /* The object built from prog.bpf.c, linked in by embed.S. */
 extern const uint8_t prog_obj_start[];
@@ -736,11 +738,43 @@ static int hook_is_free(struct loader *l, const uint32_t *ids, uint32_t cnt, uin
 	return EXIT_OK;
 }
 
+/*
+ * Two instances starting on one cgroup at once could both find the hook
+ * free, and the second attach would silently replace the first. So each
+ * holds an flock on the cgroup directory from this look at the hook until
+ * it has attached. Waiting stays interruptible (our signals are blocked,
+ * so a plain blocking flock would not be) and ends after LOCK_WAIT_MS.
+ */
+static int lock_cgroup(struct loader *l)
+{
+	int waited = 0;
+
+	while (flock(l->cgroup_fd, LOCK_EX | LOCK_NB) < 0) {
+		struct pollfd p = { l->signal_fd, POLLIN, 0 };
+
+		if (errno != EWOULDBLOCK && errno != EINTR) {
+			report("locking cgroup %s: %s", l->opt.cgroup_path, errno_text(errno));
+			return EXIT_SYSTEM;
+		}
+		if (waited >= LOCK_WAIT_MS) {
+			report("locking cgroup %s: another cgroup-skb-egress has held the lock for %d ms; is one stuck?",
+			       l->opt.cgroup_path, waited);
+			return EXIT_SYSTEM;
+		}
+		if (p.fd >= 0 && poll(&p, 1, 20) > 0)
+			return EXIT_OK; /* a stop signal: the next step's check stops us */
+		if (p.fd < 0)
+			poll(NULL, 0, 20);
+		waited += 20;
+	}
+	return EXIT_OK;
+}
+
 static int check_hook(struct loader *l)
 {
 	uint32_t ids[HOOK_QUERY_MAX], cnt, flags = 0;
 
-	if (query_hook(l, ids, &cnt, &flags))
+	if (lock_cgroup(l) || query_hook(l, ids, &cnt, &flags))
 		return EXIT_SYSTEM;
 	if (cnt == 1)
 		is_left_over(l, ids[0], flags);
@@ -1152,6 +1186,7 @@ static int attach(struct loader *l)
 		return EXIT_SYSTEM;
 	}
 	l->attached = l->was_attached = 1;
+	flock(l->cgroup_fd, LOCK_UN); /* taken in check_hook() */
 	/* In multi mode a killed run's program is still there next to ours: now it may go. */
 	if (l->left_over_fd >= 0 && l->opt.mode == ATTACH_MULTI &&
 	    bpf_prog_detach(l->left_over_fd, l->cgroup_fd, BPF_CGROUP_INET_EGRESS) < 0)
@@ -1540,7 +1575,7 @@ static int cmd_detach(struct loader *l)
 	uint32_t ids[HOOK_QUERY_MAX], cnt, flags = 0, i;
 	int detached = 0, rc = EXIT_OK;
 
-	if (query_hook(l, ids, &cnt, &flags))
+	if (lock_cgroup(l) || query_hook(l, ids, &cnt, &flags))
 		return EXIT_SYSTEM;
 	kernel_name(name, l->obj.prog_name[0] ? l->obj.prog_name : "cgroup_skb");
 	for (i = 0; i < cnt; i++) {

@@ -103,6 +103,35 @@ else
 	bad "faults: replaced from outside" "$(head -c 500 "$TMP/replaced.err")"
 fi
 
+# ---- two instances starting at once: the cgroup's flock serialises them ------
+for i in 1 2 3 4 5; do
+	: >"$TMP/race1.err"
+	: >"$TMP/race2.err"
+	"$BIN" -c "$CG" -b 127.0.0.2 >/dev/null 2>"$TMP/race1.err" &
+	r1=$!
+	"$BIN" -c "$CG" -b 127.1.2.3 >/dev/null 2>"$TMP/race2.err" &
+	r2=$!
+	pids+=("$r1" "$r2")
+	wait_for "$TMP/race1.err" "attached program id\|refusing" 10
+	wait_for "$TMP/race2.err" "attached program id\|refusing" 10
+	check "faults: two starting at once ($i): one attached, the other refused" \
+		test "$(prog_count "$CG")/$(cat "$TMP"/race[12].err | grep -c 'attached program id')/$(cat "$TMP"/race[12].err | grep -c 'refusing to replace')" = 1/1/1
+	stop_tool "$r1" TERM 2>/dev/null
+	stop_tool "$r2" TERM 2>/dev/null
+done
+# A held lock is waited for.
+flock "$CG" sleep 1 &
+holder=$!
+pids+=("$holder")
+sleep 0.2
+if start_tool waiter -c "$CG" -b 127.0.0.2; then
+	check "faults: a held cgroup lock is waited for, then it attaches" test "$(prog_count "$CG")" = 1
+	stop_tool "$tool_pid" TERM
+else
+	bad "faults: lock wait" "$(head -c 500 "$TMP/waiter.err")"
+fi
+wait "$holder"
+
 # ---- a stalled stdout must not make the tool deaf to SIGTERM ----------------
 # A reader that holds the pipe open and never reads; a flood fills the pipe.
 mkfifo "$TMP/stall"

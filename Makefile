@@ -3,6 +3,7 @@
 #   make          build/cgroup-skb-egress (static; musl-gcc when installed)
 #   make test     lint, unit tests (no root), end-to-end and fault tests (root)
 #   make demo     block 127.0.0.2 for a throwaway cgroup and show it working
+#   make install  PREFIX=/usr/local DESTDIR= : binary and man page
 #   make clean
 #
 # CC picks the C compiler for the binary. With musl-gcc the kernel's uapi
@@ -40,7 +41,7 @@ SRCS := loader.c elf_min.c perf_ring.c addr.c instance.c
 OBJS := $(SRCS:%.c=$(BUILD)/%.o) $(BUILD)/embed.o
 HDRS := $(wildcard *.h)
 
-.PHONY: all test check demo clean format lint fuzz
+.PHONY: all test check demo clean format lint fuzz install
 all: $(BIN)
 
 $(BUILD)/uapi/.stamp:
@@ -153,6 +154,12 @@ fuzz: $(FUZZ)/fuzz_elf $(SEEDS)
 $(BUILD)/test/fuzz_replay: test/fuzz_replay.c test/fuzz_elf.c elf_min.c $(HDRS)
 	@mkdir -p $(BUILD)/test
 	$(HOST_CC) $(TEST_CFLAGS) -I. test/fuzz_replay.c test/fuzz_elf.c elf_min.c -o $@
+
+# make install [PREFIX=/usr/local] [DESTDIR=]: the binary and the man page.
+PREFIX ?= /usr/local
+install: $(BIN)
+	install -D -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/sbin/cgroup-skb-egress
+	install -D -m 0644 cgroup-skb-egress.8 $(DESTDIR)$(PREFIX)/share/man/man8/cgroup-skb-egress.8
 
 format:
 	clang-format -i *.c *.h test/*.c test/*.h

@@ -74,6 +74,21 @@ expect_exit "cli rejects a missing cgroup" 2 "opening cgroup $TMP/nope: No such 
 expect_exit "cli rejects a file as cgroup" 2 "opening cgroup $TMP/text.o: Not a directory" -- -c "$TMP/text.o"
 expect_exit "cli rejects a directory outside cgroupfs" 2 "cgroup $TMP: is not a cgroup v2 directory; cgroup2 is mounted at" -- -c "$TMP"
 
+# make install puts the binary and the man page where PREFIX and DESTDIR say.
+make -s install DESTDIR="$TMP/root" PREFIX=/usr >/dev/null
+check "make install: binary and man page under DESTDIR/PREFIX" \
+	test -x "$TMP/root/usr/sbin/cgroup-skb-egress" -a -f "$TMP/root/usr/share/man/man8/cgroup-skb-egress.8"
+# Every --option of --help, written the man page's way (\-\-option).
+man_covers_help() {
+	local opt missing=""
+	for opt in $("$BIN" --help | grep -o -- "--[a-z-]*" | sort -u); do
+		grep -qF -- "$(printf '%s' "$opt" | sed 's/-/\\-/g')" cgroup-skb-egress.8 || missing="$missing $opt"
+	done
+	[ -z "$missing" ] || echo "    missing from cgroup-skb-egress.8:$missing"
+	[ -z "$missing" ]
+}
+check "the man page documents every option of --help" man_covers_help
+
 # ---- 3. end to end (test/e2e.sh), faults (test/faults.sh) ----------------------
 skip_reason=""
 if [ "$(id -u)" -ne 0 ]; then

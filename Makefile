@@ -67,6 +67,12 @@ $(BIN): $(OBJS)
 
 # ---- tests: host compiler, sanitizers on, no static linking -------------------
 
+# Fuzzing seeds (see the fuzzing section): make test replays them too.
+FUZZ := $(BUILD)/fuzz
+SEEDS := $(FUZZ)/seeds/prog-g.o $(FUZZ)/seeds/prog-nodebug.o $(FUZZ)/seeds/prog-bpfeb-g.o \
+	$(FUZZ)/seeds/prog-bpfel-nodebug.o $(FUZZ)/seeds/bad_prog.o $(FUZZ)/seeds/globals.o
+
+
 TEST_CFLAGS := -std=gnu11 -O1 -g $(WARN) -fsanitize=address,undefined -fno-sanitize-recover=all
 $(BUILD)/test/unit: test/unit.c elf_min.c perf_ring.c addr.c $(HDRS) test/check.h
 	@mkdir -p $(BUILD)/test
@@ -115,10 +121,7 @@ demo: $(BIN) $(BUILD)/test/nethelper
 # ---- fuzzing the ELF reader (clang's libFuzzer) -----------------------------------
 
 FUZZ_SECONDS ?= 60
-FUZZ := $(BUILD)/fuzz
 FUZZ_FLAGS := -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
-SEEDS := $(FUZZ)/seeds/prog-g.o $(FUZZ)/seeds/prog-nodebug.o $(FUZZ)/seeds/prog-bpfeb-g.o \
-	$(FUZZ)/seeds/prog-bpfel-nodebug.o $(FUZZ)/seeds/bad_prog.o $(FUZZ)/seeds/globals.o
 
 $(FUZZ)/fuzz_elf: test/fuzz_elf.c elf_min.c $(HDRS)
 	@mkdir -p $(FUZZ)

@@ -594,13 +594,19 @@ static const char *find_cgroup2_mount(char *buf, size_t len)
 	if (!f)
 		return "(unknown: /proc is not mounted)";
 	while (!found && fgets(line, sizeof(line), f)) {
-		char *sep = strstr(line, " - ");
-		char mnt[PATH_MAX];
+		char *sep = strstr(line, " - "), *field = line, *end;
+		int i;
 
 		if (!sep || strncmp(sep + 3, "cgroup2 ", 8) != 0)
 			continue;
-		if (sscanf(line, "%*s %*s %*s %*s %4095s", mnt) == 1) {
-			snprintf(buf, len, "%s", mnt); /* spaces stay \040-escaped */
+		/* The fifth field; spaces inside it are written \040, so none separate. */
+		for (i = 0; i < 4 && field; i++) {
+			field = strchr(field, ' ');
+			field = field ? field + 1 : NULL;
+		}
+		end = field ? strchr(field, ' ') : NULL;
+		if (end) {
+			snprintf(buf, len, "%.*s", (int)(end - field), field);
 			found = buf;
 		}
 	}

@@ -111,6 +111,7 @@ pid_t instance_holder(uint32_t id)
 	DIR *proc = opendir("/proc");
 	struct dirent *p;
 	pid_t held = 0;
+	int unsure = 0; /* a process whose fds we could not read */
 
 	if (!proc)
 		return -1;
@@ -127,6 +128,9 @@ pid_t instance_holder(uint32_t id)
 		if (pid_dir < 0)
 			continue; /* gone meanwhile */
 		fd_dir = openat(pid_dir, "fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		/* hidepid=, no CAP_SYS_PTRACE: a process we cannot look into might hold it. */
+		if (fd_dir < 0 && errno != ENOENT)
+			unsure = 1;
 		fds = fd_dir >= 0 ? fdopendir(fd_dir) : NULL;
 		if (!fds && fd_dir >= 0)
 			close(fd_dir);
@@ -138,5 +142,5 @@ pid_t instance_holder(uint32_t id)
 		close(pid_dir);
 	}
 	closedir(proc);
-	return held;
+	return held ? held : unsure ? -1 : 0;
 }

@@ -83,6 +83,8 @@
 #define HOOK_QUERY_MAX 64 /* BPF_CGROUP_MAX_PROGS */
 #define UPDATE_CHUNK 4096 /* keys per BPF_MAP_UPDATE_BATCH */
 #define LOCK_WAIT_MS 10000
+/* BPF_PROG_GET_FD_BY_ID and BPF_MAP_GET_FD_BY_ID want more than CAP_BPF. */
+#define GET_BY_ID_HINT "; reaching a program or map by id needs CAP_SYS_ADMIN"
 #define OUT_LINE_MAX 96 /* longest LOG or LOST line, with room to spare */
 
 /* The object built from prog.bpf.c, linked in by embed.S. */
@@ -130,6 +132,7 @@ struct loader {
 	uint32_t left_over_id;
 	int attached;	  /* now */
 	int was_attached; /* at some point: print a summary */
+	int replaced;	  /* someone replaced ours on the hook: nothing to detach */
 	struct perf_ring *rings;
 	size_t ring_cnt;
 	int epoll_fd;
@@ -235,8 +238,8 @@ static void usage(FILE *out)
 		"       [--max-entries N] [--object FILE] [--attach-mode single|override|multi]\n"
 		"       [--ring-pages N]\n"
 		"       [--wakeup-events N] [--flush-ms MS] [-h|--help] [-V|--version]\n"
-		"       " PROG_NAME " status -c PATH [--json] [--object FILE]\n"
-		"       " PROG_NAME " detach -c PATH [--object FILE]\n"
+		"       " PROG_NAME " status [-c PATH] [--json] [--object FILE]\n"
+		"       " PROG_NAME " detach [-c PATH] [--object FILE]\n"
 		"\n"
 		"Drop packets that processes in a cgroup v2 send to blocked IPv4 addresses,\n"
 		"and print one line per packet: LOG: DST 1.1.1.1, ACTION 0 (0 dropped, 1 passed).\n"
@@ -248,7 +251,8 @@ static void usage(FILE *out)
 		"                          (default, without -b or -f: 1.1.1.1)\n"
 		"  -f, --file FILE         block the addresses in FILE (- for stdin), one per\n"
 		"                          line, # comments; all lines are checked first\n"
-		"      --max-entries N     size of the blocklist map (default 1024)\n"
+		"      --max-entries N     size of the blocklist map (default: the object's,\n"
+		"                          1024 for the embedded one)\n"
 		"      --object FILE       load this BPF object instead of the embedded one\n"
 		"      --attach-mode MODE  single (default): refuse if a program is attached;\n"
 		"                          override: let child cgroups replace ours;\n"
@@ -674,8 +678,18 @@ static int is_left_over(struct loader *l, uint32_t id, uint32_t flags)
 	pid_t holder;
 
 	kernel_name(name, l->obj.prog_name[0] ? l->obj.prog_name : "cgroup_skb");
-	if (flags != attach_mode_flags[l->opt.mode] || instance_find(id, name, &inst) != 1)
+	if (flags != attach_mode_flags[l->opt.mode])
 		return 0;
+	switch (instance_find(id, name, &inst)) {
+	case 1:
+		break;
+	case 0:
+		return 0;
+	default:
+		report("looking at egress program id %" PRIu32 " on %s: %s%s", id,
+		       l->opt.cgroup_path, errno_text(errno), errno == EPERM ? GET_BY_ID_HINT : "");
+		return 0;
+	}
 	holder = instance_holder(id);
 	if (holder != 0) {
 		if (holder > 0)
@@ -690,7 +704,7 @@ static int is_left_over(struct loader *l, uint32_t id, uint32_t flags)
 		return 0;
 	}
 	report("egress program id %" PRIu32
-	       " on %s was left attached by a cgroup-skb-egress that was killed; replacing it",
+	       " on %s was left attached by a cgroup-skb-egress that was killed; ours will replace it",
 	       id, l->opt.cgroup_path);
 	l->left_over_fd = inst.prog_fd;
 	l->left_over_id = id;
@@ -763,7 +777,7 @@ static int lock_cgroup(struct loader *l)
 			return EXIT_SYSTEM;
 		}
 		if (waited >= LOCK_WAIT_MS) {
-			report("locking cgroup %s: another cgroup-skb-egress has held the lock for %d ms; is one stuck?",
+			report("locking cgroup %s: another cgroup-skb-egress has been setting up there for %d ms (a large blocklist?); try again",
 			       l->opt.cgroup_path, waited);
 			return EXIT_SYSTEM;
 		}
@@ -933,6 +947,7 @@ static int update_keys(int map_fd, const uint32_t *keys, size_t cnt, size_t *don
 		} else if (batch && *done == 0 && (errno == EINVAL || errno == ENOTSUPP)) {
 			batch = 0; /* not on this kernel: one at a time */
 		} else if (batch) {
+			*done += n; /* what the kernel did before it failed */
 			rc = -1;
 		} else {
 			rc = bpf_map_update_elem(map_fd, &keys[*done], &zero, BPF_ANY);
@@ -1012,7 +1027,7 @@ static int load_program(struct loader *l)
 		.name = name,
 	};
 	char *log = NULL;
-	int attempt = 0, err = 0, first_err = 0, rc = EXIT_SYSTEM;
+	int attempt = 0, err = 0, first_err = 0, memlock_retried = 0, rc = EXIT_SYSTEM;
 
 	kernel_name(name, l->obj.prog_name[0] ? l->obj.prog_name : "cgroup_skb");
 	/*
@@ -1028,6 +1043,9 @@ static int load_program(struct loader *l)
 		}
 		err = errno;
 		if (err == EAGAIN && ++attempt < PROG_LOAD_ATTEMPTS)
+			continue;
+		/* Programs, too, were charged to RLIMIT_MEMLOCK before 5.11. */
+		if (err == EPERM && !a.log_buf && !memlock_retried++ && raise_memlock())
 			continue;
 		if (!a.log_buf)
 			first_err = err;
@@ -1196,8 +1214,12 @@ static int attach(struct loader *l)
 	/* In multi mode a killed run's program is still there next to ours: now it may go. */
 	if (l->left_over_fd >= 0 && l->opt.mode == ATTACH_MULTI &&
 	    bpf_prog_detach(l->left_over_fd, l->cgroup_fd, BPF_CGROUP_INET_EGRESS) < 0)
-		report("detaching the left-over program from %s: %s; it is still attached",
-		       l->opt.cgroup_path, errno_text(errno));
+		report("detaching the left-over program id %" PRIu32
+		       " from %s: %s; it is still attached",
+		       l->left_over_id, l->opt.cgroup_path, errno_text(errno));
+	else if (l->left_over_fd >= 0)
+		report("replaced the left-over program id %" PRIu32 " on %s", l->left_over_id,
+		       l->opt.cgroup_path);
 	report("attached program id %" PRIu32
 	       " to %s (egress, mode %s), blocking %zu address%s; SIGINT or SIGTERM detaches",
 	       l->prog_id, l->opt.cgroup_path, attach_mode_names[l->opt.mode], l->opt.block.cnt,
@@ -1393,8 +1415,10 @@ static int loader_close(struct loader *l)
 	int rc = EXIT_OK;
 	size_t i;
 
-	if (l->attached && !still_ours(l))
+	if (l->attached && !still_ours(l)) {
 		l->attached = 0;
+		l->replaced = 1;
+	}
 	if (l->attached) {
 		/* On a removed cgroup the kernel says ENOENT, and lets go once our fds close. */
 		if (bpf_prog_detach(l->prog_fd, l->cgroup_fd, BPF_CGROUP_INET_EGRESS) == 0 ||
@@ -1418,8 +1442,10 @@ static int loader_close(struct loader *l)
 		/* Events written before the detach are still in the rings. */
 		drain_rings(l);
 		report("%s %s; %" PRIu64 " events, %" PRIu64 " lost",
-		       l->attached ? "left attached to" : "detached from", l->opt.cgroup_path,
-		       l->stats.samples, l->stats.lost);
+		       l->attached   ? "left attached to"
+		       : l->replaced ? "stopped; our program had been replaced on"
+				     : "detached from",
+		       l->opt.cgroup_path, l->stats.samples, l->stats.lost);
 		if (l->stats.corrupt || l->stats.unknown || l->short_samples)
 			report("warning: %" PRIu64 " corrupt ring headers, %" PRIu64
 			       " unknown records, %" PRIu64 " short samples skipped",
@@ -1449,19 +1475,40 @@ static int loader_close(struct loader *l)
 
 /* ---- the other subcommands: status, detach -------------------------------------- */
 
-/* `s` as a JSON string: quotes, backslashes and control bytes escaped. */
+/* Length of the valid UTF-8 sequence at `s`, or 0. */
+static size_t utf8_len(const unsigned char *s)
+{
+	size_t n = s[0] >= 0xf0 && s[0] <= 0xf4 ? 4 : s[0] >= 0xe0 ? 3 : s[0] >= 0xc2 ? 2 : 0;
+	size_t i;
+
+	for (i = 1; i < n; i++)
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+	return n;
+}
+
+/*
+ * `s` as a JSON string: quotes, backslashes and control bytes escaped, and
+ * bytes that are not UTF-8 (a Latin-1 directory name) as U+FFFD, so the
+ * line stays valid JSON whatever the path.
+ */
 static void json_string(const char *s)
 {
-	putchar('"');
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
+	const unsigned char *p = (const unsigned char *)s;
 
-		if (c == '"' || c == '\\')
-			printf("\\%c", c);
-		else if (c < 0x20)
-			printf("\\u%04x", c);
+	putchar('"');
+	while (*p) {
+		size_t n = *p < 0x80 ? 1 : utf8_len(p);
+
+		if (*p == '"' || *p == '\\')
+			printf("\\%c", *p);
+		else if (*p < 0x20)
+			printf("\\u%04x", *p);
+		else if (n == 0)
+			printf("\\ufffd");
 		else
-			putchar(c);
+			fwrite(p, 1, n, stdout);
+		p += n ? n : 1;
 	}
 	putchar('"');
 }
@@ -1499,47 +1546,66 @@ out:
 /* One line about program `id` on the hook, human or JSON. Returns 1 if it is ours. */
 static int show_program(struct loader *l, uint32_t id, uint32_t flags)
 {
-	char name[BPF_OBJ_NAME_LEN];
+	char name[BPF_OBJ_NAME_LEN], pid_text[24], counts[96];
 	struct instance inst;
 	uint64_t entries = 0, drops = 0;
 	uint32_t max_entries = 0;
 	pid_t holder = 0;
-	int ours;
+	int ours, filled = -1;
 
 	kernel_name(name, l->obj.prog_name[0] ? l->obj.prog_name : "cgroup_skb");
-	ours = instance_find(id, name, &inst) == 1;
+	ours = instance_find(id, name, &inst);
+	if (ours < 0) {
+		report("looking at egress program id %" PRIu32 " on %s: %s%s", id,
+		       l->opt.cgroup_path, errno_text(errno), errno == EPERM ? GET_BY_ID_HINT : "");
+		return -1;
+	}
 	if (ours) {
 		holder = instance_holder(id);
-		map_fill(inst.blocklist_id, &entries, &max_entries, &drops);
+		filled = map_fill(inst.blocklist_id, &entries, &max_entries, &drops);
 		close(inst.prog_fd);
 	}
 	if (l->opt.json) {
+		/* holder_pid: a pid, 0 for nobody, null when /proc cannot tell. */
+		if (holder < 0)
+			snprintf(pid_text, sizeof(pid_text), "null");
+		else
+			snprintf(pid_text, sizeof(pid_text), "%ld", (long)holder);
+		if (filled == 0)
+			snprintf(counts, sizeof(counts),
+				 "\"entries\":%" PRIu64 ",\"max_entries\":%" PRIu32
+				 ",\"dropped\":%" PRIu64,
+				 entries, max_entries, drops);
+		else
+			snprintf(counts, sizeof(counts),
+				 "\"entries\":null,\"max_entries\":null,\"dropped\":null");
 		printf("{\"cgroup\":");
 		json_string(l->opt.cgroup_path);
 		printf(",\"attached\":true,\"prog_id\":%" PRIu32 ",\"ours\":%s,\"mode\":\"%s\"", id,
 		       ours ? "true" : "false", flags_text(flags));
 		if (ours)
-			printf(",\"holder_pid\":%ld,\"blocklist_map_id\":%" PRIu32
-			       ",\"entries\":%" PRIu64 ",\"max_entries\":%" PRIu32
-			       ",\"dropped\":%" PRIu64 ",\"events_map_id\":%" PRIu32,
-			       (long)(holder > 0 ? holder : 0), inst.blocklist_id, entries,
-			       max_entries, drops, inst.events_id);
+			printf(",\"holder_pid\":%s,\"blocklist_map_id\":%" PRIu32
+			       ",%s,\"events_map_id\":%" PRIu32,
+			       pid_text, inst.blocklist_id, counts, inst.events_id);
 		printf("}\n");
 	} else if (ours) {
-		char who[48];
-
 		if (holder > 0)
-			snprintf(who, sizeof(who), "run by pid %ld", (long)holder);
+			snprintf(pid_text, sizeof(pid_text), "run by pid %ld", (long)holder);
+		if (filled == 0)
+			snprintf(counts, sizeof(counts),
+				 "holds %" PRIu64 " of %" PRIu32 " entries, %" PRIu64
+				 " packets dropped",
+				 entries, max_entries, drops);
 		else
-			snprintf(who, sizeof(who), "%s",
-				 holder == 0 ? "left attached: no process holds it"
-					     : "/proc cannot tell who runs it");
+			snprintf(counts, sizeof(counts), "entries unknown");
 		printf("%s: egress program id %" PRIu32
 		       " (cgroup-skb-egress, mode %s, %s), " BLOCKLIST_MAP_NAME " map id %" PRIu32
-		       " holds %" PRIu64 " of %" PRIu32 " entries, %" PRIu64
-		       " packets dropped, " EVENTS_MAP_NAME " map id %" PRIu32 "\n",
-		       l->opt.cgroup_path, id, flags_text(flags), who, inst.blocklist_id, entries,
-		       max_entries, drops, inst.events_id);
+		       " %s, " EVENTS_MAP_NAME " map id %" PRIu32 "\n",
+		       l->opt.cgroup_path, id, flags_text(flags),
+		       holder > 0    ? pid_text
+		       : holder == 0 ? "left attached: no process holds it"
+				     : "/proc cannot tell who runs it",
+		       inst.blocklist_id, counts, inst.events_id);
 	} else {
 		printf("%s: egress program id %" PRIu32 " (not ours, mode %s)\n",
 		       l->opt.cgroup_path, id, flags_text(flags));
@@ -1564,8 +1630,15 @@ static int cmd_status(struct loader *l)
 			printf("%s: no egress program attached\n", l->opt.cgroup_path);
 		}
 	}
-	for (i = 0; i < cnt; i++)
-		ours += show_program(l, ids[i], flags);
+	for (i = 0; i < cnt; i++) {
+		int one = show_program(l, ids[i], flags);
+
+		if (one < 0) {
+			fflush(stdout);
+			return EXIT_SYSTEM;
+		}
+		ours += one;
+	}
 	fflush(stdout);
 	return ours ? EXIT_OK : EXIT_NONE;
 }
@@ -1588,9 +1661,18 @@ static int cmd_detach(struct loader *l)
 		struct instance inst;
 		pid_t holder;
 
-		if (instance_find(ids[i], name, &inst) != 1) {
+		switch (instance_find(ids[i], name, &inst)) {
+		case 1:
+			break;
+		case 0:
 			report("left egress program id %" PRIu32 " on %s alone: it is not ours",
 			       ids[i], l->opt.cgroup_path);
+			continue;
+		default:
+			report("looking at egress program id %" PRIu32 " on %s: %s%s", ids[i],
+			       l->opt.cgroup_path, errno_text(errno),
+			       errno == EPERM ? GET_BY_ID_HINT : "");
+			rc = EXIT_SYSTEM;
 			continue;
 		}
 		holder = instance_holder(ids[i]);

@@ -254,6 +254,14 @@ if start_tool status -c "$CG" -b 127.0.0.2 -b 127.1.2.3; then
 	for _ in 1 2 3; do probe "$CG" udp 127.1.2.3 >/dev/null; done
 	expect_exit "status: drops counted per packet in the blocklist (3 sent, 3 dropped)" 0 \
 		"holds 2 of 1024 entries, 3 packets dropped" -- status -c "$CG"
+	# Reaching programs and maps by id needs CAP_SYS_ADMIN: without it, say so.
+	if command -v setpriv >/dev/null; then
+		REAL_BIN=$BIN
+		run_as --inh-caps=-all --bounding-set=-sys_admin
+		expect_exit "status without CAP_SYS_ADMIN: says what is missing, exit 1" 1 \
+			"Operation not permitted; reaching a program or map by id needs CAP_SYS_ADMIN" -- status -c "$CG"
+		BIN=$REAL_BIN
+	fi
 	expect_exit "detach: takes a running instance's program off" 0 \
 		"detached program id [0-9]* from $CG; pid [0-9]* ran it and will exit" -- detach -c "$CG"
 	check "detach: nothing on the hook, traffic passes" \
@@ -303,3 +311,10 @@ if wait_for "$TMP/fromfile.err" "attached program id" 10; then
 else
 	bad "-f -" "$(head -c 500 "$TMP/fromfile.err")"
 fi
+
+# JSON stays valid for a cgroup name that is not UTF-8 (Latin-1 e-acute here).
+latin1="$CG2/cse-test-$$-$(printf '\351')"
+mkdir "$latin1" && cgroups+=("$latin1")
+expect_exit "status --json: a name that is not UTF-8 becomes U+FFFD" 3 \
+	"/cse-test-$$-\\\\ufffd\",\"attached\":false}$" -- status -c "$latin1" --json
+rmdir "$latin1"

@@ -71,7 +71,7 @@ for mode in single multi; do
 			test "$(prog_count "$CG")/$(probe "$CG" udp 127.0.0.2)" = "1/udp blocked: send: Operation not permitted"
 		if start_tool next -c "$CG" --attach-mode "$mode" -b 127.0.0.2; then
 			check "faults: SIGKILL ($mode): the next run says it replaces the left-over" \
-				grep -q "was left attached by a cgroup-skb-egress that was killed; replacing it" "$TMP/next.err"
+				eval 'grep -q "was left attached by a cgroup-skb-egress that was killed; ours will replace it" "$TMP/next.err" && grep -q "replaced the left-over program id" "$TMP/next.err"'
 			check "faults: SIGKILL ($mode): one program on the hook, still blocking" \
 				test "$(prog_count "$CG")/$(probe "$CG" udp 127.0.0.2)" = "1/udp blocked: send: Operation not permitted"
 			stop_tool "$tool_pid" TERM

@@ -4,8 +4,8 @@
  * addresses, and log every packet, with eBPF loaded by hand.
  *
  * What a run does, in order (README.md "How it works" follows the same steps):
- *   1. Parse the command line. Every address is checked before anything is
- *      loaded.
+ *   1. Parse the command line (cli.c). Every address is checked before
+ *      anything is loaded.
  *   2. Block SIGINT, SIGTERM and SIGHUP. During setup a pending one stops it
  *      before the next step (setup_steps[]); later they are read from a
  *      signalfd. Either way a signal ends with nothing attached.
@@ -32,7 +32,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <signal.h>
@@ -60,96 +59,19 @@
 #include "elf_min.h"
 #include "instance.h"
 #include "perf_ring.h"
-
-#ifndef VERSION
-#define VERSION "0.1.0"
-#endif
-#define PROG_NAME "cgroup-skb-egress"
-
-#define EXIT_OK 0
-#define EXIT_SYSTEM 1 /* the system refused or failed */
-#define EXIT_USAGE 2  /* bad command line or bad input */
-#define EXIT_NONE 3   /* status, detach: nothing of ours on the hook */
-
-#define CGROUP2_SUPER_MAGIC 0x63677270
-#define CGROUP_SUPER_MAGIC 0x27e0eb
-#define ENOTSUPP 524 /* kernel-internal, but it leaks out of bpf(2) */
-
-#define OBJECT_MAX_BYTES (16u << 20)
-#define VERIFIER_LOG_START (64u << 10)
-#define VERIFIER_LOG_MAX (UINT32_MAX >> 8) /* the limit of kernels <= 5.1 */
-#define VERIFIER_LOG_PRINT (8u << 10)	   /* print at most the last 8 KiB */
-#define PROG_LOAD_ATTEMPTS 5
-#define HOOK_QUERY_MAX 64 /* BPF_CGROUP_MAX_PROGS */
-#define UPDATE_CHUNK 4096 /* keys per BPF_MAP_UPDATE_BATCH */
-#define LOCK_WAIT_MS 10000
-/* BPF_PROG_GET_FD_BY_ID and BPF_MAP_GET_FD_BY_ID want more than CAP_BPF. */
-#define GET_BY_ID_HINT "; reaching a program or map by id needs CAP_SYS_ADMIN"
-#define OUT_LINE_MAX 96 /* longest LOG or LOST line, with room to spare */
+#include "loader.h"
 
 /* The object built from prog.bpf.c, linked in by embed.S. */
 extern const uint8_t prog_obj_start[];
 extern const uint8_t prog_obj_end[];
 
-enum attach_mode { ATTACH_SINGLE, ATTACH_OVERRIDE, ATTACH_MULTI };
-
-static const char *const attach_mode_names[] = { "single", "override", "multi" };
-static const uint32_t attach_mode_flags[] = { 0, BPF_F_ALLOW_OVERRIDE, BPF_F_ALLOW_MULTI };
-
-enum command { CMD_RUN, CMD_STATUS, CMD_DETACH };
-static const char *const command_names[] = { "run", "status", "detach" };
-
-struct options {
-	enum command command;
-	int json;	 /* status --json */
-	int run_options; /* an option only `run` takes was given */
-	const char *cgroup_path;
-	const char *object_path; /* NULL: the embedded object */
-	struct addr_list block;	 /* host-order addresses, sorted, unique */
-	int addresses_given;	 /* by -b or -f, even if none */
-	uint32_t max_entries;	 /* --max-entries; 0: the object's */
-	enum attach_mode mode;
-	unsigned int ring_pages;
-	unsigned int wakeup_events;
-	int flush_ms;
-};
-
-/* Everything a run holds, so that one function can let go of all of it. */
-struct loader {
-	struct options opt;
-	const char *object_label; /* for messages: the path or "embedded object" */
-	uint8_t *object_copy;	  /* --object: the file's bytes */
-	size_t object_copy_len;
-	struct elf_obj obj;
-	int cgroup_fd;
-	int map_fds[ELF_MAX_MAPS];
-	int blocklist_fd; /* borrowed from map_fds */
-	int events_fd;
-	uint32_t events_slots; /* EVENTS' max_entries as created */
-	int prog_fd;
-	uint32_t prog_id;
-	int left_over_fd; /* a killed run's program on the hook, to be replaced */
-	uint32_t left_over_id;
-	int attached;	  /* now */
-	int was_attached; /* at some point: print a summary */
-	int replaced;	  /* someone replaced ours on the hook: nothing to detach */
-	struct perf_ring *rings;
-	size_t ring_cnt;
-	int epoll_fd;
-	int signal_fd;
-	sigset_t stop_signals;
-	struct perf_ring_stats stats;
-	uint64_t short_samples;
-	int stdout_broken;  /* errno of a failed write to stdout */
-	size_t out_len;	    /* bytes waiting in out[] */
-	char out[1u << 15]; /* LOG and LOST lines, written per drain */
-	time_t last_check;  /* of still_attached() */
-	int cgroup_removed;
-};
+const char *const attach_mode_names[3] = { "single", "override", "multi" };
+const uint32_t attach_mode_flags[3] = { 0, BPF_F_ALLOW_OVERRIDE, BPF_F_ALLOW_MULTI };
+const char *const command_names[3] = { "run", "status", "detach" };
 
 /* ---- messages ------------------------------------------------------------ */
 
-__attribute__((format(printf, 1, 2))) static void report(const char *fmt, ...)
+__attribute__((format(printf, 1, 2))) void report(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -160,7 +82,7 @@ __attribute__((format(printf, 1, 2))) static void report(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
-static const char *errno_text(int err)
+const char *errno_text(int err)
 {
 	if (err == ENOTSUPP)
 		return "Operation not supported by this kernel (ENOTSUPP)";
@@ -173,7 +95,7 @@ static const char *errno_text(int err)
  * works without /proc. CAP_SYS_ADMIN stands in for CAP_BPF and CAP_PERFMON,
  * which only kernels from 5.8 know.
  */
-static const char *privilege_hint(int err, char *buf, size_t len)
+const char *privilege_hint(int err, char *buf, size_t len)
 {
 	static const struct {
 		unsigned int cap;
@@ -212,7 +134,7 @@ static const char *privilege_hint(int err, char *buf, size_t len)
 }
 
 /* Kernel object names allow [A-Za-z0-9_.] and 15 bytes; make any name fit. */
-static void kernel_name(char out[BPF_OBJ_NAME_LEN], const char *name)
+void kernel_name(char out[BPF_OBJ_NAME_LEN], const char *name)
 {
 	size_t i;
 
@@ -226,222 +148,6 @@ static void kernel_name(char out[BPF_OBJ_NAME_LEN], const char *name)
 			out[i] = '_';
 	}
 	out[i] = '\0';
-}
-
-/* ---- 1. the command line ------------------------------------------------- */
-
-static void usage(FILE *out)
-{
-	fprintf(out,
-		"Usage: " PROG_NAME
-		" [run] [-c|--cgroup-path PATH] [-b|--block ADDR]... [-f|--file FILE|-]...\n"
-		"       [--max-entries N] [--object FILE] [--attach-mode single|override|multi]\n"
-		"       [--ring-pages N]\n"
-		"       [--wakeup-events N] [--flush-ms MS] [-h|--help] [-V|--version]\n"
-		"       " PROG_NAME " status [-c PATH] [--json] [--object FILE]\n"
-		"       " PROG_NAME " detach [-c PATH] [--object FILE]\n"
-		"\n"
-		"Drop packets that processes in a cgroup v2 send to blocked IPv4 addresses,\n"
-		"and print one line per packet: LOG: DST 1.1.1.1, ACTION 0 (0 dropped, 1 passed).\n"
-		"Runs until SIGINT, SIGTERM or SIGHUP (or another signal that would end it),\n"
-		"then detaches and exits.\n"
-		"\n"
-		"  -c, --cgroup-path PATH  cgroup v2 directory (default /sys/fs/cgroup/unified)\n"
-		"  -b, --block ADDR        block this dotted-decimal IPv4 address; repeatable\n"
-		"                          (default, without -b or -f: 1.1.1.1)\n"
-		"  -f, --file FILE         block the addresses in FILE (- for stdin), one per\n"
-		"                          line, # comments; all lines are checked first\n"
-		"      --max-entries N     size of the blocklist map (default: the object's,\n"
-		"                          1024 for the embedded one)\n"
-		"      --object FILE       load this BPF object instead of the embedded one\n"
-		"      --attach-mode MODE  single (default): refuse if a program is attached;\n"
-		"                          override: let child cgroups replace ours;\n"
-		"                          multi: run alongside other multi programs\n"
-		"      --ring-pages N      perf ring size per CPU in pages, a power of 2 (64)\n"
-		"      --wakeup-events N   wake the reader every N events (64)\n"
-		"      --flush-ms MS       print pending events at least every MS ms (100)\n"
-		"  -h, --help              show this help\n"
-		"  -V, --version           show the version\n"
-		"\n"
-		"status prints what is on the cgroup's egress hook (one JSON object per line\n"
-		"with --json); detach takes every program of ours off it, never anyone else's.\n"
-		"\n"
-		"Exit status: 0 ok, 1 system failure (privilege, kernel, attach conflict),\n"
-		"2 usage or bad input (bad address, bad object file), 3 nothing of ours is\n"
-		"attached (status, detach).\n");
-}
-
-static int parse_uint(const char *opt, const char *text, unsigned long min, unsigned long max,
-		      unsigned long *out)
-{
-	char *end;
-
-	errno = 0;
-	*out = strtoul(text, &end, 10);
-	if (errno || end == text || *end || text[0] == '-' || *out < min || *out > max) {
-		report("option %s: '%s' is not a whole number from %lu to %lu", opt, text, min,
-		       max);
-		return -1;
-	}
-	return 0;
-}
-
-/* -f FILE (or - for stdin): every line checked before anything is used. */
-static int read_address_file(struct options *o, const char *path)
-{
-	char err[160];
-	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "re");
-	int rc = EXIT_OK;
-
-	if (!f) {
-		report("opening address file %s: %s", path, errno_text(errno));
-		return EXIT_USAGE;
-	}
-	if (addr_file_read(f, path, &o->block, err, sizeof(err))) {
-		report("%s; nothing was loaded", err);
-		rc = EXIT_USAGE;
-	}
-	if (f != stdin)
-		fclose(f);
-	return rc;
-}
-
-/* Returns EXIT_OK, EXIT_USAGE, or -1 for "help or version printed, exit 0". */
-static int parse_args(int argc, char **argv, struct options *o)
-{
-	enum { OPT_OBJECT = 256, OPT_MODE, OPT_PAGES, OPT_WAKEUP, OPT_FLUSH, OPT_JSON, OPT_MAX };
-	static const struct option longopts[] = {
-		{ "cgroup-path", required_argument, NULL, 'c' },
-		{ "block", required_argument, NULL, 'b' },
-		{ "file", required_argument, NULL, 'f' },
-		{ "max-entries", required_argument, NULL, OPT_MAX },
-		{ "object", required_argument, NULL, OPT_OBJECT },
-		{ "attach-mode", required_argument, NULL, OPT_MODE },
-		{ "ring-pages", required_argument, NULL, OPT_PAGES },
-		{ "wakeup-events", required_argument, NULL, OPT_WAKEUP },
-		{ "flush-ms", required_argument, NULL, OPT_FLUSH },
-		{ "json", no_argument, NULL, OPT_JSON },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 },
-	};
-	unsigned long n;
-	uint32_t a;
-	size_t i;
-	int c, rc;
-
-	/* A subcommand comes first; without one, this is `run`, the Aya example's behaviour. */
-	for (i = 0; argc > 1 && i < sizeof(command_names) / sizeof(command_names[0]); i++)
-		if (strcmp(argv[1], command_names[i]) == 0) {
-			o->command = (enum command)i;
-			argc--; /* getopt takes the subcommand for the program name */
-			argv++;
-			break;
-		}
-	o->cgroup_path = "/sys/fs/cgroup/unified";
-	o->ring_pages = 64;
-	o->wakeup_events = 64;
-	o->flush_ms = 100;
-	while ((c = getopt_long(argc, argv, "c:b:f:hV", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'c':
-			o->cgroup_path = optarg;
-			break;
-		case 'b':
-			o->run_options = 1;
-			if (ipv4_parse(optarg, &a)) {
-				report("invalid IPv4 address '%s': use dotted decimal like 192.0.2.1",
-				       optarg);
-				return EXIT_USAGE;
-			}
-			if (addr_list_add(&o->block, a)) {
-				report("parsing the command line: %s", errno_text(ENOMEM));
-				return EXIT_SYSTEM;
-			}
-			o->addresses_given = 1;
-			break;
-		case 'f':
-			o->run_options = 1;
-			rc = read_address_file(o, optarg);
-			if (rc)
-				return rc;
-			o->addresses_given = 1;
-			break;
-		case OPT_MAX:
-			o->run_options = 1;
-			if (parse_uint("--max-entries", optarg, 1, 1u << 26, &n))
-				return EXIT_USAGE;
-			o->max_entries = (uint32_t)n;
-			break;
-		case OPT_OBJECT:
-			o->object_path = optarg;
-			break;
-		case OPT_MODE:
-			o->run_options = 1;
-			for (i = 0; i < 3 && strcmp(optarg, attach_mode_names[i]) != 0; i++)
-				;
-			if (i == 3) {
-				report("option --attach-mode: '%s' is not single, override or multi",
-				       optarg);
-				return EXIT_USAGE;
-			}
-			o->mode = (enum attach_mode)i;
-			break;
-		case OPT_PAGES:
-			o->run_options = 1;
-			if (parse_uint("--ring-pages", optarg, 1, 1u << 16, &n))
-				return EXIT_USAGE;
-			if (n & (n - 1)) {
-				report("option --ring-pages: %lu is not a power of 2", n);
-				return EXIT_USAGE;
-			}
-			o->ring_pages = (unsigned int)n;
-			break;
-		case OPT_WAKEUP:
-			o->run_options = 1;
-			if (parse_uint("--wakeup-events", optarg, 1, 1u << 20, &n))
-				return EXIT_USAGE;
-			o->wakeup_events = (unsigned int)n;
-			break;
-		case OPT_FLUSH:
-			o->run_options = 1;
-			if (parse_uint("--flush-ms", optarg, 1, 60000, &n))
-				return EXIT_USAGE;
-			o->flush_ms = (int)n;
-			break;
-		case OPT_JSON:
-			o->json = 1;
-			break;
-		case 'h':
-			usage(stdout);
-			return -1;
-		case 'V':
-			printf(PROG_NAME " " VERSION "\n");
-			return -1;
-		default:
-			fprintf(stderr, "Try '" PROG_NAME " --help'.\n");
-			return EXIT_USAGE;
-		}
-	}
-	if (optind < argc) {
-		report("unexpected argument '%s'; addresses go after -b", argv[optind]);
-		return EXIT_USAGE;
-	}
-	if (o->command != CMD_RUN && o->run_options) {
-		report("%s takes only -c, --object%s", command_names[o->command],
-		       o->command == CMD_STATUS ? " and --json" : "");
-		return EXIT_USAGE;
-	}
-	if (o->json && o->command != CMD_STATUS) {
-		report("--json goes with status");
-		return EXIT_USAGE;
-	}
-	if (!o->addresses_given && ipv4_parse("1.1.1.1", &a) == 0 && addr_list_add(&o->block, a)) {
-		report("parsing the command line: %s", errno_text(ENOMEM)); /* the Aya example's */
-		return EXIT_SYSTEM;
-	}
-	addr_list_unique(&o->block);
-	return EXIT_OK;
 }
 
 /* ---- 2. signals ---------------------------------------------------------- */
@@ -560,7 +266,7 @@ static int check_object_contract(struct loader *l)
 	return EXIT_OK;
 }
 
-static int load_object(struct loader *l)
+int load_object(struct loader *l)
 {
 	const uint8_t *bytes = prog_obj_start;
 	size_t len = (size_t)(prog_obj_end - prog_obj_start);
@@ -618,7 +324,7 @@ static const char *find_cgroup2_mount(char *buf, size_t len)
 	return found ? found : "(nowhere: mount -t cgroup2 none /sys/fs/cgroup)";
 }
 
-static int open_cgroup(struct loader *l)
+int open_cgroup(struct loader *l)
 {
 	const char *path = l->opt.cgroup_path;
 	char mnt[PATH_MAX];
@@ -655,7 +361,7 @@ static int open_cgroup(struct loader *l)
 	return EXIT_OK;
 }
 
-static const char *flags_text(uint32_t flags)
+const char *flags_text(uint32_t flags)
 {
 	if (flags & BPF_F_ALLOW_MULTI)
 		return "multi";
@@ -716,8 +422,7 @@ static int is_left_over(struct loader *l, uint32_t id, uint32_t flags)
  * on the hook, without a word. Ask first, and refuse to displace anyone.
  */
 /* The programs on our hook, or EXIT_SYSTEM after saying why the kernel would not tell. */
-static int query_hook(struct loader *l, uint32_t ids[HOOK_QUERY_MAX], uint32_t *cnt,
-		      uint32_t *flags)
+int query_hook(struct loader *l, uint32_t ids[HOOK_QUERY_MAX], uint32_t *cnt, uint32_t *flags)
 {
 	*cnt = HOOK_QUERY_MAX;
 	if (bpf_prog_query(l->cgroup_fd, BPF_CGROUP_INET_EGRESS, flags, ids, cnt) < 0) {
@@ -765,7 +470,7 @@ static int hook_is_free(struct loader *l, const uint32_t *ids, uint32_t cnt, uin
  * it has attached. Waiting stays interruptible (our signals are blocked,
  * so a plain blocking flock would not be) and ends after LOCK_WAIT_MS.
  */
-static int lock_cgroup(struct loader *l)
+int lock_cgroup(struct loader *l)
 {
 	int waited = 0;
 
@@ -1410,7 +1115,7 @@ static int still_ours(struct loader *l)
  * Undo whatever was done, in reverse; safe at any point of the setup.
  * Returns EXIT_SYSTEM if our program could not be detached.
  */
-static int loader_close(struct loader *l)
+int loader_close(struct loader *l)
 {
 	int rc = EXIT_OK;
 	size_t i;
@@ -1470,236 +1175,6 @@ static int loader_close(struct loader *l)
 	elf_obj_free(&l->obj);
 	free(l->object_copy);
 	addr_list_free(&l->opt.block);
-	return rc;
-}
-
-/* ---- the other subcommands: status, detach -------------------------------------- */
-
-/* Length of the valid UTF-8 sequence at `s`, or 0. */
-static size_t utf8_len(const unsigned char *s)
-{
-	size_t n = s[0] >= 0xf0 && s[0] <= 0xf4 ? 4 : s[0] >= 0xe0 ? 3 : s[0] >= 0xc2 ? 2 : 0;
-	size_t i;
-
-	for (i = 1; i < n; i++)
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-	return n;
-}
-
-/*
- * `s` as a JSON string: quotes, backslashes and control bytes escaped, and
- * bytes that are not UTF-8 (a Latin-1 directory name) as U+FFFD, so the
- * line stays valid JSON whatever the path.
- */
-static void json_string(const char *s)
-{
-	const unsigned char *p = (const unsigned char *)s;
-
-	putchar('"');
-	while (*p) {
-		size_t n = *p < 0x80 ? 1 : utf8_len(p);
-
-		if (*p == '"' || *p == '\\')
-			printf("\\%c", *p);
-		else if (*p < 0x20)
-			printf("\\u%04x", *p);
-		else if (n == 0)
-			printf("\\ufffd");
-		else
-			fwrite(p, 1, n, stdout);
-		p += n ? n : 1;
-	}
-	putchar('"');
-}
-
-/* How many entries the blocklist `id` holds and can hold, and the drops it counted. */
-static int map_fill(uint32_t id, uint64_t *entries, uint32_t *max_entries, uint64_t *drops)
-{
-	struct bpf_map_info info;
-	uint32_t len = sizeof(info), key, next;
-	uint64_t value;
-	int fd = bpf_map_get_fd_by_id(id), rc = -1;
-
-	*entries = *drops = 0;
-	memset(&info, 0, sizeof(info));
-	if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len) < 0 || info.key_size != sizeof(key) ||
-	    info.value_size != sizeof(value))
-		goto out;
-	*max_entries = info.max_entries;
-	/* Walk the keys; a key deleted meanwhile makes the kernel restart from the first. */
-	if (bpf_map_get_next_key(fd, NULL, &next) == 0) {
-		do {
-			key = next;
-			(*entries)++;
-			if (bpf_map_lookup_elem(fd, &key, &value) == 0)
-				*drops += value;
-		} while (*entries < info.max_entries && bpf_map_get_next_key(fd, &key, &next) == 0);
-	}
-	rc = errno == ENOENT || *entries == info.max_entries ? 0 : -1;
-out:
-	if (fd >= 0)
-		close(fd);
-	return rc;
-}
-
-/* One line about program `id` on the hook, human or JSON. Returns 1 if it is ours. */
-static int show_program(struct loader *l, uint32_t id, uint32_t flags)
-{
-	char name[BPF_OBJ_NAME_LEN], pid_text[24], counts[96];
-	struct instance inst;
-	uint64_t entries = 0, drops = 0;
-	uint32_t max_entries = 0;
-	pid_t holder = 0;
-	int ours, filled = -1;
-
-	kernel_name(name, l->obj.prog_name[0] ? l->obj.prog_name : "cgroup_skb");
-	ours = instance_find(id, name, &inst);
-	if (ours < 0) {
-		report("looking at egress program id %" PRIu32 " on %s: %s%s", id,
-		       l->opt.cgroup_path, errno_text(errno), errno == EPERM ? GET_BY_ID_HINT : "");
-		return -1;
-	}
-	if (ours) {
-		holder = instance_holder(id);
-		filled = map_fill(inst.blocklist_id, &entries, &max_entries, &drops);
-		close(inst.prog_fd);
-	}
-	if (l->opt.json) {
-		/* holder_pid: a pid, 0 for nobody, null when /proc cannot tell. */
-		if (holder < 0)
-			snprintf(pid_text, sizeof(pid_text), "null");
-		else
-			snprintf(pid_text, sizeof(pid_text), "%ld", (long)holder);
-		if (filled == 0)
-			snprintf(counts, sizeof(counts),
-				 "\"entries\":%" PRIu64 ",\"max_entries\":%" PRIu32
-				 ",\"dropped\":%" PRIu64,
-				 entries, max_entries, drops);
-		else
-			snprintf(counts, sizeof(counts),
-				 "\"entries\":null,\"max_entries\":null,\"dropped\":null");
-		printf("{\"cgroup\":");
-		json_string(l->opt.cgroup_path);
-		printf(",\"attached\":true,\"prog_id\":%" PRIu32 ",\"ours\":%s,\"mode\":\"%s\"", id,
-		       ours ? "true" : "false", flags_text(flags));
-		if (ours)
-			printf(",\"holder_pid\":%s,\"blocklist_map_id\":%" PRIu32
-			       ",%s,\"events_map_id\":%" PRIu32,
-			       pid_text, inst.blocklist_id, counts, inst.events_id);
-		printf("}\n");
-	} else if (ours) {
-		if (holder > 0)
-			snprintf(pid_text, sizeof(pid_text), "run by pid %ld", (long)holder);
-		if (filled == 0)
-			snprintf(counts, sizeof(counts),
-				 "holds %" PRIu64 " of %" PRIu32 " entries, %" PRIu64
-				 " packets dropped",
-				 entries, max_entries, drops);
-		else
-			snprintf(counts, sizeof(counts), "entries unknown");
-		printf("%s: egress program id %" PRIu32
-		       " (cgroup-skb-egress, mode %s, %s), " BLOCKLIST_MAP_NAME " map id %" PRIu32
-		       " %s, " EVENTS_MAP_NAME " map id %" PRIu32 "\n",
-		       l->opt.cgroup_path, id, flags_text(flags),
-		       holder > 0    ? pid_text
-		       : holder == 0 ? "left attached: no process holds it"
-				     : "/proc cannot tell who runs it",
-		       inst.blocklist_id, counts, inst.events_id);
-	} else {
-		printf("%s: egress program id %" PRIu32 " (not ours, mode %s)\n",
-		       l->opt.cgroup_path, id, flags_text(flags));
-	}
-	return ours;
-}
-
-/* status: what is on the cgroup's egress hook. Exit 3 when nothing of ours is. */
-static int cmd_status(struct loader *l)
-{
-	uint32_t ids[HOOK_QUERY_MAX], cnt, flags = 0, i;
-	int ours = 0;
-
-	if (query_hook(l, ids, &cnt, &flags))
-		return EXIT_SYSTEM;
-	if (cnt == 0) {
-		if (l->opt.json) {
-			printf("{\"cgroup\":");
-			json_string(l->opt.cgroup_path);
-			printf(",\"attached\":false}\n");
-		} else {
-			printf("%s: no egress program attached\n", l->opt.cgroup_path);
-		}
-	}
-	for (i = 0; i < cnt; i++) {
-		int one = show_program(l, ids[i], flags);
-
-		if (one < 0) {
-			fflush(stdout);
-			return EXIT_SYSTEM;
-		}
-		ours += one;
-	}
-	fflush(stdout);
-	return ours ? EXIT_OK : EXIT_NONE;
-}
-
-/*
- * detach: take every program of ours off the hook, whoever runs it (a
- * running instance notices within a second and exits). Programs that are
- * not ours are never touched. Exit 3 when there was nothing of ours.
- */
-static int cmd_detach(struct loader *l)
-{
-	char name[BPF_OBJ_NAME_LEN];
-	uint32_t ids[HOOK_QUERY_MAX], cnt, flags = 0, i;
-	int detached = 0, rc = EXIT_OK;
-
-	if (lock_cgroup(l) || query_hook(l, ids, &cnt, &flags))
-		return EXIT_SYSTEM;
-	kernel_name(name, l->obj.prog_name[0] ? l->obj.prog_name : "cgroup_skb");
-	for (i = 0; i < cnt; i++) {
-		struct instance inst;
-		pid_t holder;
-
-		switch (instance_find(ids[i], name, &inst)) {
-		case 1:
-			break;
-		case 0:
-			report("left egress program id %" PRIu32 " on %s alone: it is not ours",
-			       ids[i], l->opt.cgroup_path);
-			continue;
-		default:
-			report("looking at egress program id %" PRIu32 " on %s: %s%s", ids[i],
-			       l->opt.cgroup_path, errno_text(errno),
-			       errno == EPERM ? GET_BY_ID_HINT : "");
-			rc = EXIT_SYSTEM;
-			continue;
-		}
-		holder = instance_holder(ids[i]);
-		/*
-		 * Without the multi flag the hook holds one program and the
-		 * kernel detaches it whatever fd we name: it is this one.
-		 */
-		if (bpf_prog_detach(inst.prog_fd, l->cgroup_fd, BPF_CGROUP_INET_EGRESS) < 0) {
-			report("detaching program id %" PRIu32 " from %s: %s", ids[i],
-			       l->opt.cgroup_path, errno_text(errno));
-			rc = EXIT_SYSTEM;
-		} else {
-			detached++;
-			if (holder > 0)
-				report("detached program id %" PRIu32
-				       " from %s; pid %ld ran it and will exit",
-				       ids[i], l->opt.cgroup_path, (long)holder);
-			else
-				report("detached program id %" PRIu32 " from %s", ids[i],
-				       l->opt.cgroup_path);
-		}
-		close(inst.prog_fd);
-	}
-	if (rc == EXIT_OK && !detached) {
-		report("nothing of ours is attached to %s", l->opt.cgroup_path);
-		rc = EXIT_NONE;
-	}
 	return rc;
 }
 

@@ -1,0 +1,244 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * commands.c - the subcommands besides `run`: status and detach. Both look
+ * at what is on a cgroup's egress hook and recognise our own program there
+ * (instance.c); neither loads anything.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#include "common.h"
+#include "instance.h"
+#include "loader.h"
+
+/* Length of the valid UTF-8 sequence at `s`, or 0. */
+static size_t utf8_len(const unsigned char *s)
+{
+	size_t n = s[0] >= 0xf0 && s[0] <= 0xf4 ? 4 : s[0] >= 0xe0 ? 3 : s[0] >= 0xc2 ? 2 : 0;
+	size_t i;
+
+	for (i = 1; i < n; i++)
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+	return n;
+}
+
+/*
+ * `s` as a JSON string: quotes, backslashes and control bytes escaped, and
+ * bytes that are not UTF-8 (a Latin-1 directory name) as U+FFFD, so the
+ * line stays valid JSON whatever the path.
+ */
+static void json_string(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	putchar('"');
+	while (*p) {
+		size_t n = *p < 0x80 ? 1 : utf8_len(p);
+
+		if (*p == '"' || *p == '\\')
+			printf("\\%c", *p);
+		else if (*p < 0x20)
+			printf("\\u%04x", *p);
+		else if (n == 0)
+			printf("\\ufffd");
+		else
+			fwrite(p, 1, n, stdout);
+		p += n ? n : 1;
+	}
+	putchar('"');
+}
+
+/* How many entries the blocklist `id` holds and can hold, and the drops it counted. */
+static int map_fill(uint32_t id, uint64_t *entries, uint32_t *max_entries, uint64_t *drops)
+{
+	struct bpf_map_info info;
+	uint32_t len = sizeof(info), key, next;
+	uint64_t value;
+	int fd = bpf_map_get_fd_by_id(id), rc = -1;
+
+	*entries = *drops = 0;
+	memset(&info, 0, sizeof(info));
+	if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len) < 0 || info.key_size != sizeof(key) ||
+	    info.value_size != sizeof(value))
+		goto out;
+	*max_entries = info.max_entries;
+	/* Walk the keys; a key deleted meanwhile makes the kernel restart from the first. */
+	if (bpf_map_get_next_key(fd, NULL, &next) == 0) {
+		do {
+			key = next;
+			(*entries)++;
+			if (bpf_map_lookup_elem(fd, &key, &value) == 0)
+				*drops += value;
+		} while (*entries < info.max_entries && bpf_map_get_next_key(fd, &key, &next) == 0);
+	}
+	rc = errno == ENOENT || *entries == info.max_entries ? 0 : -1;
+out:
+	if (fd >= 0)
+		close(fd);
+	return rc;
+}
+
+/* One line about program `id` on the hook, human or JSON. Returns 1 if it is ours. */
+static int show_program(struct loader *l, uint32_t id, uint32_t flags)
+{
+	char name[BPF_OBJ_NAME_LEN], pid_text[24], counts[96];
+	struct instance inst;
+	uint64_t entries = 0, drops = 0;
+	uint32_t max_entries = 0;
+	pid_t holder = 0;
+	int ours, filled = -1;
+
+	kernel_name(name, l->obj.prog_name[0] ? l->obj.prog_name : "cgroup_skb");
+	ours = instance_find(id, name, &inst);
+	if (ours < 0) {
+		report("looking at egress program id %" PRIu32 " on %s: %s%s", id,
+		       l->opt.cgroup_path, errno_text(errno), errno == EPERM ? GET_BY_ID_HINT : "");
+		return -1;
+	}
+	if (ours) {
+		holder = instance_holder(id);
+		filled = map_fill(inst.blocklist_id, &entries, &max_entries, &drops);
+		close(inst.prog_fd);
+	}
+	if (l->opt.json) {
+		/* holder_pid: a pid, 0 for nobody, null when /proc cannot tell. */
+		if (holder < 0)
+			snprintf(pid_text, sizeof(pid_text), "null");
+		else
+			snprintf(pid_text, sizeof(pid_text), "%ld", (long)holder);
+		if (filled == 0)
+			snprintf(counts, sizeof(counts),
+				 "\"entries\":%" PRIu64 ",\"max_entries\":%" PRIu32
+				 ",\"dropped\":%" PRIu64,
+				 entries, max_entries, drops);
+		else
+			snprintf(counts, sizeof(counts),
+				 "\"entries\":null,\"max_entries\":null,\"dropped\":null");
+		printf("{\"cgroup\":");
+		json_string(l->opt.cgroup_path);
+		printf(",\"attached\":true,\"prog_id\":%" PRIu32 ",\"ours\":%s,\"mode\":\"%s\"", id,
+		       ours ? "true" : "false", flags_text(flags));
+		if (ours)
+			printf(",\"holder_pid\":%s,\"blocklist_map_id\":%" PRIu32
+			       ",%s,\"events_map_id\":%" PRIu32,
+			       pid_text, inst.blocklist_id, counts, inst.events_id);
+		printf("}\n");
+	} else if (ours) {
+		if (holder > 0)
+			snprintf(pid_text, sizeof(pid_text), "run by pid %ld", (long)holder);
+		if (filled == 0)
+			snprintf(counts, sizeof(counts),
+				 "holds %" PRIu64 " of %" PRIu32 " entries, %" PRIu64
+				 " packets dropped",
+				 entries, max_entries, drops);
+		else
+			snprintf(counts, sizeof(counts), "entries unknown");
+		printf("%s: egress program id %" PRIu32
+		       " (cgroup-skb-egress, mode %s, %s), " BLOCKLIST_MAP_NAME " map id %" PRIu32
+		       " %s, " EVENTS_MAP_NAME " map id %" PRIu32 "\n",
+		       l->opt.cgroup_path, id, flags_text(flags),
+		       holder > 0    ? pid_text
+		       : holder == 0 ? "left attached: no process holds it"
+				     : "/proc cannot tell who runs it",
+		       inst.blocklist_id, counts, inst.events_id);
+	} else {
+		printf("%s: egress program id %" PRIu32 " (not ours, mode %s)\n",
+		       l->opt.cgroup_path, id, flags_text(flags));
+	}
+	return ours;
+}
+
+/* status: what is on the cgroup's egress hook. Exit 3 when nothing of ours is. */
+int cmd_status(struct loader *l)
+{
+	uint32_t ids[HOOK_QUERY_MAX], cnt, flags = 0, i;
+	int ours = 0;
+
+	if (query_hook(l, ids, &cnt, &flags))
+		return EXIT_SYSTEM;
+	if (cnt == 0) {
+		if (l->opt.json) {
+			printf("{\"cgroup\":");
+			json_string(l->opt.cgroup_path);
+			printf(",\"attached\":false}\n");
+		} else {
+			printf("%s: no egress program attached\n", l->opt.cgroup_path);
+		}
+	}
+	for (i = 0; i < cnt; i++) {
+		int one = show_program(l, ids[i], flags);
+
+		if (one < 0) {
+			fflush(stdout);
+			return EXIT_SYSTEM;
+		}
+		ours += one;
+	}
+	fflush(stdout);
+	return ours ? EXIT_OK : EXIT_NONE;
+}
+
+/*
+ * detach: take every program of ours off the hook, whoever runs it (a
+ * running instance notices within a second and exits). Programs that are
+ * not ours are never touched. Exit 3 when there was nothing of ours.
+ */
+int cmd_detach(struct loader *l)
+{
+	char name[BPF_OBJ_NAME_LEN];
+	uint32_t ids[HOOK_QUERY_MAX], cnt, flags = 0, i;
+	int detached = 0, rc = EXIT_OK;
+
+	if (lock_cgroup(l) || query_hook(l, ids, &cnt, &flags))
+		return EXIT_SYSTEM;
+	kernel_name(name, l->obj.prog_name[0] ? l->obj.prog_name : "cgroup_skb");
+	for (i = 0; i < cnt; i++) {
+		struct instance inst;
+		pid_t holder;
+
+		switch (instance_find(ids[i], name, &inst)) {
+		case 1:
+			break;
+		case 0:
+			report("left egress program id %" PRIu32 " on %s alone: it is not ours",
+			       ids[i], l->opt.cgroup_path);
+			continue;
+		default:
+			report("looking at egress program id %" PRIu32 " on %s: %s%s", ids[i],
+			       l->opt.cgroup_path, errno_text(errno),
+			       errno == EPERM ? GET_BY_ID_HINT : "");
+			rc = EXIT_SYSTEM;
+			continue;
+		}
+		holder = instance_holder(ids[i]);
+		/*
+		 * Without the multi flag the hook holds one program and the
+		 * kernel detaches it whatever fd we name: it is this one.
+		 */
+		if (bpf_prog_detach(inst.prog_fd, l->cgroup_fd, BPF_CGROUP_INET_EGRESS) < 0) {
+			report("detaching program id %" PRIu32 " from %s: %s", ids[i],
+			       l->opt.cgroup_path, errno_text(errno));
+			rc = EXIT_SYSTEM;
+		} else {
+			detached++;
+			if (holder > 0)
+				report("detached program id %" PRIu32
+				       " from %s; pid %ld ran it and will exit",
+				       ids[i], l->opt.cgroup_path, (long)holder);
+			else
+				report("detached program id %" PRIu32 " from %s", ids[i],
+				       l->opt.cgroup_path);
+		}
+		close(inst.prog_fd);
+	}
+	if (rc == EXIT_OK && !detached) {
+		report("nothing of ours is attached to %s", l->opt.cgroup_path);
+		rc = EXIT_NONE;
+	}
+	return rc;
+}

@@ -1,0 +1,127 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * loader.h - what the loader's files share: the options, the state of a
+ * run (struct loader), and the few helpers more than one file needs.
+ *
+ *   loader.c    the run: setup steps 2 to 10, the event loop, clean-up
+ *   cli.c       step 1: the command line and --help
+ *   commands.c  the other subcommands: status, detach
+ *
+ * Not an API: nothing outside these three files includes it.
+ */
+#ifndef LOADER_H
+#define LOADER_H
+
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <time.h>
+
+#include "addr.h"
+#include "bpf_sys.h"
+#include "elf_min.h"
+#include "perf_ring.h"
+
+#ifndef VERSION
+#define VERSION "0.1.0"
+#endif
+#define PROG_NAME "cgroup-skb-egress"
+
+#define EXIT_OK 0
+#define EXIT_SYSTEM 1 /* the system refused or failed */
+#define EXIT_USAGE 2  /* bad command line or bad input */
+#define EXIT_NONE 3   /* status, detach: nothing of ours on the hook */
+
+#define CGROUP2_SUPER_MAGIC 0x63677270
+#define CGROUP_SUPER_MAGIC 0x27e0eb
+#define ENOTSUPP 524 /* kernel-internal, but it leaks out of bpf(2) */
+
+#define OBJECT_MAX_BYTES (16u << 20)
+#define VERIFIER_LOG_START (64u << 10)
+#define VERIFIER_LOG_MAX (UINT32_MAX >> 8) /* the limit of kernels <= 5.1 */
+#define VERIFIER_LOG_PRINT (8u << 10)	   /* print at most the last 8 KiB */
+#define PROG_LOAD_ATTEMPTS 5
+#define HOOK_QUERY_MAX 64 /* BPF_CGROUP_MAX_PROGS */
+#define UPDATE_CHUNK 4096 /* keys per BPF_MAP_UPDATE_BATCH */
+#define LOCK_WAIT_MS 10000
+/* BPF_PROG_GET_FD_BY_ID and BPF_MAP_GET_FD_BY_ID want more than CAP_BPF. */
+#define GET_BY_ID_HINT "; reaching a program or map by id needs CAP_SYS_ADMIN"
+#define OUT_LINE_MAX 96 /* longest LOG or LOST line, with room to spare */
+
+enum attach_mode { ATTACH_SINGLE, ATTACH_OVERRIDE, ATTACH_MULTI };
+
+extern const char *const attach_mode_names[3];
+extern const uint32_t attach_mode_flags[3];
+
+enum command { CMD_RUN, CMD_STATUS, CMD_DETACH };
+extern const char *const command_names[3];
+
+struct options {
+	enum command command;
+	int json;	 /* status --json */
+	int run_options; /* an option only `run` takes was given */
+	const char *cgroup_path;
+	const char *object_path; /* NULL: the embedded object */
+	struct addr_list block;	 /* host-order addresses, sorted, unique */
+	int addresses_given;	 /* by -b or -f, even if none */
+	uint32_t max_entries;	 /* --max-entries; 0: the object's */
+	enum attach_mode mode;
+	unsigned int ring_pages;
+	unsigned int wakeup_events;
+	int flush_ms;
+};
+
+/* Everything a run holds, so that one function can let go of all of it. */
+struct loader {
+	struct options opt;
+	const char *object_label; /* for messages: the path or "embedded object" */
+	uint8_t *object_copy;	  /* --object: the file's bytes */
+	size_t object_copy_len;
+	struct elf_obj obj;
+	int cgroup_fd;
+	int map_fds[ELF_MAX_MAPS];
+	int blocklist_fd; /* borrowed from map_fds */
+	int events_fd;
+	uint32_t events_slots; /* EVENTS' max_entries as created */
+	int prog_fd;
+	uint32_t prog_id;
+	int left_over_fd; /* a killed run's program on the hook, to be replaced */
+	uint32_t left_over_id;
+	int attached;	  /* now */
+	int was_attached; /* at some point: print a summary */
+	int replaced;	  /* someone replaced ours on the hook: nothing to detach */
+	struct perf_ring *rings;
+	size_t ring_cnt;
+	int epoll_fd;
+	int signal_fd;
+	sigset_t stop_signals;
+	struct perf_ring_stats stats;
+	uint64_t short_samples;
+	int stdout_broken;  /* errno of a failed write to stdout */
+	size_t out_len;	    /* bytes waiting in out[] */
+	char out[1u << 15]; /* LOG and LOST lines, written per drain */
+	time_t last_check;  /* of still_attached() */
+	int cgroup_removed;
+};
+
+/* loader.c */
+__attribute__((format(printf, 1, 2))) void report(const char *fmt, ...);
+const char *errno_text(int err);
+const char *privilege_hint(int err, char *buf, size_t len);
+void kernel_name(char out[BPF_OBJ_NAME_LEN], const char *name);
+const char *flags_text(uint32_t flags);
+int load_object(struct loader *l);
+int open_cgroup(struct loader *l);
+int lock_cgroup(struct loader *l);
+int query_hook(struct loader *l, uint32_t ids[HOOK_QUERY_MAX], uint32_t *cnt, uint32_t *flags);
+int loader_close(struct loader *l);
+
+/* cli.c: EXIT_OK, EXIT_USAGE or EXIT_SYSTEM, or -1 after --help or --version. */
+int parse_args(int argc, char **argv, struct options *o);
+
+/* commands.c */
+int cmd_status(struct loader *l);
+int cmd_detach(struct loader *l);
+
+#endif

@@ -1182,16 +1182,23 @@ int loader_close(struct loader *l)
  * Steps 3 to 10, in order. main() checks for SIGINT, SIGTERM or SIGHUP before
  * each one: a signal during setup stops it there, with nothing attached.
  */
+/* clang-format off */
 static const struct setup_step {
 	const char *name;
 	int (*run)(struct loader *l);
 } setup_steps[] = {
-	{ "reading the BPF object", load_object },   { "opening the cgroup", open_cgroup },
-	{ "querying the hook", check_hook },	     { "creating the maps", create_maps },
-	{ "filling the blocklist", fill_blocklist }, { "relocating", relocate },
-	{ "loading the program", load_program },     { "opening the perf rings", open_rings },
-	{ "watching the rings", watch_rings },	     { "attaching", attach },
+	{ "reading the BPF object", load_object },
+	{ "opening the cgroup", open_cgroup },
+	{ "querying the hook", check_hook },
+	{ "creating the maps", create_maps },
+	{ "filling the blocklist", fill_blocklist },
+	{ "relocating", relocate },
+	{ "loading the program", load_program },
+	{ "opening the perf rings", open_rings },
+	{ "watching the rings", watch_rings },
+	{ "attaching", attach },
 };
+/* clang-format on */
 
 /* A stop signal is waiting (they are blocked): report it and say so. */
 static int stop_signal_pending(const struct loader *l, const char *step)

@@ -318,3 +318,26 @@ mkdir "$latin1" && cgroups+=("$latin1")
 expect_exit "status --json: a name that is not UTF-8 becomes U+FFFD" 3 \
 	"/cse-test-$$-\\\\ufffd\",\"attached\":false}$" -- status -c "$latin1" --json
 rmdir "$latin1"
+
+# ---- no window: the blocklist is full before the program is attached ---------
+# A stream to 127.0.0.2 runs while the tool starts. The Aya example attaches
+# first and fills the map after: packets would pass while attached (ACTION 1
+# lines for 127.0.0.2). Here every packet the program sees is dropped, and once
+# one is refused none passes again.
+"$HELPER" -g "$CG" stream 127.0.0.2 "$PORT" 1500 >"$TMP/stream.out" &
+streamer=$!
+pids+=("$streamer")
+sleep 0.3
+if start_tool window -c "$CG" -b 127.0.0.2; then
+	wait "$streamer"
+	sleep 0.3
+	stop_tool "$tool_pid" TERM
+	read -r _ sent _ refused _ after <"$TMP/stream.out"
+	check "no window: the stream was refused once attached ($sent sent before, $refused refused)" \
+		test "$refused" -gt 0 -a "$sent" -gt 0
+	check "no window: nothing passed after the first refusal" test "$after" = 0
+	check "no window: the program never passed 127.0.0.2 (no ACTION 1 line for it)" \
+		eval '! grep -q "^LOG: DST 127.0.0.2, ACTION 1$" "$TMP/window.out"'
+else
+	bad "no window" "$(head -c 500 "$TMP/window.err")"
+fi

@@ -13,6 +13,10 @@
  *   nethelper [-g CGROUP] flood ADDR PORT COUNT
  *                                         COUNT UDP datagrams as fast as possible;
  *                                         prints how many the kernel took
+ *   nethelper [-g CGROUP] stream ADDR PORT MS
+ *                                         UDP datagrams for MS ms; prints how many
+ *                                         went out, how many were refused (EPERM),
+ *                                         and how many went out after a refusal
  *   nethelper query CGROUP                number of programs on the egress hook
  *   nethelper detach-all CGROUP           detach every program on the egress hook
  *   nethelper ids                         ids of every BPF program and map, one line
@@ -330,6 +334,29 @@ static int attach_foreign(const char *dir, const char *mode, long n)
 	return 0;
 }
 
+/* While a blocker starts: once refused, a datagram must never pass again. */
+static int stream(const struct sockaddr_in *sa, long ms)
+{
+	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	long ok = 0, refused = 0, ok_after = 0;
+	double end = now() + (double)ms / 1000;
+
+	if (s < 0) {
+		perror("stream");
+		return 1;
+	}
+	while (now() < end) {
+		if (sendto(s, "s", 1, 0, (const struct sockaddr *)sa, sizeof(*sa)) == 1) {
+			ok++;
+			ok_after += refused > 0;
+		} else if (errno == EPERM) {
+			refused++;
+		}
+	}
+	printf("sent %ld refused %ld sent-after-refused %ld\n", ok, refused, ok_after);
+	return 0;
+}
+
 static int query(const char *dir)
 {
 	uint32_t ids[64];
@@ -366,6 +393,8 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(argv[1], "flood") == 0)
 		return flood(&sa, number(argv[4], 100000000));
+	if (strcmp(argv[1], "stream") == 0)
+		return stream(&sa, number(argv[4], 60000));
 	if (number(argv[4], 3600000) < 0) {
 		fprintf(stderr, "bad time '%s'\n", argv[4]);
 		return 2;

@@ -371,13 +371,13 @@ const char *flags_text(uint32_t flags)
 }
 
 /*
- * Whether the one program on the hook (`id`, attached with `flags`) is ours,
- * left behind by a run that was killed: our name and maps, and no process
+ * Note whether the one program on the hook (`id`, attached with `flags`) is
+ * ours, left behind by a run that was killed: our name and maps, and no process
  * holds it. Then it may go: attaching in the same mode replaces it in one
  * step (single, override), or it is detached after ours is on (multi), so
  * blocking never pauses. A program that some process holds is never touched.
  */
-static int is_left_over(struct loader *l, uint32_t id, uint32_t flags)
+static void note_left_over(struct loader *l, uint32_t id, uint32_t flags)
 {
 	char name[BPF_OBJ_NAME_LEN];
 	struct instance inst;
@@ -385,16 +385,16 @@ static int is_left_over(struct loader *l, uint32_t id, uint32_t flags)
 
 	kernel_name(name, l->obj.prog_name[0] ? l->obj.prog_name : "cgroup_skb");
 	if (flags != attach_mode_flags[l->opt.mode])
-		return 0;
+		return;
 	switch (instance_find(id, name, &inst)) {
 	case 1:
 		break;
 	case 0:
-		return 0;
+		return;
 	default:
 		report("looking at egress program id %" PRIu32 " on %s: %s%s", id,
 		       l->opt.cgroup_path, errno_text(errno), errno == EPERM ? GET_BY_ID_HINT : "");
-		return 0;
+		return;
 	}
 	holder = instance_holder(id);
 	if (holder != 0) {
@@ -407,14 +407,13 @@ static int is_left_over(struct loader *l, uint32_t id, uint32_t flags)
 			       " on %s is ours, but /proc cannot tell whether a running process holds it",
 			       id, l->opt.cgroup_path);
 		close(inst.prog_fd);
-		return 0;
+		return;
 	}
 	report("egress program id %" PRIu32
 	       " on %s was left attached by a cgroup-skb-egress that was killed; ours will replace it",
 	       id, l->opt.cgroup_path);
 	l->left_over_fd = inst.prog_fd;
 	l->left_over_id = id;
-	return 1;
 }
 
 /*
@@ -502,7 +501,7 @@ static int check_hook(struct loader *l)
 	if (lock_cgroup(l) || query_hook(l, ids, &cnt, &flags))
 		return EXIT_SYSTEM;
 	if (cnt == 1)
-		is_left_over(l, ids[0], flags);
+		note_left_over(l, ids[0], flags);
 	return hook_is_free(l, ids, cnt, flags);
 }
 
@@ -1029,9 +1028,26 @@ static void drain_rings(struct loader *l)
  * with CAP_NET_ADMIN detached our program, blocking has stopped behind the
  * operator's back, which they must hear about. Sets *rc for run().
  */
-static int still_attached(struct loader *l, int *rc)
+/*
+ * Whether our program is on the hook now: 1 yes, 0 no (*others: how many
+ * programs are there instead), -1 when the kernel would not say.
+ */
+static int ours_on_hook(struct loader *l, uint32_t *others)
 {
 	uint32_t ids[HOOK_QUERY_MAX], cnt = HOOK_QUERY_MAX, flags = 0, i;
+
+	if (bpf_prog_query(l->cgroup_fd, BPF_CGROUP_INET_EGRESS, &flags, ids, &cnt) < 0)
+		return -1;
+	for (i = 0; i < cnt && i < HOOK_QUERY_MAX; i++)
+		if (ids[i] == l->prog_id)
+			return 1;
+	*others = cnt;
+	return 0;
+}
+
+static int still_attached(struct loader *l, int *rc)
+{
+	uint32_t others = 0;
 
 	if (faccessat(l->cgroup_fd, "cgroup.procs", F_OK, 0) < 0 && errno == ENOENT) {
 		report("cgroup %s was removed; detaching and exiting", l->opt.cgroup_path);
@@ -1040,11 +1056,8 @@ static int still_attached(struct loader *l, int *rc)
 		return 0;
 	}
 	/* A failing query proves nothing; look again next time. */
-	if (bpf_prog_query(l->cgroup_fd, BPF_CGROUP_INET_EGRESS, &flags, ids, &cnt) < 0)
+	if (ours_on_hook(l, &others) != 0)
 		return 1;
-	for (i = 0; i < cnt && i < HOOK_QUERY_MAX; i++)
-		if (ids[i] == l->prog_id)
-			return 1;
 	l->attached = 0;
 	report("program id %" PRIu32
 	       " was detached from %s by someone else (bpftool cgroup detach?); blocking has stopped; exiting",
@@ -1097,17 +1110,13 @@ static int run(struct loader *l)
  */
 static int still_ours(struct loader *l)
 {
-	uint32_t ids[HOOK_QUERY_MAX], cnt = HOOK_QUERY_MAX, flags = 0, i;
+	uint32_t others = 0;
 
-	if (l->opt.mode == ATTACH_MULTI || l->cgroup_removed ||
-	    bpf_prog_query(l->cgroup_fd, BPF_CGROUP_INET_EGRESS, &flags, ids, &cnt) < 0)
+	if (l->opt.mode == ATTACH_MULTI || l->cgroup_removed || ours_on_hook(l, &others) != 0)
 		return 1;
-	for (i = 0; i < cnt && i < HOOK_QUERY_MAX; i++)
-		if (ids[i] == l->prog_id)
-			return 1;
 	report("program id %" PRIu32
 	       " is no longer on the egress hook of %s%s; leaving the hook as it is",
-	       l->prog_id, l->opt.cgroup_path, cnt ? " (another program replaced it)" : "");
+	       l->prog_id, l->opt.cgroup_path, others ? " (another program replaced it)" : "");
 	return 0;
 }
 

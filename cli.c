@@ -20,6 +20,7 @@ static void usage(FILE *out)
 		"       [--ring-pages N]\n"
 		"       [--wakeup-events N] [--flush-ms MS] [-h|--help] [-V|--version]\n"
 		"       " PROG_NAME " status [-c PATH] [--json] [--object FILE]\n"
+		"       " PROG_NAME " list [-c PATH] [--json] [--object FILE]\n"
 		"       " PROG_NAME " detach [-c PATH] [--object FILE]\n"
 		"\n"
 		"Drop packets that processes in a cgroup v2 send to blocked IPv4 addresses,\n"
@@ -44,12 +45,13 @@ static void usage(FILE *out)
 		"  -h, --help              show this help\n"
 		"  -V, --version           show the version\n"
 		"\n"
-		"status prints what is on the cgroup's egress hook (one JSON object per line\n"
-		"with --json); detach takes every program of ours off it, never anyone else's.\n"
+		"status prints what is on the cgroup's egress hook, list each blocked address\n"
+		"and the packets dropped to it (one JSON object per line with --json); detach\n"
+		"takes every program of ours off the hook, never anyone else's.\n"
 		"\n"
 		"Exit status: 0 ok, 1 system failure (privilege, kernel, attach conflict),\n"
 		"2 usage or bad input (bad address, bad object file), 3 nothing of ours is\n"
-		"attached (status, detach).\n");
+		"attached (status, list, detach).\n");
 }
 
 static int parse_uint(const char *opt, const char *text, unsigned long min, unsigned long max,
@@ -209,11 +211,11 @@ int parse_args(int argc, char **argv, struct options *o)
 	}
 	if (o->command != CMD_RUN && o->run_options) {
 		report("%s takes only -c, --object%s", command_names[o->command],
-		       o->command == CMD_STATUS ? " and --json" : "");
+		       o->command == CMD_DETACH ? "" : " and --json");
 		return EXIT_USAGE;
 	}
-	if (o->json && o->command != CMD_STATUS) {
-		report("--json goes with status");
+	if (o->json && o->command != CMD_STATUS && o->command != CMD_LIST) {
+		report("--json goes with status and list");
 		return EXIT_USAGE;
 	}
 	if (!o->addresses_given && ipv4_parse("1.1.1.1", &a) == 0 && addr_list_add(&o->block, a)) {

@@ -7,10 +7,12 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/types.h>
 #include <unistd.h>
 
+#include "addr.h"
 #include "common.h"
 #include "instance.h"
 #include "loader.h"
@@ -181,6 +183,119 @@ int cmd_status(struct loader *l)
 	}
 	fflush(stdout);
 	return ours ? EXIT_OK : EXIT_NONE;
+}
+
+#define LIST_MAX (1u << 26) /* --max-entries' ceiling */
+
+static int cmp_entry(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Every address in one instance's blocklist with its drop counter, sorted by address. */
+static int list_instance(struct loader *l, const struct instance *inst)
+{
+	struct {
+		uint32_t addr; /* first, for cmp_entry */
+		uint64_t drops;
+	} *entry = NULL, *grown;
+	size_t cnt = 0, cap = 0, i;
+	uint32_t key, next;
+	char text[IPV4_TEXT_MAX];
+	int fd = bpf_map_get_fd_by_id(inst->blocklist_id), rc = EXIT_SYSTEM;
+
+	if (fd < 0) {
+		report("opening the blocklist (map id %" PRIu32 ") of program id %" PRIu32 ": %s%s",
+		       inst->blocklist_id, inst->prog_id, errno_text(errno),
+		       errno == EPERM ? GET_BY_ID_HINT : "");
+		return EXIT_SYSTEM;
+	}
+	/*
+	 * Collect first, print after: a slow reader must not stretch the walk.
+	 * A key deleted meanwhile restarts the kernel's walk; the cap ends it.
+	 */
+	for (errno = 0; cnt < LIST_MAX && bpf_map_get_next_key(fd, cnt ? &key : NULL, &next) == 0;
+	     key = next) {
+		if (cnt == cap) {
+			cap = cap ? cap * 2 : 256;
+			grown = realloc(entry, cap * sizeof(*entry));
+			if (!grown) {
+				report("listing %s: %s", l->opt.cgroup_path, errno_text(ENOMEM));
+				goto out;
+			}
+			entry = grown;
+		}
+		entry[cnt].addr = next;
+		entry[cnt].drops = 0;
+		/* An entry deleted meanwhile just reads as 0 drops. */
+		bpf_map_lookup_elem(fd, &next, &entry[cnt].drops);
+		cnt++;
+	}
+	if (cnt < LIST_MAX && errno != ENOENT) {
+		report("listing the blocklist of program id %" PRIu32 ": %s", inst->prog_id,
+		       errno_text(errno));
+		goto out;
+	}
+	if (cnt)
+		qsort(entry, cnt, sizeof(*entry), cmp_entry);
+	for (i = 0; i < cnt; i++) {
+		ipv4_format(entry[i].addr, text);
+		if (l->opt.json) {
+			printf("{\"cgroup\":");
+			json_string(l->opt.cgroup_path);
+			printf(",\"prog_id\":%" PRIu32 ",\"address\":\"%s\",\"dropped\":%" PRIu64
+			       "}\n",
+			       inst->prog_id, text, entry[i].drops);
+		} else {
+			printf("%s %" PRIu64 "\n", text, entry[i].drops);
+		}
+	}
+	rc = EXIT_OK;
+out:
+	free(entry);
+	close(fd);
+	return rc;
+}
+
+/*
+ * list: each blocked address and the packets dropped to it, for every
+ * program of ours on the hook. Exit 3 when there is none.
+ */
+int cmd_list(struct loader *l)
+{
+	char name[BPF_OBJ_NAME_LEN];
+	uint32_t ids[HOOK_QUERY_MAX], cnt, flags = 0, i;
+	int ours = 0, rc = EXIT_OK;
+
+	if (query_hook(l, ids, &cnt, &flags))
+		return EXIT_SYSTEM;
+	kernel_name(name, l->obj.prog_name[0] ? l->obj.prog_name : "cgroup_skb");
+	for (i = 0; i < cnt && rc == EXIT_OK; i++) {
+		struct instance inst;
+
+		switch (instance_find(ids[i], name, &inst)) {
+		case 1:
+			ours++;
+			rc = list_instance(l, &inst);
+			close(inst.prog_fd);
+			break;
+		case 0:
+			break;
+		default:
+			report("looking at egress program id %" PRIu32 " on %s: %s%s", ids[i],
+			       l->opt.cgroup_path, errno_text(errno),
+			       errno == EPERM ? GET_BY_ID_HINT : "");
+			rc = EXIT_SYSTEM;
+		}
+	}
+	fflush(stdout);
+	if (rc == EXIT_OK && !ours) {
+		report("nothing of ours is attached to %s", l->opt.cgroup_path);
+		rc = EXIT_NONE;
+	}
+	return rc;
 }
 
 /*

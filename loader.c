@@ -67,7 +67,7 @@ extern const uint8_t prog_obj_end[];
 
 const char *const attach_mode_names[3] = { "single", "override", "multi" };
 const uint32_t attach_mode_flags[3] = { 0, BPF_F_ALLOW_OVERRIDE, BPF_F_ALLOW_MULTI };
-const char *const command_names[3] = { "run", "status", "detach" };
+const char *const command_names[4] = { "run", "status", "list", "detach" };
 
 /* ---- messages ------------------------------------------------------------ */
 
@@ -644,14 +644,17 @@ static int update_keys(int map_fd, const uint32_t *keys, size_t cnt, size_t *don
 
 	*done = 0;
 	while (*done < cnt && rc == 0) {
-		uint32_t n = (uint32_t)(cnt - *done < UPDATE_CHUNK ? cnt - *done : UPDATE_CHUNK);
+		uint32_t chunk =
+			(uint32_t)(cnt - *done < UPDATE_CHUNK ? cnt - *done : UPDATE_CHUNK);
+		uint32_t n = chunk;
 
 		if (batch && bpf_map_update_batch(map_fd, keys + *done, zeros, &n) == 0) {
-			*done += n;
+			*done += chunk;
 		} else if (batch && *done == 0 && (errno == EINVAL || errno == ENOTSUPP)) {
 			batch = 0; /* not on this kernel: one at a time */
 		} else if (batch) {
-			*done += n; /* what the kernel did before it failed */
+			/* What the kernel did before it failed; a count it did not set is not believed. */
+			*done += n < chunk ? n : 0;
 			rc = -1;
 		} else {
 			rc = bpf_map_update_elem(map_fd, &keys[*done], &zero, BPF_ANY);
@@ -1265,7 +1268,9 @@ int main(int argc, char **argv)
 		if (rc == EXIT_OK)
 			rc = open_cgroup(&l);
 		if (rc == EXIT_OK)
-			rc = l.opt.command == CMD_STATUS ? cmd_status(&l) : cmd_detach(&l);
+			rc = l.opt.command == CMD_STATUS ? cmd_status(&l)
+			     : l.opt.command == CMD_LIST ? cmd_list(&l)
+							 : cmd_detach(&l);
 		loader_close(&l);
 		return rc;
 	}

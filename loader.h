@@ -5,7 +5,7 @@
  *
  *   loader.c    the run: setup steps 2 to 10, the event loop, clean-up
  *   cli.c       step 1: the command line and --help
- *   commands.c  the other subcommands: status, detach
+ *   commands.c  the other subcommands: status, list, detach
  *
  * Not an API: nothing outside these three files includes it.
  */
@@ -54,8 +54,8 @@ enum attach_mode { ATTACH_SINGLE, ATTACH_OVERRIDE, ATTACH_MULTI };
 extern const char *const attach_mode_names[3];
 extern const uint32_t attach_mode_flags[3];
 
-enum command { CMD_RUN, CMD_STATUS, CMD_DETACH };
-extern const char *const command_names[3];
+enum command { CMD_RUN, CMD_STATUS, CMD_LIST, CMD_DETACH };
+extern const char *const command_names[4];
 
 struct options {
 	enum command command;
@@ -122,6 +122,7 @@ int parse_args(int argc, char **argv, struct options *o);
 
 /* commands.c */
 int cmd_status(struct loader *l);
+int cmd_list(struct loader *l);
 int cmd_detach(struct loader *l);
 
 #endif

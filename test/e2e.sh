@@ -241,8 +241,9 @@ fi
 expect_exit "status: nothing attached: exit 3" 3 "^$CG: no egress program attached$" -- status -c "$CG"
 expect_exit "status --json: nothing attached" 3 "^{\"cgroup\":\"$CG\",\"attached\":false}$" -- status -c "$CG" --json
 expect_exit "detach: nothing of ours: exit 3" 3 "nothing of ours is attached to $CG" -- detach -c "$CG"
+expect_exit "list: nothing of ours: exit 3" 3 "nothing of ours is attached to $CG" -- list -c "$CG"
 expect_exit "detach takes no run options" 2 "detach takes only -c, --object" -- detach -c "$CG" -b 127.0.0.2
-expect_exit "--json goes with status only" 2 "--json goes with status" -- -c "$CG" --json
+expect_exit "--json goes with status and list only" 2 "--json goes with status and list" -- -c "$CG" --json
 if start_tool status -c "$CG" -b 127.0.0.2 -b 127.1.2.3; then
 	status_pid=$tool_pid
 	expect_exit "status: a running instance, its entries" 0 \
@@ -254,6 +255,11 @@ if start_tool status -c "$CG" -b 127.0.0.2 -b 127.1.2.3; then
 	for _ in 1 2 3; do probe "$CG" udp 127.1.2.3 >/dev/null; done
 	expect_exit "status: drops counted per packet in the blocklist (3 sent, 3 dropped)" 0 \
 		"holds 2 of 1024 entries, 3 packets dropped" -- status -c "$CG"
+	expect_exit "list: each address with its drops" 0 "^127.1.2.3 3$" -- list -c "$CG"
+	check "list: sorted, one line per address" \
+		test "$(tr '\n' ' ' <"$TMP/cli.out")" = "127.0.0.2 0 127.1.2.3 3 "
+	expect_exit "list --json: one object per address" 0 \
+		"^{\"cgroup\":\"$CG\",\"prog_id\":[0-9]*,\"address\":\"127.1.2.3\",\"dropped\":3}$" -- list -c "$CG" --json
 	# Reaching programs and maps by id needs CAP_SYS_ADMIN: without it, say so.
 	if command -v setpriv >/dev/null; then
 		REAL_BIN=$BIN

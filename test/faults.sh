@@ -300,6 +300,7 @@ if command -v strace >/dev/null; then
 	ids_before=$(settled_ids)
 	# How many calls a normal run makes, up to and including the detach.
 	inject bpf EPERM 1000
+	cp "$TMP/inj.trace" "$TMP/normal.trace"
 	bpf_calls=$(grep -c 'bpf(' "$TMP/inj.trace")
 	perf_calls=$(grep -c 'perf_event_open(' "$TMP/inj.trace" 2>/dev/null)
 	check "faults: a traced run attaches and detaches ($bpf_calls bpf calls)" \
@@ -347,6 +348,13 @@ if command -v strace >/dev/null; then
 	check "faults: EPERM from BPF_MAP_CREATE raises RLIMIT_MEMLOCK and retries (exit $?)" \
 		eval 'grep -q BPF_PROG_ATTACH "$TMP/memlock.trace" && grep -q "RLIMIT_MEMLOCK, {rlim_cur=8192\*1024, rlim_max=8192\*1024}.* = 0" "$TMP/memlock.trace"'
 	ids_are "$ids_before" >/dev/null
+
+	# A failed batch names the address it stopped at, never one past the list
+	# (strace leaves the count unchanged: a count the kernel did not set).
+	batch_call=$(grep 'bpf(' "$TMP/normal.trace" | grep -n -m1 BPF_MAP_UPDATE_BATCH | cut -d: -f1)
+	inject bpf E2BIG "${batch_call:-4}"
+	check "faults: a failed batch update names the right address" \
+		grep -q "adding 127.0.0.2 to BLOCKLIST (address 1 of 1): Argument list too long" "$TMP/inj.err"
 
 	# Interrupted waits are retried, not fatal.
 	for n in 1 2 3; do

@@ -88,20 +88,16 @@ out:
 /* One line about program `id` on the hook, human or JSON. Returns 1 if it is ours. */
 static int show_program(struct loader *l, uint32_t id, uint32_t flags)
 {
-	char name[BPF_OBJ_NAME_LEN], pid_text[24], counts[96];
+	char pid_text[24], counts[96];
 	struct instance inst;
 	uint64_t entries = 0, drops = 0;
 	uint32_t max_entries = 0;
 	pid_t holder = 0;
 	int ours, filled = -1;
 
-	kernel_name(name, l->obj.prog_name[0] ? l->obj.prog_name : "cgroup_skb");
-	ours = instance_find(id, name, &inst);
-	if (ours < 0) {
-		report("looking at egress program id %" PRIu32 " on %s: %s%s", id,
-		       l->opt.cgroup_path, errno_text(errno), errno == EPERM ? GET_BY_ID_HINT : "");
+	ours = find_our_program(l, id, &inst);
+	if (ours < 0)
 		return -1;
-	}
 	if (ours) {
 		holder = instance_holder(id);
 		filled = map_fill(inst.blocklist_id, &entries, &max_entries, &drops);
@@ -265,29 +261,21 @@ out:
  */
 int cmd_list(struct loader *l)
 {
-	char name[BPF_OBJ_NAME_LEN];
 	uint32_t ids[HOOK_QUERY_MAX], cnt, flags = 0, i;
 	int ours = 0, rc = EXIT_OK;
 
 	if (query_hook(l, ids, &cnt, &flags))
 		return EXIT_SYSTEM;
-	kernel_name(name, l->obj.prog_name[0] ? l->obj.prog_name : "cgroup_skb");
 	for (i = 0; i < cnt && rc == EXIT_OK; i++) {
 		struct instance inst;
+		int found = find_our_program(l, ids[i], &inst);
 
-		switch (instance_find(ids[i], name, &inst)) {
-		case 1:
+		if (found < 0) {
+			rc = EXIT_SYSTEM;
+		} else if (found) {
 			ours++;
 			rc = list_instance(l, &inst);
 			close(inst.prog_fd);
-			break;
-		case 0:
-			break;
-		default:
-			report("looking at egress program id %" PRIu32 " on %s: %s%s", ids[i],
-			       l->opt.cgroup_path, errno_text(errno),
-			       errno == EPERM ? GET_BY_ID_HINT : "");
-			rc = EXIT_SYSTEM;
 		}
 	}
 	fflush(stdout);
@@ -305,29 +293,23 @@ int cmd_list(struct loader *l)
  */
 int cmd_detach(struct loader *l)
 {
-	char name[BPF_OBJ_NAME_LEN];
 	uint32_t ids[HOOK_QUERY_MAX], cnt, flags = 0, i;
 	int detached = 0, rc = EXIT_OK;
 
 	if (lock_cgroup(l) || query_hook(l, ids, &cnt, &flags))
 		return EXIT_SYSTEM;
-	kernel_name(name, l->obj.prog_name[0] ? l->obj.prog_name : "cgroup_skb");
 	for (i = 0; i < cnt; i++) {
 		struct instance inst;
 		pid_t holder;
+		int found = find_our_program(l, ids[i], &inst);
 
-		switch (instance_find(ids[i], name, &inst)) {
-		case 1:
-			break;
-		case 0:
+		if (found < 0) {
+			rc = EXIT_SYSTEM;
+			continue;
+		}
+		if (!found) {
 			report("left egress program id %" PRIu32 " on %s alone: it is not ours",
 			       ids[i], l->opt.cgroup_path);
-			continue;
-		default:
-			report("looking at egress program id %" PRIu32 " on %s: %s%s", ids[i],
-			       l->opt.cgroup_path, errno_text(errno),
-			       errno == EPERM ? GET_BY_ID_HINT : "");
-			rc = EXIT_SYSTEM;
 			continue;
 		}
 		holder = instance_holder(ids[i]);

@@ -371,6 +371,24 @@ const char *flags_text(uint32_t flags)
 }
 
 /*
+ * Whether program `id` on the hook is ours (our object's program name, our
+ * map names): 1 and *inst filled, 0 if not, -1 after saying why the kernel
+ * would not tell.
+ */
+int find_our_program(struct loader *l, uint32_t id, struct instance *inst)
+{
+	char name[BPF_OBJ_NAME_LEN];
+	int ours;
+
+	kernel_name(name, l->obj.prog_name[0] ? l->obj.prog_name : "cgroup_skb");
+	ours = instance_find(id, name, inst);
+	if (ours < 0)
+		report("looking at egress program id %" PRIu32 " on %s: %s%s", id,
+		       l->opt.cgroup_path, errno_text(errno), errno == EPERM ? GET_BY_ID_HINT : "");
+	return ours;
+}
+
+/*
  * Note whether the one program on the hook (`id`, attached with `flags`) is
  * ours, left behind by a run that was killed: our name and maps, and no process
  * holds it. Then it may go: attaching in the same mode replaces it in one
@@ -379,23 +397,11 @@ const char *flags_text(uint32_t flags)
  */
 static void note_left_over(struct loader *l, uint32_t id, uint32_t flags)
 {
-	char name[BPF_OBJ_NAME_LEN];
 	struct instance inst;
 	pid_t holder;
 
-	kernel_name(name, l->obj.prog_name[0] ? l->obj.prog_name : "cgroup_skb");
-	if (flags != attach_mode_flags[l->opt.mode])
+	if (flags != attach_mode_flags[l->opt.mode] || find_our_program(l, id, &inst) != 1)
 		return;
-	switch (instance_find(id, name, &inst)) {
-	case 1:
-		break;
-	case 0:
-		return;
-	default:
-		report("looking at egress program id %" PRIu32 " on %s: %s%s", id,
-		       l->opt.cgroup_path, errno_text(errno), errno == EPERM ? GET_BY_ID_HINT : "");
-		return;
-	}
 	holder = instance_holder(id);
 	if (holder != 0) {
 		if (holder > 0)

@@ -21,6 +21,7 @@
 #include "addr.h"
 #include "bpf_sys.h"
 #include "elf_min.h"
+#include "instance.h"
 #include "perf_ring.h"
 
 #ifndef VERSION
@@ -116,6 +117,7 @@ int open_cgroup(struct loader *l);
 int lock_cgroup(struct loader *l);
 int query_hook(struct loader *l, uint32_t ids[HOOK_QUERY_MAX], uint32_t *cnt, uint32_t *flags);
 int loader_close(struct loader *l);
+int find_our_program(struct loader *l, uint32_t id, struct instance *inst);
 
 /* cli.c: EXIT_OK, EXIT_USAGE or EXIT_SYSTEM, or -1 after --help or --version. */
 int parse_args(int argc, char **argv, struct options *o);

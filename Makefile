@@ -37,7 +37,7 @@ ifneq ($(filter %musl-gcc,$(CC)),)
   override CFLAGS += -isystem $(BUILD)/uapi
 endif
 
-SRCS := loader.c cli.c commands.c elf_min.c perf_ring.c addr.c instance.c
+SRCS := loader.c cli.c commands.c blocklist.c elf_min.c perf_ring.c addr.c instance.c
 OBJS := $(SRCS:%.c=$(BUILD)/%.o) $(BUILD)/embed.o
 HDRS := $(wildcard *.h)
 

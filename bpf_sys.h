@@ -118,7 +118,7 @@ static inline int bpf_map_lookup_elem(int map_fd, const void *key, void *value)
  * were done, also on failure.
  */
 static inline int bpf_map_update_batch(int map_fd, const void *keys, const void *values,
-				       uint32_t *count)
+				       uint32_t *count, uint64_t elem_flags)
 {
 	union bpf_attr attr;
 	int err;
@@ -128,7 +128,7 @@ static inline int bpf_map_update_batch(int map_fd, const void *keys, const void 
 	attr.batch.keys = ptr_to_u64(keys);
 	attr.batch.values = ptr_to_u64(values);
 	attr.batch.count = *count;
-	attr.batch.elem_flags = BPF_ANY;
+	attr.batch.elem_flags = elem_flags;
 	err = sys_bpf(BPF_MAP_UPDATE_BATCH, &attr);
 	*count = attr.batch.count;
 	return err;

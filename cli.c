@@ -11,47 +11,111 @@
 
 #include "loader.h"
 
-static void usage(FILE *out)
+/*
+ * Which options each subcommand takes. An option given to a subcommand
+ * that would ignore it is an error: a script that passes --max-entries to
+ * `unblock` has a wrong idea of what happens, and should hear it.
+ */
+enum option_group {
+	OPT_ADDRESSES = 1, /* -b, -f, and addresses as arguments */
+	OPT_SIZE = 2,	   /* --max-entries, --attach-mode: shape a new instance */
+	OPT_READER = 4,	   /* --ring-pages, --wakeup-events, --flush-ms */
+	OPT_JSON_OUT = 8,
+	OPT_STRICT_ON = 16,
+};
+
+static const unsigned int allowed_options[COMMAND_CNT] = {
+	[CMD_RUN] = OPT_ADDRESSES | OPT_SIZE | OPT_READER | OPT_JSON_OUT,
+	[CMD_BLOCK] = OPT_ADDRESSES | OPT_SIZE,
+	[CMD_LOG] = OPT_READER | OPT_JSON_OUT,
+	[CMD_STATUS] = OPT_JSON_OUT,
+	[CMD_LIST] = OPT_JSON_OUT,
+	[CMD_UNBLOCK] = OPT_ADDRESSES | OPT_STRICT_ON,
+	[CMD_DETACH] = 0,
+};
+
+static const char *const command_usage[COMMAND_CNT] = {
+	[CMD_RUN] = "[run] [-c PATH] [-b ADDR]... [-f FILE|-]...\n"
+		    "       [--max-entries N] [--attach-mode single|override|multi]\n"
+		    "       [--ring-pages N] [--wakeup-events N] [--flush-ms MS] [--json]\n"
+		    "       [--object FILE]\n"
+		    "  Block, and print one line per packet until a signal; then detach.\n"
+		    "  Without -b or -f it blocks 1.1.1.1. If `block` left an instance on the\n"
+		    "  cgroup, run reads its events instead, adds the addresses given (they\n"
+		    "  stay after this run), and leaves it attached.\n",
+	[CMD_BLOCK] = "block [-c PATH] ADDR... [-b ADDR]... [-f FILE|-]...\n"
+		      "       [--max-entries N] [--attach-mode single|override|multi]\n"
+		      "       [--object FILE]\n"
+		      "  Add addresses to the cgroup's blocklist, loading and attaching the\n"
+		      "  program first if needed, and exit. The program stays attached, and\n"
+		      "  blocking, until `detach`.\n",
+	[CMD_LOG] = "log [-c PATH] [--json] [--ring-pages N] [--wakeup-events N]\n"
+		    "       [--flush-ms MS] [--object FILE]\n"
+		    "  Print one line per packet of the attached instance until a signal; it\n"
+		    "  stays attached.\n",
+	[CMD_STATUS] = "status [-c PATH] [--json] [--object FILE]\n"
+		       "  Show the programs on the cgroup's egress hook, and ours in detail.\n",
+	[CMD_LIST] = "list [-c PATH] [--json] [--object FILE]\n"
+		     "  Show each blocked address and the packets dropped to it.\n",
+	[CMD_UNBLOCK] =
+		"unblock [-c PATH] ADDR... [-b ADDR]... [-f FILE|-]...\n"
+		"       [--strict] [--object FILE]\n"
+		"  Remove addresses from the blocklist. One that is not there is reported;\n"
+		"  with --strict it is an error (exit 1) and nothing is removed.\n",
+	[CMD_DETACH] = "detach [-c PATH] [--object FILE]\n"
+		       "  Take every program of ours off the hook (never anyone else's).\n",
+};
+
+/* Each option's help, and the group that decides who sees it (0: everyone). */
+static const struct {
+	unsigned int group;
+	const char *text;
+} options_text[] = {
+	{ 0, "  -c, --cgroup-path PATH  cgroup v2 directory (default /sys/fs/cgroup/unified)\n" },
+	{ OPT_ADDRESSES, "  -b, --block ADDR        a dotted-decimal IPv4 address; repeatable\n" },
+	{ OPT_ADDRESSES,
+	  "  -f, --file FILE         the addresses in FILE (- for stdin), one per line,\n"
+	  "                          # comments; every line is checked before any is used\n" },
+	{ OPT_SIZE, "      --max-entries N     blocklist size when first loaded (default 1024)\n" },
+	{ OPT_SIZE, "      --attach-mode MODE  single (default): refuse if a program is attached;\n"
+		    "                          override: let child cgroups replace ours;\n"
+		    "                          multi: run alongside other multi programs\n" },
+	{ OPT_READER,
+	  "      --ring-pages N      perf ring size per CPU in pages, a power of 2 (64)\n" },
+	{ OPT_READER, "      --wakeup-events N   wake the reader every N events (64)\n" },
+	{ OPT_READER,
+	  "      --flush-ms MS       print pending events at least every MS ms (100)\n" },
+	{ OPT_JSON_OUT, "      --json              one JSON object per line\n" },
+	{ OPT_STRICT_ON,
+	  "      --strict            unblock: an address that is not blocked is an error\n" },
+	{ 0, "      --object FILE       load this BPF object instead of the embedded one\n" },
+	{ 0, "  -h, --help              show this help (COMMAND --help: that command's)\n" },
+	{ 0, "  -V, --version           show the version\n" },
+};
+
+static const char exit_text[] =
+	"Exit status: 0 ok, 1 system failure (privilege, kernel, attach conflict,\n"
+	"blocklist full), 2 usage or bad input (bad address or line, bad object file),\n"
+	"3 nothing of ours is attached (log, status, list, unblock, detach).\n";
+
+/* `help` alone: every subcommand; COMMAND --help: that one. */
+static void usage(FILE *out, int command)
 {
-	fprintf(out,
-		"Usage: " PROG_NAME
-		" [run] [-c|--cgroup-path PATH] [-b|--block ADDR]... [-f|--file FILE|-]...\n"
-		"       [--max-entries N] [--object FILE] [--attach-mode single|override|multi]\n"
-		"       [--ring-pages N]\n"
-		"       [--wakeup-events N] [--flush-ms MS] [-h|--help] [-V|--version]\n"
-		"       " PROG_NAME " status [-c PATH] [--json] [--object FILE]\n"
-		"       " PROG_NAME " list [-c PATH] [--json] [--object FILE]\n"
-		"       " PROG_NAME " detach [-c PATH] [--object FILE]\n"
-		"\n"
-		"Drop packets that processes in a cgroup v2 send to blocked IPv4 addresses,\n"
-		"and print one line per packet: LOG: DST 1.1.1.1, ACTION 0 (0 dropped, 1 passed).\n"
-		"Runs until SIGINT, SIGTERM or SIGHUP (or another signal that would end it),\n"
-		"then detaches and exits.\n"
-		"\n"
-		"  -c, --cgroup-path PATH  cgroup v2 directory (default /sys/fs/cgroup/unified)\n"
-		"  -b, --block ADDR        block this dotted-decimal IPv4 address; repeatable\n"
-		"                          (default, without -b or -f: 1.1.1.1)\n"
-		"  -f, --file FILE         block the addresses in FILE (- for stdin), one per\n"
-		"                          line, # comments; all lines are checked first\n"
-		"      --max-entries N     size of the blocklist map (default: the object's,\n"
-		"                          1024 for the embedded one)\n"
-		"      --object FILE       load this BPF object instead of the embedded one\n"
-		"      --attach-mode MODE  single (default): refuse if a program is attached;\n"
-		"                          override: let child cgroups replace ours;\n"
-		"                          multi: run alongside other multi programs\n"
-		"      --ring-pages N      perf ring size per CPU in pages, a power of 2 (64)\n"
-		"      --wakeup-events N   wake the reader every N events (64)\n"
-		"      --flush-ms MS       print pending events at least every MS ms (100)\n"
-		"  -h, --help              show this help\n"
-		"  -V, --version           show the version\n"
-		"\n"
-		"status prints what is on the cgroup's egress hook, list each blocked address\n"
-		"and the packets dropped to it (one JSON object per line with --json); detach\n"
-		"takes every program of ours off the hook, never anyone else's.\n"
-		"\n"
-		"Exit status: 0 ok, 1 system failure (privilege, kernel, attach conflict),\n"
-		"2 usage or bad input (bad address, bad object file), 3 nothing of ours is\n"
-		"attached (status, list, detach).\n");
+	size_t i;
+
+	fputs("Drop packets that processes in a cgroup v2 send to blocked IPv4 addresses,\n"
+	      "with eBPF loaded by hand; log every packet: LOG: DST 1.1.1.1, ACTION 0\n"
+	      "(0 dropped, 1 passed).\n\n",
+	      out);
+	fputs("Usage:\n", out);
+	for (i = 0; i < COMMAND_CNT; i++)
+		if (command < 0 || (size_t)command == i)
+			fprintf(out, "  " PROG_NAME " %s\n", command_usage[i]);
+	for (i = 0; i < sizeof(options_text) / sizeof(options_text[0]); i++)
+		if (!options_text[i].group || command < 0 ||
+		    (allowed_options[command] & options_text[i].group))
+			fputs(options_text[i].text, out);
+	fprintf(out, "\n%s", exit_text);
 }
 
 static int parse_uint(const char *opt, const char *text, unsigned long min, unsigned long max,
@@ -89,9 +153,44 @@ static int read_address_file(struct options *o, const char *path)
 	return rc;
 }
 
+/* Whether `command` takes options of `group`; says so if not. */
+static int takes(const struct options *o, unsigned int group, const char *what)
+{
+	if (allowed_options[o->command] & group)
+		return 1;
+	report("%s does not take %s; see '" PROG_NAME " %s --help'", command_names[o->command],
+	       what, command_names[o->command]);
+	return 0;
+}
+
+static int add_address(struct options *o, const char *text)
+{
+	uint32_t a;
+
+	if (ipv4_parse(text, &a)) {
+		report("invalid IPv4 address '%s': use dotted decimal like 192.0.2.1", text);
+		return EXIT_USAGE;
+	}
+	if (addr_list_add(&o->block, a)) {
+		report("parsing the command line: %s", errno_text(ENOMEM));
+		return EXIT_SYSTEM;
+	}
+	o->addresses_given = 1;
+	return EXIT_OK;
+}
+
 int parse_args(int argc, char **argv, struct options *o)
 {
-	enum { OPT_OBJECT = 256, OPT_MODE, OPT_PAGES, OPT_WAKEUP, OPT_FLUSH, OPT_JSON, OPT_MAX };
+	enum {
+		OPT_OBJECT = 256,
+		OPT_MODE,
+		OPT_PAGES,
+		OPT_WAKEUP,
+		OPT_FLUSH,
+		OPT_JSON,
+		OPT_MAX,
+		OPT_STRICT
+	};
 	static const struct option longopts[] = {
 		{ "cgroup-path", required_argument, NULL, 'c' },
 		{ "block", required_argument, NULL, 'b' },
@@ -103,6 +202,7 @@ int parse_args(int argc, char **argv, struct options *o)
 		{ "wakeup-events", required_argument, NULL, OPT_WAKEUP },
 		{ "flush-ms", required_argument, NULL, OPT_FLUSH },
 		{ "json", no_argument, NULL, OPT_JSON },
+		{ "strict", no_argument, NULL, OPT_STRICT },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -110,12 +210,13 @@ int parse_args(int argc, char **argv, struct options *o)
 	unsigned long n;
 	uint32_t a;
 	size_t i;
-	int c, rc;
+	int c, rc, named = 0;
 
 	/* A subcommand comes first; without one, this is `run`, the Aya example's behaviour. */
-	for (i = 0; argc > 1 && i < sizeof(command_names) / sizeof(command_names[0]); i++)
+	for (i = 0; argc > 1 && i < COMMAND_CNT; i++)
 		if (strcmp(argv[1], command_names[i]) == 0) {
 			o->command = (enum command)i;
+			named = 1;
 			argc--; /* getopt takes the subcommand for the program name */
 			argv++;
 			break;
@@ -130,28 +231,23 @@ int parse_args(int argc, char **argv, struct options *o)
 			o->cgroup_path = optarg;
 			break;
 		case 'b':
-			o->run_options = 1;
-			if (ipv4_parse(optarg, &a)) {
-				report("invalid IPv4 address '%s': use dotted decimal like 192.0.2.1",
-				       optarg);
+			if (!takes(o, OPT_ADDRESSES, "addresses"))
 				return EXIT_USAGE;
-			}
-			if (addr_list_add(&o->block, a)) {
-				report("parsing the command line: %s", errno_text(ENOMEM));
-				return EXIT_SYSTEM;
-			}
-			o->addresses_given = 1;
+			rc = add_address(o, optarg);
+			if (rc)
+				return rc;
 			break;
 		case 'f':
-			o->run_options = 1;
+			if (!takes(o, OPT_ADDRESSES, "addresses"))
+				return EXIT_USAGE;
 			rc = read_address_file(o, optarg);
 			if (rc)
 				return rc;
 			o->addresses_given = 1;
 			break;
 		case OPT_MAX:
-			o->run_options = 1;
-			if (parse_uint("--max-entries", optarg, 1, 1u << 26, &n))
+			if (!takes(o, OPT_SIZE, "--max-entries") ||
+			    parse_uint("--max-entries", optarg, 1, 1u << 26, &n))
 				return EXIT_USAGE;
 			o->max_entries = (uint32_t)n;
 			break;
@@ -159,7 +255,8 @@ int parse_args(int argc, char **argv, struct options *o)
 			o->object_path = optarg;
 			break;
 		case OPT_MODE:
-			o->run_options = 1;
+			if (!takes(o, OPT_SIZE, "--attach-mode"))
+				return EXIT_USAGE;
 			for (i = 0; i < 3 && strcmp(optarg, attach_mode_names[i]) != 0; i++)
 				;
 			if (i == 3) {
@@ -170,8 +267,8 @@ int parse_args(int argc, char **argv, struct options *o)
 			o->mode = (enum attach_mode)i;
 			break;
 		case OPT_PAGES:
-			o->run_options = 1;
-			if (parse_uint("--ring-pages", optarg, 1, 1u << 16, &n))
+			if (!takes(o, OPT_READER, "--ring-pages") ||
+			    parse_uint("--ring-pages", optarg, 1, 1u << 16, &n))
 				return EXIT_USAGE;
 			if (n & (n - 1)) {
 				report("option --ring-pages: %lu is not a power of 2", n);
@@ -180,46 +277,59 @@ int parse_args(int argc, char **argv, struct options *o)
 			o->ring_pages = (unsigned int)n;
 			break;
 		case OPT_WAKEUP:
-			o->run_options = 1;
-			if (parse_uint("--wakeup-events", optarg, 1, 1u << 20, &n))
+			if (!takes(o, OPT_READER, "--wakeup-events") ||
+			    parse_uint("--wakeup-events", optarg, 1, 1u << 20, &n))
 				return EXIT_USAGE;
 			o->wakeup_events = (unsigned int)n;
 			break;
 		case OPT_FLUSH:
-			o->run_options = 1;
-			if (parse_uint("--flush-ms", optarg, 1, 60000, &n))
+			if (!takes(o, OPT_READER, "--flush-ms") ||
+			    parse_uint("--flush-ms", optarg, 1, 60000, &n))
 				return EXIT_USAGE;
 			o->flush_ms = (int)n;
 			break;
 		case OPT_JSON:
+			if (!takes(o, OPT_JSON_OUT, "--json"))
+				return EXIT_USAGE;
 			o->json = 1;
 			break;
+		case OPT_STRICT:
+			if (!takes(o, OPT_STRICT_ON, "--strict"))
+				return EXIT_USAGE;
+			o->strict = 1;
+			break;
 		case 'h':
-			usage(stdout);
+			usage(stdout, named ? (int)o->command : -1);
 			return -1;
 		case 'V':
 			printf(PROG_NAME " " VERSION "\n");
 			return -1;
 		default:
-			fprintf(stderr, "Try '" PROG_NAME " --help'.\n");
+			fprintf(stderr, "Try '" PROG_NAME " %s--help'.\n",
+				named ? command_names[o->command] : "");
 			return EXIT_USAGE;
 		}
 	}
-	if (optind < argc) {
-		report("unexpected argument '%s'; addresses go after -b", argv[optind]);
+	/* block and unblock take addresses as arguments too: `block -c CG 192.0.2.1`. */
+	for (; optind < argc; optind++) {
+		if (o->command != CMD_BLOCK && o->command != CMD_UNBLOCK) {
+			report("unexpected argument '%s'%s", argv[optind],
+			       o->command == CMD_RUN ? "; addresses go after -b" : "");
+			return EXIT_USAGE;
+		}
+		rc = add_address(o, argv[optind]);
+		if (rc)
+			return rc;
+	}
+	if ((o->command == CMD_BLOCK || o->command == CMD_UNBLOCK) && !o->addresses_given) {
+		report("%s needs at least one address (as arguments, -b or -f)",
+		       command_names[o->command]);
 		return EXIT_USAGE;
 	}
-	if (o->command != CMD_RUN && o->run_options) {
-		report("%s takes only -c, --object%s", command_names[o->command],
-		       o->command == CMD_DETACH ? "" : " and --json");
-		return EXIT_USAGE;
-	}
-	if (o->json && o->command != CMD_STATUS && o->command != CMD_LIST) {
-		report("--json goes with status and list");
-		return EXIT_USAGE;
-	}
-	if (!o->addresses_given && ipv4_parse("1.1.1.1", &a) == 0 && addr_list_add(&o->block, a)) {
-		report("parsing the command line: %s", errno_text(ENOMEM)); /* the Aya example's */
+	/* The Aya example's default, for a run that makes its own instance. */
+	if (o->command == CMD_RUN && !o->addresses_given && ipv4_parse("1.1.1.1", &a) == 0 &&
+	    addr_list_add(&o->block, a)) {
+		report("parsing the command line: %s", errno_text(ENOMEM));
 		return EXIT_SYSTEM;
 	}
 	addr_list_unique(&o->block);

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * commands.c - the subcommands besides `run`: status and detach. Both look
- * at what is on a cgroup's egress hook and recognise our own program there
- * (instance.c); neither loads anything.
+ * commands.c - the subcommands that load nothing: status, list, unblock and
+ * detach. Each looks at what is on a cgroup's egress hook and recognises
+ * our own programs there (instance.c); run, block and log are in loader.c.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "addr.h"
+#include "blocklist.h"
 #include "common.h"
 #include "instance.h"
 #include "loader.h"
@@ -88,7 +89,7 @@ out:
 /* One line about program `id` on the hook, human or JSON. Returns 1 if it is ours. */
 static int show_program(struct loader *l, uint32_t id, uint32_t flags)
 {
-	char pid_text[24], counts[96];
+	char pid_text[48], counts[96];
 	struct instance inst;
 	uint64_t entries = 0, drops = 0;
 	uint32_t max_entries = 0;
@@ -122,13 +123,15 @@ static int show_program(struct loader *l, uint32_t id, uint32_t flags)
 		printf(",\"attached\":true,\"prog_id\":%" PRIu32 ",\"ours\":%s,\"mode\":\"%s\"", id,
 		       ours ? "true" : "false", flags_text(flags));
 		if (ours)
-			printf(",\"holder_pid\":%s,\"blocklist_map_id\":%" PRIu32
+			printf(",\"persistent\":%s,\"holder_pid\":%s,\"blocklist_map_id\":%" PRIu32
 			       ",%s,\"events_map_id\":%" PRIu32,
-			       pid_text, inst.blocklist_id, counts, inst.events_id);
+			       inst.persistent ? "true" : "false", pid_text, inst.blocklist_id,
+			       counts, inst.events_id);
 		printf("}\n");
 	} else if (ours) {
 		if (holder > 0)
-			snprintf(pid_text, sizeof(pid_text), "run by pid %ld", (long)holder);
+			snprintf(pid_text, sizeof(pid_text), "%s by pid %ld",
+				 inst.persistent ? "persistent, read" : "run", (long)holder);
 		if (filled == 0)
 			snprintf(counts, sizeof(counts),
 				 "holds %" PRIu64 " of %" PRIu32 " entries, %" PRIu64
@@ -140,9 +143,10 @@ static int show_program(struct loader *l, uint32_t id, uint32_t flags)
 		       " (cgroup-skb-egress, mode %s, %s), " BLOCKLIST_MAP_NAME " map id %" PRIu32
 		       " %s, " EVENTS_MAP_NAME " map id %" PRIu32 "\n",
 		       l->opt.cgroup_path, id, flags_text(flags),
-		       holder > 0    ? pid_text
-		       : holder == 0 ? "left attached: no process holds it"
-				     : "/proc cannot tell who runs it",
+		       holder > 0	 ? pid_text
+		       : inst.persistent ? "persistent: stays until detach"
+		       : holder == 0	 ? "left attached: no process holds it"
+					 : "/proc cannot tell who runs it",
 		       inst.blocklist_id, counts, inst.events_id);
 	} else {
 		printf("%s: egress program id %" PRIu32 " (not ours, mode %s)\n",
@@ -279,6 +283,81 @@ int cmd_list(struct loader *l)
 		}
 	}
 	fflush(stdout);
+	if (rc == EXIT_OK && !ours) {
+		report("nothing of ours is attached to %s", l->opt.cgroup_path);
+		rc = EXIT_NONE;
+	}
+	return rc;
+}
+
+/* Remove the addresses from one instance's blocklist; all of them, or none. */
+static int unblock_instance(struct loader *l, const struct instance *inst)
+{
+	struct blocklist_change ch;
+	char text[IPV4_TEXT_MAX], absent[3 * IPV4_TEXT_MAX + 8] = "";
+	size_t i, used = 0;
+	int fd = bpf_map_get_fd_by_id(inst->blocklist_id), r;
+
+	if (fd < 0) {
+		report("opening the blocklist (map id %" PRIu32 ") of program id %" PRIu32 ": %s%s",
+		       inst->blocklist_id, inst->prog_id, errno_text(errno),
+		       errno == EPERM ? GET_BY_ID_HINT : "");
+		return EXIT_SYSTEM;
+	}
+	r = blocklist_remove(fd, l->opt.block.addr, l->opt.block.cnt, l->opt.strict, &ch);
+	close(fd);
+	if (r < 0) {
+		report("removing %s from the blocklist of program id %" PRIu32
+		       " on %s: %s; nothing was removed",
+		       ipv4_format(ch.failed_key, text), inst->prog_id, l->opt.cgroup_path,
+		       errno_text(errno));
+		return EXIT_SYSTEM;
+	}
+	for (i = 0; i < ch.unchanged && i < 3; i++)
+		used += (size_t)snprintf(absent + used, sizeof(absent) - used, "%s%s",
+					 i ? ", " : "", ipv4_format(ch.first_unchanged[i], text));
+	if (ch.unchanged > 3)
+		snprintf(absent + used, sizeof(absent) - used, ", ...");
+	if (r > 0) {
+		report("%zu address%s not blocked on %s (%s); --strict: nothing was removed",
+		       ch.unchanged, ch.unchanged == 1 ? " is" : "es are", l->opt.cgroup_path,
+		       absent);
+		return EXIT_SYSTEM;
+	}
+	if (ch.unchanged)
+		report("removed %zu address%s from program id %" PRIu32
+		       " on %s; %zu %s not blocked (%s)",
+		       ch.changed, ch.changed == 1 ? "" : "es", inst->prog_id, l->opt.cgroup_path,
+		       ch.unchanged, ch.unchanged == 1 ? "was" : "were", absent);
+	else
+		report("removed %zu address%s from program id %" PRIu32 " on %s", ch.changed,
+		       ch.changed == 1 ? "" : "es", inst->prog_id, l->opt.cgroup_path);
+	return EXIT_OK;
+}
+
+/*
+ * unblock: remove addresses from every program of ours on the hook. The
+ * program stays attached, even with an empty list; `detach` removes it.
+ */
+int cmd_unblock(struct loader *l)
+{
+	uint32_t ids[HOOK_QUERY_MAX], cnt, flags = 0, i;
+	int ours = 0, rc = EXIT_OK;
+
+	if (lock_cgroup(l) || query_hook(l, ids, &cnt, &flags))
+		return EXIT_SYSTEM;
+	for (i = 0; i < cnt && rc == EXIT_OK; i++) {
+		struct instance inst;
+		int found = find_our_program(l, ids[i], &inst);
+
+		if (found < 0) {
+			rc = EXIT_SYSTEM;
+		} else if (found) {
+			ours++;
+			rc = unblock_instance(l, &inst);
+			close(inst.prog_fd);
+		}
+	}
 	if (rc == EXIT_OK && !ours) {
 		report("nothing of ours is attached to %s", l->opt.cgroup_path);
 		rc = EXIT_NONE;

@@ -33,10 +33,18 @@ static int map_name(uint32_t id, char name[BPF_OBJ_NAME_LEN])
 	return rc;
 }
 
+void instance_persistent_name(char out[INSTANCE_NAME_LEN], const char *prog_name)
+{
+	size_t keep = INSTANCE_NAME_LEN - sizeof(PERSISTENT_SUFFIX);
+
+	snprintf(out, INSTANCE_NAME_LEN, "%.*s" PERSISTENT_SUFFIX, (int)keep, prog_name);
+}
+
 int instance_find(uint32_t id, const char *prog_name, struct instance *inst)
 {
+	char kept[INSTANCE_NAME_LEN];
 	struct bpf_prog_info info;
-	uint32_t len = sizeof(info), map_ids[OUR_MAP_CNT + 1];
+	uint32_t len = sizeof(info), map_ids[OUR_MAP_CNT + 1] = { 0 };
 	char name[BPF_OBJ_NAME_LEN];
 	int fd = bpf_prog_get_fd_by_id(id), saved;
 	size_t i;
@@ -51,7 +59,10 @@ int instance_find(uint32_t id, const char *prog_name, struct instance *inst)
 	info.map_ids = ptr_to_u64(map_ids);
 	if (bpf_obj_get_info_by_fd(fd, &info, &len) < 0)
 		goto fail;
-	if (strncmp(info.name, prog_name, BPF_OBJ_NAME_LEN) != 0 || info.nr_map_ids != OUR_MAP_CNT)
+	instance_persistent_name(kept, prog_name);
+	inst->persistent = strncmp(info.name, kept, BPF_OBJ_NAME_LEN) == 0;
+	if ((!inst->persistent && strncmp(info.name, prog_name, BPF_OBJ_NAME_LEN) != 0) ||
+	    info.nr_map_ids != OUR_MAP_CNT)
 		goto not_ours;
 	for (i = 0; i < OUR_MAP_CNT; i++) {
 		if (map_name(map_ids[i], name) < 0)

@@ -15,18 +15,33 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+/*
+ * `block` leaves its program attached on purpose, and later runs add to it
+ * (a "persistent" instance); a `run` killed with SIGKILL leaves its program
+ * by accident, and the next run replaces it. Both are ours and held by no
+ * process, so the kernel name tells them apart: a persistent program's name
+ * is the run name cut to 13 characters plus ".p". No C function name
+ * contains a '.', so no object's own program can be taken for one.
+ */
+#define INSTANCE_NAME_LEN 16 /* BPF_OBJ_NAME_LEN */
+#define PERSISTENT_SUFFIX ".p"
+
 struct instance {
 	uint32_t prog_id;
-	int prog_fd; /* close-on-exec; the caller closes it */
+	int persistent; /* attached by `block`, kept until `detach` */
+	int prog_fd;	/* close-on-exec; the caller closes it */
 	uint32_t blocklist_id;
 	uint32_t events_id;
 };
 
+/* The kernel name of a persistent instance of the program named `prog_name`. */
+void instance_persistent_name(char out[INSTANCE_NAME_LEN], const char *prog_name);
+
 /*
  * Whether program `id` is ours: its kernel name is `prog_name` (already cut
- * to the kernel's 15 characters) and it uses exactly two maps, named
- * BLOCKLIST and EVENTS. Returns 1 and fills *inst, 0 if it is not ours, -1
- * with errno on failure.
+ * to the kernel's 15 characters) or the persistent form of it, and it uses
+ * exactly two maps, named BLOCKLIST and EVENTS. Returns 1 and fills *inst,
+ * 0 if it is not ours, -1 with errno on failure.
  */
 int instance_find(uint32_t id, const char *prog_name, struct instance *inst);
 

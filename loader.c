@@ -26,6 +26,12 @@
  *      second that our program and the cgroup are still there); then
  *      detach, print a summary and exit.
  *
+ * `block` takes the same steps without the rings (9) and without the event
+ * loop, and leaves the program attached under a name that marks it as
+ * persistent (instance.h). When such an instance is on the hook already,
+ * `block` adds to its blocklist, and `run` and `log` read its events: steps
+ * 5, 7, 8 and 10 then open its maps by id instead of making new ones.
+ *
  * Any failure unwinds through loader_close(): detach if attached, then
  * close every fd. Maps and the program live only as long as their fds, so
  * a failed run leaves nothing behind in the kernel.
@@ -54,6 +60,7 @@
 #include <linux/capability.h>
 
 #include "addr.h"
+#include "blocklist.h"
 #include "bpf_sys.h"
 #include "common.h"
 #include "elf_min.h"
@@ -67,7 +74,8 @@ extern const uint8_t prog_obj_end[];
 
 const char *const attach_mode_names[3] = { "single", "override", "multi" };
 const uint32_t attach_mode_flags[3] = { 0, BPF_F_ALLOW_OVERRIDE, BPF_F_ALLOW_MULTI };
-const char *const command_names[4] = { "run", "status", "list", "detach" };
+const char *const command_names[COMMAND_CNT] = { "run",	 "block",   "log",   "status",
+						 "list", "unblock", "detach" };
 
 /* ---- messages ------------------------------------------------------------ */
 
@@ -355,7 +363,7 @@ int open_cgroup(struct loader *l)
 		return EXIT_USAGE;
 	}
 	/* kernfs numbers the root directory of a hierarchy 1. */
-	if (st.st_ino == 1 && l->opt.command == CMD_RUN)
+	if (st.st_ino == 1 && (l->opt.command == CMD_RUN || l->opt.command == CMD_BLOCK))
 		report("warning: %s is the root of the cgroup2 hierarchy: every process on this host is affected",
 		       path);
 	return EXIT_OK;
@@ -370,6 +378,12 @@ const char *flags_text(uint32_t flags)
 	return "single";
 }
 
+/* The kernel name a run gives the program: its function's, fitted. */
+static void program_name(const struct loader *l, char out[BPF_OBJ_NAME_LEN])
+{
+	kernel_name(out, l->obj.prog_name[0] ? l->obj.prog_name : "cgroup_skb");
+}
+
 /*
  * Whether program `id` on the hook is ours (our object's program name, our
  * map names): 1 and *inst filled, 0 if not, -1 after saying why the kernel
@@ -380,7 +394,7 @@ int find_our_program(struct loader *l, uint32_t id, struct instance *inst)
 	char name[BPF_OBJ_NAME_LEN];
 	int ours;
 
-	kernel_name(name, l->obj.prog_name[0] ? l->obj.prog_name : "cgroup_skb");
+	program_name(l, name);
 	ours = instance_find(id, name, inst);
 	if (ours < 0)
 		report("looking at egress program id %" PRIu32 " on %s: %s%s", id,
@@ -500,12 +514,58 @@ int lock_cgroup(struct loader *l)
 	return EXIT_OK;
 }
 
+/*
+ * Use the instance `inst` on the hook instead of stacking a second one:
+ * `block` adds to its blocklist, `run` and `log` read its events too. There
+ * is one reader at a time, because EVENTS has a single slot per CPU and a
+ * second reader would silently take the first one's events.
+ */
+static int reuse(struct loader *l, const struct instance *inst)
+{
+	pid_t holder;
+
+	l->reuse = *inst; /* and its prog_fd, closed by loader_close() */
+	l->prog_id = inst->prog_id;
+	if (l->opt.command == CMD_BLOCK)
+		return EXIT_OK;
+	holder = instance_holder(inst->prog_id);
+	if (holder > 0)
+		report("egress program id %" PRIu32
+		       " on %s is already read by pid %ld (a cgroup-skb-egress run or log); one reader at a time",
+		       inst->prog_id, l->opt.cgroup_path, (long)holder);
+	else if (holder < 0)
+		report("egress program id %" PRIu32
+		       " on %s is ours, but /proc cannot tell whether another process reads it; refusing to take its events",
+		       inst->prog_id, l->opt.cgroup_path);
+	return holder == 0 ? EXIT_OK : EXIT_SYSTEM;
+}
+
+/*
+ * Step 4: under the cgroup's lock, look at the hook. A persistent instance
+ * (from `block`) is reused; `log` reads any instance of ours; otherwise the
+ * hook must be free for a new one, or hold only a killed run's left-over.
+ */
 static int check_hook(struct loader *l)
 {
-	uint32_t ids[HOOK_QUERY_MAX], cnt, flags = 0;
+	uint32_t ids[HOOK_QUERY_MAX], cnt, flags = 0, i;
 
 	if (lock_cgroup(l) || query_hook(l, ids, &cnt, &flags))
 		return EXIT_SYSTEM;
+	for (i = 0; i < cnt; i++) {
+		struct instance inst;
+		int ours = find_our_program(l, ids[i], &inst);
+
+		if (ours < 0)
+			return EXIT_SYSTEM;
+		if (ours && (inst.persistent || l->opt.command == CMD_LOG))
+			return reuse(l, &inst);
+		if (ours)
+			close(inst.prog_fd);
+	}
+	if (l->opt.command == CMD_LOG) {
+		report("nothing of ours is attached to %s", l->opt.cgroup_path);
+		return EXIT_NONE;
+	}
 	if (cnt == 1)
 		note_left_over(l, ids[0], flags);
 	return hook_is_free(l, ids, cnt, flags);
@@ -586,9 +646,39 @@ static int create_map(const struct map_def *m, uint32_t max_entries, int *fd_out
 	return fd < 0 ? -1 : 0;
 }
 
+/* Reusing an instance: its maps, reached by id, stand in for new ones. */
+static int open_reused_maps(struct loader *l)
+{
+	const uint32_t ids[2] = { l->reuse.blocklist_id, l->reuse.events_id };
+	struct bpf_map_info info[2];
+	size_t i;
+
+	for (i = 0; i < 2; i++) {
+		uint32_t len = sizeof(info[i]);
+
+		memset(&info[i], 0, sizeof(info[i]));
+		l->map_fds[i] = fd_above_stdio(bpf_map_get_fd_by_id(ids[i]));
+		if (l->map_fds[i] < 0 ||
+		    bpf_obj_get_info_by_fd(l->map_fds[i], &info[i], &len) < 0) {
+			report("opening map id %" PRIu32 " of program id %" PRIu32 " on %s: %s%s",
+			       ids[i], l->reuse.prog_id, l->opt.cgroup_path, errno_text(errno),
+			       errno == EPERM ? GET_BY_ID_HINT : "");
+			return EXIT_SYSTEM;
+		}
+	}
+	l->blocklist_fd = l->map_fds[0];
+	l->blocklist_max = info[0].max_entries;
+	l->events_fd = l->map_fds[1];
+	l->events_slots = info[1].max_entries;
+	return EXIT_OK;
+}
+
 static int create_maps(struct loader *l)
 {
 	size_t i;
+
+	if (l->reuse.prog_id)
+		return open_reused_maps(l);
 
 	for (i = 0; i < l->obj.map_cnt; i++) {
 		const struct map_def *m = &l->obj.maps[i];
@@ -637,54 +727,37 @@ static int create_maps(struct loader *l)
 /* ---- 6. the blocklist ----------------------------------------------------- */
 
 /*
- * Add keys[0..cnt) with zeroed counters, as few system calls as possible:
- * BPF_MAP_UPDATE_BATCH (Linux 5.6) takes thousands per call and halves the
- * time for a million entries; older kernels answer EINVAL (or ENOTSUPP),
- * and then every element gets its own BPF_MAP_UPDATE_ELEM.
+ * Before attaching, a new map gets every address (blocklist.c batches
+ * them); a reused one gets those it lacks, and a `run` that reuses adds
+ * only what was asked for, not the default 1.1.1.1. Either way it is all
+ * or nothing.
  */
-static int update_keys(int map_fd, const uint32_t *keys, size_t cnt, size_t *done)
-{
-	static const uint64_t zero;
-	uint64_t *zeros = calloc(UPDATE_CHUNK, sizeof(*zeros));
-	int batch = zeros != NULL, rc = 0;
-
-	*done = 0;
-	while (*done < cnt && rc == 0) {
-		uint32_t chunk =
-			(uint32_t)(cnt - *done < UPDATE_CHUNK ? cnt - *done : UPDATE_CHUNK);
-		uint32_t n = chunk;
-
-		if (batch && bpf_map_update_batch(map_fd, keys + *done, zeros, &n) == 0) {
-			*done += chunk;
-		} else if (batch && *done == 0 && (errno == EINVAL || errno == ENOTSUPP)) {
-			batch = 0; /* not on this kernel: one at a time */
-		} else if (batch) {
-			/* What the kernel did before it failed; a count it did not set is not believed. */
-			*done += n < chunk ? n : 0;
-			rc = -1;
-		} else {
-			rc = bpf_map_update_elem(map_fd, &keys[*done], &zero, BPF_ANY);
-			*done += rc == 0;
-		}
-	}
-	free(zeros);
-	return rc;
-}
-
 static int fill_blocklist(struct loader *l)
 {
+	struct blocklist_change ch;
 	char text[IPV4_TEXT_MAX];
-	size_t done;
+	int fresh = !l->reuse.prog_id;
 
-	if (update_keys(l->blocklist_fd, l->opt.block.addr, l->opt.block.cnt, &done) < 0) {
+	if (l->opt.command == CMD_LOG || (!fresh && !l->opt.addresses_given))
+		return EXIT_OK;
+	if (blocklist_add(l->blocklist_fd, l->opt.block.addr, l->opt.block.cnt, fresh, &ch) < 0) {
 		int err = errno;
+		char full[160] = "";
 
-		report("adding %s to " BLOCKLIST_MAP_NAME
-		       " (address %zu of %zu): %s; nothing was attached",
-		       ipv4_format(l->opt.block.addr[done], text), done + 1, l->opt.block.cnt,
-		       errno_text(err));
+		if (err == E2BIG && !fresh)
+			snprintf(full, sizeof(full),
+				 "; it is full (%" PRIu32
+				 " entries, sized when first loaded): detach, then block again with a larger --max-entries",
+				 l->blocklist_max);
+		report("adding %s to " BLOCKLIST_MAP_NAME " of %s: %s%s; nothing was %s",
+		       ipv4_format(ch.failed_key, text), l->opt.cgroup_path, errno_text(err), full,
+		       fresh ? "attached" : "added");
 		return EXIT_SYSTEM;
 	}
+	if (!fresh)
+		report("added %zu address%s to program id %" PRIu32 " on %s (%zu already there)",
+		       ch.changed, ch.changed == 1 ? "" : "es", l->prog_id, l->opt.cgroup_path,
+		       ch.unchanged);
 	return EXIT_OK;
 }
 
@@ -700,6 +773,9 @@ static int fill_blocklist(struct loader *l)
 static int relocate(struct loader *l)
 {
 	size_t i;
+
+	if (l->reuse.prog_id)
+		return EXIT_OK;
 
 	for (i = 0; i < l->obj.reloc_cnt; i++) {
 		const struct map_reloc *r = &l->obj.relocs[i];
@@ -742,7 +818,16 @@ static int load_program(struct loader *l)
 	char *log = NULL;
 	int attempt = 0, err = 0, first_err = 0, memlock_retried = 0, rc = EXIT_SYSTEM;
 
-	kernel_name(name, l->obj.prog_name[0] ? l->obj.prog_name : "cgroup_skb");
+	if (l->reuse.prog_id)
+		return EXIT_OK;
+	program_name(l, name);
+	/* `block` marks its program as meant to stay (instance.h). */
+	if (l->opt.command == CMD_BLOCK) {
+		char base[BPF_OBJ_NAME_LEN];
+
+		memcpy(base, name, sizeof(base));
+		instance_persistent_name(name, base);
+	}
 	/*
 	 * First without a log (fast), and on failure again with one, growing
 	 * it while the kernel says ENOSPC. EAGAIN means a signal interrupted
@@ -825,6 +910,9 @@ static int open_rings(struct loader *l)
 	uint8_t online[CPU_MAX];
 	int highest, cpu;
 
+	if (l->opt.command == CMD_BLOCK)
+		return EXIT_OK; /* nobody reads: the program's events go nowhere, cheaply */
+
 	if (read_cpu_list("/sys/devices/system/cpu/online", online, &highest))
 		return EXIT_SYSTEM;
 	l->rings = calloc((size_t)highest + 1, sizeof(*l->rings));
@@ -876,6 +964,9 @@ static int watch_rings(struct loader *l)
 	struct epoll_event ev = { .events = EPOLLIN };
 	size_t i;
 
+	if (l->opt.command == CMD_BLOCK)
+		return EXIT_OK;
+
 	l->epoll_fd = fd_above_stdio(epoll_create1(EPOLL_CLOEXEC));
 	if (l->epoll_fd < 0) {
 		report("creating an epoll set: %s", errno_text(errno));
@@ -899,9 +990,26 @@ static int watch_rings(struct loader *l)
 
 /* ---- 10. attach ---------------------------------------------------------------- */
 
+/* A reused instance is attached already: only say what this run does with it. */
+static int attach_reused(struct loader *l)
+{
+	flock(l->cgroup_fd, LOCK_UN); /* taken in check_hook() */
+	if (l->opt.command == CMD_BLOCK)
+		return EXIT_OK;
+	l->watching = 1;
+	report("reading the events of egress program id %" PRIu32
+	       " on %s, which stays attached when this %s ends%s",
+	       l->prog_id, l->opt.cgroup_path, command_names[l->opt.command],
+	       l->reuse.persistent ? " (`detach` removes it)" : "");
+	return EXIT_OK;
+}
+
 static int attach(struct loader *l)
 {
 	uint32_t flags = attach_mode_flags[l->opt.mode], ids[HOOK_QUERY_MAX], cnt, now_flags = 0;
+
+	if (l->reuse.prog_id)
+		return attach_reused(l);
 
 	/*
 	 * Step 4 looked at the hook before the maps, the verifier and the
@@ -933,6 +1041,17 @@ static int attach(struct loader *l)
 	else if (l->left_over_fd >= 0)
 		report("replaced the left-over program id %" PRIu32 " on %s", l->left_over_id,
 		       l->opt.cgroup_path);
+	if (l->opt.command == CMD_BLOCK) {
+		/* It is meant to outlive us: nothing to detach on the way out. */
+		l->attached = l->was_attached = 0;
+		report("attached program id %" PRIu32
+		       " to %s (egress, mode %s), blocking %zu address%s; it stays attached: `" PROG_NAME
+		       " detach -c %s` removes it",
+		       l->prog_id, l->opt.cgroup_path, attach_mode_names[l->opt.mode],
+		       l->opt.block.cnt, l->opt.block.cnt == 1 ? "" : "es", l->opt.cgroup_path);
+		return EXIT_OK;
+	}
+	l->watching = 1;
 	report("attached program id %" PRIu32
 	       " to %s (egress, mode %s), blocking %zu address%s; SIGINT or SIGTERM detaches",
 	       l->prog_id, l->opt.cgroup_path, attach_mode_names[l->opt.mode], l->opt.block.cnt,
@@ -1004,8 +1123,12 @@ static void print_event(void *ctx, const void *raw, uint32_t size)
 		return;
 	}
 	memcpy(&ev, raw, sizeof(ev));
-	out_line(l, "LOG: DST %s, ACTION %" PRId32 "\n", ipv4_format(ev.ipv4_address, text),
-		 ev.action);
+	if (l->opt.json)
+		out_line(l, "{\"family\":\"ipv4\",\"address\":\"%s\",\"action\":%" PRId32 "}\n",
+			 ipv4_format(ev.ipv4_address, text), ev.action);
+	else
+		out_line(l, "LOG: DST %s, ACTION %" PRId32 "\n", ipv4_format(ev.ipv4_address, text),
+			 ev.action);
 }
 
 /*
@@ -1017,7 +1140,10 @@ static void print_lost(void *ctx, int cpu, uint64_t lost)
 {
 	struct loader *l = ctx;
 
-	out_line(l, "LOST %" PRIu64 " events on cpu %d\n", lost, cpu);
+	if (l->opt.json)
+		out_line(l, "{\"lost\":%" PRIu64 ",\"cpu\":%d}\n", lost, cpu);
+	else
+		out_line(l, "LOST %" PRIu64 " events on cpu %d\n", lost, cpu);
 }
 
 static void drain_rings(struct loader *l)
@@ -1068,6 +1194,12 @@ static int still_attached(struct loader *l, int *rc)
 	if (ours_on_hook(l, &others) != 0)
 		return 1;
 	l->attached = 0;
+	if (l->opt.command == CMD_LOG) {
+		report("program id %" PRIu32 " was detached from %s; nothing left to read",
+		       l->prog_id, l->opt.cgroup_path);
+		*rc = EXIT_OK;
+		return 0;
+	}
 	report("program id %" PRIu32
 	       " was detached from %s by someone else (bpftool cgroup detach?); blocking has stopped; exiting",
 	       l->prog_id, l->opt.cgroup_path);
@@ -1161,13 +1293,14 @@ int loader_close(struct loader *l)
 				rc = EXIT_SYSTEM;
 		}
 	}
-	if (l->was_attached) {
+	if (l->was_attached || l->watching) {
 		/* Events written before the detach are still in the rings. */
 		drain_rings(l);
 		report("%s %s; %" PRIu64 " events, %" PRIu64 " lost",
-		       l->attached   ? "left attached to"
-		       : l->replaced ? "stopped; our program had been replaced on"
-				     : "detached from",
+		       l->reuse.prog_id ? "stopped reading; the program stays attached to"
+		       : l->attached	? "left attached to"
+		       : l->replaced	? "stopped; our program had been replaced on"
+					: "detached from",
 		       l->opt.cgroup_path, l->stats.samples, l->stats.lost);
 		if (l->stats.corrupt || l->stats.unknown || l->short_samples)
 			report("warning: %" PRIu64 " corrupt ring headers, %" PRIu64
@@ -1190,6 +1323,8 @@ int loader_close(struct loader *l)
 		close(l->cgroup_fd);
 	if (l->left_over_fd >= 0)
 		close(l->left_over_fd);
+	if (l->reuse.prog_id)
+		close(l->reuse.prog_fd);
 	elf_obj_free(&l->obj);
 	free(l->object_copy);
 	addr_list_free(&l->opt.block);
@@ -1268,15 +1403,16 @@ int main(int argc, char **argv)
 		addr_list_free(&l.opt.block);
 		return EXIT_OK;
 	}
-	if (rc == EXIT_OK && l.opt.command != CMD_RUN) {
-		/* status and detach only need the object (for its name) and the cgroup. */
+	if (rc == EXIT_OK && l.opt.command > CMD_LOG) {
+		/* These only need the object (for its program's name) and the cgroup. */
 		rc = load_object(&l);
 		if (rc == EXIT_OK)
 			rc = open_cgroup(&l);
 		if (rc == EXIT_OK)
-			rc = l.opt.command == CMD_STATUS ? cmd_status(&l)
-			     : l.opt.command == CMD_LIST ? cmd_list(&l)
-							 : cmd_detach(&l);
+			rc = l.opt.command == CMD_STATUS    ? cmd_status(&l)
+			     : l.opt.command == CMD_LIST    ? cmd_list(&l)
+			     : l.opt.command == CMD_UNBLOCK ? cmd_unblock(&l)
+							    : cmd_detach(&l);
 		loader_close(&l);
 		return rc;
 	}
@@ -1287,7 +1423,7 @@ int main(int argc, char **argv)
 			break;
 		rc = setup_steps[i].run(&l);
 	}
-	if (rc == EXIT_OK && l.attached)
+	if (rc == EXIT_OK && l.watching)
 		rc = run(&l);
 	close_rc = loader_close(&l);
 	return rc != EXIT_OK ? rc : close_rc;

@@ -5,7 +5,9 @@
  *
  *   loader.c    the run: setup steps 2 to 10, the event loop, clean-up
  *   cli.c       step 1: the command line and --help
- *   commands.c  the other subcommands: status, list, detach
+ *   commands.c  the subcommands that load nothing: status, list, unblock,
+ *               detach
+ *   blocklist.c adding and removing addresses, all or nothing
  *
  * Not an API: nothing outside these three files includes it.
  */
@@ -32,7 +34,7 @@
 #define EXIT_OK 0
 #define EXIT_SYSTEM 1 /* the system refused or failed */
 #define EXIT_USAGE 2  /* bad command line or bad input */
-#define EXIT_NONE 3   /* status, detach: nothing of ours on the hook */
+#define EXIT_NONE 3   /* unblock, list, status, log, detach: nothing of ours there */
 
 #define CGROUP2_SUPER_MAGIC 0x63677270
 #define CGROUP_SUPER_MAGIC 0x27e0eb
@@ -44,7 +46,6 @@
 #define VERIFIER_LOG_PRINT (8u << 10)	   /* print at most the last 8 KiB */
 #define PROG_LOAD_ATTEMPTS 5
 #define HOOK_QUERY_MAX 64 /* BPF_CGROUP_MAX_PROGS */
-#define UPDATE_CHUNK 4096 /* keys per BPF_MAP_UPDATE_BATCH */
 #define LOCK_WAIT_MS 10000
 /* BPF_PROG_GET_FD_BY_ID and BPF_MAP_GET_FD_BY_ID want more than CAP_BPF. */
 #define GET_BY_ID_HINT "; reaching a program or map by id needs CAP_SYS_ADMIN"
@@ -55,13 +56,19 @@ enum attach_mode { ATTACH_SINGLE, ATTACH_OVERRIDE, ATTACH_MULTI };
 extern const char *const attach_mode_names[3];
 extern const uint32_t attach_mode_flags[3];
 
-enum command { CMD_RUN, CMD_STATUS, CMD_LIST, CMD_DETACH };
-extern const char *const command_names[4];
+/*
+ * run, block and log share the setup steps of loader.c; block leaves its
+ * program attached, log only reads an attached one. The others are in
+ * commands.c.
+ */
+enum command { CMD_RUN, CMD_BLOCK, CMD_LOG, CMD_STATUS, CMD_LIST, CMD_UNBLOCK, CMD_DETACH };
+#define COMMAND_CNT 7
+extern const char *const command_names[COMMAND_CNT];
 
 struct options {
 	enum command command;
-	int json;	 /* status --json */
-	int run_options; /* an option only `run` takes was given */
+	int json;   /* --json: one JSON object per line */
+	int strict; /* unblock --strict: an address not blocked is an error */
 	const char *cgroup_path;
 	const char *object_path; /* NULL: the embedded object */
 	struct addr_list block;	 /* host-order addresses, sorted, unique */
@@ -87,7 +94,10 @@ struct loader {
 	uint32_t events_slots; /* EVENTS' max_entries as created */
 	int prog_fd;
 	uint32_t prog_id;
-	int left_over_fd; /* a killed run's program on the hook, to be replaced */
+	struct instance reuse;	/* a persistent instance we add to or read; prog_id 0: none */
+	uint32_t blocklist_max; /* of a reused instance */
+	int watching;		/* the event loop runs: run and log */
+	int left_over_fd;	/* a killed run's program on the hook, to be replaced */
 	uint32_t left_over_id;
 	int attached;	  /* now */
 	int was_attached; /* at some point: print a summary */
@@ -125,6 +135,7 @@ int parse_args(int argc, char **argv, struct options *o);
 /* commands.c */
 int cmd_status(struct loader *l);
 int cmd_list(struct loader *l);
+int cmd_unblock(struct loader *l);
 int cmd_detach(struct loader *l);
 
 #endif

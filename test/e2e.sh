@@ -61,6 +61,28 @@ if [ -z "${TAG:-}" ] && command -v valgrind >/dev/null; then
 		"$TMP/vg-%p.log" "$PWD/build/vg/cgroup-skb-egress" >"$TMP/vg-tool"
 	chmod +x "$TMP/vg-tool"
 	BIN=$TMP/vg-tool scenario_block "[valgrind] "
+	# The one-shot commands too: each exit status is 0 unless valgrind found an error.
+	vg_rc=""
+	for args in "block -c $CG 127.0.0.2 127.1.2.3" "block -c $CG 127.0.0.2 127.0.0.9" "list -c $CG --json" \
+		"unblock -c $CG 127.0.0.9 127.0.0.5" "status -c $CG" "detach -c $CG"; do
+		# shellcheck disable=SC2086 # the words are meant to split
+		timeout -k 5 60 "$TMP/vg-tool" $args >/dev/null 2>&1
+		vg_rc="$vg_rc$?"
+	done
+	check "e2e [valgrind] block, block, list, unblock, status, detach: no errors" test "$vg_rc" = 000000
+	"$TMP/vg-tool" block -c "$CG" 127.0.0.2 2>/dev/null
+	: >"$TMP/vg-log.err"
+	timeout -k 5 60 "$TMP/vg-tool" log -c "$CG" >/dev/null 2>"$TMP/vg-log.err" &
+	vg_log=$!
+	pids+=("$vg_log")
+	if wait_for "$TMP/vg-log.err" "reading the events" 20; then
+		probe "$CG" udp 127.0.0.2 >/dev/null
+		stop_tool "$vg_log" TERM
+		check "e2e [valgrind] log: no errors" test $? = 0
+	else
+		bad "e2e [valgrind] log" "$(head -c 300 "$TMP/vg-log.err")"
+	fi
+	"$BIN" detach -c "$CG" 2>/dev/null
 	check "e2e [valgrind] no fd left open at exit" test -z "$(awk '
 		/Open file descriptor [0-9]+:/ { fd = $5; sub(":", "", fd); pending = fd > 2 ? $0 : ""; next }
 		pending != "" && /inherited from parent/ { pending = ""; next }
@@ -242,15 +264,15 @@ expect_exit "status: nothing attached: exit 3" 3 "^$CG: no egress program attach
 expect_exit "status --json: nothing attached" 3 "^{\"cgroup\":\"$CG\",\"attached\":false}$" -- status -c "$CG" --json
 expect_exit "detach: nothing of ours: exit 3" 3 "nothing of ours is attached to $CG" -- detach -c "$CG"
 expect_exit "list: nothing of ours: exit 3" 3 "nothing of ours is attached to $CG" -- list -c "$CG"
-expect_exit "detach takes no run options" 2 "detach takes only -c, --object" -- detach -c "$CG" -b 127.0.0.2
-expect_exit "--json goes with status and list only" 2 "--json goes with status and list" -- -c "$CG" --json
+expect_exit "detach takes no addresses" 2 "detach does not take addresses" -- detach -c "$CG" -b 127.0.0.2
+expect_exit "--json is refused where it means nothing" 2 "block does not take --json" -- block -c "$CG" --json 127.0.0.2
 if start_tool status -c "$CG" -b 127.0.0.2 -b 127.1.2.3; then
 	status_pid=$tool_pid
 	expect_exit "status: a running instance, its entries" 0 \
 		"^$CG: egress program id [0-9]* (cgroup-skb-egress, mode single, run by pid [0-9]*), BLOCKLIST map id [0-9]* holds 2 of 1024 entries, 0 packets dropped, EVENTS map id [0-9]*$" \
 		-- status -c "$CG"
 	expect_exit "status --json: a running instance" 0 \
-		"^{\"cgroup\":\"$CG\",\"attached\":true,\"prog_id\":[0-9]*,\"ours\":true,\"mode\":\"single\",\"holder_pid\":[1-9][0-9]*,\"blocklist_map_id\":[0-9]*,\"entries\":2,\"max_entries\":1024,\"dropped\":0,\"events_map_id\":[0-9]*}$" \
+		"^{\"cgroup\":\"$CG\",\"attached\":true,\"prog_id\":[0-9]*,\"ours\":true,\"mode\":\"single\",\"persistent\":false,\"holder_pid\":[1-9][0-9]*,\"blocklist_map_id\":[0-9]*,\"entries\":2,\"max_entries\":1024,\"dropped\":0,\"events_map_id\":[0-9]*}$" \
 		-- status -c "$CG" --json
 	for _ in 1 2 3; do probe "$CG" udp 127.1.2.3 >/dev/null; done
 	expect_exit "status: drops counted per packet in the blocklist (3 sent, 3 dropped)" 0 \
@@ -347,3 +369,6 @@ if start_tool window -c "$CG" -b 127.0.0.2; then
 else
 	bad "no window" "$(head -c 500 "$TMP/window.err")"
 fi
+
+# shellcheck source=test/oneshot.sh
+. test/oneshot.sh

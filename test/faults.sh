@@ -354,7 +354,7 @@ if command -v strace >/dev/null; then
 	batch_call=$(grep 'bpf(' "$TMP/normal.trace" | grep -n -m1 BPF_MAP_UPDATE_BATCH | cut -d: -f1)
 	inject bpf E2BIG "${batch_call:-4}"
 	check "faults: a failed batch update names the right address" \
-		grep -q "adding 127.0.0.2 to BLOCKLIST (address 1 of 1): Argument list too long" "$TMP/inj.err"
+		grep -q "adding 127.0.0.2 to BLOCKLIST of $CG: Argument list too long; nothing was attached" "$TMP/inj.err"
 
 	# Interrupted waits are retried, not fatal.
 	for n in 1 2 3; do

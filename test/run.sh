@@ -39,7 +39,7 @@ for f in test/fuzz-regressions/*; do [ -f "$f" ] && [ "${f##*/}" != .keep ] && i
 run_counted "fuzz replay" build/test/fuzz_replay "${inputs[@]}"
 echo "fuzz replay: ${#inputs[@]} inputs"
 
-VALGRIND="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=all"
+VALGRIND="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=all --suppressions=$PWD/test/valgrind.supp"
 if command -v valgrind >/dev/null; then
 	if timeout -k 5 600 $VALGRIND build/vg/unit "$OBJ" >"$TMP/vg-unit.out" 2>&1; then
 		ok "unit tests under valgrind"

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# oneshot.sh - how long the one-shot commands take, exec to exit (root).
+#
+# Each operation runs REPEATS times, interleaved with the others so that a
+# noisy neighbour hits them all alike; the table shows the median and its
+# ratio to the floor: `status` on an empty cgroup, which is exec, reading
+# the embedded object and one BPF_PROG_QUERY. No packets are sent.
+#
+#   bench/oneshot.sh [REPEATS]     (make bench; make bench-smoke runs 3)
+set -u
+cd "$(dirname "$0")/.."
+BIN=build/cgroup-skb-egress
+REPEATS=${1:-11}
+CG2=$(awk '$9 == "cgroup2" { print $5; exit }' /proc/self/mountinfo)
+TMP=$(mktemp -d /tmp/cse-bench.XXXXXX)
+CG=$CG2/cse-bench-$$
+trap '"$BIN" detach -c "$CG" >/dev/null 2>&1; rmdir "$CG" 2>/dev/null; rm -rf "$TMP"' EXIT
+[ "$(id -u)" -eq 0 ] && [ -n "$CG2" ] || { echo "oneshot bench: needs root and cgroup2" >&2; exit 1; }
+mkdir "$CG" || exit 1
+awk 'BEGIN { for (i = 0; i < 100000; i++) printf "10.%d.%d.%d\n", i / 65536, (i / 256) % 256, i % 256 }' >"$TMP/100k.txt"
+
+# ms WANT ARGS...: run the tool once, print the wall time in ms; an exit
+# status other than WANT ends the bench.
+ms() {
+	local want=$1 t0 t1 rc
+	shift
+	t0=$EPOCHREALTIME
+	"$BIN" "$@" >/dev/null 2>"$TMP/err"
+	rc=$?
+	t1=$EPOCHREALTIME
+	if [ "$rc" -ne "$want" ]; then
+		echo "oneshot bench: $* exited $rc: $(cat "$TMP/err")" >&2
+		kill -TERM $$
+	fi
+	awk -v a="${t0/./}" -v b="${t1/./}" 'BEGIN { printf "%.3f", (b - a) / 1000 }'
+}
+declare -A samples
+add() { samples[$1]="${samples[$1]:-} $2"; }
+for ((r = 0; r < REPEATS; r++)); do
+	add floor "$(ms 3 status -c "$CG")"
+	add "block 1 address (load, attach)" "$(ms 0 block -c "$CG" 192.0.2.1)"
+	add "block 1 more (instance there)" "$(ms 0 block -c "$CG" 192.0.2.2)"
+	add "unblock 1 address" "$(ms 0 unblock -c "$CG" 192.0.2.2)"
+	add "detach" "$(ms 0 detach -c "$CG")"
+	add "block 100,000-line file (load, attach)" "$(ms 0 block -c "$CG" --max-entries 100001 -f "$TMP/100k.txt")"
+	add "list 100,000" "$(ms 0 list -c "$CG")"
+	add "block 1 more (100,000 there)" "$(ms 0 block -c "$CG" 192.0.2.3)"
+	add "unblock 100,000-line file" "$(ms 0 unblock -c "$CG" -f "$TMP/100k.txt")"
+	"$BIN" detach -c "$CG" >/dev/null 2>&1
+done
+median() { tr ' ' '\n' | grep . | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+floor=$(echo "${samples[floor]}" | median)
+printf '\n%s, kernel %s, %s CPUs, %d interleaved repeats\n\n' "$(date -u +%F)" "$(uname -r)" "$(nproc)" "$REPEATS"
+printf '| %-40s | %9s | %8s |\n' "operation (exec to exit)" "median ms" "/ floor"
+printf '|%s|%s|%s|\n' "$(printf -- '-%.0s' {1..42})" "-----------" "----------"
+for op in floor "block 1 address (load, attach)" "block 1 more (instance there)" "unblock 1 address" detach \
+	"block 100,000-line file (load, attach)" "list 100,000" "block 1 more (100,000 there)" "unblock 100,000-line file"; do
+	m=$(echo "${samples[$op]}" | median)
+	label=$op
+	[ "$op" = floor ] && label="floor: status on an empty cgroup"
+	printf '| %-40s | %9.2f | %8.1f |\n' "$label" "$m" "$(awk -v m="$m" -v f="$floor" 'BEGIN { print m / f }')"
+done

@@ -112,3 +112,172 @@ fail:
 	list->cnt = before;
 	return -1;
 }
+
+/* ---- addresses and prefixes of either family -------------------------------- */
+
+static int addr_bits(uint8_t family)
+{
+	return family == ADDR_IPV4 ? 32 : 128;
+}
+
+int addr_is_single(const struct addr_key *key)
+{
+	return key->prefixlen == (uint32_t)(ADDR_FAMILY_BITS + addr_bits(key->family));
+}
+
+/* The length after '/': decimal, no sign, no leading zero, at most `max`. */
+static int parse_prefix_len(const char *text, int max)
+{
+	int n = 0;
+
+	if (text[0] < '0' || text[0] > '9' || (text[0] == '0' && text[1]))
+		return -1;
+	for (; *text; text++) {
+		if (*text < '0' || *text > '9')
+			return -1;
+		n = n * 10 + (*text - '0');
+		if (n > max)
+			return -1;
+	}
+	return n;
+}
+
+static int host_bits_set(const uint8_t addr[16], int plen, int bits)
+{
+	int i;
+
+	for (i = plen; i < bits; i++)
+		if (addr[i / 8] & (0x80 >> (i % 8)))
+			return 1;
+	return 0;
+}
+
+static void clear_host_bits(uint8_t addr[16], int plen)
+{
+	int i;
+
+	for (i = plen; i < 128; i++)
+		addr[i / 8] &= (uint8_t) ~(0x80 >> (i % 8));
+}
+
+int addr_parse(const char *text, struct addr_key *key, char *why, size_t why_len)
+{
+	static const uint8_t v4mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+	const char *slash;
+	char buf[INET6_ADDRSTRLEN], net[ADDR_TEXT_MAX];
+	size_t len;
+	int bits, plen;
+
+	memset(key, 0, sizeof(*key));
+	if (!text)
+		text = "";
+	slash = strchr(text, '/');
+	len = slash ? (size_t)(slash - text) : strlen(text);
+	if (memchr(text, '%', len)) {
+		snprintf(why, why_len, "'%.64s': zone ids have no meaning in a blocklist", text);
+		return -1;
+	}
+	if (len == 0 || len >= sizeof(buf))
+		goto not_an_address;
+	memcpy(buf, text, len);
+	buf[len] = '\0';
+	if (inet_pton(AF_INET, buf, key->addr) == 1)
+		key->family = ADDR_IPV4;
+	else if (inet_pton(AF_INET6, buf, key->addr) == 1)
+		key->family = ADDR_IPV6;
+	else
+		goto not_an_address;
+	bits = addr_bits(key->family);
+	plen = slash ? parse_prefix_len(slash + 1, bits) : bits;
+	if (plen < 0) {
+		snprintf(why, why_len, "'%.64s': the prefix length must be a number from 0 to %d",
+			 text, bits);
+		return -1;
+	}
+	/* ::ffff:a.b.c.d is IPv4 on the wire; key it as IPv4, so its IPv4 entry catches it. */
+	if (key->family == ADDR_IPV6 && plen >= 96 && memcmp(key->addr, v4mapped, 12) == 0) {
+		memmove(key->addr, key->addr + 12, 4);
+		memset(key->addr + 4, 0, 12);
+		key->family = ADDR_IPV4;
+		bits = 32;
+		plen -= 96;
+	}
+	key->prefixlen = (uint32_t)(ADDR_FAMILY_BITS + plen);
+	if (host_bits_set(key->addr, plen, bits)) {
+		struct addr_key network = *key;
+
+		clear_host_bits(network.addr, plen);
+		snprintf(why, why_len,
+			 "'%.64s' has bits set beyond the /%d prefix: the network is %s", text,
+			 plen, addr_format(&network, net));
+		return -1;
+	}
+	return 0;
+not_an_address:
+	snprintf(why, why_len,
+		 "'%.64s' is not an IPv4 or IPv6 address or prefix (like 192.0.2.1, 10.0.0.0/8, 2001:db8::1, 2001:db8::/32)",
+		 text);
+	return -1;
+}
+
+/*
+ * RFC 5952: lower-case hex without leading zeros, and the longest run of
+ * two or more zero groups (the first, on a tie) written as "::". inet_ntop
+ * is not relied on for this: C libraries differ on the details.
+ */
+static void ipv6_format(const uint8_t a[16], char *out, size_t len)
+{
+	int best = -1, best_len = 0, run = 0, i;
+	size_t used = 0;
+
+	for (i = 0; i < 8; i++) {
+		run = a[2 * i] || a[2 * i + 1] ? 0 : run + 1;
+		if (run > best_len) {
+			best_len = run;
+			best = i - run + 1;
+		}
+	}
+	if (best_len < 2)
+		best = -1;
+	out[0] = '\0';
+	for (i = 0; i < 8; i++) {
+		if (i == best) {
+			used += (size_t)snprintf(out + used, len - used, "::");
+			i += best_len - 1;
+			continue;
+		}
+		used += (size_t)snprintf(out + used, len - used, "%s%x",
+					 i > 0 && i != best + best_len ? ":" : "",
+					 (unsigned int)(a[2 * i] << 8 | a[2 * i + 1]));
+	}
+}
+
+const char *addr_format(const struct addr_key *key, char buf[ADDR_TEXT_MAX])
+{
+	int plen = (int)key->prefixlen - ADDR_FAMILY_BITS;
+
+	if (key->family == ADDR_IPV4)
+		snprintf(buf, ADDR_TEXT_MAX, "%u.%u.%u.%u", key->addr[0], key->addr[1],
+			 key->addr[2], key->addr[3]);
+	else if (key->family == ADDR_IPV6)
+		ipv6_format(key->addr, buf, ADDR_TEXT_MAX);
+	else
+		snprintf(buf, ADDR_TEXT_MAX, "?");
+	if (key->family == ADDR_IPV4 || key->family == ADDR_IPV6) {
+		if (!addr_is_single(key) && plen >= 0)
+			snprintf(buf + strlen(buf), ADDR_TEXT_MAX - strlen(buf), "/%d", plen);
+	}
+	return buf;
+}
+
+int addr_cmp(const struct addr_key *a, const struct addr_key *b)
+{
+	int c;
+
+	if (a->family != b->family)
+		return a->family < b->family ? -1 : 1;
+	c = memcmp(a->addr, b->addr, sizeof(a->addr));
+	if (c)
+		return c < 0 ? -1 : 1;
+	return (a->prefixlen > b->prefixlen) - (a->prefixlen < b->prefixlen);
+}

@@ -13,6 +13,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "common.h"
+
 #define IPV4_TEXT_MAX 16 /* "255.255.255.255" + NUL */
 
 /*
@@ -24,6 +26,31 @@ int ipv4_parse(const char *text, uint32_t *host_order);
 
 /* The dotted-decimal text of a host-order address; returns `buf`. */
 const char *ipv4_format(uint32_t host_order, char buf[IPV4_TEXT_MAX]);
+
+/*
+ * Addresses and prefixes of either family, as the blocklist keys them
+ * (common.h struct addr_key).
+ */
+#define ADDR_TEXT_MAX 52 /* INET6_ADDRSTRLEN + "/128" */
+
+/*
+ * "192.0.2.1", "10.0.0.0/8", "2001:db8::1", "2001:db8::/32". Strict: IPv4
+ * in dotted decimal without leading zeros (inet_pton), IPv6 as inet_pton
+ * reads it, no zone ids ("fe80::1%eth0"), a prefix length in decimal
+ * without leading zeros, and no host bits set beyond the prefix (the error
+ * names the network that was probably meant). "::ffff:1.2.3.4" is the IPv4
+ * address 1.2.3.4. Returns 0, or -1 with the reason in `why`.
+ */
+int addr_parse(const char *text, struct addr_key *key, char *why, size_t why_len);
+
+/* The text of a key, with "/N" when it is a prefix, IPv6 as RFC 5952 says; returns `buf`. */
+const char *addr_format(const struct addr_key *key, char buf[ADDR_TEXT_MAX]);
+
+/* Whether the key is one whole address rather than a prefix. */
+int addr_is_single(const struct addr_key *key);
+
+/* Order for lists: IPv4 before IPv6, then by address, then shorter prefixes first. */
+int addr_cmp(const struct addr_key *a, const struct addr_key *b);
 
 /* A growing list of host-order addresses. */
 struct addr_list {

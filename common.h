@@ -40,6 +40,31 @@ struct legacy_map_def {
 	uint32_t map_flags;
 };
 
+/*
+ * A blocklist key, for an address or a prefix of either family. It has the
+ * layout BPF_MAP_TYPE_LPM_TRIE wants (a u32 bit count, then the bytes it
+ * counts), so prefixes and single addresses share one format:
+ *   - `family` comes first in the counted bytes, so an IPv4 prefix can
+ *     never match an IPv6 address, nor ::/0 an IPv4 one;
+ *   - `prefixlen` counts the family byte too: 8 + 32 for one IPv4 address,
+ *     8 + 24 for a /24, 8 + 128 for one IPv6 address;
+ *   - an IPv4 address fills addr[0..3]; every byte not counted is 0, and
+ *     `zero` pads the struct to 24 bytes so that the compiler adds no
+ *     padding of its own (hash keys are compared byte for byte).
+ * An IPv4-mapped IPv6 address (::ffff:1.2.3.4) is stored, and looked up, as
+ * the IPv4 address it maps.
+ */
+#define ADDR_IPV4 4
+#define ADDR_IPV6 6
+#define ADDR_FAMILY_BITS 8
+
+struct addr_key {
+	uint32_t prefixlen;
+	uint8_t family;
+	uint8_t addr[16]; /* network byte order */
+	uint8_t zero[3];
+};
+
 /* Names the loader looks for; also what `bpftool map show` prints. */
 #define BLOCKLIST_MAP_NAME "BLOCKLIST"
 #define EVENTS_MAP_NAME "EVENTS"

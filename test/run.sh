@@ -31,6 +31,10 @@ trap cleanup EXIT
 
 # ---- 1. unit tests ------------------------------------------------------------
 run_counted "unit tests" build/test/unit "$OBJ"
+# The same tests built with the binary's C library (musl), when it is not glibc.
+if [ -x build/test/unit-libc ]; then
+	TAG="[musl] " run_counted "unit tests (musl)" build/test/unit-libc "$OBJ"
+fi
 
 # Every input the fuzzer ever tripped on, and the seed corpus, through the
 # fuzz target's checks (built with gcc, ASan and UBSan).

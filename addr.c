@@ -227,11 +227,13 @@ not_an_address:
  */
 static void ipv6_format(const uint8_t a[16], char *out, size_t len)
 {
+	unsigned int group[8];
 	int best = -1, best_len = 0, run = 0, i;
 	size_t used = 0;
 
 	for (i = 0; i < 8; i++) {
-		run = a[2 * i] || a[2 * i + 1] ? 0 : run + 1;
+		group[i] = (unsigned int)a[i + i] << 8 | a[i + i + 1];
+		run = group[i] ? 0 : run + 1;
 		if (run > best_len) {
 			best_len = run;
 			best = i - run + 1;
@@ -247,8 +249,7 @@ static void ipv6_format(const uint8_t a[16], char *out, size_t len)
 			continue;
 		}
 		used += (size_t)snprintf(out + used, len - used, "%s%x",
-					 i > 0 && i != best + best_len ? ":" : "",
-					 (unsigned int)(a[2 * i] << 8 | a[2 * i + 1]));
+					 i > 0 && i != best + best_len ? ":" : "", group[i]);
 	}
 }
 

@@ -54,16 +54,35 @@ static long number(const char *text, long max)
 	return end != text && !*end && n >= 0 && n <= max ? n : -1;
 }
 
-static int addr_of(const char *ip, const char *port, struct sockaddr_in *sa)
+/* An IPv4 or IPv6 peer; "::ffff:127.0.0.2" makes a dual-stack IPv6 socket that sends IPv4. */
+struct peer {
+	struct sockaddr_storage sa;
+	socklen_t len;
+	int family;
+};
+
+static int addr_of(const char *ip, const char *port, struct peer *to)
 {
+	struct sockaddr_in *v4 = (struct sockaddr_in *)&to->sa;
+	struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&to->sa;
 	long p = number(port, 65535);
 
-	memset(sa, 0, sizeof(*sa));
-	sa->sin_family = AF_INET;
-	sa->sin_port = htons((uint16_t)p);
+	memset(to, 0, sizeof(*to));
 	if (p < 0)
 		return -1;
-	return inet_pton(AF_INET, ip, &sa->sin_addr) == 1 ? 0 : -1;
+	if (inet_pton(AF_INET, ip, &v4->sin_addr) == 1) {
+		v4->sin_family = AF_INET;
+		v4->sin_port = htons((uint16_t)p);
+		to->len = sizeof(*v4);
+	} else if (inet_pton(AF_INET6, ip, &v6->sin6_addr) == 1) {
+		v6->sin6_family = AF_INET6;
+		v6->sin6_port = htons((uint16_t)p);
+		to->len = sizeof(*v6);
+	} else {
+		return -1;
+	}
+	to->family = to->sa.ss_family;
+	return 0;
 }
 
 static int join_cgroup(const char *dir)
@@ -95,15 +114,15 @@ static double now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static int serve(const struct sockaddr_in *sa, int seconds)
+static int serve(const struct peer *to, int seconds)
 {
-	int one = 1, t = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	int u = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	int one = 1, t = socket(to->family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int u = socket(to->family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	double end = now() + seconds;
 
 	setsockopt(t, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (t < 0 || u < 0 || bind(t, (const struct sockaddr *)sa, sizeof(*sa)) < 0 ||
-	    listen(t, 64) < 0 || bind(u, (const struct sockaddr *)sa, sizeof(*sa)) < 0) {
+	if (t < 0 || u < 0 || bind(t, (const struct sockaddr *)&to->sa, to->len) < 0 ||
+	    listen(t, 64) < 0 || bind(u, (const struct sockaddr *)&to->sa, to->len) < 0) {
 		perror("serve");
 		return 1;
 	}
@@ -125,7 +144,7 @@ static int serve(const struct sockaddr_in *sa, int seconds)
 		}
 		if (p[1].revents & POLLIN) {
 			char buf[512];
-			struct sockaddr_in from;
+			struct sockaddr_storage from;
 			socklen_t len = sizeof(from);
 			ssize_t n =
 				recvfrom(u, buf, sizeof(buf), 0, (struct sockaddr *)&from, &len);
@@ -137,13 +156,13 @@ static int serve(const struct sockaddr_in *sa, int seconds)
 	return 0;
 }
 
-static int udp_probe(const struct sockaddr_in *sa, int ms)
+static int udp_probe(const struct peer *to, int ms)
 {
-	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	int s = socket(to->family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	struct pollfd p = { s, POLLIN, 0 };
 	char buf[64];
 
-	if (s < 0 || connect(s, (const struct sockaddr *)sa, sizeof(*sa)) < 0) {
+	if (s < 0 || connect(s, (const struct sockaddr *)&to->sa, to->len) < 0) {
 		perror("udp");
 		return 1;
 	}
@@ -159,9 +178,9 @@ static int udp_probe(const struct sockaddr_in *sa, int ms)
 	return BLOCKED;
 }
 
-static int tcp_probe(const struct sockaddr_in *sa, int ms)
+static int tcp_probe(const struct peer *to, int ms)
 {
-	int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	int s = socket(to->family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	struct pollfd p = { s, POLLOUT, 0 };
 	int err = 0;
 	socklen_t len = sizeof(err);
@@ -171,7 +190,7 @@ static int tcp_probe(const struct sockaddr_in *sa, int ms)
 		perror("tcp");
 		return 1;
 	}
-	if (connect(s, (const struct sockaddr *)sa, sizeof(*sa)) < 0 && errno != EINPROGRESS) {
+	if (connect(s, (const struct sockaddr *)&to->sa, to->len) < 0 && errno != EINPROGRESS) {
 		printf("tcp blocked: connect: %s\n", strerror(errno));
 		return BLOCKED;
 	}
@@ -194,9 +213,9 @@ static int tcp_probe(const struct sockaddr_in *sa, int ms)
 }
 
 /* Unconnected, so that ICMP errors from a closed port never fail a send. */
-static int flood(const struct sockaddr_in *sa, long count)
+static int flood(const struct peer *to, long count)
 {
-	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	int s = socket(to->family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	long i, sent = 0;
 
 	if (s < 0) {
@@ -204,7 +223,7 @@ static int flood(const struct sockaddr_in *sa, long count)
 		return 1;
 	}
 	for (i = 0; i < count; i++)
-		if (sendto(s, "flood", 5, 0, (const struct sockaddr *)sa, sizeof(*sa)) == 5)
+		if (sendto(s, "flood", 5, 0, (const struct sockaddr *)&to->sa, to->len) == 5)
 			sent++;
 	printf("%ld\n", sent);
 	return 0;
@@ -335,9 +354,9 @@ static int attach_foreign(const char *dir, const char *mode, long n)
 }
 
 /* While a blocker starts: once refused, a datagram must never pass again. */
-static int stream(const struct sockaddr_in *sa, long ms)
+static int stream(const struct peer *to, long ms)
 {
-	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	int s = socket(to->family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	long ok = 0, refused = 0, ok_after = 0;
 	double end = now() + (double)ms / 1000;
 
@@ -346,7 +365,7 @@ static int stream(const struct sockaddr_in *sa, long ms)
 		return 1;
 	}
 	while (now() < end) {
-		if (sendto(s, "s", 1, 0, (const struct sockaddr *)sa, sizeof(*sa)) == 1) {
+		if (sendto(s, "s", 1, 0, (const struct sockaddr *)&to->sa, to->len) == 1) {
 			ok++;
 			ok_after += refused > 0;
 		} else if (errno == EPERM) {
@@ -371,7 +390,7 @@ static int query(const char *dir)
 
 int main(int argc, char **argv)
 {
-	struct sockaddr_in sa;
+	struct peer sa;
 
 	if (argc > 2 && strcmp(argv[1], "-g") == 0) {
 		if (join_cgroup(argv[2]))

@@ -7,47 +7,26 @@
 #include <stdlib.h>
 #include <string.h>
 
-int ipv4_parse(const char *text, uint32_t *host_order)
-{
-	struct in_addr a;
-
-	if (!text || inet_pton(AF_INET, text, &a) != 1)
-		return -1;
-	*host_order = ntohl(a.s_addr);
-	return 0;
-}
-
-const char *ipv4_format(uint32_t host_order, char buf[IPV4_TEXT_MAX])
-{
-	struct in_addr a = { .s_addr = htonl(host_order) };
-
-	if (!inet_ntop(AF_INET, &a, buf, IPV4_TEXT_MAX))
-		snprintf(buf, IPV4_TEXT_MAX, "?");
-	return buf;
-}
-
-int addr_list_add(struct addr_list *list, uint32_t host_order)
+int addr_list_add(struct addr_list *list, const struct addr_key *key)
 {
 	if (list->cnt == list->cap) {
 		size_t cap = list->cap ? list->cap * 2 : 64;
-		uint32_t *grown = cap > SIZE_MAX / sizeof(*grown)
-					  ? NULL
-					  : realloc(list->addr, cap * sizeof(*grown));
+		struct addr_key *grown = cap > SIZE_MAX / sizeof(*grown)
+						 ? NULL
+						 : realloc(list->key, cap * sizeof(*grown));
 
 		if (!grown)
 			return -1;
-		list->addr = grown;
+		list->key = grown;
 		list->cap = cap;
 	}
-	list->addr[list->cnt++] = host_order;
+	list->key[list->cnt++] = *key;
 	return 0;
 }
 
-static int cmp_u32(const void *a, const void *b)
+static int cmp_keys(const void *a, const void *b)
 {
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-
-	return (x > y) - (x < y);
+	return addr_cmp(a, b);
 }
 
 void addr_list_unique(struct addr_list *list)
@@ -55,16 +34,16 @@ void addr_list_unique(struct addr_list *list)
 	size_t i, kept = list->cnt ? 1 : 0;
 
 	if (list->cnt > 1)
-		qsort(list->addr, list->cnt, sizeof(*list->addr), cmp_u32);
+		qsort(list->key, list->cnt, sizeof(*list->key), cmp_keys);
 	for (i = 1; i < list->cnt; i++)
-		if (list->addr[i] != list->addr[kept - 1])
-			list->addr[kept++] = list->addr[i];
+		if (addr_cmp(&list->key[i], &list->key[kept - 1]) != 0)
+			list->key[kept++] = list->key[i];
 	list->cnt = kept;
 }
 
 void addr_list_free(struct addr_list *list)
 {
-	free(list->addr);
+	free(list->key);
 	memset(list, 0, sizeof(*list));
 }
 
@@ -72,11 +51,11 @@ int addr_file_read(FILE *f, const char *name, struct addr_list *list, char *err,
 {
 	size_t before = list->cnt;
 	unsigned long line_no = 0;
-	char line[256];
+	char line[256], why[200];
 
 	while (fgets(line, sizeof(line), f)) {
 		char *text = line, *end;
-		uint32_t a;
+		struct addr_key key;
 
 		line_no++;
 		if (!strchr(line, '\n') && !feof(f)) {
@@ -93,12 +72,11 @@ int addr_file_read(FILE *f, const char *name, struct addr_list *list, char *err,
 			*--end = '\0';
 		if (!*text)
 			continue;
-		if (ipv4_parse(text, &a)) {
-			snprintf(err, err_len, "%s:%lu: invalid IPv4 address '%.64s'", name,
-				 line_no, text);
+		if (addr_parse(text, &key, why, sizeof(why))) {
+			snprintf(err, err_len, "%s:%lu: %s", name, line_no, why);
 			goto fail;
 		}
-		if (addr_list_add(list, a)) {
+		if (addr_list_add(list, &key)) {
 			snprintf(err, err_len, "%s:%lu: %s", name, line_no, strerror(ENOMEM));
 			goto fail;
 		}

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * blocklist.c - add and remove BLOCKLIST keys, all or nothing (blocklist.h).
+ * blocklist.c - add and remove blocklist keys, all or nothing (blocklist.h).
  *
  * Callers hold the flock on the cgroup directory (loader.c lock_cgroup()),
- * so no other cgroup-skb-egress changes the map meanwhile; the program
+ * so no other cgroup-skb-egress changes the maps meanwhile; the program
  * itself only ever bumps counters, never adds or removes keys.
  */
 #include "blocklist.h"
@@ -12,27 +12,41 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "addr.h"
 #include "bpf_sys.h"
 
 #define ENOTSUPP 524 /* kernel-internal, but it leaks out of bpf(2) */
 
-static void note_unchanged(struct blocklist_change *ch, uint32_t key)
+static int map_of(const struct blocklist *bl, const struct addr_key *key)
+{
+	return addr_is_single(key) ? bl->single_fd : bl->prefix_fd;
+}
+
+static void note_unchanged(struct blocklist_change *ch, const struct addr_key *key)
 {
 	if (ch->unchanged < sizeof(ch->first_unchanged) / sizeof(ch->first_unchanged[0]))
-		ch->first_unchanged[ch->unchanged] = key;
+		ch->first_unchanged[ch->unchanged] = *key;
 	ch->unchanged++;
 }
 
+static void note_failed(struct blocklist_change *ch, const struct blocklist *bl,
+			const struct addr_key *key)
+{
+	ch->failed_key = *key;
+	ch->failed_in_prefixes = map_of(bl, key) == bl->prefix_fd;
+}
+
 /*
- * Insert keys[0..cnt), none of which is in the map, with zeroed counters,
+ * Insert keys[0..cnt), none of which is in map `fd`, with zeroed counters,
  * in as few calls as possible: BPF_MAP_UPDATE_BATCH (Linux 5.6) takes
- * thousands per call; older kernels answer EINVAL or ENOTSUPP, and then
- * each key gets its own BPF_MAP_UPDATE_ELEM. BPF_ANY, as batches take no
- * other flag; no key is there already (the caller looked, under the lock).
- * On failure *tried says how many keys from the start may be in the map.
+ * thousands per call; older kernels, and maps without batches (the trie),
+ * answer EINVAL, ENOTSUPP or EOPNOTSUPP, and then each key gets its own
+ * BPF_MAP_UPDATE_ELEM. BPF_ANY, as batches take no other flag; no key is
+ * there already (the caller looked, under the lock). On failure *tried
+ * says how many keys from the start may be in the map.
  */
-static int insert_keys(int fd, const uint32_t *keys, size_t cnt, size_t *tried,
-		       struct blocklist_change *ch)
+static int insert_keys(int fd, const struct addr_key *keys, size_t cnt, size_t *tried,
+		       struct addr_key *failed)
 {
 	static const uint64_t zero;
 	uint64_t *zeros = calloc(BLOCKLIST_CHUNK, sizeof(*zeros));
@@ -44,109 +58,128 @@ static int insert_keys(int fd, const uint32_t *keys, size_t cnt, size_t *tried,
 			(uint32_t)(cnt - done < BLOCKLIST_CHUNK ? cnt - done : BLOCKLIST_CHUNK);
 		uint32_t n = chunk;
 
-		ch->calls++;
 		if (batch && bpf_map_update_batch(fd, keys + done, zeros, &n, BPF_ANY) == 0) {
 			done += chunk;
-		} else if (batch && done == 0 && (errno == EINVAL || errno == ENOTSUPP)) {
-			batch = 0; /* not on this kernel: one at a time */
+		} else if (batch && done == 0 &&
+			   (errno == EINVAL || errno == ENOTSUPP || errno == EOPNOTSUPP)) {
+			batch = 0; /* not here: one at a time */
 		} else if (batch) {
 			/*
 			 * The kernel reports how many it did before failing; a
 			 * count it left as we passed it is not believed, and the
 			 * whole chunk counts as tried.
 			 */
-			ch->failed_key = keys[done + (n < chunk ? n : 0)];
+			*failed = keys[done + (n < chunk ? n : 0)];
 			done += n < chunk ? n : chunk;
 			rc = -1;
 		} else if (bpf_map_update_elem(fd, &keys[done], &zero, BPF_ANY) == 0) {
 			done++;
 		} else {
-			ch->failed_key = keys[done];
+			*failed = keys[done];
 			rc = -1;
 		}
 	}
 	*tried = done;
-	if (rc == 0)
-		errno = 0;
 	free(zeros);
 	return rc;
 }
 
-int blocklist_add(int map_fd, const uint32_t *keys, size_t cnt, int fresh,
+/* Delete keys[0..cnt) from map `fd`, whatever each answers: undoing an insert. */
+static void delete_keys(int fd, const struct addr_key *keys, size_t cnt)
+{
+	size_t i;
+
+	for (i = 0; i < cnt; i++)
+		bpf_map_delete_elem(fd, &keys[i]);
+}
+
+int blocklist_add(const struct blocklist *bl, const struct addr_key *keys, size_t cnt, int fresh,
 		  struct blocklist_change *ch)
 {
-	uint32_t *new_keys = NULL;
-	const uint32_t *add = keys;
-	size_t add_cnt = cnt, tried = 0, i;
+	struct addr_key *add = NULL;
+	size_t singles = 0, prefixes = 0, tried = 0, i;
 	int rc = -1, err;
 
 	memset(ch, 0, sizeof(*ch));
-	if (!fresh && cnt) {
-		/* Only keys not there yet: one already there keeps its counter. */
-		new_keys = malloc(cnt * sizeof(*new_keys));
-		if (!new_keys) {
-			errno = ENOMEM;
-			return -1;
-		}
-		for (i = 0, add_cnt = 0; i < cnt; i++) {
-			uint64_t drops;
-
-			ch->calls++;
-			if (bpf_map_lookup_elem(map_fd, &keys[i], &drops) == 0) {
-				note_unchanged(ch, keys[i]);
-			} else if (errno == ENOENT) {
-				new_keys[add_cnt++] = keys[i];
-			} else {
-				ch->failed_key = keys[i];
-				goto out;
-			}
-		}
-		add = new_keys;
+	if (!cnt)
+		return 0;
+	add = malloc(cnt * sizeof(*add));
+	if (!add) {
+		errno = ENOMEM;
+		return -1;
 	}
-	if (insert_keys(map_fd, add, add_cnt, &tried, ch) < 0) {
+	/*
+	 * The keys to insert, single addresses at the front and prefixes at the
+	 * back. On maps in use, only keys not there yet: one already there
+	 * keeps its counter.
+	 */
+	for (i = 0; i < cnt; i++) {
+		uint64_t drops;
+
+		if (!fresh && bpf_map_lookup_elem(map_of(bl, &keys[i]), &keys[i], &drops) == 0) {
+			note_unchanged(ch, &keys[i]);
+			continue;
+		}
+		if (!fresh && errno != ENOENT) {
+			note_failed(ch, bl, &keys[i]);
+			goto out;
+		}
+		if (addr_is_single(&keys[i]))
+			add[singles++] = keys[i];
+		else
+			add[cnt - ++prefixes] = keys[i];
+	}
+	if (insert_keys(bl->single_fd, add, singles, &tried, &ch->failed_key) < 0) {
 		err = errno;
-		for (i = 0; i < tried; i++)
-			bpf_map_delete_elem(map_fd, &add[i]);
-		ch->calls += tried;
+		delete_keys(bl->single_fd, add, tried);
 		errno = err;
 		goto out;
 	}
-	ch->changed = add_cnt;
+	if (insert_keys(bl->prefix_fd, add + cnt - prefixes, prefixes, &tried, &ch->failed_key) <
+	    0) {
+		err = errno;
+		ch->failed_in_prefixes = 1;
+		delete_keys(bl->prefix_fd, add + cnt - prefixes, tried);
+		delete_keys(bl->single_fd, add, singles);
+		errno = err;
+		goto out;
+	}
+	ch->changed = singles + prefixes;
 	rc = 0;
 out:
 	err = errno;
-	free(new_keys);
+	free(add);
 	errno = err;
 	return rc;
 }
 
-int blocklist_remove(int map_fd, const uint32_t *keys, size_t cnt, int strict,
-		     struct blocklist_change *ch)
+int blocklist_remove(const struct blocklist *bl, const struct addr_key *keys, size_t cnt,
+		     int strict, struct blocklist_change *ch)
 {
 	struct removed {
-		uint32_t key;
+		struct addr_key key;
 		uint64_t drops;
 	} *gone = NULL;
 	size_t gone_cnt = 0, i, j;
 	int rc = -1, err;
 
 	memset(ch, 0, sizeof(*ch));
-	if (cnt) {
-		gone = malloc(cnt * sizeof(*gone));
-		if (!gone) {
-			errno = ENOMEM;
-			return -1;
-		}
+	if (!cnt)
+		return 0;
+	gone = malloc(cnt * sizeof(*gone));
+	if (!gone) {
+		errno = ENOMEM;
+		return -1;
 	}
 	/* Look first, so that --strict can refuse before anything changes. */
 	for (i = 0; i < cnt; i++) {
-		ch->calls++;
-		if (bpf_map_lookup_elem(map_fd, &keys[i], &gone[gone_cnt].drops) == 0) {
+		if (bpf_map_lookup_elem(map_of(bl, &keys[i]), &keys[i], &gone[gone_cnt].drops) ==
+		    0) {
 			gone[gone_cnt++].key = keys[i];
 		} else if (errno == ENOENT) {
-			note_unchanged(ch, keys[i]);
+			note_unchanged(ch, &keys[i]);
 		} else {
-			ch->failed_key = keys[i];
+			note_failed(ch, bl, &keys[i]);
 			goto out;
 		}
 	}
@@ -155,16 +188,16 @@ int blocklist_remove(int map_fd, const uint32_t *keys, size_t cnt, int strict,
 		goto out;
 	}
 	for (i = 0; i < gone_cnt; i++) {
-		ch->calls++;
 		/* ENOENT: gone already, which is what was asked. */
-		if (bpf_map_delete_elem(map_fd, &gone[i].key) == 0 || errno == ENOENT)
+		if (bpf_map_delete_elem(map_of(bl, &gone[i].key), &gone[i].key) == 0 ||
+		    errno == ENOENT)
 			continue;
 		err = errno;
-		ch->failed_key = gone[i].key;
+		note_failed(ch, bl, &gone[i].key);
 		/* Put back what went, with the counts it had. */
 		for (j = 0; j < i; j++)
-			bpf_map_update_elem(map_fd, &gone[j].key, &gone[j].drops, BPF_NOEXIST);
-		ch->calls += i;
+			bpf_map_update_elem(map_of(bl, &gone[j].key), &gone[j].key, &gone[j].drops,
+					    BPF_NOEXIST);
 		errno = err;
 		goto out;
 	}

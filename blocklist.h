@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * blocklist.h - changing the BLOCKLIST map as a whole: all of a change, or
- * none of it.
+ * blocklist.h - changing the blocklist as a whole: all of a change, or none
+ * of it.
  *
- * A key is a host-order IPv4 address (addr.h), its value the packets the
- * program dropped to it. Adding keeps the counters of addresses already
- * there; a change the kernel refuses half-way is undone before returning,
- * so a failed `block` or `unblock` leaves the list exactly as it found it.
- * No messages here: the caller knows what to call things.
+ * The blocklist is two maps with the same key (common.h struct addr_key)
+ * and value (the packets dropped to the entry): BLOCKLIST, a hash of single
+ * addresses, and BLOCKNETS, a longest-prefix-match trie of prefixes. Each
+ * key goes to the map its kind belongs in. Adding keeps the counters of
+ * keys already there; a change the kernel refuses half-way is undone before
+ * returning, so a failed `block` or `unblock` leaves both maps exactly as it
+ * found them. No messages here: the caller knows what to call things.
  */
 #ifndef BLOCKLIST_H
 #define BLOCKLIST_H
@@ -15,22 +17,29 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common.h"
+
 #define BLOCKLIST_CHUNK 4096 /* keys per BPF_MAP_UPDATE_BATCH */
+
+struct blocklist {
+	int single_fd; /* BLOCKLIST */
+	int prefix_fd; /* BLOCKNETS */
+};
 
 struct blocklist_change {
 	size_t changed;	  /* keys added, or removed */
 	size_t unchanged; /* keys already there (add), or absent (remove) */
-	uint32_t first_unchanged[3];
-	uint32_t failed_key; /* on failure: the key the kernel refused */
-	size_t calls;	     /* bpf(2) calls made, for the curious */
+	struct addr_key first_unchanged[3];
+	struct addr_key failed_key; /* on failure: the key the kernel refused */
+	int failed_in_prefixes;	    /* ... and whether BLOCKNETS refused it */
 };
 
 /*
- * Add `keys` (cnt of them, unique) with zeroed counters. `fresh`: the map
- * was just created and is empty, so no key needs looking up first. Returns
- * 0, or -1 with errno after undoing every addition.
+ * Add `keys` (cnt of them, unique) with zeroed counters. `fresh`: the maps
+ * were just created and are empty, so no key needs looking up first.
+ * Returns 0, or -1 with errno after undoing every addition.
  */
-int blocklist_add(int map_fd, const uint32_t *keys, size_t cnt, int fresh,
+int blocklist_add(const struct blocklist *bl, const struct addr_key *keys, size_t cnt, int fresh,
 		  struct blocklist_change *ch);
 
 /*
@@ -39,7 +48,7 @@ int blocklist_add(int map_fd, const uint32_t *keys, size_t cnt, int fresh,
  * Returns 0, or -1 with errno after putting back what was removed (with
  * the counters it had).
  */
-int blocklist_remove(int map_fd, const uint32_t *keys, size_t cnt, int strict,
-		     struct blocklist_change *ch);
+int blocklist_remove(const struct blocklist *bl, const struct addr_key *keys, size_t cnt,
+		     int strict, struct blocklist_change *ch);
 
 #endif

@@ -72,7 +72,8 @@ static const struct {
 	const char *text;
 } options_text[] = {
 	{ 0, "  -c, --cgroup-path PATH  cgroup v2 directory (default /sys/fs/cgroup/unified)\n" },
-	{ OPT_ADDRESSES, "  -b, --block ADDR        a dotted-decimal IPv4 address; repeatable\n" },
+	{ OPT_ADDRESSES,
+	  "  -b, --block ADDR        an IPv4 or IPv6 address or prefix; repeatable\n" },
 	{ OPT_ADDRESSES,
 	  "  -f, --file FILE         the addresses in FILE (- for stdin), one per line,\n"
 	  "                          # comments; every line is checked before any is used\n" },
@@ -103,9 +104,9 @@ static void usage(FILE *out, int command)
 {
 	size_t i;
 
-	fputs("Drop packets that processes in a cgroup v2 send to blocked IPv4 addresses,\n"
-	      "with eBPF loaded by hand; log every packet: LOG: DST 1.1.1.1, ACTION 0\n"
-	      "(0 dropped, 1 passed).\n\n",
+	fputs("Drop packets that processes in a cgroup v2 send to blocked IPv4 or IPv6\n"
+	      "addresses and prefixes, with eBPF loaded by hand; log every packet:\n"
+	      "LOG: DST 1.1.1.1, ACTION 0 (0 dropped, 1 passed).\n\n",
 	      out);
 	fputs("Usage:\n", out);
 	for (i = 0; i < COMMAND_CNT; i++)
@@ -165,13 +166,14 @@ static int takes(const struct options *o, unsigned int group, const char *what)
 
 static int add_address(struct options *o, const char *text)
 {
-	uint32_t a;
+	struct addr_key key;
+	char why[200];
 
-	if (ipv4_parse(text, &a)) {
-		report("invalid IPv4 address '%s': use dotted decimal like 192.0.2.1", text);
+	if (addr_parse(text, &key, why, sizeof(why))) {
+		report("%s", why);
 		return EXIT_USAGE;
 	}
-	if (addr_list_add(&o->block, a)) {
+	if (addr_list_add(&o->block, &key)) {
 		report("parsing the command line: %s", errno_text(ENOMEM));
 		return EXIT_SYSTEM;
 	}
@@ -208,7 +210,6 @@ int parse_args(int argc, char **argv, struct options *o)
 		{ NULL, 0, NULL, 0 },
 	};
 	unsigned long n;
-	uint32_t a;
 	size_t i;
 	int c, rc, named = 0;
 
@@ -327,10 +328,11 @@ int parse_args(int argc, char **argv, struct options *o)
 		return EXIT_USAGE;
 	}
 	/* The Aya example's default, for a run that makes its own instance. */
-	if (o->command == CMD_RUN && !o->addresses_given && ipv4_parse("1.1.1.1", &a) == 0 &&
-	    addr_list_add(&o->block, a)) {
-		report("parsing the command line: %s", errno_text(ENOMEM));
-		return EXIT_SYSTEM;
+	if (o->command == CMD_RUN && !o->addresses_given) {
+		rc = add_address(o, "1.1.1.1");
+		o->addresses_given = 0;
+		if (rc)
+			return rc;
 	}
 	addr_list_unique(&o->block);
 	return EXIT_OK;

@@ -56,43 +56,100 @@ static void json_string(const char *s)
 	putchar('"');
 }
 
-/* How many entries the blocklist `id` holds and can hold, and the drops it counted. */
-static int map_fill(uint32_t id, uint64_t *entries, uint32_t *max_entries, uint64_t *drops)
-{
-	struct bpf_map_info info;
-	uint32_t len = sizeof(info), key, next;
-	uint64_t value;
-	int fd = bpf_map_get_fd_by_id(id), rc = -1;
+#define LIST_MAX (1u << 26) /* --max-entries' ceiling */
 
-	*entries = *drops = 0;
-	memset(&info, 0, sizeof(info));
-	if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len) < 0 || info.key_size != sizeof(key) ||
-	    info.value_size != sizeof(value))
-		goto out;
-	*max_entries = info.max_entries;
-	/* Walk the keys; a key deleted meanwhile makes the kernel restart from the first. */
-	if (bpf_map_get_next_key(fd, NULL, &next) == 0) {
-		do {
-			key = next;
-			(*entries)++;
-			if (bpf_map_lookup_elem(fd, &key, &value) == 0)
-				*drops += value;
-		} while (*entries < info.max_entries && bpf_map_get_next_key(fd, &key, &next) == 0);
+/* Blocklist entries read back from the kernel. */
+struct entries {
+	struct entry {
+		struct addr_key key; /* first, for cmp_entry */
+		uint64_t drops;
+	} * e;
+	size_t cnt, cap;
+	uint32_t max[2];  /* max_entries of BLOCKLIST and BLOCKNETS */
+	size_t in_map[2]; /* entries read from each */
+	uint64_t drops;	  /* over all entries */
+};
+
+static int cmp_entry(const void *a, const void *b)
+{
+	return addr_cmp(a, b);
+}
+
+/*
+ * Append every key of map `fd` with its counter. A key deleted meanwhile
+ * restarts the kernel's walk from the first; the cap ends it.
+ */
+static int collect(int fd, struct entries *out)
+{
+	struct addr_key key, next;
+	size_t start = out->cnt;
+
+	for (errno = 0; out->cnt - start < LIST_MAX &&
+			bpf_map_get_next_key(fd, out->cnt > start ? &key : NULL, &next) == 0;
+	     key = next) {
+		if (out->cnt == out->cap) {
+			size_t cap = out->cap ? out->cap * 2 : 256;
+			struct entry *grown = realloc(out->e, cap * sizeof(*grown));
+
+			if (!grown) {
+				errno = ENOMEM;
+				return -1;
+			}
+			out->e = grown;
+			out->cap = cap;
+		}
+		out->e[out->cnt].key = next;
+		out->e[out->cnt].drops = 0;
+		/* An entry deleted meanwhile just reads as 0 drops. */
+		bpf_map_lookup_elem(fd, &next, &out->e[out->cnt].drops);
+		out->drops += out->e[out->cnt].drops;
+		out->cnt++;
 	}
-	rc = errno == ENOENT || *entries == info.max_entries ? 0 : -1;
-out:
-	if (fd >= 0)
-		close(fd);
-	return rc;
+	return out->cnt - start < LIST_MAX && errno != ENOENT ? -1 : 0;
+}
+
+/*
+ * Both maps of instance `inst`, read whole. Collect first, print after: a
+ * slow reader of our output must not stretch the walk. Returns 0, or -1
+ * after saying why.
+ */
+static int read_instance(const struct loader *l, const struct instance *inst, struct entries *out)
+{
+	const uint32_t ids[2] = { inst->blocklist_id, inst->blocknets_id };
+	size_t i;
+
+	memset(out, 0, sizeof(*out));
+	for (i = 0; i < 2; i++) {
+		struct bpf_map_info info;
+		uint32_t len = sizeof(info);
+		size_t before = out->cnt;
+		int fd = bpf_map_get_fd_by_id(ids[i]), rc;
+
+		memset(&info, 0, sizeof(info));
+		rc = fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len) < 0 ? -1 : collect(fd, out);
+		if (rc < 0)
+			report("reading map id %" PRIu32 " of program id %" PRIu32 " on %s: %s%s",
+			       ids[i], inst->prog_id, l->opt.cgroup_path, errno_text(errno),
+			       errno == EPERM ? GET_BY_ID_HINT : "");
+		if (fd >= 0)
+			close(fd);
+		if (rc < 0) {
+			free(out->e);
+			out->e = NULL;
+			return -1;
+		}
+		out->max[i] = info.max_entries;
+		out->in_map[i] = out->cnt - before;
+	}
+	return 0;
 }
 
 /* One line about program `id` on the hook, human or JSON. Returns 1 if it is ours. */
 static int show_program(struct loader *l, uint32_t id, uint32_t flags)
 {
-	char pid_text[48], counts[96];
+	char pid_text[48], counts[160];
 	struct instance inst;
-	uint64_t entries = 0, drops = 0;
-	uint32_t max_entries = 0;
+	struct entries bl = { 0 };
 	pid_t holder = 0;
 	int ours, filled = -1;
 
@@ -101,7 +158,8 @@ static int show_program(struct loader *l, uint32_t id, uint32_t flags)
 		return -1;
 	if (ours) {
 		holder = instance_holder(id);
-		filled = map_fill(inst.blocklist_id, &entries, &max_entries, &drops);
+		filled = read_instance(l, &inst, &bl);
+		free(bl.e);
 		close(inst.prog_fd);
 	}
 	if (l->opt.json) {
@@ -112,21 +170,23 @@ static int show_program(struct loader *l, uint32_t id, uint32_t flags)
 			snprintf(pid_text, sizeof(pid_text), "%ld", (long)holder);
 		if (filled == 0)
 			snprintf(counts, sizeof(counts),
-				 "\"entries\":%" PRIu64 ",\"max_entries\":%" PRIu32
+				 "\"entries\":%zu,\"max_entries\":%" PRIu32
+				 ",\"prefixes\":%zu,\"max_prefixes\":%" PRIu32
 				 ",\"dropped\":%" PRIu64,
-				 entries, max_entries, drops);
+				 bl.in_map[0], bl.max[0], bl.in_map[1], bl.max[1], bl.drops);
 		else
 			snprintf(counts, sizeof(counts),
-				 "\"entries\":null,\"max_entries\":null,\"dropped\":null");
+				 "\"entries\":null,\"max_entries\":null,\"prefixes\":null,"
+				 "\"max_prefixes\":null,\"dropped\":null");
 		printf("{\"cgroup\":");
 		json_string(l->opt.cgroup_path);
 		printf(",\"attached\":true,\"prog_id\":%" PRIu32 ",\"ours\":%s,\"mode\":\"%s\"", id,
 		       ours ? "true" : "false", flags_text(flags));
 		if (ours)
 			printf(",\"persistent\":%s,\"holder_pid\":%s,\"blocklist_map_id\":%" PRIu32
-			       ",%s,\"events_map_id\":%" PRIu32,
+			       ",\"blocknets_map_id\":%" PRIu32 ",%s,\"events_map_id\":%" PRIu32,
 			       inst.persistent ? "true" : "false", pid_text, inst.blocklist_id,
-			       counts, inst.events_id);
+			       inst.blocknets_id, counts, inst.events_id);
 		printf("}\n");
 	} else if (ours) {
 		if (holder > 0)
@@ -134,9 +194,11 @@ static int show_program(struct loader *l, uint32_t id, uint32_t flags)
 				 inst.persistent ? "persistent, read" : "run", (long)holder);
 		if (filled == 0)
 			snprintf(counts, sizeof(counts),
-				 "holds %" PRIu64 " of %" PRIu32 " entries, %" PRIu64
-				 " packets dropped",
-				 entries, max_entries, drops);
+				 "holds %zu of %" PRIu32 " entries, %" PRIu64
+				 " packets dropped, " BLOCKNETS_MAP_NAME " map id %" PRIu32
+				 " holds %zu of %" PRIu32 " prefixes",
+				 bl.in_map[0], bl.max[0], bl.drops, inst.blocknets_id, bl.in_map[1],
+				 bl.max[1]);
 		else
 			snprintf(counts, sizeof(counts), "entries unknown");
 		printf("%s: egress program id %" PRIu32
@@ -185,78 +247,34 @@ int cmd_status(struct loader *l)
 	return ours ? EXIT_OK : EXIT_NONE;
 }
 
-#define LIST_MAX (1u << 26) /* --max-entries' ceiling */
-
-static int cmp_entry(const void *a, const void *b)
-{
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-
-	return (x > y) - (x < y);
-}
-
-/* Every address in one instance's blocklist with its drop counter, sorted by address. */
+/* Every address and prefix in one instance's blocklist with its drop counter, sorted. */
 static int list_instance(struct loader *l, const struct instance *inst)
 {
-	struct {
-		uint32_t addr; /* first, for cmp_entry */
-		uint64_t drops;
-	} *entry = NULL, *grown;
-	size_t cnt = 0, cap = 0, i;
-	uint32_t key, next;
-	char text[IPV4_TEXT_MAX];
-	int fd = bpf_map_get_fd_by_id(inst->blocklist_id), rc = EXIT_SYSTEM;
+	struct entries bl;
+	char text[ADDR_TEXT_MAX];
+	size_t i;
 
-	if (fd < 0) {
-		report("opening the blocklist (map id %" PRIu32 ") of program id %" PRIu32 ": %s%s",
-		       inst->blocklist_id, inst->prog_id, errno_text(errno),
-		       errno == EPERM ? GET_BY_ID_HINT : "");
+	if (read_instance(l, inst, &bl) < 0)
 		return EXIT_SYSTEM;
-	}
-	/*
-	 * Collect first, print after: a slow reader must not stretch the walk.
-	 * A key deleted meanwhile restarts the kernel's walk; the cap ends it.
-	 */
-	for (errno = 0; cnt < LIST_MAX && bpf_map_get_next_key(fd, cnt ? &key : NULL, &next) == 0;
-	     key = next) {
-		if (cnt == cap) {
-			cap = cap ? cap * 2 : 256;
-			grown = realloc(entry, cap * sizeof(*entry));
-			if (!grown) {
-				report("listing %s: %s", l->opt.cgroup_path, errno_text(ENOMEM));
-				goto out;
-			}
-			entry = grown;
-		}
-		entry[cnt].addr = next;
-		entry[cnt].drops = 0;
-		/* An entry deleted meanwhile just reads as 0 drops. */
-		bpf_map_lookup_elem(fd, &next, &entry[cnt].drops);
-		cnt++;
-	}
-	if (cnt < LIST_MAX && errno != ENOENT) {
-		report("listing the blocklist of program id %" PRIu32 ": %s", inst->prog_id,
-		       errno_text(errno));
-		goto out;
-	}
-	if (cnt)
-		qsort(entry, cnt, sizeof(*entry), cmp_entry);
-	for (i = 0; i < cnt; i++) {
-		ipv4_format(entry[i].addr, text);
+	if (bl.cnt)
+		qsort(bl.e, bl.cnt, sizeof(*bl.e), cmp_entry);
+	for (i = 0; i < bl.cnt; i++) {
+		addr_format(&bl.e[i].key, text);
 		if (l->opt.json) {
 			printf("{\"cgroup\":");
 			json_string(l->opt.cgroup_path);
-			printf(",\"prog_id\":%" PRIu32 ",\"address\":\"%s\",\"dropped\":%" PRIu64
+			printf(",\"prog_id\":%" PRIu32
+			       ",\"family\":\"%s\",\"address\":\"%s\",\"prefix\":%s,\"dropped\":%" PRIu64
 			       "}\n",
-			       inst->prog_id, text, entry[i].drops);
+			       inst->prog_id, bl.e[i].key.family == ADDR_IPV4 ? "ipv4" : "ipv6",
+			       text, addr_is_single(&bl.e[i].key) ? "false" : "true",
+			       bl.e[i].drops);
 		} else {
-			printf("%s %" PRIu64 "\n", text, entry[i].drops);
+			printf("%s %" PRIu64 "\n", text, bl.e[i].drops);
 		}
 	}
-	rc = EXIT_OK;
-out:
-	free(entry);
-	close(fd);
-	return rc;
+	free(bl.e);
+	return EXIT_OK;
 }
 
 /*
@@ -293,36 +311,36 @@ int cmd_list(struct loader *l)
 /* Remove the addresses from one instance's blocklist; all of them, or none. */
 static int unblock_instance(struct loader *l, const struct instance *inst)
 {
+	struct blocklist bl = { bpf_map_get_fd_by_id(inst->blocklist_id),
+				bpf_map_get_fd_by_id(inst->blocknets_id) };
 	struct blocklist_change ch;
-	char text[IPV4_TEXT_MAX], absent[3 * IPV4_TEXT_MAX + 8] = "";
+	char text[ADDR_TEXT_MAX], absent[3 * ADDR_TEXT_MAX + 8] = "";
 	size_t i, used = 0;
-	int fd = bpf_map_get_fd_by_id(inst->blocklist_id), r;
+	int r = -2, rc = EXIT_SYSTEM;
 
-	if (fd < 0) {
-		report("opening the blocklist (map id %" PRIu32 ") of program id %" PRIu32 ": %s%s",
-		       inst->blocklist_id, inst->prog_id, errno_text(errno),
-		       errno == EPERM ? GET_BY_ID_HINT : "");
-		return EXIT_SYSTEM;
+	if (bl.single_fd < 0 || bl.prefix_fd < 0) {
+		report("opening the blocklist of program id %" PRIu32 ": %s%s", inst->prog_id,
+		       errno_text(errno), errno == EPERM ? GET_BY_ID_HINT : "");
+		goto out;
 	}
-	r = blocklist_remove(fd, l->opt.block.addr, l->opt.block.cnt, l->opt.strict, &ch);
-	close(fd);
+	r = blocklist_remove(&bl, l->opt.block.key, l->opt.block.cnt, l->opt.strict, &ch);
 	if (r < 0) {
 		report("removing %s from the blocklist of program id %" PRIu32
 		       " on %s: %s; nothing was removed",
-		       ipv4_format(ch.failed_key, text), inst->prog_id, l->opt.cgroup_path,
+		       addr_format(&ch.failed_key, text), inst->prog_id, l->opt.cgroup_path,
 		       errno_text(errno));
-		return EXIT_SYSTEM;
+		goto out;
 	}
 	for (i = 0; i < ch.unchanged && i < 3; i++)
 		used += (size_t)snprintf(absent + used, sizeof(absent) - used, "%s%s",
-					 i ? ", " : "", ipv4_format(ch.first_unchanged[i], text));
+					 i ? ", " : "", addr_format(&ch.first_unchanged[i], text));
 	if (ch.unchanged > 3)
 		snprintf(absent + used, sizeof(absent) - used, ", ...");
 	if (r > 0) {
 		report("%zu address%s not blocked on %s (%s); --strict: nothing was removed",
 		       ch.unchanged, ch.unchanged == 1 ? " is" : "es are", l->opt.cgroup_path,
 		       absent);
-		return EXIT_SYSTEM;
+		goto out;
 	}
 	if (ch.unchanged)
 		report("removed %zu address%s from program id %" PRIu32
@@ -332,7 +350,13 @@ static int unblock_instance(struct loader *l, const struct instance *inst)
 	else
 		report("removed %zu address%s from program id %" PRIu32 " on %s", ch.changed,
 		       ch.changed == 1 ? "" : "es", inst->prog_id, l->opt.cgroup_path);
-	return EXIT_OK;
+	rc = EXIT_OK;
+out:
+	if (bl.single_fd >= 0)
+		close(bl.single_fd);
+	if (bl.prefix_fd >= 0)
+		close(bl.prefix_fd);
+	return rc;
 }
 
 /*

@@ -15,14 +15,17 @@
 #include <stdint.h>
 
 /*
- * One record per packet, sent through the EVENTS perf event array.
- * `ipv4_address` is the destination as a host-order number (1.2.3.4 is
- * 0x01020304 on every CPU), exactly as the blocklist keys are.
- * `action` is what the program returned: 0 dropped, 1 passed.
+ * One record per packet, sent through the EVENTS perf event array: the
+ * address the packet went to (network order; an IPv4 address in addr[0..3]),
+ * its family (ADDR_IPV4 or ADDR_IPV6), what the program returned in `action`
+ * (0 dropped, 1 passed), and the hook: `direction` 0 egress, 1 ingress.
  */
 struct packet_log {
-	uint32_t ipv4_address;
-	int32_t action;
+	uint8_t addr[16];
+	uint8_t family;
+	uint8_t action;
+	uint8_t direction;
+	uint8_t zero;
 };
 
 /*
@@ -67,6 +70,7 @@ struct addr_key {
 
 /* Names the loader looks for; also what `bpftool map show` prints. */
 #define BLOCKLIST_MAP_NAME "BLOCKLIST"
+#define BLOCKNETS_MAP_NAME "BLOCKNETS"
 #define EVENTS_MAP_NAME "EVENTS"
 #define BLOCKLIST_DEFAULT_ENTRIES 1024
 

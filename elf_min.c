@@ -21,6 +21,7 @@
 #include "elf_min.h"
 
 #include <elf.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -385,8 +386,8 @@ static int load_program(struct reader *r, struct elf_obj *obj)
 	obj->insn_cnt = r->prog.len / BPF_INSN_SIZE;
 	obj->insns = malloc(r->prog.len);
 	if (!obj->insns)
-		return fail(r, "section %u '%s': out of memory copying %zu bytes", r->prog_index,
-			    esc, r->prog.len);
+		return fail(r, "section %u '%s': copying %zu bytes: %s", r->prog_index, esc,
+			    r->prog.len, strerror(ENOMEM));
 	memcpy(obj->insns, r->prog.p, r->prog.len);
 
 	/* The program's own name: the function symbol at offset 0 of its section. */
@@ -658,8 +659,8 @@ static int load_relocs(struct reader *r, struct elf_obj *obj)
 			obj->relocs = grown;
 		r->relocated = calloc(obj->insn_cnt, 1);
 		if (!grown || !r->relocated)
-			return fail(r, "section %u: out of memory for %llu relocations", i,
-				    (unsigned long long)cnt);
+			return fail(r, "section %u: room for %llu relocations: %s", i,
+				    (unsigned long long)cnt, strerror(ENOMEM));
 		for (n = 0; n < cnt; n++)
 			if (load_one_reloc(r, obj, i, &rel, n))
 				return -1;

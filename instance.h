@@ -28,9 +28,10 @@
 
 struct instance {
 	uint32_t prog_id;
-	int persistent; /* attached by `block`, kept until `detach` */
-	int prog_fd;	/* close-on-exec; the caller closes it */
-	uint32_t blocklist_id;
+	int persistent;	       /* attached by `block`, kept until `detach` */
+	int prog_fd;	       /* close-on-exec; the caller closes it */
+	uint32_t blocklist_id; /* single addresses */
+	uint32_t blocknets_id; /* prefixes */
 	uint32_t events_id;
 };
 
@@ -40,7 +41,7 @@ void instance_persistent_name(char out[INSTANCE_NAME_LEN], const char *prog_name
 /*
  * Whether program `id` is ours: its kernel name is `prog_name` (already cut
  * to the kernel's 15 characters) or the persistent form of it, and it uses
- * exactly two maps, named BLOCKLIST and EVENTS. Returns 1 and fills *inst,
+ * exactly three maps, named BLOCKLIST, BLOCKNETS and EVENTS. Returns 1 and fills *inst,
  * 0 if it is not ours, -1 with errno on failure.
  */
 int instance_find(uint32_t id, const char *prog_name, struct instance *inst);

@@ -13,7 +13,7 @@
  *      with elf_min.c, before the first bpf(2) call.
  *   4. Open the cgroup directory, check it is cgroup v2, and ask the kernel
  *      which programs are already on its egress hook.
- *   5. Create the maps the object defines: BLOCKLIST and EVENTS.
+ *   5. Create the maps the object defines: BLOCKLIST, BLOCKNETS and EVENTS.
  *   6. Fill BLOCKLIST. This comes before attaching, so no blocked packet can
  *      slip out while the program runs with an empty list.
  *   7. Relocate: write each map's fd into the ld_imm64 instructions that use
@@ -254,14 +254,24 @@ out:
 /* The contract between prog.bpf.c and this file, checked for any object. */
 static int check_object_contract(struct loader *l)
 {
-	const struct map_def *blocklist = elf_obj_find_map(&l->obj, BLOCKLIST_MAP_NAME);
+	const struct map_def *singles = elf_obj_find_map(&l->obj, BLOCKLIST_MAP_NAME);
+	const struct map_def *prefixes = elf_obj_find_map(&l->obj, BLOCKNETS_MAP_NAME);
 	const struct map_def *events = elf_obj_find_map(&l->obj, EVENTS_MAP_NAME);
 
-	if (!blocklist || blocklist->type != BPF_MAP_TYPE_HASH || blocklist->key_size != 4 ||
-	    blocklist->value_size != sizeof(uint64_t)) {
+	if (!singles || singles->type != BPF_MAP_TYPE_HASH ||
+	    singles->key_size != sizeof(struct addr_key) ||
+	    singles->value_size != sizeof(uint64_t)) {
 		report("%s: needs a map '" BLOCKLIST_MAP_NAME
-		       "': a hash with 4-byte keys and 8-byte values (drop counters)",
-		       l->object_label);
+		       "': a hash with %zu-byte keys (struct addr_key) and 8-byte values (drop counters)",
+		       l->object_label, sizeof(struct addr_key));
+		return EXIT_USAGE;
+	}
+	if (!prefixes || prefixes->type != BPF_MAP_TYPE_LPM_TRIE ||
+	    prefixes->key_size != sizeof(struct addr_key) ||
+	    prefixes->value_size != sizeof(uint64_t)) {
+		report("%s: needs a map '" BLOCKNETS_MAP_NAME
+		       "': an LPM trie with %zu-byte keys (struct addr_key) and 8-byte values (drop counters)",
+		       l->object_label, sizeof(struct addr_key));
 		return EXIT_USAGE;
 	}
 	if (!events || events->type != BPF_MAP_TYPE_PERF_EVENT_ARRAY || events->key_size != 4 ||
@@ -649,11 +659,12 @@ static int create_map(const struct map_def *m, uint32_t max_entries, int *fd_out
 /* Reusing an instance: its maps, reached by id, stand in for new ones. */
 static int open_reused_maps(struct loader *l)
 {
-	const uint32_t ids[2] = { l->reuse.blocklist_id, l->reuse.events_id };
-	struct bpf_map_info info[2];
+	const uint32_t ids[3] = { l->reuse.blocklist_id, l->reuse.blocknets_id,
+				  l->reuse.events_id };
+	struct bpf_map_info info[3];
 	size_t i;
 
-	for (i = 0; i < 2; i++) {
+	for (i = 0; i < 3; i++) {
 		uint32_t len = sizeof(info[i]);
 
 		memset(&info[i], 0, sizeof(info[i]));
@@ -666,10 +677,12 @@ static int open_reused_maps(struct loader *l)
 			return EXIT_SYSTEM;
 		}
 	}
-	l->blocklist_fd = l->map_fds[0];
-	l->blocklist_max = info[0].max_entries;
-	l->events_fd = l->map_fds[1];
-	l->events_slots = info[1].max_entries;
+	l->bl.single_fd = l->map_fds[0];
+	l->bl.prefix_fd = l->map_fds[1];
+	l->blocklist_max[0] = info[0].max_entries;
+	l->blocklist_max[1] = info[1].max_entries;
+	l->events_fd = l->map_fds[2];
+	l->events_slots = info[2].max_entries;
 	return EXIT_OK;
 }
 
@@ -695,14 +708,21 @@ static int create_maps(struct loader *l)
 		}
 		if (strcmp(m->name, EVENTS_MAP_NAME) == 0)
 			l->events_slots = max_entries;
-		if (strcmp(m->name, BLOCKLIST_MAP_NAME) == 0) {
+		if (strcmp(m->name, BLOCKLIST_MAP_NAME) == 0 ||
+		    strcmp(m->name, BLOCKNETS_MAP_NAME) == 0) {
+			int prefixes = strcmp(m->name, BLOCKNETS_MAP_NAME) == 0;
+			size_t want = 0, k;
+
 			if (l->opt.max_entries)
 				max_entries = l->opt.max_entries;
-			/* Refuse before creating: a million-entry map costs ~80 MiB. */
-			if (l->opt.block.cnt > max_entries) {
-				report("%zu addresses to block, but " BLOCKLIST_MAP_NAME
-				       " holds %" PRIu32 " (--max-entries); nothing was attached",
-				       l->opt.block.cnt, max_entries);
+			for (k = 0; k < l->opt.block.cnt; k++)
+				want += addr_is_single(&l->opt.block.key[k]) != prefixes;
+			/* Refuse before creating: a million-entry map costs ~100 MiB. */
+			if (want > max_entries) {
+				report("%zu %s to block, but %s holds %" PRIu32
+				       " (--max-entries); nothing was attached",
+				       want, prefixes ? "prefixes" : "addresses", m->name,
+				       max_entries);
 				return EXIT_SYSTEM;
 			}
 		}
@@ -717,7 +737,9 @@ static int create_maps(struct loader *l)
 			return EXIT_SYSTEM;
 		}
 		if (strcmp(m->name, BLOCKLIST_MAP_NAME) == 0)
-			l->blocklist_fd = l->map_fds[i];
+			l->bl.single_fd = l->map_fds[i];
+		else if (strcmp(m->name, BLOCKNETS_MAP_NAME) == 0)
+			l->bl.prefix_fd = l->map_fds[i];
 		else if (strcmp(m->name, EVENTS_MAP_NAME) == 0)
 			l->events_fd = l->map_fds[i];
 	}
@@ -735,23 +757,25 @@ static int create_maps(struct loader *l)
 static int fill_blocklist(struct loader *l)
 {
 	struct blocklist_change ch;
-	char text[IPV4_TEXT_MAX];
+	char text[ADDR_TEXT_MAX];
 	int fresh = !l->reuse.prog_id;
 
 	if (l->opt.command == CMD_LOG || (!fresh && !l->opt.addresses_given))
 		return EXIT_OK;
-	if (blocklist_add(l->blocklist_fd, l->opt.block.addr, l->opt.block.cnt, fresh, &ch) < 0) {
+	if (blocklist_add(&l->bl, l->opt.block.key, l->opt.block.cnt, fresh, &ch) < 0) {
 		int err = errno;
 		char full[160] = "";
 
-		if (err == E2BIG && !fresh)
+		/* A full hash says E2BIG, a full trie ENOSPC. */
+		if ((err == E2BIG || err == ENOSPC) && !fresh)
 			snprintf(full, sizeof(full),
 				 "; it is full (%" PRIu32
 				 " entries, sized when first loaded): detach, then block again with a larger --max-entries",
-				 l->blocklist_max);
-		report("adding %s to " BLOCKLIST_MAP_NAME " of %s: %s%s; nothing was %s",
-		       ipv4_format(ch.failed_key, text), l->opt.cgroup_path, errno_text(err), full,
-		       fresh ? "attached" : "added");
+				 l->blocklist_max[ch.failed_in_prefixes]);
+		report("adding %s to %s of %s: %s%s; nothing was %s",
+		       addr_format(&ch.failed_key, text),
+		       ch.failed_in_prefixes ? BLOCKNETS_MAP_NAME : BLOCKLIST_MAP_NAME,
+		       l->opt.cgroup_path, errno_text(err), full, fresh ? "attached" : "added");
 		return EXIT_SYSTEM;
 	}
 	if (!fresh)
@@ -1115,7 +1139,8 @@ static void print_event(void *ctx, const void *raw, uint32_t size)
 {
 	struct loader *l = ctx;
 	struct packet_log ev;
-	char text[IPV4_TEXT_MAX];
+	struct addr_key key = { 0 };
+	char text[ADDR_TEXT_MAX];
 
 	/* The kernel pads raw samples to 8 bytes: 12 for our 8, so ask for at least. */
 	if (size < sizeof(ev)) {
@@ -1123,12 +1148,19 @@ static void print_event(void *ctx, const void *raw, uint32_t size)
 		return;
 	}
 	memcpy(&ev, raw, sizeof(ev));
+	/* The record is untrusted too: a family we do not know prints as "?". */
+	memcpy(key.addr, ev.addr, sizeof(key.addr));
+	key.family = ev.family;
+	key.prefixlen = ADDR_FAMILY_BITS + (ev.family == ADDR_IPV4 ? 32 : 128);
+	addr_format(&key, text);
 	if (l->opt.json)
-		out_line(l, "{\"family\":\"ipv4\",\"address\":\"%s\",\"action\":%" PRId32 "}\n",
-			 ipv4_format(ev.ipv4_address, text), ev.action);
+		out_line(l, "{\"family\":\"%s\",\"address\":\"%s\",\"action\":%u}\n",
+			 ev.family == ADDR_IPV4	  ? "ipv4"
+			 : ev.family == ADDR_IPV6 ? "ipv6"
+						  : "?",
+			 text, ev.action);
 	else
-		out_line(l, "LOG: DST %s, ACTION %" PRId32 "\n", ipv4_format(ev.ipv4_address, text),
-			 ev.action);
+		out_line(l, "LOG: DST %s, ACTION %u\n", text, ev.action);
 }
 
 /*
@@ -1393,7 +1425,7 @@ int main(int argc, char **argv)
 	fill_stdio();
 	memset(&l, 0, sizeof(l));
 	l.cgroup_fd = l.prog_fd = l.epoll_fd = l.signal_fd = l.left_over_fd = -1;
-	l.blocklist_fd = l.events_fd = -1;
+	l.bl.single_fd = l.bl.prefix_fd = l.events_fd = -1;
 	for (i = 0; i < ELF_MAX_MAPS; i++)
 		l.map_fds[i] = -1;
 	setvbuf(stdout, NULL, _IOLBF, 0);

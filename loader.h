@@ -21,6 +21,7 @@
 #include <time.h>
 
 #include "addr.h"
+#include "blocklist.h"
 #include "bpf_sys.h"
 #include "elf_min.h"
 #include "instance.h"
@@ -71,7 +72,7 @@ struct options {
 	int strict; /* unblock --strict: an address not blocked is an error */
 	const char *cgroup_path;
 	const char *object_path; /* NULL: the embedded object */
-	struct addr_list block;	 /* host-order addresses, sorted, unique */
+	struct addr_list block;	 /* addresses and prefixes, sorted, unique */
 	int addresses_given;	 /* by -b or -f, even if none */
 	uint32_t max_entries;	 /* --max-entries; 0: the object's */
 	enum attach_mode mode;
@@ -89,15 +90,15 @@ struct loader {
 	struct elf_obj obj;
 	int cgroup_fd;
 	int map_fds[ELF_MAX_MAPS];
-	int blocklist_fd; /* borrowed from map_fds */
+	struct blocklist bl; /* its fds borrowed from map_fds */
 	int events_fd;
 	uint32_t events_slots; /* EVENTS' max_entries as created */
 	int prog_fd;
 	uint32_t prog_id;
-	struct instance reuse;	/* a persistent instance we add to or read; prog_id 0: none */
-	uint32_t blocklist_max; /* of a reused instance */
-	int watching;		/* the event loop runs: run and log */
-	int left_over_fd;	/* a killed run's program on the hook, to be replaced */
+	struct instance reuse;	   /* a persistent instance we add to or read; prog_id 0: none */
+	uint32_t blocklist_max[2]; /* of a reused instance: BLOCKLIST, BLOCKNETS */
+	int watching;		   /* the event loop runs: run and log */
+	int left_over_fd;	   /* a killed run's program on the hook, to be replaced */
 	uint32_t left_over_id;
 	int attached;	  /* now */
 	int was_attached; /* at some point: print a summary */

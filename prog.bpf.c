@@ -3,12 +3,15 @@
  * prog.bpf.c - the in-kernel half: a cgroup SKB egress filter.
  *
  * For every packet a socket in the cgroup sends:
- *   1. Anything that is not IPv4 passes (return 1).
- *   2. The IPv4 destination is read at offset 16 of the network header and
- *      looked up in BLOCKLIST: present means drop (return 0) and count the
- *      drop in the entry, else pass.
- *   3. {destination, verdict} goes to user space through EVENTS, on the
- *      ring of the CPU we run on.
+ *   1. Anything that is neither IPv4 nor IPv6 passes (return 1).
+ *   2. The destination becomes a struct addr_key (common.h): IPv4 from
+ *      offset 16 of the IPv4 header, IPv6 from offset 24 of the IPv6
+ *      header, an IPv4-mapped IPv6 address as the IPv4 address it maps.
+ *   3. The key is looked up in BLOCKLIST (single addresses, a hash), and if
+ *      it is not there in BLOCKNETS (prefixes, a longest-prefix-match trie).
+ *      Found means drop (return 0) and count the drop in the entry.
+ *   4. {destination, family, verdict} goes to user space through EVENTS,
+ *      on the ring of the CPU we run on.
  *
  * Built with `clang -O2 -target bpfel|bpfeb -ffreestanding`: no libbpf, no
  * kernel headers. The few kernel ABI numbers this needs are spelled out below
@@ -18,15 +21,19 @@
 
 #define SEC(name) __attribute__((section(name), used))
 
-/* include/uapi/linux/bpf.h: enum bpf_map_type */
+/* include/uapi/linux/bpf.h: enum bpf_map_type, map flags */
 #define BPF_MAP_TYPE_HASH 1
 #define BPF_MAP_TYPE_PERF_EVENT_ARRAY 4
+#define BPF_MAP_TYPE_LPM_TRIE 11
+#define BPF_F_NO_PREALLOC 1
 /* include/uapi/linux/bpf.h: flags of bpf_perf_event_output() */
 #define BPF_F_CURRENT_CPU 0xffffffffULL
 /* include/uapi/linux/if_ether.h */
 #define ETH_P_IP 0x0800
-/* include/uapi/linux/ip.h: offsetof(struct iphdr, daddr) */
+#define ETH_P_IPV6 0x86DD
+/* include/uapi/linux/ip.h, ipv6.h: where the destination address is */
 #define IPV4_DADDR_OFFSET 16
+#define IPV6_DADDR_OFFSET 24
 
 /*
  * The start of include/uapi/linux/bpf.h's struct __sk_buff. The verifier
@@ -53,25 +60,35 @@ static long (*bpf_skb_load_bytes)(const void *skb, uint32_t offset, void *to,
 				  uint32_t len) = (void *)26;
 
 /*
- * skb->protocol and the address bytes are in network order (big-endian).
- * Converting with the compiler's own notion of byte order keeps this right
- * for both -target bpfel and -target bpfeb; the Aya example compares
- * protocol with a little-endian constant and so breaks on big-endian hosts.
+ * skb->protocol is in network order (big-endian). Converting with the
+ * compiler's own notion of byte order keeps this right for both -target
+ * bpfel and -target bpfeb; the Aya example compares protocol with a
+ * little-endian constant and so breaks on big-endian hosts. Addresses stay
+ * in network order from packet to key to user space: no conversion at all.
  */
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 #define be16_to_cpu(x) __builtin_bswap16(x)
-#define be32_to_cpu(x) __builtin_bswap32(x)
+#define cpu_to_be32(x) __builtin_bswap32(x)
 #else
 #define be16_to_cpu(x) (x)
-#define be32_to_cpu(x) (x)
+#define cpu_to_be32(x) (x)
 #endif
 
-/* Key: destination address as a host-order u32. Value: packets dropped to it (u64). */
+/* Single addresses, either family. Value: packets dropped to it (u64). */
 struct legacy_map_def BLOCKLIST SEC("maps") = {
 	.type = BPF_MAP_TYPE_HASH,
-	.key_size = sizeof(uint32_t),
+	.key_size = sizeof(struct addr_key),
 	.value_size = sizeof(uint64_t),
 	.max_entries = BLOCKLIST_DEFAULT_ENTRIES,
+};
+
+/* Prefixes, either family; the kernel insists that a trie is not preallocated. */
+struct legacy_map_def BLOCKNETS SEC("maps") = {
+	.type = BPF_MAP_TYPE_LPM_TRIE,
+	.key_size = sizeof(struct addr_key),
+	.value_size = sizeof(uint64_t),
+	.max_entries = BLOCKLIST_DEFAULT_ENTRIES,
+	.map_flags = BPF_F_NO_PREALLOC,
 };
 
 /* max_entries 0: the loader sizes it to the number of possible CPUs. */
@@ -83,28 +100,56 @@ struct legacy_map_def EVENTS SEC("maps") = {
 };
 
 /*
+ * The packet's destination as a key, or -1 for a packet we do not look at.
+ * For cgroup SKB programs the kernel has pushed skb->data back to the
+ * network header, so offsets are relative to the IP header.
+ */
+static __attribute__((always_inline)) int destination(struct __sk_buff *skb, struct addr_key *key)
+{
+	uint16_t proto = be16_to_cpu((uint16_t)skb->protocol);
+	uint32_t w[4];
+
+	if (proto == ETH_P_IP) {
+		if (bpf_skb_load_bytes(skb, IPV4_DADDR_OFFSET, key->addr, 4) < 0)
+			return -1;
+		key->family = ADDR_IPV4;
+		key->prefixlen = ADDR_FAMILY_BITS + 32;
+		return 0;
+	}
+	if (proto != ETH_P_IPV6 || bpf_skb_load_bytes(skb, IPV6_DADDR_OFFSET, w, 16) < 0)
+		return -1;
+	/* ::ffff:a.b.c.d is keyed as a.b.c.d, so that the IPv4 entry catches it. */
+	if (w[0] == 0 && w[1] == 0 && w[2] == cpu_to_be32(0xffff)) {
+		__builtin_memcpy(key->addr, &w[3], 4);
+		key->family = ADDR_IPV4;
+		key->prefixlen = ADDR_FAMILY_BITS + 32;
+		return 0;
+	}
+	__builtin_memcpy(key->addr, w, 16);
+	key->family = ADDR_IPV6;
+	key->prefixlen = ADDR_FAMILY_BITS + 128;
+	return 0;
+}
+
+/*
  * The function name becomes the kernel's program name (15 characters at
  * most), which `bpftool prog show` prints.
  */
 SEC("cgroup_skb/egress")
 int block_egress(struct __sk_buff *skb)
 {
-	uint32_t daddr_be;
-	uint32_t key;
+	/* Every byte of the key counts in the hash, so all of it starts at 0. */
+	struct addr_key key = { 0 };
+	struct packet_log log;
 	uint64_t *drops;
 	int action;
-	struct packet_log log;
 
-	if (be16_to_cpu((uint16_t)skb->protocol) != ETH_P_IP)
+	if (destination(skb, &key) < 0)
 		return 1;
-	/*
-	 * For cgroup SKB programs the kernel has pushed skb->data back to the
-	 * network header, so offsets are relative to the IPv4 header.
-	 */
-	if (bpf_skb_load_bytes(skb, IPV4_DADDR_OFFSET, &daddr_be, sizeof(daddr_be)) < 0)
-		return 1;
-	key = be32_to_cpu(daddr_be);
+	/* The exact match first: it is the common case and the cheaper lookup. */
 	drops = bpf_map_lookup_elem(&BLOCKLIST, &key);
+	if (!drops)
+		drops = bpf_map_lookup_elem(&BLOCKNETS, &key);
 	action = 1;
 	if (drops) {
 		/*
@@ -115,8 +160,11 @@ int block_egress(struct __sk_buff *skb)
 		action = 0;
 	}
 
-	log.ipv4_address = key;
-	log.action = action;
+	__builtin_memcpy(log.addr, key.addr, sizeof(log.addr));
+	log.family = key.family;
+	log.action = (uint8_t)action;
+	log.direction = 0;
+	log.zero = 0;
 	bpf_perf_event_output(skb, &EVENTS, BPF_F_CURRENT_CPU, &log, sizeof(log));
 	/*
 	 * Return the register copy, not log.action: the verifier must see

@@ -13,8 +13,14 @@ struct __sk_buff {
 	uint32_t len;
 };
 
-struct legacy_map_def
-	BLOCKLIST SEC("maps") = { .type = 1, .key_size = 4, .value_size = 8, .max_entries = 16 };
+struct legacy_map_def BLOCKLIST SEC("maps") = {
+	.type = 1, .key_size = sizeof(struct addr_key), .value_size = 8, .max_entries = 16
+};
+struct legacy_map_def BLOCKNETS SEC("maps") = { .type = 11,
+						.key_size = sizeof(struct addr_key),
+						.value_size = 8,
+						.max_entries = 16,
+						.map_flags = 1 };
 struct legacy_map_def EVENTS SEC("maps") = { .type = 4, .key_size = 4, .value_size = 4 };
 
 SEC("cgroup_skb/egress")

@@ -269,10 +269,10 @@ expect_exit "--json is refused where it means nothing" 2 "block does not take --
 if start_tool status -c "$CG" -b 127.0.0.2 -b 127.1.2.3; then
 	status_pid=$tool_pid
 	expect_exit "status: a running instance, its entries" 0 \
-		"^$CG: egress program id [0-9]* (cgroup-skb-egress, mode single, run by pid [0-9]*), BLOCKLIST map id [0-9]* holds 2 of 1024 entries, 0 packets dropped, EVENTS map id [0-9]*$" \
+		"^$CG: egress program id [0-9]* (cgroup-skb-egress, mode single, run by pid [0-9]*), BLOCKLIST map id [0-9]* holds 2 of 1024 entries, 0 packets dropped, BLOCKNETS map id [0-9]* holds 0 of 1024 prefixes, EVENTS map id [0-9]*$" \
 		-- status -c "$CG"
 	expect_exit "status --json: a running instance" 0 \
-		"^{\"cgroup\":\"$CG\",\"attached\":true,\"prog_id\":[0-9]*,\"ours\":true,\"mode\":\"single\",\"persistent\":false,\"holder_pid\":[1-9][0-9]*,\"blocklist_map_id\":[0-9]*,\"entries\":2,\"max_entries\":1024,\"dropped\":0,\"events_map_id\":[0-9]*}$" \
+		"^{\"cgroup\":\"$CG\",\"attached\":true,\"prog_id\":[0-9]*,\"ours\":true,\"mode\":\"single\",\"persistent\":false,\"holder_pid\":[1-9][0-9]*,\"blocklist_map_id\":[0-9]*,\"blocknets_map_id\":[0-9]*,\"entries\":2,\"max_entries\":1024,\"prefixes\":0,\"max_prefixes\":1024,\"dropped\":0,\"events_map_id\":[0-9]*}$" \
 		-- status -c "$CG" --json
 	for _ in 1 2 3; do probe "$CG" udp 127.1.2.3 >/dev/null; done
 	expect_exit "status: drops counted per packet in the blocklist (3 sent, 3 dropped)" 0 \
@@ -281,7 +281,7 @@ if start_tool status -c "$CG" -b 127.0.0.2 -b 127.1.2.3; then
 	check "list: sorted, one line per address" \
 		test "$(tr '\n' ' ' <"$TMP/cli.out")" = "127.0.0.2 0 127.1.2.3 3 "
 	expect_exit "list --json: one object per address" 0 \
-		"^{\"cgroup\":\"$CG\",\"prog_id\":[0-9]*,\"address\":\"127.1.2.3\",\"dropped\":3}$" -- list -c "$CG" --json
+		"^{\"cgroup\":\"$CG\",\"prog_id\":[0-9]*,\"family\":\"ipv4\",\"address\":\"127.1.2.3\",\"prefix\":false,\"dropped\":3}$" -- list -c "$CG" --json
 	# Reaching programs and maps by id needs CAP_SYS_ADMIN: without it, say so.
 	if command -v setpriv >/dev/null; then
 		REAL_BIN=$BIN
@@ -321,7 +321,7 @@ check "detach: the foreign program is still attached" test "$(prog_count "$CG")"
 printf '# test list\n127.0.0.2\n\n127.1.2.3 # second\n' >"$TMP/list.txt"
 printf '127.0.0.2\n# fine\n127.0.0.256\n127.1.2.3\n' >"$TMP/bad-list.txt"
 expect_exit "-f: a bad line is named by file and line, nothing loaded" 2 \
-	"$TMP/bad-list.txt:3: invalid IPv4 address '127.0.0.256'; nothing was loaded" -- -c "$CG" -f "$TMP/bad-list.txt"
+	"$TMP/bad-list.txt:3: '127.0.0.256' is not an IPv4 or IPv6 address or prefix .*; nothing was loaded" -- -c "$CG" -f "$TMP/bad-list.txt"
 check "-f: a bad file attaches nothing" test "$(prog_count "$CG")" = 0
 expect_exit "-f: a missing file" 2 "opening address file $TMP/none.txt: No such file or directory" -- -c "$CG" -f "$TMP/none.txt"
 expect_exit "--max-entries: more addresses than fit: exit 1, nothing attached" 1 \
@@ -372,3 +372,5 @@ fi
 
 # shellcheck source=test/oneshot.sh
 . test/oneshot.sh
+# shellcheck source=test/families.sh
+. test/families.sh

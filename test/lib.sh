@@ -1,6 +1,6 @@
 # lib.sh - what the test scripts share: counting, checks, and handling the
 # tool, its cgroups and helper processes. Sourced by test/run.sh; expects
-# BIN, HELPER, TMP, CG2, passed, failed, pids and cgroups to be set there.
+# BIN, HELPER, TMP, CG2, passed, failed, pids, cgroups and netns to be set there.
 # shellcheck shell=bash
 
 # TAG, when set, names the build under test: "[asan] e2e ...".
@@ -29,10 +29,11 @@ run_counted() {
 }
 
 cleanup() {
-	local p c
+	local p c n
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
 	for p in "${pids[@]}"; do wait "$p" 2>/dev/null; done
 	for c in "${cgroups[@]}"; do [ -d "$c" ] && rmdir "$c" 2>/dev/null; done
+	for n in "${netns[@]}"; do ip netns del "$n" 2>/dev/null; done
 	rm -rf "$TMP"
 }
 

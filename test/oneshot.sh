@@ -20,7 +20,7 @@ expect_exit "oneshot: log takes no addresses" 2 "log does not take addresses" --
 expect_exit "oneshot: block --help shows block only" 0 "block \[-c PATH\] ADDR" -- block --help
 check "oneshot: block --help leaves out the reader's options" eval '! grep -q -- --ring-pages "$TMP/cli.out"'
 printf '127.0.0.2\n127.0.0.300\n' >"$TMP/oneshot-bad.txt"
-expect_exit "oneshot: block with a bad line: exit 2, named" 2 "$TMP/oneshot-bad.txt:2: invalid IPv4 address" -- \
+expect_exit "oneshot: block with a bad line: exit 2, named" 2 "$TMP/oneshot-bad.txt:2: '127.0.0.300' is not an IPv4" -- \
 	block -c "$CG" -f "$TMP/oneshot-bad.txt"
 check "oneshot: a bad line attaches nothing" test "$(prog_count "$CG")" = 0
 

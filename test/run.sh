@@ -23,6 +23,7 @@ passed=0
 failed=0
 pids=()
 cgroups=()
+netns=()
 CG2=$(awk '$9 == "cgroup2" { print $5; exit }' /proc/self/mountinfo)
 
 # shellcheck source=test/lib.sh
@@ -59,9 +60,14 @@ fi
 
 expect_exit "cli --help" 0 "Exit status: 0 ok, 1 system failure" -- --help
 expect_exit "cli --version" 0 "cgroup-skb-egress [0-9]" -- -V
-for a in 1.1.1 256.1.1.1 abc 0177.0.0.1 1.2.3.4/32 ""; do
-	expect_exit "cli rejects address '$a'" 2 "invalid IPv4 address '$a'" -- -c /nonexistent -b "$a"
+for a in 1.1.1 256.1.1.1 abc 0177.0.0.1 "" 2001:db8:::1 12345:: "1.2.3.4 "; do
+	expect_exit "cli rejects address '$a'" 2 "'$a' is not an IPv4 or IPv6 address or prefix" -- -c /nonexistent -b "$a"
 done
+expect_exit "cli rejects host bits beyond the prefix, naming the network" 2 \
+	"'10.0.0.1/8' has bits set beyond the /8 prefix: the network is 10.0.0.0/8" -- -c /nonexistent -b 10.0.0.1/8
+expect_exit "cli rejects an IPv6 prefix with host bits" 2 "the network is 2001:db8::/32" -- -c /nonexistent -b 2001:db8::1/32
+expect_exit "cli rejects /33" 2 "the prefix length must be a number from 0 to 32" -- -c /nonexistent -b 10.0.0.0/33
+expect_exit "cli rejects a zone id" 2 "zone ids have no meaning" -- -c /nonexistent -b fe80::1%lo
 expect_exit "cli rejects an unknown option" 2 "Try 'cgroup-skb-egress --help'" -- --frobnicate
 expect_exit "cli rejects a stray argument" 2 "unexpected argument 'extra'" -- -b 1.2.3.4 extra
 expect_exit "cli rejects a bad attach mode" 2 "--attach-mode: 'both'" -- --attach-mode both

@@ -1,0 +1,96 @@
+# families.sh - IPv6, prefixes and IPv4-mapped addresses, end to end (root).
+# Sourced at the end of test/e2e.sh (static and ASan builds). Everything
+# happens in a network namespace made here, on addresses assigned here:
+# fd00::2, fd00::3 and fd01::2 (ULA) and 127.0.0.0/8 on its loopback. The
+# clients enter it with nsenter (ip netns exec would remount /sys and hide
+# the cgroup2 mount) and join the test cgroup first.
+# shellcheck shell=bash
+
+if ! command -v ip >/dev/null || ! command -v nsenter >/dev/null; then
+	bad "families: needs ip (iproute2) and nsenter (util-linux)" ".ci/run installs them"
+	return 0 2>/dev/null || exit 0
+fi
+NS=cse-test-$$-$RANDOM
+ip netns add "$NS" && netns+=("$NS")
+IN=(nsenter "--net=/run/netns/$NS")
+ip -n "$NS" link set lo up
+for a in fd00::2 fd00::3 fd01::2; do ip -n "$NS" addr add "$a/64" dev lo nodad; done
+P6=$((PORT + 1))
+for a in fd00::2 fd00::3 fd01::2 127.0.0.2 127.0.0.5; do
+	"${IN[@]}" "$HELPER" serve "$a" "$P6" 120 >"$TMP/serve6-$a.out" &
+	pids+=("$!")
+done
+for a in fd00::2 fd00::3 fd01::2 127.0.0.2 127.0.0.5; do
+	wait_for "$TMP/serve6-$a.out" ready 5 || bad "families: server on $a" "did not start"
+done
+# in6 udp|tcp ADDR: a probe from inside the cgroup and the namespace
+in6() { "${IN[@]}" "$HELPER" -g "$CG" "$1" "$2" "$P6" 500; }
+verdicts() { # ADDR...: "udp/tcp" verdict words of each, space-separated
+	local a out=""
+	for a in "$@"; do out="$out $(in6 udp "$a" | cut -d' ' -f2 | tr -d :)/$(in6 tcp "$a" | cut -d' ' -f2 | tr -d :)"; done
+	echo "${out# }"
+}
+new_cgroup
+check "families: baseline: every address answers" \
+	test "$(verdicts fd00::2 fd00::3 fd01::2 127.0.0.2 127.0.0.5)" = \
+	"passed/passed passed/passed passed/passed passed/passed passed/passed"
+
+expect_exit "families: block an IPv6 address, an IPv6 prefix and an IPv4 prefix" 0 "blocking 3 addresses" -- \
+	block -c "$CG" fd00::2 fd01::/64 127.0.0.0/30
+: >"$TMP/log6.out"
+: >"$TMP/log6.err"
+timeout -k 5 60 "$BIN" log -c "$CG" >"$TMP/log6.out" 2>"$TMP/log6.err" &
+log6=$!
+pids+=("$log6")
+wait_for "$TMP/log6.err" "reading the events" 10 || bad "families: log starts" "$(head -c 300 "$TMP/log6.err")"
+check "families: IPv6 exact and prefix, IPv4 prefix: UDP and TCP dropped, neighbours pass" \
+	test "$(verdicts fd00::2 fd00::3 fd01::2 127.0.0.2 127.0.0.5)" = \
+	"blocked/blocked passed/passed blocked/blocked blocked/blocked passed/passed"
+check "families: a dual-stack socket to ::ffff:127.0.0.2 is dropped by the IPv4 prefix" \
+	grep -q "^udp blocked" <(in6 udp ::ffff:127.0.0.2)
+check "families: LOG line in RFC 5952 form for a dropped IPv6 packet" \
+	wait_for "$TMP/log6.out" "^LOG: DST fd00::2, ACTION 0$" 3
+check "families: LOG line for a passed IPv6 packet" wait_for "$TMP/log6.out" "^LOG: DST fd00::3, ACTION 1$" 3
+check "families: LOG line for the prefix" wait_for "$TMP/log6.out" "^LOG: DST fd01::2, ACTION 0$" 3
+check "families: the v4-mapped packet is logged as IPv4" \
+	wait_for "$TMP/log6.out" "^LOG: DST 127.0.0.2, ACTION 0$" 3
+stop_tool "$log6" TERM
+
+for _ in 1 2 3; do in6 udp fd01::2 >/dev/null; done
+expect_exit "families: list shows prefixes, sorted, IPv4 first" 0 "^fd01::/64 [0-9]" -- list -c "$CG"
+check "families: list order and forms" \
+	test "$(cut -d' ' -f1 "$TMP/cli.out" | tr '\n' ' ')" = "127.0.0.0/30 fd00::2 fd01::/64 "
+before=$(awk '$1 == "fd01::/64" { print $2 }' "$TMP/cli.out")
+for _ in 1 2 3; do in6 udp fd01::2 >/dev/null; done
+"$BIN" list -c "$CG" >"$TMP/cli.out" 2>/dev/null
+check "families: the prefix's counter grew by the 3 packets sent" \
+	test "$(awk '$1 == "fd01::/64" { print $2 }' "$TMP/cli.out")" = "$((before + 3))"
+expect_exit "families: list --json carries family and prefix" 0 \
+	'"family":"ipv6","address":"fd01::/64","prefix":true,"dropped":' -- list -c "$CG" --json
+expect_exit "families: status counts addresses and prefixes apart" 0 \
+	"holds 1 of 1024 entries, [0-9]* packets dropped, BLOCKNETS map id [0-9]* holds 2 of 1024 prefixes" -- \
+	status -c "$CG"
+expect_exit "families: an exact IPv4 entry catches ::ffff:127.0.0.5" 0 "added 1 address" -- \
+	block -c "$CG" ::ffff:127.0.0.5
+check "families: ... from a dual-stack socket" grep -q "^udp blocked" <(in6 udp ::ffff:127.0.0.5)
+check "families: ... and from an IPv4 socket" grep -q "^udp blocked" <(in6 udp 127.0.0.5)
+expect_exit "families: unblock the prefix" 0 "removed 1 address" -- unblock -c "$CG" fd01::/64
+check "families: after unblock fd01::2 answers again" test "$(verdicts fd01::2)" = "passed/passed"
+expect_exit "families: unblock of a prefix that is not there, --strict" 1 "(fd02::/64); --strict" -- \
+	unblock -c "$CG" --strict fd02::/64
+"$BIN" detach -c "$CG" 2>/dev/null
+
+# run, with its own instance, logs IPv6 in JSON.
+if start_tool run6 -c "$CG" -b fd00::/120 --json; then
+	in6 udp fd00::2 >/dev/null
+	in6 udp fd01::2 >/dev/null
+	check "families: run --json: an IPv6 drop" \
+		wait_for "$TMP/run6.out" '^{"family":"ipv6","address":"fd00::2","action":0}$' 3
+	check "families: run --json: an IPv6 pass" \
+		wait_for "$TMP/run6.out" '^{"family":"ipv6","address":"fd01::2","action":1}$' 3
+	stop_tool "$tool_pid" TERM
+	check "families: run exits 0, nothing left" test "$?/$(prog_count "$CG")" = "0/0"
+else
+	bad "families: run with an IPv6 prefix" "$(head -c 300 "$TMP/run6.err")"
+fi
+ip netns del "$NS"

@@ -130,10 +130,24 @@ demo: $(BIN) $(BUILD)/test/nethelper
 # Benchmarks (root): medians of interleaved repeats, as ratios to a floor.
 # bench-smoke runs them briefly, to prove they work; it never judges a number.
 BENCH_REPEATS ?= 11
-bench: $(BIN)
+BENCH_DEPS := $(BIN) $(BPF_OBJ) $(BUILD)/bench/prog_cost $(BUILD)/bench/prog-direct.bpf.o
+bench: $(BENCH_DEPS)
+	@mkdir -p bench/results
+	$(BUILD)/bench/prog_cost $(BPF_OBJ) $(BUILD)/bench/prog-direct.bpf.o $(BENCH_REPEATS) 1000000
 	bash bench/oneshot.sh $(BENCH_REPEATS)
-bench-smoke: $(BIN)
+bench-smoke: $(BENCH_DEPS)
+	@mkdir -p bench/results
+	$(BUILD)/bench/prog_cost $(BPF_OBJ) $(BUILD)/bench/prog-direct.bpf.o 3 10000
 	bash bench/oneshot.sh 3
+
+$(BUILD)/bench/prog_cost: bench/prog_cost.c elf_min.c addr.c $(HDRS)
+	@mkdir -p $(BUILD)/bench
+	$(HOST_CC) -std=gnu11 -O2 $(WARN) -I. bench/prog_cost.c elf_min.c addr.c -o $@
+
+# The program reading the packet directly instead of with bpf_skb_load_bytes: bench/ only.
+$(BUILD)/bench/prog-direct.bpf.o: prog.bpf.c common.h
+	@mkdir -p $(BUILD)/bench
+	$(CLANG) $(BPF_CFLAGS) -DPROG_DIRECT_ACCESS -c $< -o $@
 
 # ---- fuzzing the ELF reader (clang's libFuzzer) -----------------------------------
 

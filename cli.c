@@ -37,8 +37,8 @@ static const unsigned int allowed_options[COMMAND_CNT] = {
 static const char *const command_usage[COMMAND_CNT] = {
 	[CMD_RUN] = "[run] [-c PATH] [-b ADDR]... [-f FILE|-]...\n"
 		    "       [--max-entries N] [--attach-mode single|override|multi]\n"
-		    "       [--ring-pages N] [--wakeup-events N] [--flush-ms MS] [--json]\n"
-		    "       [--object FILE]\n"
+		    "       [--log all|drops|none] [--ring-pages N] [--wakeup-events N]\n"
+		    "       [--flush-ms MS] [--json] [--object FILE]\n"
 		    "  Block, and print one line per packet until a signal; then detach.\n"
 		    "  Without -b or -f it blocks 1.1.1.1. If `block` left an instance on the\n"
 		    "  cgroup, run reads its events instead, adds the addresses given (they\n"
@@ -49,8 +49,8 @@ static const char *const command_usage[COMMAND_CNT] = {
 		      "  Add addresses to the cgroup's blocklist, loading and attaching the\n"
 		      "  program first if needed, and exit. The program stays attached, and\n"
 		      "  blocking, until `detach`.\n",
-	[CMD_LOG] = "log [-c PATH] [--json] [--ring-pages N] [--wakeup-events N]\n"
-		    "       [--flush-ms MS] [--object FILE]\n"
+	[CMD_LOG] = "log [-c PATH] [--log all|drops|none] [--json] [--ring-pages N]\n"
+		    "       [--wakeup-events N] [--flush-ms MS] [--object FILE]\n"
 		    "  Print one line per packet of the attached instance until a signal; it\n"
 		    "  stays attached.\n",
 	[CMD_STATUS] = "status [-c PATH] [--json] [--object FILE]\n"
@@ -81,6 +81,9 @@ static const struct {
 	{ OPT_SIZE, "      --attach-mode MODE  single (default): refuse if a program is attached;\n"
 		    "                          override: let child cgroups replace ours;\n"
 		    "                          multi: run alongside other multi programs\n" },
+	{ OPT_READER, "      --log WHAT          all (default): a line per packet; drops: dropped\n"
+		      "                          packets only; none: no lines (the program then\n"
+		      "                          sends no events at all)\n" },
 	{ OPT_READER,
 	  "      --ring-pages N      perf ring size per CPU in pages, a power of 2 (64)\n" },
 	{ OPT_READER, "      --wakeup-events N   wake the reader every N events (64)\n" },
@@ -191,7 +194,11 @@ int parse_args(int argc, char **argv, struct options *o)
 		OPT_FLUSH,
 		OPT_JSON,
 		OPT_MAX,
-		OPT_STRICT
+		OPT_STRICT,
+		OPT_LOG
+	};
+	static const char *const log_modes[] = {
+		[LOG_ALL] = "all", [LOG_DROPS] = "drops", [LOG_NONE] = "none"
 	};
 	static const struct option longopts[] = {
 		{ "cgroup-path", required_argument, NULL, 'c' },
@@ -205,6 +212,7 @@ int parse_args(int argc, char **argv, struct options *o)
 		{ "flush-ms", required_argument, NULL, OPT_FLUSH },
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "strict", no_argument, NULL, OPT_STRICT },
+		{ "log", required_argument, NULL, OPT_LOG },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -293,6 +301,17 @@ int parse_args(int argc, char **argv, struct options *o)
 			if (!takes(o, OPT_JSON_OUT, "--json"))
 				return EXIT_USAGE;
 			o->json = 1;
+			break;
+		case OPT_LOG:
+			if (!takes(o, OPT_READER, "--log"))
+				return EXIT_USAGE;
+			for (i = 0; i < 3 && strcmp(optarg, log_modes[i]) != 0; i++)
+				;
+			if (i == 3) {
+				report("option --log: '%s' is not all, drops or none", optarg);
+				return EXIT_USAGE;
+			}
+			o->log_mode = (uint32_t)i;
 			break;
 		case OPT_STRICT:
 			if (!takes(o, OPT_STRICT_ON, "--strict"))

@@ -144,6 +144,22 @@ static int read_instance(const struct loader *l, const struct instance *inst, st
 	return 0;
 }
 
+/* Which events instance `inst` sends (CONFIG), as text; "?" when it cannot be read. */
+static const char *log_mode_of(const struct instance *inst)
+{
+	static const char *const names[] = {
+		[LOG_ALL] = "all", [LOG_DROPS] = "drops", [LOG_NONE] = "none"
+	};
+	const uint32_t zero = 0;
+	struct prog_config config = { 0 };
+	int fd = bpf_map_get_fd_by_id(inst->config_id), ok;
+
+	ok = fd >= 0 && bpf_map_lookup_elem(fd, &zero, &config) == 0 && config.log <= LOG_NONE;
+	if (fd >= 0)
+		close(fd);
+	return ok ? names[config.log] : "?";
+}
+
 /* One line about program `id` on the hook, human or JSON. Returns 1 if it is ours. */
 static int show_program(struct loader *l, uint32_t id, uint32_t flags)
 {
@@ -151,6 +167,7 @@ static int show_program(struct loader *l, uint32_t id, uint32_t flags)
 	struct instance inst;
 	struct entries bl = { 0 };
 	pid_t holder = 0;
+	const char *log_mode = "?";
 	int ours, filled = -1;
 
 	ours = find_our_program(l, id, &inst);
@@ -159,6 +176,7 @@ static int show_program(struct loader *l, uint32_t id, uint32_t flags)
 	if (ours) {
 		holder = instance_holder(id);
 		filled = read_instance(l, &inst, &bl);
+		log_mode = log_mode_of(&inst);
 		free(bl.e);
 		close(inst.prog_fd);
 	}
@@ -183,10 +201,10 @@ static int show_program(struct loader *l, uint32_t id, uint32_t flags)
 		printf(",\"attached\":true,\"prog_id\":%" PRIu32 ",\"ours\":%s,\"mode\":\"%s\"", id,
 		       ours ? "true" : "false", flags_text(flags));
 		if (ours)
-			printf(",\"persistent\":%s,\"holder_pid\":%s,\"blocklist_map_id\":%" PRIu32
+			printf(",\"persistent\":%s,\"log\":\"%s\",\"holder_pid\":%s,\"blocklist_map_id\":%" PRIu32
 			       ",\"blocknets_map_id\":%" PRIu32 ",%s,\"events_map_id\":%" PRIu32,
-			       inst.persistent ? "true" : "false", pid_text, inst.blocklist_id,
-			       inst.blocknets_id, counts, inst.events_id);
+			       inst.persistent ? "true" : "false", log_mode, pid_text,
+			       inst.blocklist_id, inst.blocknets_id, counts, inst.events_id);
 		printf("}\n");
 	} else if (ours) {
 		if (holder > 0)
@@ -202,14 +220,14 @@ static int show_program(struct loader *l, uint32_t id, uint32_t flags)
 		else
 			snprintf(counts, sizeof(counts), "entries unknown");
 		printf("%s: egress program id %" PRIu32
-		       " (cgroup-skb-egress, mode %s, %s), " BLOCKLIST_MAP_NAME " map id %" PRIu32
-		       " %s, " EVENTS_MAP_NAME " map id %" PRIu32 "\n",
+		       " (cgroup-skb-egress, mode %s, %s, logging %s), " BLOCKLIST_MAP_NAME
+		       " map id %" PRIu32 " %s, " EVENTS_MAP_NAME " map id %" PRIu32 "\n",
 		       l->opt.cgroup_path, id, flags_text(flags),
 		       holder > 0	 ? pid_text
 		       : inst.persistent ? "persistent: stays until detach"
 		       : holder == 0	 ? "left attached: no process holds it"
 					 : "/proc cannot tell who runs it",
-		       inst.blocklist_id, counts, inst.events_id);
+		       log_mode, inst.blocklist_id, counts, inst.events_id);
 	} else {
 		printf("%s: egress program id %" PRIu32 " (not ours, mode %s)\n",
 		       l->opt.cgroup_path, id, flags_text(flags));

@@ -47,30 +47,46 @@ struct legacy_map_def {
  * A blocklist key, for an address or a prefix of either family. It has the
  * layout BPF_MAP_TYPE_LPM_TRIE wants (a u32 bit count, then the bytes it
  * counts), so prefixes and single addresses share one format:
- *   - `family` comes first in the counted bytes, so an IPv4 prefix can
- *     never match an IPv6 address, nor ::/0 an IPv4 one;
- *   - `prefixlen` counts the family byte too: 8 + 32 for one IPv4 address,
- *     8 + 24 for a /24, 8 + 128 for one IPv6 address;
- *   - an IPv4 address fills addr[0..3]; every byte not counted is 0, and
- *     `zero` pads the struct to 24 bytes so that the compiler adds no
- *     padding of its own (hash keys are compared byte for byte).
+ *   - `family` and three zero bytes come first in the counted bytes, so an
+ *     IPv4 prefix can never match an IPv6 address, nor ::/0 an IPv4 one;
+ *     they also put `addr` at offset 8, where it can be copied by words;
+ *   - `prefixlen` counts those 32 bits too: 32 + 32 for one IPv4 address,
+ *     32 + 24 for a /24, 32 + 128 for one IPv6 address;
+ *   - an IPv4 address fills addr[0..3]; every byte not counted is 0 (hash
+ *     keys are compared byte for byte), and the struct has no padding.
  * An IPv4-mapped IPv6 address (::ffff:1.2.3.4) is stored, and looked up, as
  * the IPv4 address it maps.
  */
 #define ADDR_IPV4 4
 #define ADDR_IPV6 6
-#define ADDR_FAMILY_BITS 8
+#define ADDR_FAMILY_BITS 32
 
 struct addr_key {
 	uint32_t prefixlen;
 	uint8_t family;
-	uint8_t addr[16]; /* network byte order */
 	uint8_t zero[3];
+	uint8_t addr[16]; /* network byte order */
+};
+
+/*
+ * What the loader tells the program, in the single entry of its CONFIG
+ * array: which events to send (LOG_ALL is 0, so that a zeroed entry means
+ * the Aya example's behaviour) and which hook it runs on. Every program
+ * load gets its own CONFIG map; the blocklist maps are shared.
+ */
+#define LOG_ALL 0   /* every packet */
+#define LOG_DROPS 1 /* dropped packets only */
+#define LOG_NONE 2  /* no events: nobody reads them */
+
+struct prog_config {
+	uint32_t log;
+	uint32_t direction; /* 0 egress, 1 ingress */
 };
 
 /* Names the loader looks for; also what `bpftool map show` prints. */
 #define BLOCKLIST_MAP_NAME "BLOCKLIST"
 #define BLOCKNETS_MAP_NAME "BLOCKNETS"
+#define CONFIG_MAP_NAME "CONFIG"
 #define EVENTS_MAP_NAME "EVENTS"
 #define BLOCKLIST_DEFAULT_ENTRIES 1024
 

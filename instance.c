@@ -12,7 +12,7 @@
 #include "bpf_sys.h"
 #include "common.h"
 
-#define OUR_MAP_CNT 3
+#define OUR_MAP_CNT 4
 
 /* The kernel name of map `id`, or -1. */
 static int map_name(uint32_t id, char name[BPF_OBJ_NAME_LEN])
@@ -71,10 +71,12 @@ int instance_find(uint32_t id, const char *prog_name, struct instance *inst)
 			inst->blocklist_id = map_ids[i];
 		else if (strcmp(name, BLOCKNETS_MAP_NAME) == 0)
 			inst->blocknets_id = map_ids[i];
+		else if (strcmp(name, CONFIG_MAP_NAME) == 0)
+			inst->config_id = map_ids[i];
 		else if (strcmp(name, EVENTS_MAP_NAME) == 0)
 			inst->events_id = map_ids[i];
 	}
-	if (!inst->blocklist_id || !inst->blocknets_id || !inst->events_id)
+	if (!inst->blocklist_id || !inst->blocknets_id || !inst->events_id || !inst->config_id)
 		goto not_ours;
 	inst->prog_id = id;
 	inst->prog_fd = fd;

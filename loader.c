@@ -257,6 +257,7 @@ static int check_object_contract(struct loader *l)
 	const struct map_def *singles = elf_obj_find_map(&l->obj, BLOCKLIST_MAP_NAME);
 	const struct map_def *prefixes = elf_obj_find_map(&l->obj, BLOCKNETS_MAP_NAME);
 	const struct map_def *events = elf_obj_find_map(&l->obj, EVENTS_MAP_NAME);
+	const struct map_def *config = elf_obj_find_map(&l->obj, CONFIG_MAP_NAME);
 
 	if (!singles || singles->type != BPF_MAP_TYPE_HASH ||
 	    singles->key_size != sizeof(struct addr_key) ||
@@ -272,6 +273,13 @@ static int check_object_contract(struct loader *l)
 		report("%s: needs a map '" BLOCKNETS_MAP_NAME
 		       "': an LPM trie with %zu-byte keys (struct addr_key) and 8-byte values (drop counters)",
 		       l->object_label, sizeof(struct addr_key));
+		return EXIT_USAGE;
+	}
+	if (!config || config->type != BPF_MAP_TYPE_ARRAY || config->key_size != 4 ||
+	    config->value_size != sizeof(struct prog_config) || config->max_entries < 1) {
+		report("%s: needs a map '" CONFIG_MAP_NAME
+		       "': an array of at least one %zu-byte struct prog_config",
+		       l->object_label, sizeof(struct prog_config));
 		return EXIT_USAGE;
 	}
 	if (!events || events->type != BPF_MAP_TYPE_PERF_EVENT_ARRAY || events->key_size != 4 ||
@@ -659,12 +667,12 @@ static int create_map(const struct map_def *m, uint32_t max_entries, int *fd_out
 /* Reusing an instance: its maps, reached by id, stand in for new ones. */
 static int open_reused_maps(struct loader *l)
 {
-	const uint32_t ids[3] = { l->reuse.blocklist_id, l->reuse.blocknets_id,
-				  l->reuse.events_id };
-	struct bpf_map_info info[3];
+	const uint32_t ids[4] = { l->reuse.blocklist_id, l->reuse.blocknets_id, l->reuse.events_id,
+				  l->reuse.config_id };
+	struct bpf_map_info info[4];
 	size_t i;
 
-	for (i = 0; i < 3; i++) {
+	for (i = 0; i < 4; i++) {
 		uint32_t len = sizeof(info[i]);
 
 		memset(&info[i], 0, sizeof(info[i]));
@@ -683,6 +691,7 @@ static int open_reused_maps(struct loader *l)
 	l->blocklist_max[1] = info[1].max_entries;
 	l->events_fd = l->map_fds[2];
 	l->events_slots = info[2].max_entries;
+	l->config_fd = l->map_fds[3];
 	return EXIT_OK;
 }
 
@@ -742,6 +751,8 @@ static int create_maps(struct loader *l)
 			l->bl.prefix_fd = l->map_fds[i];
 		else if (strcmp(m->name, EVENTS_MAP_NAME) == 0)
 			l->events_fd = l->map_fds[i];
+		else if (strcmp(m->name, CONFIG_MAP_NAME) == 0)
+			l->config_fd = l->map_fds[i];
 	}
 	return EXIT_OK;
 }
@@ -783,6 +794,30 @@ static int fill_blocklist(struct loader *l)
 		       ch.changed, ch.changed == 1 ? "" : "es", l->prog_id, l->opt.cgroup_path,
 		       ch.unchanged);
 	return EXIT_OK;
+}
+
+/*
+ * Tell the program which events to send. `block` leaves a program that
+ * nobody reads, so it sends none; `run` and `log` ask for what --log says,
+ * also of a reused instance (one reader at a time), and hand that back to
+ * "none" when they stop.
+ */
+static int set_log_mode(struct loader *l, uint32_t mode)
+{
+	const uint32_t zero = 0;
+	struct prog_config config = { mode, 0 };
+
+	if (bpf_map_update_elem(l->config_fd, &zero, &config, BPF_ANY) < 0) {
+		report("writing " CONFIG_MAP_NAME " of program id %" PRIu32 " on %s: %s",
+		       l->prog_id, l->opt.cgroup_path, errno_text(errno));
+		return EXIT_SYSTEM;
+	}
+	return EXIT_OK;
+}
+
+static int configure(struct loader *l)
+{
+	return set_log_mode(l, l->opt.command == CMD_BLOCK ? LOG_NONE : l->opt.log_mode);
 }
 
 /* ---- 7. relocation -------------------------------------------------------- */
@@ -1325,6 +1360,9 @@ int loader_close(struct loader *l)
 				rc = EXIT_SYSTEM;
 		}
 	}
+	/* A reused instance stays: nobody reads its events after us. */
+	if (l->reuse.prog_id && l->watching && l->config_fd >= 0)
+		set_log_mode(l, LOG_NONE);
 	if (l->was_attached || l->watching) {
 		/* Events written before the detach are still in the rings. */
 		drain_rings(l);
@@ -1377,6 +1415,7 @@ static const struct setup_step {
 	{ "querying the hook", check_hook },
 	{ "creating the maps", create_maps },
 	{ "filling the blocklist", fill_blocklist },
+	{ "configuring the program", configure },
 	{ "relocating", relocate },
 	{ "loading the program", load_program },
 	{ "opening the perf rings", open_rings },
@@ -1425,7 +1464,7 @@ int main(int argc, char **argv)
 	fill_stdio();
 	memset(&l, 0, sizeof(l));
 	l.cgroup_fd = l.prog_fd = l.epoll_fd = l.signal_fd = l.left_over_fd = -1;
-	l.bl.single_fd = l.bl.prefix_fd = l.events_fd = -1;
+	l.bl.single_fd = l.bl.prefix_fd = l.events_fd = l.config_fd = -1;
 	for (i = 0; i < ELF_MAX_MAPS; i++)
 		l.map_fds[i] = -1;
 	setvbuf(stdout, NULL, _IOLBF, 0);

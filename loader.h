@@ -68,8 +68,9 @@ extern const char *const command_names[COMMAND_CNT];
 
 struct options {
 	enum command command;
-	int json;   /* --json: one JSON object per line */
-	int strict; /* unblock --strict: an address not blocked is an error */
+	int json;	   /* --json: one JSON object per line */
+	int strict;	   /* unblock --strict: an address not blocked is an error */
+	uint32_t log_mode; /* --log: LOG_ALL, LOG_DROPS or LOG_NONE */
 	const char *cgroup_path;
 	const char *object_path; /* NULL: the embedded object */
 	struct addr_list block;	 /* addresses and prefixes, sorted, unique */
@@ -92,6 +93,7 @@ struct loader {
 	int map_fds[ELF_MAX_MAPS];
 	struct blocklist bl; /* its fds borrowed from map_fds */
 	int events_fd;
+	int config_fd;
 	uint32_t events_slots; /* EVENTS' max_entries as created */
 	int prog_fd;
 	uint32_t prog_id;

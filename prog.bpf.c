@@ -11,7 +11,8 @@
  *      it is not there in BLOCKNETS (prefixes, a longest-prefix-match trie).
  *      Found means drop (return 0) and count the drop in the entry.
  *   4. {destination, family, verdict} goes to user space through EVENTS,
- *      on the ring of the CPU we run on.
+ *      on the ring of the CPU we run on, if CONFIG asks for it: every
+ *      packet, only drops, or none (when nobody reads, or by choice).
  *
  * Built with `clang -O2 -target bpfel|bpfeb -ffreestanding`: no libbpf, no
  * kernel headers. The few kernel ABI numbers this needs are spelled out below
@@ -23,6 +24,7 @@
 
 /* include/uapi/linux/bpf.h: enum bpf_map_type, map flags */
 #define BPF_MAP_TYPE_HASH 1
+#define BPF_MAP_TYPE_ARRAY 2
 #define BPF_MAP_TYPE_PERF_EVENT_ARRAY 4
 #define BPF_MAP_TYPE_LPM_TRIE 11
 #define BPF_F_NO_PREALLOC 1
@@ -46,6 +48,11 @@ struct __sk_buff {
 	uint32_t mark;
 	uint32_t queue_mapping;
 	uint32_t protocol; /* __be16 in the low bytes: network order */
+#ifdef PROG_DIRECT_ACCESS
+	uint32_t vlan_present, vlan_tci, vlan_proto, priority, ingress_ifindex, ifindex, tc_index;
+	uint32_t cb[5], hash, tc_classid;
+	uint32_t data, data_end; /* offsets 76 and 80 */
+#endif
 };
 
 /*
@@ -56,8 +63,10 @@ struct __sk_buff {
 static void *(*bpf_map_lookup_elem)(void *map, const void *key) = (void *)1;
 static long (*bpf_perf_event_output)(void *ctx, void *map, uint64_t flags, void *data,
 				     uint64_t size) = (void *)25;
+#ifndef PROG_DIRECT_ACCESS
 static long (*bpf_skb_load_bytes)(const void *skb, uint32_t offset, void *to,
 				  uint32_t len) = (void *)26;
+#endif
 
 /*
  * skb->protocol is in network order (big-endian). Converting with the
@@ -91,6 +100,14 @@ struct legacy_map_def BLOCKNETS SEC("maps") = {
 	.map_flags = BPF_F_NO_PREALLOC,
 };
 
+/* One struct prog_config, written by the loader before it attaches. */
+struct legacy_map_def CONFIG SEC("maps") = {
+	.type = BPF_MAP_TYPE_ARRAY,
+	.key_size = sizeof(uint32_t),
+	.value_size = sizeof(struct prog_config),
+	.max_entries = 1,
+};
+
 /* max_entries 0: the loader sizes it to the number of possible CPUs. */
 struct legacy_map_def EVENTS SEC("maps") = {
 	.type = BPF_MAP_TYPE_PERF_EVENT_ARRAY,
@@ -98,6 +115,31 @@ struct legacy_map_def EVENTS SEC("maps") = {
 	.value_size = sizeof(uint32_t),
 	.max_entries = 0,
 };
+
+/*
+ * Copy `len` bytes at offset `off` of the packet. bpf_skb_load_bytes works
+ * on every kernel with cgroup SKB programs. Built with -DPROG_DIRECT_ACCESS
+ * (bench/ only), the program reads skb->data directly instead, which the
+ * verifier allows for cgroup SKB programs only since Linux 5.2; bench/
+ * measures whether that is worth it.
+ */
+#ifdef PROG_DIRECT_ACCESS
+static __attribute__((always_inline)) int load(struct __sk_buff *skb, uint32_t off, void *to,
+					       uint32_t len)
+{
+	const uint8_t *data = (const uint8_t *)(long)skb->data;
+	const uint8_t *end = (const uint8_t *)(long)skb->data_end;
+	uint32_t i;
+
+	if (data + off + len > end)
+		return -1;
+	for (i = 0; i < len; i += 4)
+		((uint32_t *)to)[i / 4] = *(const uint32_t *)(data + off + i);
+	return 0;
+}
+#else
+#define load(skb, off, to, len) bpf_skb_load_bytes(skb, off, to, len)
+#endif
 
 /*
  * The packet's destination as a key, or -1 for a packet we do not look at.
@@ -110,13 +152,13 @@ static __attribute__((always_inline)) int destination(struct __sk_buff *skb, str
 	uint32_t w[4];
 
 	if (proto == ETH_P_IP) {
-		if (bpf_skb_load_bytes(skb, IPV4_DADDR_OFFSET, key->addr, 4) < 0)
+		if (load(skb, IPV4_DADDR_OFFSET, key->addr, 4) < 0)
 			return -1;
 		key->family = ADDR_IPV4;
 		key->prefixlen = ADDR_FAMILY_BITS + 32;
 		return 0;
 	}
-	if (proto != ETH_P_IPV6 || bpf_skb_load_bytes(skb, IPV6_DADDR_OFFSET, w, 16) < 0)
+	if (proto != ETH_P_IPV6 || load(skb, IPV6_DADDR_OFFSET, w, 16) < 0)
 		return -1;
 	/* ::ffff:a.b.c.d is keyed as a.b.c.d, so that the IPv4 entry catches it. */
 	if (w[0] == 0 && w[1] == 0 && w[2] == cpu_to_be32(0xffff)) {
@@ -140,8 +182,12 @@ int block_egress(struct __sk_buff *skb)
 {
 	/* Every byte of the key counts in the hash, so all of it starts at 0. */
 	struct addr_key key = { 0 };
-	struct packet_log log;
+	/* Aligned, so that the address is copied in by words, not byte by byte. */
+	struct packet_log log __attribute__((aligned(8)));
+	const uint32_t zero = 0;
+	struct prog_config *config;
 	uint64_t *drops;
+	uint32_t log_mode;
 	int action;
 
 	if (destination(skb, &key) < 0)
@@ -160,6 +206,11 @@ int block_egress(struct __sk_buff *skb)
 		action = 0;
 	}
 
+	/* An array lookup with a constant key: the verifier inlines it to a few instructions. */
+	config = bpf_map_lookup_elem(&CONFIG, &zero);
+	log_mode = config ? config->log : LOG_ALL;
+	if (log_mode == LOG_NONE || (log_mode == LOG_DROPS && action))
+		return action;
 	__builtin_memcpy(log.addr, key.addr, sizeof(log.addr));
 	log.family = key.family;
 	log.action = (uint8_t)action;

@@ -22,6 +22,9 @@ struct legacy_map_def BLOCKNETS SEC("maps") = { .type = 11,
 						.max_entries = 16,
 						.map_flags = 1 };
 struct legacy_map_def EVENTS SEC("maps") = { .type = 4, .key_size = 4, .value_size = 4 };
+struct legacy_map_def CONFIG SEC("maps") = {
+	.type = 2, .key_size = 4, .value_size = sizeof(struct prog_config), .max_entries = 1
+};
 
 SEC("cgroup_skb/egress")
 int bad_egress(struct __sk_buff *skb)

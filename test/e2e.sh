@@ -89,6 +89,29 @@ if [ -z "${TAG:-}" ] && command -v valgrind >/dev/null; then
 		pending != "" { print pending; pending = "" }' "$TMP"/vg-*.log)"
 fi
 
+# --log drops: only ACTION 0 lines; --log none: no lines, and the program sends nothing.
+for mode in drops none; do
+	if start_tool "log-$mode" -c "$CG" -b 127.0.0.2 --log "$mode"; then
+		probe "$CG" udp 127.0.0.2 >/dev/null
+		probe "$CG" udp 127.0.0.1 >/dev/null
+		probe "$CG" udp 127.0.0.2 >/dev/null
+		sleep 0.3
+		stop_tool "$tool_pid" TERM
+		if [ "$mode" = drops ]; then
+			check "e2e --log drops: both drops are logged" \
+				test "$(grep -c '^LOG: DST 127.0.0.2, ACTION 0$' "$TMP/log-$mode.out")" = 2
+			check "e2e --log drops: nothing but drops" \
+				test "$(grep -vc '^LOG: DST 127.0.0.2, ACTION 0$' "$TMP/log-$mode.out")" = 0
+		else
+			check "e2e --log none: no line at all" test ! -s "$TMP/log-$mode.out"
+			check "e2e --log none: and no event was sent" grep -q "; 0 events, 0 lost" "$TMP/log-$mode.err"
+		fi
+	else
+		bad "e2e --log $mode" "$(head -c 300 "$TMP/log-$mode.err")"
+	fi
+done
+expect_exit "e2e --log: a bad mode" 2 "option --log: 'some' is not all, drops or none" -- -c "$CG" --log some
+
 # SIGINT works the same way; and --object loads a file instead of the embedded object.
 if start_tool sigint -c "$CG" -b 127.0.0.2 --object "$OBJ"; then
 	check "e2e --object: the file's program blocks" \
@@ -269,10 +292,10 @@ expect_exit "--json is refused where it means nothing" 2 "block does not take --
 if start_tool status -c "$CG" -b 127.0.0.2 -b 127.1.2.3; then
 	status_pid=$tool_pid
 	expect_exit "status: a running instance, its entries" 0 \
-		"^$CG: egress program id [0-9]* (cgroup-skb-egress, mode single, run by pid [0-9]*), BLOCKLIST map id [0-9]* holds 2 of 1024 entries, 0 packets dropped, BLOCKNETS map id [0-9]* holds 0 of 1024 prefixes, EVENTS map id [0-9]*$" \
+		"^$CG: egress program id [0-9]* (cgroup-skb-egress, mode single, run by pid [0-9]*, logging all), BLOCKLIST map id [0-9]* holds 2 of 1024 entries, 0 packets dropped, BLOCKNETS map id [0-9]* holds 0 of 1024 prefixes, EVENTS map id [0-9]*$" \
 		-- status -c "$CG"
 	expect_exit "status --json: a running instance" 0 \
-		"^{\"cgroup\":\"$CG\",\"attached\":true,\"prog_id\":[0-9]*,\"ours\":true,\"mode\":\"single\",\"persistent\":false,\"holder_pid\":[1-9][0-9]*,\"blocklist_map_id\":[0-9]*,\"blocknets_map_id\":[0-9]*,\"entries\":2,\"max_entries\":1024,\"prefixes\":0,\"max_prefixes\":1024,\"dropped\":0,\"events_map_id\":[0-9]*}$" \
+		"^{\"cgroup\":\"$CG\",\"attached\":true,\"prog_id\":[0-9]*,\"ours\":true,\"mode\":\"single\",\"persistent\":false,\"log\":\"all\",\"holder_pid\":[1-9][0-9]*,\"blocklist_map_id\":[0-9]*,\"blocknets_map_id\":[0-9]*,\"entries\":2,\"max_entries\":1024,\"prefixes\":0,\"max_prefixes\":1024,\"dropped\":0,\"events_map_id\":[0-9]*}$" \
 		-- status -c "$CG" --json
 	for _ in 1 2 3; do probe "$CG" udp 127.1.2.3 >/dev/null; done
 	expect_exit "status: drops counted per packet in the blocklist (3 sent, 3 dropped)" 0 \
@@ -305,7 +328,7 @@ if start_tool orphan -c "$CG" -b 127.0.0.2; then
 	kill -KILL "$(cat "/proc/$tool_pid/task/$tool_pid/children")"
 	wait "$tool_pid" 2>/dev/null
 	expect_exit "status: a killed run's program is shown as left attached" 0 \
-		"(cgroup-skb-egress, mode single, left attached: no process holds it)" -- status -c "$CG"
+		"(cgroup-skb-egress, mode single, left attached: no process holds it, logging all)" -- status -c "$CG"
 	expect_exit "detach: removes a killed run's program" 0 "detached program id [0-9]* from $CG$" -- detach -c "$CG"
 	check "detach: after SIGKILL and detach, traffic passes" \
 		test "$(prog_count "$CG")/$(probe "$CG" udp 127.0.0.2)" = "0/udp passed"

@@ -34,8 +34,8 @@ check "oneshot: UDP from the cgroup to 127.0.0.2 is dropped by the next process"
 check "oneshot: TCP to 127.0.0.2 fails" grep -q "^tcp blocked" <(probe "$CG" tcp 127.0.0.2)
 check "oneshot: 127.0.0.1 passes" test "$(probe "$CG" udp 127.0.0.1)" = "udp passed"
 expect_exit "oneshot: status: persistent, nobody holds it" 0 \
-	"(cgroup-skb-egress, mode single, persistent: stays until detach)" -- status -c "$CG"
-expect_exit "oneshot: status --json: persistent" 0 '"persistent":true,"holder_pid":0,' -- status -c "$CG" --json
+	"(cgroup-skb-egress, mode single, persistent: stays until detach, logging none)" -- status -c "$CG"
+expect_exit "oneshot: status --json: persistent" 0 '"persistent":true,"log":"none","holder_pid":0,' -- status -c "$CG" --json
 for _ in 1 2 3; do probe "$CG" udp 127.1.2.3 >/dev/null; done
 expect_exit "oneshot: list: the counter grew by the 3 packets sent" 0 "^127.1.2.3 3$" -- list -c "$CG"
 expect_exit "oneshot: block again: one entry, counter kept" 0 \
@@ -74,10 +74,11 @@ if wait_for "$TMP/log.err" "reading the events of egress program id" 10; then
 	check "oneshot: log prints the passed packet" wait_for "$TMP/log.out" "^LOG: DST 127.0.0.1, ACTION 1$" 3
 	expect_exit "oneshot: a second reader is refused" 1 "is already read by pid $reader" -- log -c "$CG"
 	expect_exit "oneshot: run is refused while log reads" 1 "is already read by pid $reader" -- run -c "$CG"
-	expect_exit "oneshot: status names the reader" 0 "persistent, read by pid $reader" -- status -c "$CG"
+	expect_exit "oneshot: status names the reader, and its log mode" 0 "persistent, read by pid $reader, logging all)" -- status -c "$CG"
 	stop_tool "$log_pid" TERM
 	check "oneshot: log stops on SIGTERM with exit 0" test $? = 0
 	check "oneshot: the program stays attached after log" test "$(prog_count "$CG")" = 1
+	expect_exit "oneshot: ... and sends no more events" 0 "logging none)" -- status -c "$CG"
 else
 	bad "oneshot: log starts" "$(head -c 500 "$TMP/log.err")"
 fi

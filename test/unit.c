@@ -132,7 +132,7 @@ static void elf_reads_the_real_object(void)
 	CHECK(strcmp(obj.prog_name, "block_egress") == 0);
 	CHECK(strcmp(obj.license, "GPL") == 0 && obj.license_from_object);
 	CHECK(obj.insn_cnt > 8 && obj.insns);
-	CHECK(obj.map_cnt == 3);
+	CHECK(obj.map_cnt == 4);
 	bl = elf_obj_find_map(&obj, BLOCKLIST_MAP_NAME);
 	nets = elf_obj_find_map(&obj, BLOCKNETS_MAP_NAME);
 	ev = elf_obj_find_map(&obj, EVENTS_MAP_NAME);
@@ -142,8 +142,10 @@ static void elf_reads_the_real_object(void)
 	      nets->value_size == 8 && nets->map_flags == 1);
 	CHECK(ev && ev->type == 4 && ev->key_size == 4 && ev->value_size == 4 &&
 	      ev->max_entries == 0);
-	/* A lookup in BLOCKLIST and in BLOCKNETS, an output to EVENTS, each on an ld_imm64. */
-	CHECK(obj.reloc_cnt == 3);
+	/* Lookups in BLOCKLIST, BLOCKNETS and CONFIG, an output to EVENTS, each on an ld_imm64. */
+	CHECK(obj.reloc_cnt == 4);
+	CHECK(elf_obj_find_map(&obj, CONFIG_MAP_NAME) &&
+	      elf_obj_find_map(&obj, CONFIG_MAP_NAME)->value_size == sizeof(struct prog_config));
 	for (i = 0; i < obj.reloc_cnt; i++) {
 		const struct map_reloc *r = &obj.relocs[i];
 
@@ -865,12 +867,12 @@ static void prefixes_parse_both_families(void)
 	CHECK(addr_parse(NULL, &k, why, sizeof(why)) == -1);
 	/* The key's bytes: what the BPF program builds from a packet must equal them. */
 	CHECK(addr_parse("1.2.3.4", &k, why, sizeof(why)) == 0 && k.family == ADDR_IPV4 &&
-	      k.prefixlen == 40 && k.addr[0] == 1 && k.addr[3] == 4 && k.addr[4] == 0 &&
+	      k.prefixlen == 64 && k.addr[0] == 1 && k.addr[3] == 4 && k.addr[4] == 0 &&
 	      addr_is_single(&k));
 	CHECK(addr_parse("::ffff:1.2.3.4", &l, why, sizeof(why)) == 0 &&
 	      memcmp(&k, &l, sizeof(k)) == 0);
 	CHECK(addr_parse("2001:db8::/32", &k, why, sizeof(why)) == 0 && k.family == ADDR_IPV6 &&
-	      k.prefixlen == 40 && !addr_is_single(&k) && k.addr[0] == 0x20 && k.addr[4] == 0);
+	      k.prefixlen == 64 && !addr_is_single(&k) && k.addr[0] == 0x20 && k.addr[4] == 0);
 	/* Errors say what was probably meant. */
 	CHECK(addr_parse("10.0.0.1/8", &k, why, sizeof(why)) == -1 &&
 	      strcmp(why,

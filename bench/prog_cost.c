@@ -1,0 +1,332 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * prog_cost.c - what the program costs per packet, measured in the kernel
+ * with BPF_PROG_TEST_RUN (root).
+ *
+ * Each case loads a program, gives it one packet REPEAT times in a single
+ * BPF_PROG_TEST_RUN call, and reads the kernel's average ns per run. The
+ * floor is a program that only returns 1: what any cgroup SKB program
+ * costs. Cases run interleaved, ROUNDS times, and the table shows each
+ * one's median and its difference from, and ratio to, the floor's median.
+ *
+ *   prog_cost OBJECT [DIRECT_OBJECT] [ROUNDS] [REPEAT]
+ *
+ * OBJECT is build/prog.bpf.o; DIRECT_OBJECT the same program built to read
+ * the packet directly (skb->data) instead of with bpf_skb_load_bytes.
+ * Results go to stdout as a Markdown table and, one JSON object per case,
+ * to bench/results/prog_cost.json.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "addr.h"
+#include "bpf_sys.h"
+#include "common.h"
+#include "elf_min.h"
+
+#define MAX_CASES 16
+#define TABLE_KEYS 10000 /* entries in the map a lookup searches, besides the one it finds */
+
+struct loaded {
+	int prog_fd;
+	int map_fd[ELF_MAX_MAPS];
+	int singles, prefixes, config; /* fds, borrowed from map_fd */
+	size_t map_cnt;
+};
+
+static int test_run(int prog_fd, const void *pkt, uint32_t len, uint32_t repeat,
+		    uint32_t *retval, uint32_t *ns)
+{
+	union bpf_attr attr;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.test.prog_fd = (uint32_t)prog_fd;
+	attr.test.data_in = ptr_to_u64(pkt);
+	attr.test.data_size_in = len;
+	attr.test.repeat = repeat;
+	if (sys_bpf(BPF_PROG_TEST_RUN, &attr) < 0)
+		return -1;
+	*retval = attr.test.retval;
+	*ns = attr.test.duration;
+	return 0;
+}
+
+/* The floor: r0 = 1; exit. */
+static int load_floor(void)
+{
+	static const struct bpf_insn insns[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = 0, .imm = 1 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	struct prog_load_args a = { .type = BPF_PROG_TYPE_CGROUP_SKB,
+				    .expected_attach_type = BPF_CGROUP_INET_EGRESS,
+				    .insns = insns,
+				    .insn_cnt = 2,
+				    .license = "GPL",
+				    .name = "floor" };
+
+	return bpf_prog_load(&a);
+}
+
+static uint8_t *read_all(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	uint8_t *buf = NULL;
+	long n;
+
+	if (!f)
+		return NULL;
+	if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) > 0 && fseek(f, 0, SEEK_SET) == 0 &&
+	    (buf = malloc((size_t)n)) && fread(buf, 1, (size_t)n, f) == (size_t)n)
+		*len = (size_t)n;
+	else
+		free(buf), buf = NULL;
+	fclose(f);
+	return buf;
+}
+
+/* Load OBJECT the way the tool does, minus everything that is not needed to run it. */
+static int load_object(const char *path, struct loaded *out)
+{
+	struct elf_obj obj;
+	char err[512];
+	size_t len, i;
+	uint8_t *bytes = read_all(path, &len);
+	long cpus = sysconf(_SC_NPROCESSORS_CONF);
+	int rc = -1;
+
+	memset(out, 0, sizeof(*out));
+	out->prog_fd = -1;
+	if (!bytes || elf_obj_parse(&obj, bytes, len, err, sizeof(err))) {
+		fprintf(stderr, "prog_cost: %s: %s\n", path, bytes ? err : strerror(errno));
+		free(bytes);
+		return -1;
+	}
+	for (i = 0; i < obj.map_cnt; i++) {
+		const struct map_def *m = &obj.maps[i];
+		uint32_t max = m->max_entries ? m->max_entries : (uint32_t)cpus;
+
+		if (m->type == BPF_MAP_TYPE_HASH || m->type == BPF_MAP_TYPE_LPM_TRIE)
+			max = TABLE_KEYS + 16;
+		out->map_fd[i] = bpf_map_create(m->type, m->name, m->key_size, m->value_size, max,
+						m->map_flags);
+		if (out->map_fd[i] < 0) {
+			fprintf(stderr, "prog_cost: creating map %s: %s\n", m->name, strerror(errno));
+			goto out;
+		}
+		out->map_cnt++;
+		if (strcmp(m->name, BLOCKLIST_MAP_NAME) == 0)
+			out->singles = out->map_fd[i];
+		else if (strcmp(m->name, BLOCKNETS_MAP_NAME) == 0)
+			out->prefixes = out->map_fd[i];
+		else if (strcmp(m->name, CONFIG_MAP_NAME) == 0)
+			out->config = out->map_fd[i];
+	}
+	for (i = 0; i < obj.reloc_cnt; i++) {
+		struct bpf_insn insn;
+		uint8_t *at = obj.insns + (size_t)obj.relocs[i].insn_index * sizeof(insn);
+
+		memcpy(&insn, at, sizeof(insn));
+		insn.src_reg = BPF_PSEUDO_MAP_FD;
+		insn.imm = out->map_fd[obj.relocs[i].map_index];
+		memcpy(at, &insn, sizeof(insn));
+	}
+	{
+		struct prog_load_args a = { .type = BPF_PROG_TYPE_CGROUP_SKB,
+					    .expected_attach_type = BPF_CGROUP_INET_EGRESS,
+					    .insns = obj.insns,
+					    .insn_cnt = (uint32_t)obj.insn_cnt,
+					    .license = obj.license,
+					    .name = "bench" };
+
+		out->prog_fd = bpf_prog_load(&a);
+	}
+	if (out->prog_fd < 0) {
+		fprintf(stderr, "prog_cost: loading %s: %s\n", path, strerror(errno));
+		goto out;
+	}
+	rc = 0;
+out:
+	elf_obj_free(&obj);
+	free(bytes);
+	return rc;
+}
+
+static void set_log(const struct loaded *p, uint32_t mode)
+{
+	const uint32_t zero = 0;
+	struct prog_config c = { mode, 0 };
+
+	bpf_map_update_elem(p->config, &zero, &c, BPF_ANY);
+}
+
+static void put(int fd, const char *text)
+{
+	static const uint64_t zero;
+	struct addr_key k;
+	char why[200];
+
+	if (addr_parse(text, &k, why, sizeof(why)) == 0)
+		bpf_map_update_elem(fd, &k, &zero, BPF_ANY);
+}
+
+/* TABLE_KEYS other entries, so that lookups search a map of realistic size. */
+static void fill(const struct loaded *p)
+{
+	char text[64];
+	int i;
+
+	for (i = 0; i < TABLE_KEYS; i++) {
+		snprintf(text, sizeof(text), "10.%d.%d.%d", i >> 16, (i >> 8) & 255, i & 255);
+		put(p->singles, text);
+		snprintf(text, sizeof(text), "2001:db8:%x::/48", i);
+		put(p->prefixes, text);
+	}
+}
+
+/* Ethernet + IPv4 + UDP to 192.0.2.1, or Ethernet + IPv6 + UDP to 2001:db9::1. */
+static uint32_t packet(uint8_t *pkt, int v6)
+{
+	static const uint8_t v6dst[16] = { 0x20, 0x01, 0x0d, 0xb9, [15] = 1 };
+	uint32_t len = v6 ? 14 + 40 + 8 + 16 : 14 + 20 + 8 + 16;
+
+	memset(pkt, 0, len);
+	pkt[12] = v6 ? 0x86 : 0x08;
+	pkt[13] = v6 ? 0xdd : 0x00;
+	if (v6) {
+		pkt[14] = 0x60;
+		pkt[18] = 0, pkt[19] = 24; /* payload length */
+		pkt[20] = 17;		    /* next header: UDP */
+		pkt[21] = 64;
+		pkt[22] = 0xfd, pkt[37] = 1; /* source fd00::1 */
+		memcpy(pkt + 38, v6dst, 16);
+	} else {
+		pkt[14] = 0x45;
+		pkt[16] = 0, pkt[17] = 44; /* total length */
+		pkt[22] = 64;
+		pkt[23] = 17;
+		pkt[26] = 10, pkt[29] = 1;			      /* source 10.0.0.1 */
+		pkt[30] = 192, pkt[31] = 0, pkt[32] = 2, pkt[33] = 1; /* destination 192.0.2.1 */
+	}
+	return len;
+}
+
+struct bench_case {
+	const char *name;
+	const struct loaded *prog; /* NULL: the floor */
+	int v6;
+	uint32_t log;
+	int setup; /* 0 miss; 1 hit in BLOCKLIST; 2 hit in BLOCKNETS (as a /32) */
+	uint32_t want;
+	uint32_t ns[64];
+};
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+static double median(uint32_t *v, int n)
+{
+	qsort(v, (size_t)n, sizeof(*v), cmp_u32);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2.0;
+}
+
+int main(int argc, char **argv)
+{
+	struct loaded helper, direct;
+	struct bench_case c[MAX_CASES];
+	int have_direct, floor_fd, rounds, n = 0, r, i;
+	uint32_t repeat;
+	uint8_t pkt4[128], pkt6[128];
+	uint32_t len4 = packet(pkt4, 0), len6 = packet(pkt6, 1);
+	double floor_ns;
+	FILE *json;
+
+	if (argc < 2) {
+		fprintf(stderr, "usage: prog_cost OBJECT [DIRECT_OBJECT] [ROUNDS] [REPEAT]\n");
+		return 2;
+	}
+	rounds = argc > 3 ? atoi(argv[3]) : 11;
+	repeat = argc > 4 ? (uint32_t)strtoul(argv[4], NULL, 10) : 1000000;
+	if (rounds < 1 || rounds > 64 || repeat < 1) {
+		fprintf(stderr, "prog_cost: ROUNDS 1 to 64, REPEAT at least 1\n");
+		return 2;
+	}
+	floor_fd = load_floor();
+	if (floor_fd < 0 || load_object(argv[1], &helper)) {
+		fprintf(stderr, "prog_cost: loading: %s\n", strerror(errno));
+		return 1;
+	}
+	have_direct = argc > 2 && argv[2][0] && load_object(argv[2], &direct) == 0;
+	fill(&helper);
+	if (have_direct)
+		fill(&direct);
+	memset(c, 0, sizeof(c));
+	c[n++] = (struct bench_case){ "floor: return 1", NULL, 0, 0, 0, 1, { 0 } };
+	c[n++] = (struct bench_case){ "IPv4 miss, log none", &helper, 0, LOG_NONE, 0, 1, { 0 } };
+	c[n++] = (struct bench_case){ "IPv4 hit (hash), log none", &helper, 0, LOG_NONE, 1, 0, { 0 } };
+	c[n++] = (struct bench_case){ "IPv4 hit (trie, as /32), log none", &helper, 0, LOG_NONE, 2, 0, { 0 } };
+	c[n++] = (struct bench_case){ "IPv6 miss, log none", &helper, 1, LOG_NONE, 0, 1, { 0 } };
+	c[n++] = (struct bench_case){ "IPv4 miss, log drops", &helper, 0, LOG_DROPS, 0, 1, { 0 } };
+	c[n++] = (struct bench_case){ "IPv4 hit, log drops, no reader", &helper, 0, LOG_DROPS, 1, 0, { 0 } };
+	c[n++] = (struct bench_case){ "IPv4 miss, log all, no reader", &helper, 0, LOG_ALL, 0, 1, { 0 } };
+	if (have_direct) {
+		c[n++] = (struct bench_case){ "direct access: IPv4 miss, log none", &direct, 0, LOG_NONE, 0, 1, { 0 } };
+		c[n++] = (struct bench_case){ "direct access: IPv6 miss, log none", &direct, 1, LOG_NONE, 0, 1, { 0 } };
+	}
+	for (r = 0; r < rounds; r++) {
+		for (i = 0; i < n; i++) {
+			const struct loaded *p = c[i].prog;
+			uint32_t retval = 99;
+
+			if (p) {
+				struct addr_key k;
+				char why[200];
+				static const uint64_t zero;
+
+				set_log(p, c[i].log);
+				addr_parse("192.0.2.1/32", &k, why, sizeof(why));
+				bpf_map_delete_elem(p->singles, &k);
+				bpf_map_delete_elem(p->prefixes, &k);
+				if (c[i].setup)
+					bpf_map_update_elem(c[i].setup == 1 ? p->singles : p->prefixes, &k,
+							    &zero, BPF_ANY);
+			}
+			if (test_run(p ? p->prog_fd : floor_fd, c[i].v6 ? pkt6 : pkt4,
+				     c[i].v6 ? len6 : len4, repeat, &retval, &c[i].ns[r]) < 0) {
+				fprintf(stderr, "prog_cost: BPF_PROG_TEST_RUN (%s): %s\n", c[i].name,
+					strerror(errno));
+				return 1;
+			}
+			if (retval != c[i].want) {
+				fprintf(stderr, "prog_cost: %s: returned %u, want %u\n", c[i].name,
+					retval, c[i].want);
+				return 1;
+			}
+		}
+	}
+	json = fopen("bench/results/prog_cost.json", "w");
+	floor_ns = median(c[0].ns, rounds);
+	printf("| case (BPF_PROG_TEST_RUN, %u runs x %d rounds) | median ns | above floor | / floor |\n",
+	       repeat, rounds);
+	printf("|---|---|---|---|\n");
+	for (i = 0; i < n; i++) {
+		double m = median(c[i].ns, rounds);
+
+		printf("| %s | %.0f | %+.0f | %.2f |\n", c[i].name, m, m - floor_ns, m / floor_ns);
+		if (json)
+			fprintf(json, "{\"bench\":\"prog_cost\",\"case\":\"%s\",\"median_ns\":%.0f,\"floor_ns\":%.0f}\n",
+				c[i].name, m, floor_ns);
+	}
+	if (!have_direct && argc > 2)
+		printf("\n(direct packet access: not loaded on this kernel)\n");
+	if (json)
+		fclose(json);
+	return 0;
+}

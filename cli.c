@@ -37,6 +37,7 @@ static const unsigned int allowed_options[COMMAND_CNT] = {
 static const char *const command_usage[COMMAND_CNT] = {
 	[CMD_RUN] = "[run] [-c PATH] [-b ADDR]... [-f FILE|-]...\n"
 		    "       [--max-entries N] [--attach-mode single|override|multi]\n"
+		    "       [--direction egress|ingress|both]\n"
 		    "       [--log all|drops|none] [--ring-pages N] [--wakeup-events N]\n"
 		    "       [--flush-ms MS] [--json] [--object FILE]\n"
 		    "  Block, and print one line per packet until a signal; then detach.\n"
@@ -45,6 +46,7 @@ static const char *const command_usage[COMMAND_CNT] = {
 		    "  stay after this run), and leaves it attached.\n",
 	[CMD_BLOCK] = "block [-c PATH] ADDR... [-b ADDR]... [-f FILE|-]...\n"
 		      "       [--max-entries N] [--attach-mode single|override|multi]\n"
+		      "       [--direction egress|ingress|both]\n"
 		      "       [--object FILE]\n"
 		      "  Add addresses to the cgroup's blocklist, loading and attaching the\n"
 		      "  program first if needed, and exit. The program stays attached, and\n"
@@ -78,6 +80,9 @@ static const struct {
 	  "  -f, --file FILE         the addresses in FILE (- for stdin), one per line,\n"
 	  "                          # comments; every line is checked before any is used\n" },
 	{ OPT_SIZE, "      --max-entries N     blocklist size when first loaded (default 1024)\n" },
+	{ OPT_SIZE, "      --direction DIR     egress (default): packets the cgroup sends, by\n"
+		    "                          destination; ingress: packets it receives, by\n"
+		    "                          source; both\n" },
 	{ OPT_SIZE, "      --attach-mode MODE  single (default): refuse if a program is attached;\n"
 		    "                          override: let child cgroups replace ours;\n"
 		    "                          multi: run alongside other multi programs\n" },
@@ -195,7 +200,8 @@ int parse_args(int argc, char **argv, struct options *o)
 		OPT_JSON,
 		OPT_MAX,
 		OPT_STRICT,
-		OPT_LOG
+		OPT_LOG,
+		OPT_DIRECTION
 	};
 	static const char *const log_modes[] = {
 		[LOG_ALL] = "all", [LOG_DROPS] = "drops", [LOG_NONE] = "none"
@@ -213,6 +219,7 @@ int parse_args(int argc, char **argv, struct options *o)
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "strict", no_argument, NULL, OPT_STRICT },
 		{ "log", required_argument, NULL, OPT_LOG },
+		{ "direction", required_argument, NULL, OPT_DIRECTION },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -231,6 +238,7 @@ int parse_args(int argc, char **argv, struct options *o)
 			break;
 		}
 	o->cgroup_path = "/sys/fs/cgroup/unified";
+	o->directions = 1u << DIR_EGRESS; /* the Aya example's */
 	o->ring_pages = 64;
 	o->wakeup_events = 64;
 	o->flush_ms = 100;
@@ -312,6 +320,20 @@ int parse_args(int argc, char **argv, struct options *o)
 				return EXIT_USAGE;
 			}
 			o->log_mode = (uint32_t)i;
+			break;
+		case OPT_DIRECTION:
+			if (!takes(o, OPT_SIZE, "--direction"))
+				return EXIT_USAGE;
+			o->directions = strcmp(optarg, "egress") == 0	 ? 1u << DIR_EGRESS
+					: strcmp(optarg, "ingress") == 0 ? 1u << DIR_INGRESS
+					: strcmp(optarg, "both") == 0	 ? 3u
+									 : 0;
+			if (!o->directions) {
+				report("option --direction: '%s' is not egress, ingress or both",
+				       optarg);
+				return EXIT_USAGE;
+			}
+			o->directions_given = 1;
 			break;
 		case OPT_STRICT:
 			if (!takes(o, OPT_STRICT_ON, "--strict"))

@@ -160,8 +160,8 @@ static const char *log_mode_of(const struct instance *inst)
 	return ok ? names[config.log] : "?";
 }
 
-/* One line about program `id` on the hook, human or JSON. Returns 1 if it is ours. */
-static int show_program(struct loader *l, uint32_t id, uint32_t flags)
+/* One line about program `id` on hook `d`, human or JSON. Returns 1 if it is ours. */
+static int show_program(struct loader *l, int d, uint32_t id, uint32_t flags)
 {
 	char pid_text[48], counts[160];
 	struct instance inst;
@@ -198,8 +198,9 @@ static int show_program(struct loader *l, uint32_t id, uint32_t flags)
 				 "\"max_prefixes\":null,\"dropped\":null");
 		printf("{\"cgroup\":");
 		json_string(l->opt.cgroup_path);
-		printf(",\"attached\":true,\"prog_id\":%" PRIu32 ",\"ours\":%s,\"mode\":\"%s\"", id,
-		       ours ? "true" : "false", flags_text(flags));
+		printf(",\"direction\":\"%s\",\"attached\":true,\"prog_id\":%" PRIu32
+		       ",\"ours\":%s,\"mode\":\"%s\"",
+		       direction_names[d], id, ours ? "true" : "false", flags_text(flags));
 		if (ours)
 			printf(",\"persistent\":%s,\"log\":\"%s\",\"holder_pid\":%s,\"blocklist_map_id\":%" PRIu32
 			       ",\"blocknets_map_id\":%" PRIu32 ",%s,\"events_map_id\":%" PRIu32,
@@ -219,50 +220,93 @@ static int show_program(struct loader *l, uint32_t id, uint32_t flags)
 				 bl.max[1]);
 		else
 			snprintf(counts, sizeof(counts), "entries unknown");
-		printf("%s: egress program id %" PRIu32
+		printf("%s: %s program id %" PRIu32
 		       " (cgroup-skb-egress, mode %s, %s, logging %s), " BLOCKLIST_MAP_NAME
 		       " map id %" PRIu32 " %s, " EVENTS_MAP_NAME " map id %" PRIu32 "\n",
-		       l->opt.cgroup_path, id, flags_text(flags),
+		       l->opt.cgroup_path, direction_names[d], id, flags_text(flags),
 		       holder > 0	 ? pid_text
 		       : inst.persistent ? "persistent: stays until detach"
 		       : holder == 0	 ? "left attached: no process holds it"
 					 : "/proc cannot tell who runs it",
 		       log_mode, inst.blocklist_id, counts, inst.events_id);
 	} else {
-		printf("%s: egress program id %" PRIu32 " (not ours, mode %s)\n",
-		       l->opt.cgroup_path, id, flags_text(flags));
+		printf("%s: %s program id %" PRIu32 " (not ours, mode %s)\n", l->opt.cgroup_path,
+		       direction_names[d], id, flags_text(flags));
 	}
 	return ours;
 }
 
-/* status: what is on the cgroup's egress hook. Exit 3 when nothing of ours is. */
+/* status: what is on the cgroup's egress and ingress hooks. Exit 3 when nothing of ours is. */
 int cmd_status(struct loader *l)
 {
-	uint32_t ids[HOOK_QUERY_MAX], cnt, flags = 0, i;
-	int ours = 0;
+	uint32_t ids[HOOK_QUERY_MAX], cnt, flags, i;
+	int ours = 0, d;
 
-	if (query_hook(l, ids, &cnt, &flags))
-		return EXIT_SYSTEM;
-	if (cnt == 0) {
-		if (l->opt.json) {
+	for (d = 0; d < DIR_CNT; d++) {
+		if (query_hook(l, d, ids, &cnt, &flags))
+			return EXIT_SYSTEM;
+		if (cnt == 0 && l->opt.json) {
 			printf("{\"cgroup\":");
 			json_string(l->opt.cgroup_path);
-			printf(",\"attached\":false}\n");
-		} else {
-			printf("%s: no egress program attached\n", l->opt.cgroup_path);
+			printf(",\"direction\":\"%s\",\"attached\":false}\n", direction_names[d]);
+		} else if (cnt == 0) {
+			printf("%s: no %s program attached\n", l->opt.cgroup_path,
+			       direction_names[d]);
 		}
-	}
-	for (i = 0; i < cnt; i++) {
-		int one = show_program(l, ids[i], flags);
+		for (i = 0; i < cnt; i++) {
+			int one = show_program(l, d, ids[i], flags);
 
-		if (one < 0) {
-			fflush(stdout);
-			return EXIT_SYSTEM;
+			if (one < 0) {
+				fflush(stdout);
+				return EXIT_SYSTEM;
+			}
+			ours += one;
 		}
-		ours += one;
 	}
 	fflush(stdout);
 	return ours ? EXIT_OK : EXIT_NONE;
+}
+
+/*
+ * Call `fn` once for each instance of ours on the cgroup: for each
+ * blocklist, however many hooks its programs sit on. Returns the first
+ * failing result of `fn`, EXIT_SYSTEM if a hook cannot be read, or
+ * EXIT_NONE (after saying so) when there is no instance of ours.
+ */
+static int each_instance(struct loader *l, int (*fn)(struct loader *, const struct instance *))
+{
+	uint32_t ids[HOOK_QUERY_MAX], cnt, flags, i, seen[DIR_CNT * HOOK_QUERY_MAX];
+	size_t seen_cnt = 0, k;
+	int d, rc = EXIT_OK;
+
+	for (d = 0; d < DIR_CNT && rc == EXIT_OK; d++) {
+		if (query_hook(l, d, ids, &cnt, &flags))
+			return EXIT_SYSTEM;
+		for (i = 0; i < cnt && rc == EXIT_OK; i++) {
+			struct instance inst;
+			int found = find_our_program(l, ids[i], &inst);
+
+			if (found < 0) {
+				rc = EXIT_SYSTEM;
+				continue;
+			}
+			if (!found)
+				continue;
+			for (k = 0; k < seen_cnt && seen[k] != inst.blocklist_id; k++)
+				;
+			if (k == seen_cnt) {
+				seen[seen_cnt++] = inst.blocklist_id;
+				rc = fn(l, &inst);
+			}
+			close(inst.prog_fd);
+		}
+	}
+	fflush(stdout);
+	if (rc == EXIT_OK && !seen_cnt) {
+		report("nothing of ours is attached to %s", l->opt.cgroup_path);
+		rc = EXIT_NONE;
+	}
+	return rc;
 }
 
 /* Every address and prefix in one instance's blocklist with its drop counter, sorted. */
@@ -301,29 +345,7 @@ static int list_instance(struct loader *l, const struct instance *inst)
  */
 int cmd_list(struct loader *l)
 {
-	uint32_t ids[HOOK_QUERY_MAX], cnt, flags = 0, i;
-	int ours = 0, rc = EXIT_OK;
-
-	if (query_hook(l, ids, &cnt, &flags))
-		return EXIT_SYSTEM;
-	for (i = 0; i < cnt && rc == EXIT_OK; i++) {
-		struct instance inst;
-		int found = find_our_program(l, ids[i], &inst);
-
-		if (found < 0) {
-			rc = EXIT_SYSTEM;
-		} else if (found) {
-			ours++;
-			rc = list_instance(l, &inst);
-			close(inst.prog_fd);
-		}
-	}
-	fflush(stdout);
-	if (rc == EXIT_OK && !ours) {
-		report("nothing of ours is attached to %s", l->opt.cgroup_path);
-		rc = EXIT_NONE;
-	}
-	return rc;
+	return each_instance(l, list_instance);
 }
 
 /* Remove the addresses from one instance's blocklist; all of them, or none. */
@@ -383,28 +405,9 @@ out:
  */
 int cmd_unblock(struct loader *l)
 {
-	uint32_t ids[HOOK_QUERY_MAX], cnt, flags = 0, i;
-	int ours = 0, rc = EXIT_OK;
-
-	if (lock_cgroup(l) || query_hook(l, ids, &cnt, &flags))
+	if (lock_cgroup(l))
 		return EXIT_SYSTEM;
-	for (i = 0; i < cnt && rc == EXIT_OK; i++) {
-		struct instance inst;
-		int found = find_our_program(l, ids[i], &inst);
-
-		if (found < 0) {
-			rc = EXIT_SYSTEM;
-		} else if (found) {
-			ours++;
-			rc = unblock_instance(l, &inst);
-			close(inst.prog_fd);
-		}
-	}
-	if (rc == EXIT_OK && !ours) {
-		report("nothing of ours is attached to %s", l->opt.cgroup_path);
-		rc = EXIT_NONE;
-	}
-	return rc;
+	return each_instance(l, unblock_instance);
 }
 
 /*
@@ -414,45 +417,52 @@ int cmd_unblock(struct loader *l)
  */
 int cmd_detach(struct loader *l)
 {
-	uint32_t ids[HOOK_QUERY_MAX], cnt, flags = 0, i;
-	int detached = 0, rc = EXIT_OK;
+	uint32_t ids[HOOK_QUERY_MAX], cnt, flags, i;
+	int detached = 0, rc = EXIT_OK, d;
 
-	if (lock_cgroup(l) || query_hook(l, ids, &cnt, &flags))
+	if (lock_cgroup(l))
 		return EXIT_SYSTEM;
-	for (i = 0; i < cnt; i++) {
-		struct instance inst;
-		pid_t holder;
-		int found = find_our_program(l, ids[i], &inst);
+	for (d = 0; d < DIR_CNT; d++) {
+		if (query_hook(l, d, ids, &cnt, &flags))
+			return EXIT_SYSTEM;
+		for (i = 0; i < cnt; i++) {
+			struct instance inst;
+			pid_t holder;
+			int found = find_our_program(l, ids[i], &inst);
 
-		if (found < 0) {
-			rc = EXIT_SYSTEM;
-			continue;
+			if (found < 0) {
+				rc = EXIT_SYSTEM;
+				continue;
+			}
+			if (!found) {
+				report("left %s program id %" PRIu32 " on %s alone: it is not ours",
+				       direction_names[d], ids[i], l->opt.cgroup_path);
+				continue;
+			}
+			holder = instance_holder(ids[i]);
+			/*
+			 * Without the multi flag the hook holds one program and the
+			 * kernel detaches it whatever fd we name: it is this one.
+			 */
+			if (bpf_prog_detach(inst.prog_fd, l->cgroup_fd, direction_attach_types[d]) <
+			    0) {
+				report("detaching %s program id %" PRIu32 " from %s: %s",
+				       direction_names[d], ids[i], l->opt.cgroup_path,
+				       errno_text(errno));
+				rc = EXIT_SYSTEM;
+			} else {
+				detached++;
+				if (holder > 0)
+					report("detached %s program id %" PRIu32
+					       " from %s; pid %ld ran it and will exit",
+					       direction_names[d], ids[i], l->opt.cgroup_path,
+					       (long)holder);
+				else
+					report("detached %s program id %" PRIu32 " from %s",
+					       direction_names[d], ids[i], l->opt.cgroup_path);
+			}
+			close(inst.prog_fd);
 		}
-		if (!found) {
-			report("left egress program id %" PRIu32 " on %s alone: it is not ours",
-			       ids[i], l->opt.cgroup_path);
-			continue;
-		}
-		holder = instance_holder(ids[i]);
-		/*
-		 * Without the multi flag the hook holds one program and the
-		 * kernel detaches it whatever fd we name: it is this one.
-		 */
-		if (bpf_prog_detach(inst.prog_fd, l->cgroup_fd, BPF_CGROUP_INET_EGRESS) < 0) {
-			report("detaching program id %" PRIu32 " from %s: %s", ids[i],
-			       l->opt.cgroup_path, errno_text(errno));
-			rc = EXIT_SYSTEM;
-		} else {
-			detached++;
-			if (holder > 0)
-				report("detached program id %" PRIu32
-				       " from %s; pid %ld ran it and will exit",
-				       ids[i], l->opt.cgroup_path, (long)holder);
-			else
-				report("detached program id %" PRIu32 " from %s", ids[i],
-				       l->opt.cgroup_path);
-		}
-		close(inst.prog_fd);
 	}
 	if (rc == EXIT_OK && !detached) {
 		report("nothing of ours is attached to %s", l->opt.cgroup_path);

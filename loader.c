@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * loader.c - cgroup-skb-egress: drop a cgroup's packets to blocked IPv4
+ * loader.c - cgroup-skb-egress: drop a cgroup's packets to and from blocked
  * addresses, and log every packet, with eBPF loaded by hand.
  *
  * What a run does, in order (README.md "How it works" follows the same steps):
@@ -25,6 +25,11 @@
  *  11. Print a LOG line per event until a signal arrives (checking once a
  *      second that our program and the cgroup are still there); then
  *      detach, print a summary and exit.
+ *
+ * With --direction ingress or both, steps 7, 8 and 10 are done once per hook:
+ * the same instructions, relocated to that hook's own CONFIG map (which
+ * tells the program its direction), loaded for that hook and attached to
+ * it. The other maps are shared: one blocklist, one set of perf rings.
  *
  * `block` takes the same steps without the rings (9) and without the event
  * loop, and leaves the program attached under a name that marks it as
@@ -74,6 +79,9 @@ extern const uint8_t prog_obj_end[];
 
 const char *const attach_mode_names[3] = { "single", "override", "multi" };
 const uint32_t attach_mode_flags[3] = { 0, BPF_F_ALLOW_OVERRIDE, BPF_F_ALLOW_MULTI };
+const char *const direction_names[DIR_CNT] = { "egress", "ingress" };
+const uint32_t direction_attach_types[DIR_CNT] = { BPF_CGROUP_INET_EGRESS,
+						   BPF_CGROUP_INET_INGRESS };
 const char *const command_names[COMMAND_CNT] = { "run",	 "block",   "log",   "status",
 						 "list", "unblock", "detach" };
 
@@ -282,6 +290,7 @@ static int check_object_contract(struct loader *l)
 		       l->object_label, sizeof(struct prog_config));
 		return EXIT_USAGE;
 	}
+	l->config_index = (size_t)(config - l->obj.maps);
 	if (!events || events->type != BPF_MAP_TYPE_PERF_EVENT_ARRAY || events->key_size != 4 ||
 	    events->value_size != 4) {
 		report("%s: needs a map '" EVENTS_MAP_NAME
@@ -415,8 +424,8 @@ int find_our_program(struct loader *l, uint32_t id, struct instance *inst)
 	program_name(l, name);
 	ours = instance_find(id, name, inst);
 	if (ours < 0)
-		report("looking at egress program id %" PRIu32 " on %s: %s%s", id,
-		       l->opt.cgroup_path, errno_text(errno), errno == EPERM ? GET_BY_ID_HINT : "");
+		report("looking at program id %" PRIu32 " on %s: %s%s", id, l->opt.cgroup_path,
+		       errno_text(errno), errno == EPERM ? GET_BY_ID_HINT : "");
 	return ours;
 }
 
@@ -427,7 +436,7 @@ int find_our_program(struct loader *l, uint32_t id, struct instance *inst)
  * step (single, override), or it is detached after ours is on (multi), so
  * blocking never pauses. A program that some process holds is never touched.
  */
-static void note_left_over(struct loader *l, uint32_t id, uint32_t flags)
+static void note_left_over(struct loader *l, int d, uint32_t id, uint32_t flags)
 {
 	struct instance inst;
 	pid_t holder;
@@ -437,21 +446,21 @@ static void note_left_over(struct loader *l, uint32_t id, uint32_t flags)
 	holder = instance_holder(id);
 	if (holder != 0) {
 		if (holder > 0)
-			report("egress program id %" PRIu32
+			report("%s program id %" PRIu32
 			       " on %s belongs to a running cgroup-skb-egress (pid %ld)",
-			       id, l->opt.cgroup_path, (long)holder);
+			       direction_names[d], id, l->opt.cgroup_path, (long)holder);
 		else
-			report("egress program id %" PRIu32
+			report("%s program id %" PRIu32
 			       " on %s is ours, but /proc cannot tell whether a running process holds it",
-			       id, l->opt.cgroup_path);
+			       direction_names[d], id, l->opt.cgroup_path);
 		close(inst.prog_fd);
 		return;
 	}
-	report("egress program id %" PRIu32
+	report("%s program id %" PRIu32
 	       " on %s was left attached by a cgroup-skb-egress that was killed; ours will replace it",
-	       id, l->opt.cgroup_path);
-	l->left_over_fd = inst.prog_fd;
-	l->left_over_id = id;
+	       direction_names[d], id, l->opt.cgroup_path);
+	l->hook[d].left_over_fd = inst.prog_fd;
+	l->hook[d].left_over_id = id;
 }
 
 /*
@@ -459,19 +468,22 @@ static void note_left_over(struct loader *l, uint32_t id, uint32_t flags)
  * on the hook, without a word. Ask first, and refuse to displace anyone.
  */
 /* The programs on our hook, or EXIT_SYSTEM after saying why the kernel would not tell. */
-int query_hook(struct loader *l, uint32_t ids[HOOK_QUERY_MAX], uint32_t *cnt, uint32_t *flags)
+int query_hook(struct loader *l, int d, uint32_t ids[HOOK_QUERY_MAX], uint32_t *cnt,
+	       uint32_t *flags)
 {
 	*cnt = HOOK_QUERY_MAX;
-	if (bpf_prog_query(l->cgroup_fd, BPF_CGROUP_INET_EGRESS, flags, ids, cnt) < 0) {
+	*flags = 0;
+	if (bpf_prog_query(l->cgroup_fd, direction_attach_types[d], flags, ids, cnt) < 0) {
 		int err = errno;
 		char hint[192];
 
 		if (err == EINVAL)
-			report("querying the egress hook of %s: %s; this kernel lacks cgroup BPF (CONFIG_CGROUP_BPF) or is older than 4.15",
-			       l->opt.cgroup_path, errno_text(err));
+			report("querying the %s hook of %s: %s; this kernel lacks cgroup BPF (CONFIG_CGROUP_BPF) or is older than 4.15",
+			       direction_names[d], l->opt.cgroup_path, errno_text(err));
 		else
-			report("querying the egress hook of %s: %s%s", l->opt.cgroup_path,
-			       errno_text(err), privilege_hint(err, hint, sizeof(hint)));
+			report("querying the %s hook of %s: %s%s", direction_names[d],
+			       l->opt.cgroup_path, errno_text(err),
+			       privilege_hint(err, hint, sizeof(hint)));
 		return EXIT_SYSTEM;
 	}
 	if (*cnt > HOOK_QUERY_MAX)
@@ -480,21 +492,21 @@ int query_hook(struct loader *l, uint32_t ids[HOOK_QUERY_MAX], uint32_t *cnt, ui
 }
 
 /* Whether attaching in our mode now would displace nobody but a left-over. */
-static int hook_is_free(struct loader *l, const uint32_t *ids, uint32_t cnt, uint32_t flags)
+static int hook_is_free(struct loader *l, int d, const uint32_t *ids, uint32_t cnt, uint32_t flags)
 {
-	if (cnt == 0 || (cnt == 1 && ids[0] == l->left_over_id))
+	if (cnt == 0 || (cnt == 1 && ids[0] == l->hook[d].left_over_id))
 		return EXIT_OK;
 	if (l->opt.mode != ATTACH_MULTI) {
-		report("%s already has egress program id %" PRIu32
+		report("%s already has %s program id %" PRIu32
 		       " attached (mode %s)%s; refusing to replace it: detach it, or use --attach-mode multi if it was attached with multi",
-		       l->opt.cgroup_path, ids[0], flags_text(flags),
+		       l->opt.cgroup_path, direction_names[d], ids[0], flags_text(flags),
 		       cnt > 1 ? " among others" : "");
 		return EXIT_SYSTEM;
 	}
 	if (!(flags & BPF_F_ALLOW_MULTI)) {
-		report("%s already has egress program id %" PRIu32
+		report("%s already has %s program id %" PRIu32
 		       " attached in mode %s, which allows no other program; detach it first",
-		       l->opt.cgroup_path, ids[0], flags_text(flags));
+		       l->opt.cgroup_path, direction_names[d], ids[0], flags_text(flags));
 		return EXIT_SYSTEM;
 	}
 	return EXIT_OK;
@@ -538,24 +550,46 @@ int lock_cgroup(struct loader *l)
  * is one reader at a time, because EVENTS has a single slot per CPU and a
  * second reader would silently take the first one's events.
  */
-static int reuse(struct loader *l, const struct instance *inst)
+static int reuse(struct loader *l)
 {
-	pid_t holder;
+	unsigned int dirs = 0;
+	int d;
 
-	l->reuse = *inst; /* and its prog_fd, closed by loader_close() */
-	l->prog_id = inst->prog_id;
-	if (l->opt.command == CMD_BLOCK)
-		return EXIT_OK;
-	holder = instance_holder(inst->prog_id);
-	if (holder > 0)
-		report("egress program id %" PRIu32
-		       " on %s is already read by pid %ld (a cgroup-skb-egress run or log); one reader at a time",
-		       inst->prog_id, l->opt.cgroup_path, (long)holder);
-	else if (holder < 0)
-		report("egress program id %" PRIu32
-		       " on %s is ours, but /proc cannot tell whether another process reads it; refusing to take its events",
-		       inst->prog_id, l->opt.cgroup_path);
-	return holder == 0 ? EXIT_OK : EXIT_SYSTEM;
+	l->reusing = 1;
+	for (d = 0; d < DIR_CNT; d++)
+		if (l->hook[d].reuse.prog_id)
+			dirs |= 1u << d;
+	if (l->opt.directions_given && l->opt.directions != dirs) {
+		report("the instance of ours on %s filters %s; `" PROG_NAME
+		       " detach` it first to filter %s",
+		       l->opt.cgroup_path,
+		       dirs == 3 ? "both directions" : direction_names[dirs >> 1],
+		       l->opt.directions == 3 ? "both directions"
+					      : direction_names[l->opt.directions >> 1]);
+		return EXIT_USAGE;
+	}
+	l->opt.directions = dirs;
+	for (d = 0; d < DIR_CNT; d++) {
+		struct hook *h = &l->hook[d];
+		pid_t holder;
+
+		h->used = h->reuse.prog_id != 0;
+		h->prog_id = h->reuse.prog_id;
+		if (!h->used || l->opt.command == CMD_BLOCK)
+			continue;
+		holder = instance_holder(h->prog_id);
+		if (holder > 0)
+			report("%s program id %" PRIu32
+			       " on %s is already read by pid %ld (a cgroup-skb-egress run or log); one reader at a time",
+			       direction_names[d], h->prog_id, l->opt.cgroup_path, (long)holder);
+		else if (holder < 0)
+			report("%s program id %" PRIu32
+			       " on %s is ours, but /proc cannot tell whether another process reads it; refusing to take its events",
+			       direction_names[d], h->prog_id, l->opt.cgroup_path);
+		if (holder != 0)
+			return EXIT_SYSTEM;
+	}
+	return EXIT_OK;
 }
 
 /*
@@ -565,28 +599,51 @@ static int reuse(struct loader *l, const struct instance *inst)
  */
 static int check_hook(struct loader *l)
 {
-	uint32_t ids[HOOK_QUERY_MAX], cnt, flags = 0, i;
+	uint32_t ids[DIR_CNT][HOOK_QUERY_MAX], cnt[DIR_CNT], flags[DIR_CNT], i;
+	int d, found = 0;
 
-	if (lock_cgroup(l) || query_hook(l, ids, &cnt, &flags))
+	for (d = 0; d < DIR_CNT; d++)
+		l->hook[d].used = (l->opt.directions & (1u << d)) != 0;
+	if (lock_cgroup(l))
 		return EXIT_SYSTEM;
-	for (i = 0; i < cnt; i++) {
-		struct instance inst;
-		int ours = find_our_program(l, ids[i], &inst);
-
-		if (ours < 0)
+	for (d = 0; d < DIR_CNT; d++)
+		if (query_hook(l, d, ids[d], &cnt[d], &flags[d]))
 			return EXIT_SYSTEM;
-		if (ours && (inst.persistent || l->opt.command == CMD_LOG))
-			return reuse(l, &inst);
-		if (ours)
-			close(inst.prog_fd);
+	/* An instance to reuse: its programs on either hook share one blocklist. */
+	for (d = 0; d < DIR_CNT; d++) {
+		for (i = 0; i < cnt[d]; i++) {
+			struct instance inst;
+			int ours = find_our_program(l, ids[d][i], &inst);
+
+			if (ours < 0)
+				return EXIT_SYSTEM;
+			if (ours && (inst.persistent || l->opt.command == CMD_LOG) &&
+			    !l->hook[d].reuse.prog_id &&
+			    (!found ||
+			     inst.blocklist_id == l->hook[found - 1].reuse.blocklist_id)) {
+				l->hook[d].reuse =
+					inst; /* with its prog_fd, closed by loader_close() */
+				found = found ? found : d + 1;
+			} else if (ours) {
+				close(inst.prog_fd);
+			}
+		}
 	}
+	if (found)
+		return reuse(l);
 	if (l->opt.command == CMD_LOG) {
 		report("nothing of ours is attached to %s", l->opt.cgroup_path);
 		return EXIT_NONE;
 	}
-	if (cnt == 1)
-		note_left_over(l, ids[0], flags);
-	return hook_is_free(l, ids, cnt, flags);
+	for (d = 0; d < DIR_CNT; d++) {
+		if (!l->hook[d].used)
+			continue;
+		if (cnt[d] == 1)
+			note_left_over(l, d, ids[d][0], flags[d]);
+		if (hook_is_free(l, d, ids[d], cnt[d], flags[d]))
+			return EXIT_SYSTEM;
+	}
+	return EXIT_OK;
 }
 
 /* ---- 5. maps -------------------------------------------------------------- */
@@ -667,12 +724,13 @@ static int create_map(const struct map_def *m, uint32_t max_entries, int *fd_out
 /* Reusing an instance: its maps, reached by id, stand in for new ones. */
 static int open_reused_maps(struct loader *l)
 {
-	const uint32_t ids[4] = { l->reuse.blocklist_id, l->reuse.blocknets_id, l->reuse.events_id,
-				  l->reuse.config_id };
-	struct bpf_map_info info[4];
+	const struct instance *inst = &l->hook[l->hook[0].used ? 0 : 1].reuse;
+	const uint32_t ids[3] = { inst->blocklist_id, inst->blocknets_id, inst->events_id };
+	struct bpf_map_info info[3];
 	size_t i;
+	int d;
 
-	for (i = 0; i < 4; i++) {
+	for (i = 0; i < 3; i++) {
 		uint32_t len = sizeof(info[i]);
 
 		memset(&info[i], 0, sizeof(info[i]));
@@ -680,7 +738,7 @@ static int open_reused_maps(struct loader *l)
 		if (l->map_fds[i] < 0 ||
 		    bpf_obj_get_info_by_fd(l->map_fds[i], &info[i], &len) < 0) {
 			report("opening map id %" PRIu32 " of program id %" PRIu32 " on %s: %s%s",
-			       ids[i], l->reuse.prog_id, l->opt.cgroup_path, errno_text(errno),
+			       ids[i], inst->prog_id, l->opt.cgroup_path, errno_text(errno),
 			       errno == EPERM ? GET_BY_ID_HINT : "");
 			return EXIT_SYSTEM;
 		}
@@ -691,15 +749,42 @@ static int open_reused_maps(struct loader *l)
 	l->blocklist_max[1] = info[1].max_entries;
 	l->events_fd = l->map_fds[2];
 	l->events_slots = info[2].max_entries;
-	l->config_fd = l->map_fds[3];
+	/* Each program has its own CONFIG. */
+	for (d = 0; d < DIR_CNT; d++) {
+		struct hook *h = &l->hook[d];
+
+		if (!h->used)
+			continue;
+		h->config_fd = fd_above_stdio(bpf_map_get_fd_by_id(h->reuse.config_id));
+		if (h->config_fd < 0) {
+			report("opening map id %" PRIu32 " of program id %" PRIu32 " on %s: %s%s",
+			       h->reuse.config_id, h->prog_id, l->opt.cgroup_path,
+			       errno_text(errno), errno == EPERM ? GET_BY_ID_HINT : "");
+			return EXIT_SYSTEM;
+		}
+	}
 	return EXIT_OK;
+}
+
+/* Map `i` of the object; CONFIG once for each hook's program, so each knows its direction. */
+static int create_map_for(struct loader *l, size_t i, uint32_t max_entries)
+{
+	const struct map_def *m = &l->obj.maps[i];
+	int d;
+
+	if (i != l->config_index)
+		return create_map(m, max_entries, &l->map_fds[i]);
+	for (d = 0; d < DIR_CNT; d++)
+		if (l->hook[d].used && create_map(m, max_entries, &l->hook[d].config_fd) < 0)
+			return -1;
+	return 0;
 }
 
 static int create_maps(struct loader *l)
 {
 	size_t i;
 
-	if (l->reuse.prog_id)
+	if (l->reusing)
 		return open_reused_maps(l);
 
 	for (i = 0; i < l->obj.map_cnt; i++) {
@@ -735,7 +820,7 @@ static int create_maps(struct loader *l)
 				return EXIT_SYSTEM;
 			}
 		}
-		if (create_map(m, max_entries, &l->map_fds[i]) < 0) {
+		if (create_map_for(l, i, max_entries) < 0) {
 			int err = errno;
 			char hint[192];
 
@@ -751,10 +836,27 @@ static int create_maps(struct loader *l)
 			l->bl.prefix_fd = l->map_fds[i];
 		else if (strcmp(m->name, EVENTS_MAP_NAME) == 0)
 			l->events_fd = l->map_fds[i];
-		else if (strcmp(m->name, CONFIG_MAP_NAME) == 0)
-			l->config_fd = l->map_fds[i];
 	}
 	return EXIT_OK;
+}
+
+/*
+ * For messages: "program id 7 ... (egress" or "program ids 7 and 8 ...
+ * (egress and ingress", from the hooks this run uses.
+ */
+static void describe(const struct loader *l, char *ids, size_t ids_len, char *hooks,
+		     size_t hooks_len)
+{
+	const struct hook *e = &l->hook[DIR_EGRESS], *in = &l->hook[DIR_INGRESS];
+
+	if (e->used && in->used) {
+		snprintf(ids, ids_len, "program ids %" PRIu32 " and %" PRIu32, e->prog_id,
+			 in->prog_id);
+		snprintf(hooks, hooks_len, "egress and ingress");
+	} else {
+		snprintf(ids, ids_len, "program id %" PRIu32, e->used ? e->prog_id : in->prog_id);
+		snprintf(hooks, hooks_len, "%s", e->used ? "egress" : "ingress");
+	}
 }
 
 /* ---- 6. the blocklist ----------------------------------------------------- */
@@ -769,7 +871,7 @@ static int fill_blocklist(struct loader *l)
 {
 	struct blocklist_change ch;
 	char text[ADDR_TEXT_MAX];
-	int fresh = !l->reuse.prog_id;
+	int fresh = !l->reusing;
 
 	if (l->opt.command == CMD_LOG || (!fresh && !l->opt.addresses_given))
 		return EXIT_OK;
@@ -789,10 +891,13 @@ static int fill_blocklist(struct loader *l)
 		       l->opt.cgroup_path, errno_text(err), full, fresh ? "attached" : "added");
 		return EXIT_SYSTEM;
 	}
-	if (!fresh)
-		report("added %zu address%s to program id %" PRIu32 " on %s (%zu already there)",
-		       ch.changed, ch.changed == 1 ? "" : "es", l->prog_id, l->opt.cgroup_path,
-		       ch.unchanged);
+	if (!fresh) {
+		char ids[64], hooks[32];
+
+		describe(l, ids, sizeof(ids), hooks, sizeof(hooks));
+		report("added %zu address%s to %s on %s (%zu already there)", ch.changed,
+		       ch.changed == 1 ? "" : "es", ids, l->opt.cgroup_path, ch.unchanged);
+	}
 	return EXIT_OK;
 }
 
@@ -805,12 +910,18 @@ static int fill_blocklist(struct loader *l)
 static int set_log_mode(struct loader *l, uint32_t mode)
 {
 	const uint32_t zero = 0;
-	struct prog_config config = { mode, 0 };
+	int d;
 
-	if (bpf_map_update_elem(l->config_fd, &zero, &config, BPF_ANY) < 0) {
-		report("writing " CONFIG_MAP_NAME " of program id %" PRIu32 " on %s: %s",
-		       l->prog_id, l->opt.cgroup_path, errno_text(errno));
-		return EXIT_SYSTEM;
+	for (d = 0; d < DIR_CNT; d++) {
+		struct prog_config config = { mode, (uint32_t)d };
+
+		if (!l->hook[d].used || l->hook[d].config_fd < 0)
+			continue;
+		if (bpf_map_update_elem(l->hook[d].config_fd, &zero, &config, BPF_ANY) < 0) {
+			report("writing " CONFIG_MAP_NAME " of the %s program on %s: %s",
+			       direction_names[d], l->opt.cgroup_path, errno_text(errno));
+			return EXIT_SYSTEM;
+		}
 	}
 	return EXIT_OK;
 }
@@ -829,12 +940,9 @@ static int configure(struct loader *l)
  * that imm is an fd, which it swaps for the map's address. The second slot
  * of the ld_imm64 (the upper 32 bits) stays 0.
  */
-static int relocate(struct loader *l)
+static void relocate(struct loader *l, int d)
 {
 	size_t i;
-
-	if (l->reuse.prog_id)
-		return EXIT_OK;
 
 	for (i = 0; i < l->obj.reloc_cnt; i++) {
 		const struct map_reloc *r = &l->obj.relocs[i];
@@ -844,10 +952,10 @@ static int relocate(struct loader *l)
 		/* memcpy keeps it alignment-safe; the host's bitfield order is the kernel's. */
 		memcpy(&insn, at, sizeof(insn));
 		insn.src_reg = BPF_PSEUDO_MAP_FD;
-		insn.imm = l->map_fds[r->map_index];
+		insn.imm = r->map_index == l->config_index ? l->hook[d].config_fd
+							   : l->map_fds[r->map_index];
 		memcpy(at, &insn, sizeof(insn));
 	}
-	return EXIT_OK;
 }
 
 /* ---- 8. loading ------------------------------------------------------------ */
@@ -862,13 +970,15 @@ static void print_verifier_log(const char *log)
 		start, len && log[len - 1] != '\n' ? "\n" : "");
 }
 
-static int load_program(struct loader *l)
+/* Load the program for hook `d`, relocated to that hook's CONFIG. */
+static int load_for(struct loader *l, int d)
 {
+	struct hook *h = &l->hook[d];
 	char name[BPF_OBJ_NAME_LEN];
 	struct prog_load_args a = {
 		.type = BPF_PROG_TYPE_CGROUP_SKB,
-		/* Egress, so the kernel allows egress-only return codes and checks the hook. */
-		.expected_attach_type = BPF_CGROUP_INET_EGRESS,
+		/* The hook, so the kernel checks the return codes and the attach against it. */
+		.expected_attach_type = direction_attach_types[d],
 		.insns = l->obj.insns,
 		.insn_cnt = (uint32_t)l->obj.insn_cnt,
 		.license = l->obj.license,
@@ -877,8 +987,7 @@ static int load_program(struct loader *l)
 	char *log = NULL;
 	int attempt = 0, err = 0, first_err = 0, memlock_retried = 0, rc = EXIT_SYSTEM;
 
-	if (l->reuse.prog_id)
-		return EXIT_OK;
+	relocate(l, d);
 	program_name(l, name);
 	/* `block` marks its program as meant to stay (instance.h). */
 	if (l->opt.command == CMD_BLOCK) {
@@ -893,8 +1002,8 @@ static int load_program(struct loader *l)
 	 * the verifier: try again a few times.
 	 */
 	for (;;) {
-		l->prog_fd = bpf_prog_load(&a);
-		if (l->prog_fd >= 0) {
+		h->prog_fd = bpf_prog_load(&a);
+		if (h->prog_fd >= 0) {
 			rc = EXIT_OK;
 			break;
 		}
@@ -937,8 +1046,9 @@ static int load_program(struct loader *l)
 				 kernel.release);
 			why = hint;
 		}
-		report("loading program '%s' (section %s, %zu instructions) from %s: %s%s%s", name,
-		       l->obj.prog_section, l->obj.insn_cnt, l->object_label, errno_text(err),
+		report("loading program '%s' for %s (section %s, %zu instructions) from %s: %s%s%s",
+		       name, direction_names[d], l->obj.prog_section, l->obj.insn_cnt,
+		       l->object_label, errno_text(err),
 		       err == E2BIG ? "; the program is too large for this kernel" : "", why);
 		if (log && log[0])
 			print_verifier_log(log);
@@ -948,17 +1058,33 @@ static int load_program(struct loader *l)
 
 		/* The id is how we tell our program from others on the hook later. */
 		memset(&info, 0, sizeof(info));
-		if (bpf_obj_get_info_by_fd(l->prog_fd, &info, &info_len) < 0) {
+		if (bpf_obj_get_info_by_fd(h->prog_fd, &info, &info_len) < 0) {
 			report("reading the id of program '%s': %s", name, errno_text(errno));
 			rc = EXIT_SYSTEM;
 		} else if (info.id == 0) {
 			report("reading the id of program '%s': the kernel gave none", name);
 			rc = EXIT_SYSTEM;
 		} else {
-			l->prog_id = info.id;
+			h->prog_id = info.id;
 		}
 	}
 	free(log);
+	return rc;
+}
+
+/*
+ * Steps 7 and 8 for each hook this run uses: the same instructions, with
+ * that hook's CONFIG relocated in, loaded for that hook.
+ */
+static int load_program(struct loader *l)
+{
+	int d, rc = EXIT_OK;
+
+	if (l->reusing)
+		return EXIT_OK;
+	for (d = 0; d < DIR_CNT && rc == EXIT_OK; d++)
+		if (l->hook[d].used)
+			rc = load_for(l, d);
 	return rc;
 }
 
@@ -1052,36 +1178,38 @@ static int watch_rings(struct loader *l)
 /* A reused instance is attached already: only say what this run does with it. */
 static int attach_reused(struct loader *l)
 {
+	char ids[64], hooks[32];
+
 	flock(l->cgroup_fd, LOCK_UN); /* taken in check_hook() */
 	if (l->opt.command == CMD_BLOCK)
 		return EXIT_OK;
 	l->watching = 1;
-	report("reading the events of egress program id %" PRIu32
-	       " on %s, which stays attached when this %s ends%s",
-	       l->prog_id, l->opt.cgroup_path, command_names[l->opt.command],
-	       l->reuse.persistent ? " (`detach` removes it)" : "");
+	describe(l, ids, sizeof(ids), hooks, sizeof(hooks));
+	report("reading the events of %s on %s (%s), left attached when this %s ends%s", ids,
+	       l->opt.cgroup_path, hooks, command_names[l->opt.command],
+	       l->hook[l->hook[0].used ? 0 : 1].reuse.persistent ? " (`detach` removes it)" : "");
 	return EXIT_OK;
 }
 
-static int attach(struct loader *l)
+/* Attach the program of hook `d`, unless the hook has changed since step 4. */
+static int attach_one(struct loader *l, int d)
 {
-	uint32_t flags = attach_mode_flags[l->opt.mode], ids[HOOK_QUERY_MAX], cnt, now_flags = 0;
-
-	if (l->reuse.prog_id)
-		return attach_reused(l);
+	struct hook *h = &l->hook[d];
+	uint32_t flags = attach_mode_flags[l->opt.mode], ids[HOOK_QUERY_MAX], cnt, now_flags;
+	uint32_t type = direction_attach_types[d];
 
 	/*
 	 * Step 4 looked at the hook before the maps, the verifier and the
 	 * rings; look again, so that the window in which a newcomer could be
 	 * replaced shrinks to the two system calls here.
 	 */
-	if (query_hook(l, ids, &cnt, &now_flags) || hook_is_free(l, ids, cnt, now_flags))
+	if (query_hook(l, d, ids, &cnt, &now_flags) || hook_is_free(l, d, ids, cnt, now_flags))
 		return EXIT_SYSTEM;
-	if (bpf_prog_attach(l->prog_fd, l->cgroup_fd, BPF_CGROUP_INET_EGRESS, flags) < 0) {
+	if (bpf_prog_attach(h->prog_fd, l->cgroup_fd, type, flags) < 0) {
 		int err = errno;
 
-		report("attaching to the egress hook of %s (mode %s): %s%s", l->opt.cgroup_path,
-		       attach_mode_names[l->opt.mode], errno_text(err),
+		report("attaching to the %s hook of %s (mode %s): %s%s", direction_names[d],
+		       l->opt.cgroup_path, attach_mode_names[l->opt.mode], errno_text(err),
 		       err == EPERM
 			       ? "; another program here or on a parent cgroup forbids it (bpftool cgroup tree), or CAP_NET_ADMIN is missing"
 		       : err == E2BIG
@@ -1089,31 +1217,49 @@ static int attach(struct loader *l)
 			       : "");
 		return EXIT_SYSTEM;
 	}
-	l->attached = l->was_attached = 1;
-	flock(l->cgroup_fd, LOCK_UN); /* taken in check_hook() */
+	h->attached = l->was_attached = 1;
 	/* In multi mode a killed run's program is still there next to ours: now it may go. */
-	if (l->left_over_fd >= 0 && l->opt.mode == ATTACH_MULTI &&
-	    bpf_prog_detach(l->left_over_fd, l->cgroup_fd, BPF_CGROUP_INET_EGRESS) < 0)
+	if (h->left_over_fd >= 0 && l->opt.mode == ATTACH_MULTI &&
+	    bpf_prog_detach(h->left_over_fd, l->cgroup_fd, type) < 0)
 		report("detaching the left-over program id %" PRIu32
 		       " from %s: %s; it is still attached",
-		       l->left_over_id, l->opt.cgroup_path, errno_text(errno));
-	else if (l->left_over_fd >= 0)
-		report("replaced the left-over program id %" PRIu32 " on %s", l->left_over_id,
+		       h->left_over_id, l->opt.cgroup_path, errno_text(errno));
+	else if (h->left_over_fd >= 0)
+		report("replaced the left-over program id %" PRIu32 " on %s", h->left_over_id,
 		       l->opt.cgroup_path);
+	return EXIT_OK;
+}
+
+/*
+ * Step 10. With both hooks, a failure on the second leaves the first
+ * attached only until loader_close() detaches it: all or nothing.
+ */
+static int attach(struct loader *l)
+{
+	char ids[64], hooks[32];
+	int d;
+
+	if (l->reusing)
+		return attach_reused(l);
+	for (d = 0; d < DIR_CNT; d++)
+		if (l->hook[d].used && attach_one(l, d))
+			return EXIT_SYSTEM;
+	flock(l->cgroup_fd, LOCK_UN); /* taken in check_hook() */
+	describe(l, ids, sizeof(ids), hooks, sizeof(hooks));
 	if (l->opt.command == CMD_BLOCK) {
 		/* It is meant to outlive us: nothing to detach on the way out. */
-		l->attached = l->was_attached = 0;
-		report("attached program id %" PRIu32
-		       " to %s (egress, mode %s), blocking %zu address%s; it stays attached: `" PROG_NAME
+		for (d = 0; d < DIR_CNT; d++)
+			l->hook[d].attached = 0;
+		l->was_attached = 0;
+		report("attached %s to %s (%s, mode %s), blocking %zu address%s; it stays attached: `" PROG_NAME
 		       " detach -c %s` removes it",
-		       l->prog_id, l->opt.cgroup_path, attach_mode_names[l->opt.mode],
+		       ids, l->opt.cgroup_path, hooks, attach_mode_names[l->opt.mode],
 		       l->opt.block.cnt, l->opt.block.cnt == 1 ? "" : "es", l->opt.cgroup_path);
 		return EXIT_OK;
 	}
 	l->watching = 1;
-	report("attached program id %" PRIu32
-	       " to %s (egress, mode %s), blocking %zu address%s; SIGINT or SIGTERM detaches",
-	       l->prog_id, l->opt.cgroup_path, attach_mode_names[l->opt.mode], l->opt.block.cnt,
+	report("attached %s to %s (%s, mode %s), blocking %zu address%s; SIGINT or SIGTERM detaches",
+	       ids, l->opt.cgroup_path, hooks, attach_mode_names[l->opt.mode], l->opt.block.cnt,
 	       l->opt.block.cnt == 1 ? "" : "es");
 	return EXIT_OK;
 }
@@ -1188,14 +1334,17 @@ static void print_event(void *ctx, const void *raw, uint32_t size)
 	key.family = ev.family;
 	key.prefixlen = ADDR_FAMILY_BITS + (ev.family == ADDR_IPV4 ? 32 : 128);
 	addr_format(&key, text);
+	/* Egress: where the packet went (DST); ingress: where it came from (SRC). */
 	if (l->opt.json)
-		out_line(l, "{\"family\":\"%s\",\"address\":\"%s\",\"action\":%u}\n",
+		out_line(l,
+			 "{\"family\":\"%s\",\"address\":\"%s\",\"action\":%u,\"direction\":\"%s\"}\n",
 			 ev.family == ADDR_IPV4	  ? "ipv4"
 			 : ev.family == ADDR_IPV6 ? "ipv6"
 						  : "?",
-			 text, ev.action);
+			 text, ev.action, ev.direction ? "ingress" : "egress");
 	else
-		out_line(l, "LOG: DST %s, ACTION %u\n", text, ev.action);
+		out_line(l, "LOG: %s %s, ACTION %u\n", ev.direction ? "SRC" : "DST", text,
+			 ev.action);
 }
 
 /*
@@ -1234,14 +1383,14 @@ static void drain_rings(struct loader *l)
  * Whether our program is on the hook now: 1 yes, 0 no (*others: how many
  * programs are there instead), -1 when the kernel would not say.
  */
-static int ours_on_hook(struct loader *l, uint32_t *others)
+static int ours_on_hook(struct loader *l, int d, uint32_t *others)
 {
 	uint32_t ids[HOOK_QUERY_MAX], cnt = HOOK_QUERY_MAX, flags = 0, i;
 
-	if (bpf_prog_query(l->cgroup_fd, BPF_CGROUP_INET_EGRESS, &flags, ids, &cnt) < 0)
+	if (bpf_prog_query(l->cgroup_fd, direction_attach_types[d], &flags, ids, &cnt) < 0)
 		return -1;
 	for (i = 0; i < cnt && i < HOOK_QUERY_MAX; i++)
-		if (ids[i] == l->prog_id)
+		if (ids[i] == l->hook[d].prog_id)
 			return 1;
 	*others = cnt;
 	return 0;
@@ -1250,6 +1399,7 @@ static int ours_on_hook(struct loader *l, uint32_t *others)
 static int still_attached(struct loader *l, int *rc)
 {
 	uint32_t others = 0;
+	int d;
 
 	if (faccessat(l->cgroup_fd, "cgroup.procs", F_OK, 0) < 0 && errno == ENOENT) {
 		report("cgroup %s was removed; detaching and exiting", l->opt.cgroup_path);
@@ -1257,21 +1407,27 @@ static int still_attached(struct loader *l, int *rc)
 		*rc = EXIT_OK;
 		return 0;
 	}
-	/* A failing query proves nothing; look again next time. */
-	if (ours_on_hook(l, &others) != 0)
-		return 1;
-	l->attached = 0;
-	if (l->opt.command == CMD_LOG) {
-		report("program id %" PRIu32 " was detached from %s; nothing left to read",
-		       l->prog_id, l->opt.cgroup_path);
-		*rc = EXIT_OK;
+	for (d = 0; d < DIR_CNT; d++) {
+		struct hook *h = &l->hook[d];
+
+		/* A failing query proves nothing; look again next time. */
+		if (!h->used || ours_on_hook(l, d, &others) != 0)
+			continue;
+		h->attached = 0;
+		if (l->opt.command == CMD_LOG) {
+			report("%s program id %" PRIu32
+			       " was detached from %s; nothing left to read",
+			       direction_names[d], h->prog_id, l->opt.cgroup_path);
+			*rc = EXIT_OK;
+			return 0;
+		}
+		report("%s program id %" PRIu32
+		       " was detached from %s by someone else (bpftool cgroup detach?); blocking has stopped; exiting",
+		       direction_names[d], h->prog_id, l->opt.cgroup_path);
+		*rc = EXIT_SYSTEM;
 		return 0;
 	}
-	report("program id %" PRIu32
-	       " was detached from %s by someone else (bpftool cgroup detach?); blocking has stopped; exiting",
-	       l->prog_id, l->opt.cgroup_path);
-	*rc = EXIT_SYSTEM;
-	return 0;
+	return 1;
 }
 
 static int run(struct loader *l)
@@ -1316,61 +1472,75 @@ static int run(struct loader *l)
  * whatever is attached: if someone replaced ours, detaching would remove
  * theirs. (Multi mode detaches exactly the program named.)
  */
-static int still_ours(struct loader *l)
+static int still_ours(struct loader *l, int d)
 {
 	uint32_t others = 0;
 
-	if (l->opt.mode == ATTACH_MULTI || l->cgroup_removed || ours_on_hook(l, &others) != 0)
+	if (l->opt.mode == ATTACH_MULTI || l->cgroup_removed || ours_on_hook(l, d, &others) != 0)
 		return 1;
 	report("program id %" PRIu32
-	       " is no longer on the egress hook of %s%s; leaving the hook as it is",
-	       l->prog_id, l->opt.cgroup_path, others ? " (another program replaced it)" : "");
+	       " is no longer on the %s hook of %s%s; leaving the hook as it is",
+	       l->hook[d].prog_id, direction_names[d], l->opt.cgroup_path,
+	       others ? " (another program replaced it)" : "");
 	return 0;
+}
+
+/* Take hook `d`'s program off, if we put it on; EXIT_SYSTEM if it is stuck there. */
+static int detach_one(struct loader *l, int d)
+{
+	struct hook *h = &l->hook[d];
+	int err;
+
+	if (h->attached && !still_ours(l, d)) {
+		h->attached = 0;
+		h->replaced = 1;
+	}
+	if (!h->attached)
+		return EXIT_OK;
+	/* On a removed cgroup the kernel says ENOENT, and lets go once our fds close. */
+	if (bpf_prog_detach(h->prog_fd, l->cgroup_fd, direction_attach_types[d]) == 0 ||
+	    l->cgroup_removed) {
+		h->attached = 0;
+		return EXIT_OK;
+	}
+	err = errno;
+	report("detaching %s program id %" PRIu32 " from %s: %s%s", direction_names[d], h->prog_id,
+	       l->opt.cgroup_path, errno_text(err),
+	       err == ENOENT
+		       ? " (someone else detached it already)"
+		       : "; it is still attached and blocking: detach it with bpftool cgroup detach, or remove the cgroup");
+	if (err != ENOENT)
+		return EXIT_SYSTEM;
+	h->attached = 0;
+	return EXIT_OK;
 }
 
 /*
  * Undo whatever was done, in reverse; safe at any point of the setup.
- * Returns EXIT_SYSTEM if our program could not be detached.
+ * Returns EXIT_SYSTEM if one of our programs could not be detached.
  */
 int loader_close(struct loader *l)
 {
-	int rc = EXIT_OK;
+	int rc = EXIT_OK, d, still = 0, replaced = 0;
 	size_t i;
 
-	if (l->attached && !still_ours(l)) {
-		l->attached = 0;
-		l->replaced = 1;
-	}
-	if (l->attached) {
-		/* On a removed cgroup the kernel says ENOENT, and lets go once our fds close. */
-		if (bpf_prog_detach(l->prog_fd, l->cgroup_fd, BPF_CGROUP_INET_EGRESS) == 0 ||
-		    l->cgroup_removed) {
-			l->attached = 0;
-		} else {
-			int err = errno;
-
-			report("detaching program id %" PRIu32 " from %s: %s%s", l->prog_id,
-			       l->opt.cgroup_path, errno_text(err),
-			       err == ENOENT
-				       ? " (someone else detached it already)"
-				       : "; it is still attached and blocking: detach it with bpftool cgroup detach, or remove the cgroup");
-			if (err == ENOENT)
-				l->attached = 0;
-			else
-				rc = EXIT_SYSTEM;
-		}
+	for (d = 0; d < DIR_CNT; d++) {
+		if (detach_one(l, d))
+			rc = EXIT_SYSTEM;
+		still |= l->hook[d].attached;
+		replaced |= l->hook[d].replaced;
 	}
 	/* A reused instance stays: nobody reads its events after us. */
-	if (l->reuse.prog_id && l->watching && l->config_fd >= 0)
+	if (l->reusing && l->watching)
 		set_log_mode(l, LOG_NONE);
 	if (l->was_attached || l->watching) {
 		/* Events written before the detach are still in the rings. */
 		drain_rings(l);
 		report("%s %s; %" PRIu64 " events, %" PRIu64 " lost",
-		       l->reuse.prog_id ? "stopped reading; the program stays attached to"
-		       : l->attached	? "left attached to"
-		       : l->replaced	? "stopped; our program had been replaced on"
-					: "detached from",
+		       l->reusing ? "stopped reading; the program stays attached to"
+		       : still	  ? "left attached to"
+		       : replaced ? "stopped; our program had been replaced on"
+				  : "detached from",
 		       l->opt.cgroup_path, l->stats.samples, l->stats.lost);
 		if (l->stats.corrupt || l->stats.unknown || l->short_samples)
 			report("warning: %" PRIu64 " corrupt ring headers, %" PRIu64
@@ -1383,18 +1553,24 @@ int loader_close(struct loader *l)
 	for (i = 0; i < ELF_MAX_MAPS; i++)
 		if (l->map_fds[i] >= 0)
 			close(l->map_fds[i]);
-	if (l->prog_fd >= 0)
-		close(l->prog_fd);
+	for (d = 0; d < DIR_CNT; d++) {
+		struct hook *h = &l->hook[d];
+
+		if (h->prog_fd >= 0)
+			close(h->prog_fd);
+		if (h->config_fd >= 0)
+			close(h->config_fd);
+		if (h->left_over_fd >= 0)
+			close(h->left_over_fd);
+		if (h->reuse.prog_id)
+			close(h->reuse.prog_fd);
+	}
 	if (l->epoll_fd >= 0)
 		close(l->epoll_fd);
 	if (l->signal_fd >= 0)
 		close(l->signal_fd);
 	if (l->cgroup_fd >= 0)
 		close(l->cgroup_fd);
-	if (l->left_over_fd >= 0)
-		close(l->left_over_fd);
-	if (l->reuse.prog_id)
-		close(l->reuse.prog_fd);
 	elf_obj_free(&l->obj);
 	free(l->object_copy);
 	addr_list_free(&l->opt.block);
@@ -1416,7 +1592,6 @@ static const struct setup_step {
 	{ "creating the maps", create_maps },
 	{ "filling the blocklist", fill_blocklist },
 	{ "configuring the program", configure },
-	{ "relocating", relocate },
 	{ "loading the program", load_program },
 	{ "opening the perf rings", open_rings },
 	{ "watching the rings", watch_rings },
@@ -1463,8 +1638,10 @@ int main(int argc, char **argv)
 
 	fill_stdio();
 	memset(&l, 0, sizeof(l));
-	l.cgroup_fd = l.prog_fd = l.epoll_fd = l.signal_fd = l.left_over_fd = -1;
-	l.bl.single_fd = l.bl.prefix_fd = l.events_fd = l.config_fd = -1;
+	l.cgroup_fd = l.epoll_fd = l.signal_fd = -1;
+	l.bl.single_fd = l.bl.prefix_fd = l.events_fd = -1;
+	for (i = 0; i < DIR_CNT; i++)
+		l.hook[i].prog_fd = l.hook[i].config_fd = l.hook[i].left_over_fd = -1;
 	for (i = 0; i < ELF_MAX_MAPS; i++)
 		l.map_fds[i] = -1;
 	setvbuf(stdout, NULL, _IOLBF, 0);

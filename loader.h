@@ -50,7 +50,7 @@
 #define LOCK_WAIT_MS 10000
 /* BPF_PROG_GET_FD_BY_ID and BPF_MAP_GET_FD_BY_ID want more than CAP_BPF. */
 #define GET_BY_ID_HINT "; reaching a program or map by id needs CAP_SYS_ADMIN"
-#define OUT_LINE_MAX 96 /* longest LOG or LOST line, with room to spare */
+#define OUT_LINE_MAX 160 /* longest LOG, LOST or JSON line (IPv6: 105), with room to spare */
 
 enum attach_mode { ATTACH_SINGLE, ATTACH_OVERRIDE, ATTACH_MULTI };
 
@@ -66,8 +66,16 @@ enum command { CMD_RUN, CMD_BLOCK, CMD_LOG, CMD_STATUS, CMD_LIST, CMD_UNBLOCK, C
 #define COMMAND_CNT 7
 extern const char *const command_names[COMMAND_CNT];
 
+/* The two hooks a cgroup has for sockets' packets; the program can sit on either or both. */
+enum direction { DIR_EGRESS, DIR_INGRESS };
+#define DIR_CNT 2
+extern const char *const direction_names[DIR_CNT];
+extern const uint32_t direction_attach_types[DIR_CNT];
+
 struct options {
 	enum command command;
+	unsigned int directions; /* --direction: a set of 1 << DIR_... */
+	int directions_given;
 	int json;	   /* --json: one JSON object per line */
 	int strict;	   /* unblock --strict: an address not blocked is an error */
 	uint32_t log_mode; /* --log: LOG_ALL, LOG_DROPS or LOG_NONE */
@@ -93,18 +101,24 @@ struct loader {
 	int map_fds[ELF_MAX_MAPS];
 	struct blocklist bl; /* its fds borrowed from map_fds */
 	int events_fd;
-	int config_fd;
 	uint32_t events_slots; /* EVENTS' max_entries as created */
-	int prog_fd;
-	uint32_t prog_id;
-	struct instance reuse;	   /* a persistent instance we add to or read; prog_id 0: none */
+	size_t config_index;   /* of CONFIG in obj.maps: each hook's program gets its own */
+	/* Per hook: the program that sits there, loaded once per direction. */
+	struct hook {
+		int used; /* this run filters this direction */
+		int prog_fd;
+		uint32_t prog_id;
+		int config_fd;	       /* its own CONFIG map */
+		struct instance reuse; /* the reused instance's program here; prog_id 0: none */
+		int left_over_fd;      /* a killed run's program here, to be replaced */
+		uint32_t left_over_id;
+		int attached; /* now */
+		int replaced; /* someone replaced ours here: nothing to detach */
+	} hook[DIR_CNT];
+	int reusing;		   /* a persistent instance we add to or read */
 	uint32_t blocklist_max[2]; /* of a reused instance: BLOCKLIST, BLOCKNETS */
 	int watching;		   /* the event loop runs: run and log */
-	int left_over_fd;	   /* a killed run's program on the hook, to be replaced */
-	uint32_t left_over_id;
-	int attached;	  /* now */
-	int was_attached; /* at some point: print a summary */
-	int replaced;	  /* someone replaced ours on the hook: nothing to detach */
+	int was_attached;	   /* at some point: print a summary */
 	struct perf_ring *rings;
 	size_t ring_cnt;
 	int epoll_fd;
@@ -128,7 +142,8 @@ const char *flags_text(uint32_t flags);
 int load_object(struct loader *l);
 int open_cgroup(struct loader *l);
 int lock_cgroup(struct loader *l);
-int query_hook(struct loader *l, uint32_t ids[HOOK_QUERY_MAX], uint32_t *cnt, uint32_t *flags);
+int query_hook(struct loader *l, int dir, uint32_t ids[HOOK_QUERY_MAX], uint32_t *cnt,
+	       uint32_t *flags);
 int loader_close(struct loader *l);
 int find_our_program(struct loader *l, uint32_t id, struct instance *inst);
 

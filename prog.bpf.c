@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * prog.bpf.c - the in-kernel half: a cgroup SKB egress filter.
+ * prog.bpf.c - the in-kernel half: a cgroup SKB filter.
  *
- * For every packet a socket in the cgroup sends:
+ * The loader attaches it to a cgroup's egress hook, its ingress hook, or
+ * both (one load each, each with its own CONFIG saying which). For every
+ * packet a socket in the cgroup sends (egress) or receives (ingress):
  *   1. Anything that is neither IPv4 nor IPv6 passes (return 1).
- *   2. The destination becomes a struct addr_key (common.h): IPv4 from
- *      offset 16 of the IPv4 header, IPv6 from offset 24 of the IPv6
- *      header, an IPv4-mapped IPv6 address as the IPv4 address it maps.
+ *   2. The far end's address becomes a struct addr_key (common.h): on
+ *      egress the destination, on ingress the source; an IPv4-mapped IPv6
+ *      address as the IPv4 address it maps.
  *   3. The key is looked up in BLOCKLIST (single addresses, a hash), and if
  *      it is not there in BLOCKNETS (prefixes, a longest-prefix-match trie).
  *      Found means drop (return 0) and count the drop in the entry.
@@ -33,8 +35,10 @@
 /* include/uapi/linux/if_ether.h */
 #define ETH_P_IP 0x0800
 #define ETH_P_IPV6 0x86DD
-/* include/uapi/linux/ip.h, ipv6.h: where the destination address is */
+/* include/uapi/linux/ip.h, ipv6.h: where the addresses are */
+#define IPV4_SADDR_OFFSET 12
 #define IPV4_DADDR_OFFSET 16
+#define IPV6_SADDR_OFFSET 8
 #define IPV6_DADDR_OFFSET 24
 
 /*
@@ -142,23 +146,26 @@ static __attribute__((always_inline)) int load(struct __sk_buff *skb, uint32_t o
 #endif
 
 /*
- * The packet's destination as a key, or -1 for a packet we do not look at.
+ * The address at the far end as a key: the destination of an outgoing
+ * packet, the source of an incoming one; -1 for a packet we do not look at.
  * For cgroup SKB programs the kernel has pushed skb->data back to the
  * network header, so offsets are relative to the IP header.
  */
-static __attribute__((always_inline)) int destination(struct __sk_buff *skb, struct addr_key *key)
+static __attribute__((always_inline)) int far_end(struct __sk_buff *skb, uint32_t ingress,
+						  struct addr_key *key)
 {
 	uint16_t proto = be16_to_cpu((uint16_t)skb->protocol);
 	uint32_t w[4];
 
 	if (proto == ETH_P_IP) {
-		if (load(skb, IPV4_DADDR_OFFSET, key->addr, 4) < 0)
+		if (load(skb, ingress ? IPV4_SADDR_OFFSET : IPV4_DADDR_OFFSET, key->addr, 4) < 0)
 			return -1;
 		key->family = ADDR_IPV4;
 		key->prefixlen = ADDR_FAMILY_BITS + 32;
 		return 0;
 	}
-	if (proto != ETH_P_IPV6 || load(skb, IPV6_DADDR_OFFSET, w, 16) < 0)
+	if (proto != ETH_P_IPV6 ||
+	    load(skb, ingress ? IPV6_SADDR_OFFSET : IPV6_DADDR_OFFSET, w, 16) < 0)
 		return -1;
 	/* ::ffff:a.b.c.d is keyed as a.b.c.d, so that the IPv4 entry catches it. */
 	if (w[0] == 0 && w[1] == 0 && w[2] == cpu_to_be32(0xffff)) {
@@ -175,10 +182,11 @@ static __attribute__((always_inline)) int destination(struct __sk_buff *skb, str
 
 /*
  * The function name becomes the kernel's program name (15 characters at
- * most), which `bpftool prog show` prints.
+ * most), which `bpftool prog show` prints. The section says only "cgroup
+ * SKB": the loader tells the kernel the hook (expected_attach_type).
  */
-SEC("cgroup_skb/egress")
-int block_egress(struct __sk_buff *skb)
+SEC("cgroup/skb")
+int block_skb(struct __sk_buff *skb)
 {
 	/* Every byte of the key counts in the hash, so all of it starts at 0. */
 	struct addr_key key = { 0 };
@@ -187,10 +195,16 @@ int block_egress(struct __sk_buff *skb)
 	const uint32_t zero = 0;
 	struct prog_config *config;
 	uint64_t *drops;
-	uint32_t log_mode;
+	uint32_t log_mode = LOG_ALL, ingress = 0;
 	int action;
 
-	if (destination(skb, &key) < 0)
+	/* An array lookup with a constant key: the verifier inlines it to a few instructions. */
+	config = bpf_map_lookup_elem(&CONFIG, &zero);
+	if (config) {
+		log_mode = config->log;
+		ingress = config->direction;
+	}
+	if (far_end(skb, ingress, &key) < 0)
 		return 1;
 	/* The exact match first: it is the common case and the cheaper lookup. */
 	drops = bpf_map_lookup_elem(&BLOCKLIST, &key);
@@ -206,15 +220,12 @@ int block_egress(struct __sk_buff *skb)
 		action = 0;
 	}
 
-	/* An array lookup with a constant key: the verifier inlines it to a few instructions. */
-	config = bpf_map_lookup_elem(&CONFIG, &zero);
-	log_mode = config ? config->log : LOG_ALL;
 	if (log_mode == LOG_NONE || (log_mode == LOG_DROPS && action))
 		return action;
 	__builtin_memcpy(log.addr, key.addr, sizeof(log.addr));
 	log.family = key.family;
 	log.action = (uint8_t)action;
-	log.direction = 0;
+	log.direction = (uint8_t)ingress;
 	log.zero = 0;
 	bpf_perf_event_output(skb, &EVENTS, BPF_F_CURRENT_CPU, &log, sizeof(log));
 	/*

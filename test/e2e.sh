@@ -160,7 +160,7 @@ fi
 expect_exit "e2e verifier rejection prints the log" 1 "At program exit the register R0" \
 	-- -c "$CG" --object build/test/bad_prog.bpf.o
 check "e2e verifier rejection: one-line error first" \
-	grep -q "^cgroup-skb-egress: loading program 'bad_egress' (section cgroup_skb/egress, [0-9]* instructions) from build/test/bad_prog.bpf.o: Invalid argument; the verifier of Linux [^ ]* rejected it" "$TMP/cli.err"
+	grep -q "^cgroup-skb-egress: loading program 'bad_egress' for egress (section cgroup_skb/egress, [0-9]* instructions) from build/test/bad_prog.bpf.o: Invalid argument; the verifier of Linux [^ ]* rejected it" "$TMP/cli.err"
 check "e2e verifier rejection: nothing attached" test "$(prog_count "$CG")" = 0
 
 if command -v setpriv >/dev/null; then
@@ -284,7 +284,7 @@ fi
 
 # ---- status and detach --------------------------------------------------------
 expect_exit "status: nothing attached: exit 3" 3 "^$CG: no egress program attached$" -- status -c "$CG"
-expect_exit "status --json: nothing attached" 3 "^{\"cgroup\":\"$CG\",\"attached\":false}$" -- status -c "$CG" --json
+expect_exit "status --json: nothing attached" 3 "^{\"cgroup\":\"$CG\",\"direction\":\"egress\",\"attached\":false}$" -- status -c "$CG" --json
 expect_exit "detach: nothing of ours: exit 3" 3 "nothing of ours is attached to $CG" -- detach -c "$CG"
 expect_exit "list: nothing of ours: exit 3" 3 "nothing of ours is attached to $CG" -- list -c "$CG"
 expect_exit "detach takes no addresses" 2 "detach does not take addresses" -- detach -c "$CG" -b 127.0.0.2
@@ -295,7 +295,7 @@ if start_tool status -c "$CG" -b 127.0.0.2 -b 127.1.2.3; then
 		"^$CG: egress program id [0-9]* (cgroup-skb-egress, mode single, run by pid [0-9]*, logging all), BLOCKLIST map id [0-9]* holds 2 of 1024 entries, 0 packets dropped, BLOCKNETS map id [0-9]* holds 0 of 1024 prefixes, EVENTS map id [0-9]*$" \
 		-- status -c "$CG"
 	expect_exit "status --json: a running instance" 0 \
-		"^{\"cgroup\":\"$CG\",\"attached\":true,\"prog_id\":[0-9]*,\"ours\":true,\"mode\":\"single\",\"persistent\":false,\"log\":\"all\",\"holder_pid\":[1-9][0-9]*,\"blocklist_map_id\":[0-9]*,\"blocknets_map_id\":[0-9]*,\"entries\":2,\"max_entries\":1024,\"prefixes\":0,\"max_prefixes\":1024,\"dropped\":0,\"events_map_id\":[0-9]*}$" \
+		"^{\"cgroup\":\"$CG\",\"direction\":\"egress\",\"attached\":true,\"prog_id\":[0-9]*,\"ours\":true,\"mode\":\"single\",\"persistent\":false,\"log\":\"all\",\"holder_pid\":[1-9][0-9]*,\"blocklist_map_id\":[0-9]*,\"blocknets_map_id\":[0-9]*,\"entries\":2,\"max_entries\":1024,\"prefixes\":0,\"max_prefixes\":1024,\"dropped\":0,\"events_map_id\":[0-9]*}$" \
 		-- status -c "$CG" --json
 	for _ in 1 2 3; do probe "$CG" udp 127.1.2.3 >/dev/null; done
 	expect_exit "status: drops counted per packet in the blocklist (3 sent, 3 dropped)" 0 \
@@ -314,7 +314,7 @@ if start_tool status -c "$CG" -b 127.0.0.2 -b 127.1.2.3; then
 		BIN=$REAL_BIN
 	fi
 	expect_exit "detach: takes a running instance's program off" 0 \
-		"detached program id [0-9]* from $CG; pid [0-9]* ran it and will exit" -- detach -c "$CG"
+		"detached egress program id [0-9]* from $CG; pid [0-9]* ran it and will exit" -- detach -c "$CG"
 	check "detach: nothing on the hook, traffic passes" \
 		test "$(prog_count "$CG")/$(probe "$CG" udp 127.0.0.2)" = "0/udp passed"
 	wait_for "$TMP/status.err" "was detached from" 5
@@ -329,7 +329,7 @@ if start_tool orphan -c "$CG" -b 127.0.0.2; then
 	wait "$tool_pid" 2>/dev/null
 	expect_exit "status: a killed run's program is shown as left attached" 0 \
 		"(cgroup-skb-egress, mode single, left attached: no process holds it, logging all)" -- status -c "$CG"
-	expect_exit "detach: removes a killed run's program" 0 "detached program id [0-9]* from $CG$" -- detach -c "$CG"
+	expect_exit "detach: removes a killed run's program" 0 "detached egress program id [0-9]* from $CG$" -- detach -c "$CG"
 	check "detach: after SIGKILL and detach, traffic passes" \
 		test "$(prog_count "$CG")/$(probe "$CG" udp 127.0.0.2)" = "0/udp passed"
 fi
@@ -367,7 +367,7 @@ fi
 latin1="$CG2/cse-test-$$-$(printf '\351')"
 mkdir "$latin1" && cgroups+=("$latin1")
 expect_exit "status --json: a name that is not UTF-8 becomes U+FFFD" 3 \
-	"/cse-test-$$-\\\\ufffd\",\"attached\":false}$" -- status -c "$latin1" --json
+	"/cse-test-$$-\\\\ufffd\",\"direction\":\"ingress\",\"attached\":false}$" -- status -c "$latin1" --json
 rmdir "$latin1"
 
 # ---- no window: the blocklist is full before the program is attached ---------

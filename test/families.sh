@@ -85,12 +85,69 @@ if start_tool run6 -c "$CG" -b fd00::/120 --json; then
 	in6 udp fd00::2 >/dev/null
 	in6 udp fd01::2 >/dev/null
 	check "families: run --json: an IPv6 drop" \
-		wait_for "$TMP/run6.out" '^{"family":"ipv6","address":"fd00::2","action":0}$' 3
+		wait_for "$TMP/run6.out" '^{"family":"ipv6","address":"fd00::2","action":0,"direction":"egress"}$' 3
 	check "families: run --json: an IPv6 pass" \
-		wait_for "$TMP/run6.out" '^{"family":"ipv6","address":"fd01::2","action":1}$' 3
+		wait_for "$TMP/run6.out" '^{"family":"ipv6","address":"fd01::2","action":1,"direction":"egress"}$' 3
 	stop_tool "$tool_pid" TERM
 	check "families: run exits 0, nothing left" test "$?/$(prog_count "$CG")" = "0/0"
 else
 	bad "families: run with an IPv6 prefix" "$(head -c 300 "$TMP/run6.err")"
+fi
+
+
+# ---- ingress: packets the cgroup receives, matched by their source -------------
+expect_exit "families: block --direction ingress" 0 "(ingress, mode single)" -- \
+	block -c "$CG" --direction ingress fd00::2 127.0.0.2
+check "families: ingress only: nothing on the egress hook, ours on the ingress hook" \
+	test "$(prog_count "$CG")/$("$HELPER" query "$CG" ingress)" = "0/1"
+: >"$TMP/login.out"
+: >"$TMP/login.err"
+timeout -k 5 60 "$BIN" log -c "$CG" >"$TMP/login.out" 2>"$TMP/login.err" &
+login=$!
+pids+=("$login")
+wait_for "$TMP/login.err" "reading the events" 10 || bad "families: log on ingress" "$(head -c 300 "$TMP/login.err")"
+check "families: ingress: replies from a blocked source are dropped, others pass" \
+	test "$(verdicts fd00::2 fd00::3 127.0.0.2 127.0.0.5)" = \
+	"blocked/blocked passed/passed blocked/blocked passed/passed"
+check "families: ingress: the request went out (no EPERM), the reply did not come in" \
+	grep -q "^udp blocked: no reply" <(in6 udp fd00::2)
+check "families: ingress LOG lines name the source" wait_for "$TMP/login.out" "^LOG: SRC fd00::2, ACTION 0$" 3
+check "families: ... and passed packets too" wait_for "$TMP/login.out" "^LOG: SRC fd00::3, ACTION 1$" 3
+stop_tool "$login" TERM
+expect_exit "families: status names the ingress hook" 0 "^$CG: ingress program id [0-9]* (cgroup-skb-egress" -- \
+	status -c "$CG"
+expect_exit "families: another direction for an instance that is there: exit 2" 2 \
+	"filters ingress; .* detach. it first to filter both directions" -- block -c "$CG" --direction both fd00::3
+expect_exit "families: list counts the dropped replies" 0 "^fd00::2 [1-9]" -- list -c "$CG"
+expect_exit "families: detach takes the ingress program off" 0 "detached ingress program id" -- detach -c "$CG"
+check "families: nothing left on either hook" \
+	test "$(prog_count "$CG")/$("$HELPER" query "$CG" ingress)" = "0/0"
+
+# ---- both directions: one blocklist, two programs --------------------------------
+expect_exit "families: block --direction both" 0 "attached program ids [0-9]* and [0-9]* to $CG (egress and ingress" -- \
+	block -c "$CG" --direction both fd00::2
+check "families: one program on each hook" \
+	test "$(prog_count "$CG")/$("$HELPER" query "$CG" ingress)" = "1/1"
+check "families: both: sending to the blocked address fails at once (egress)" \
+	grep -q "^udp blocked: send" <(in6 udp fd00::2)
+expect_exit "families: both: one blocklist, listed once" 0 "^fd00::2 1$" -- list -c "$CG"
+check "families: both: listed once" test "$(wc -l <"$TMP/cli.out")" = 1
+expect_exit "families: both: a later block adds to the shared list" 0 "added 1 address to program ids" -- \
+	block -c "$CG" fd00::3
+check "families: both: the new address is blocked" grep -q "^udp blocked: send" <(in6 udp fd00::3)
+expect_exit "families: both: detach takes both off" 0 "detached ingress program id" -- detach -c "$CG"
+check "families: both: nothing left on either hook" \
+	test "$(prog_count "$CG")/$("$HELPER" query "$CG" ingress)" = "0/0"
+if start_tool runboth -c "$CG" --direction both -b 127.0.0.2 --json; then
+	check "families: run --direction both: a program on each hook" \
+		test "$(prog_count "$CG")/$("$HELPER" query "$CG" ingress)" = "1/1"
+	in6 udp 127.0.0.2 >/dev/null
+	check "families: run --json carries the direction" \
+		wait_for "$TMP/runboth.out" '^{"family":"ipv4","address":"127.0.0.2","action":0,"direction":"egress"}$' 3
+	stop_tool "$tool_pid" TERM
+	check "families: run --direction both: exit 0, both hooks empty" \
+		test "$?/$(prog_count "$CG")/$("$HELPER" query "$CG" ingress)" = "0/0/0"
+else
+	bad "families: run --direction both" "$(head -c 300 "$TMP/runboth.err")"
 fi
 ip netns del "$NS"

@@ -17,7 +17,8 @@
  *                                         UDP datagrams for MS ms; prints how many
  *                                         went out, how many were refused (EPERM),
  *                                         and how many went out after a refusal
- *   nethelper query CGROUP                number of programs on the egress hook
+ *   nethelper query CGROUP [ingress]      number of programs on the egress (or
+ *                                         ingress) hook
  *   nethelper detach-all CGROUP           detach every program on the egress hook
  *   nethelper ids                         ids of every BPF program and map, one line
  *   nethelper attach-foreign CGROUP MODE [N]
@@ -243,14 +244,14 @@ static int open_dir(const char *dir)
 	return fd;
 }
 
-/* Programs on the egress hook of cgroup fd `cg`: count, and ids into `ids`. */
-static long hook_ids(int cg, uint32_t ids[64])
+/* Programs on hook `type` of cgroup fd `cg`: count, and ids into `ids`. */
+static long hook_ids(int cg, uint32_t type, uint32_t ids[64])
 {
 	union bpf_attr attr;
 
 	memset(&attr, 0, sizeof(attr));
 	attr.query.target_fd = (uint32_t)cg;
-	attr.query.attach_type = BPF_CGROUP_INET_EGRESS;
+	attr.query.attach_type = type;
 	attr.query.prog_ids = (uint64_t)(uintptr_t)ids;
 	attr.query.prog_cnt = 64;
 	if (sys_bpf(BPF_PROG_QUERY, &attr) < 0) {
@@ -266,7 +267,7 @@ static int detach_all(const char *dir)
 	int cg = open_dir(dir);
 	long n, i;
 
-	if (cg < 0 || (n = hook_ids(cg, ids)) < 0)
+	if (cg < 0 || (n = hook_ids(cg, BPF_CGROUP_INET_EGRESS, ids)) < 0)
 		return 1;
 	for (i = 0; i < n; i++) {
 		union bpf_attr attr;
@@ -376,11 +377,15 @@ static int stream(const struct peer *to, long ms)
 	return 0;
 }
 
-static int query(const char *dir)
+static int query(const char *dir, const char *hook)
 {
 	uint32_t ids[64];
 	int cg = open_dir(dir);
-	long n = cg < 0 ? -1 : hook_ids(cg, ids);
+	long n = cg < 0 ? -1
+			: hook_ids(cg,
+				   strcmp(hook, "ingress") == 0 ? BPF_CGROUP_INET_INGRESS
+								: BPF_CGROUP_INET_EGRESS,
+				   ids);
 
 	if (n < 0)
 		return 1;
@@ -398,8 +403,8 @@ int main(int argc, char **argv)
 		argc -= 2;
 		argv += 2;
 	}
-	if (argc == 3 && strcmp(argv[1], "query") == 0)
-		return query(argv[2]);
+	if ((argc == 3 || argc == 4) && strcmp(argv[1], "query") == 0)
+		return query(argv[2], argc == 4 ? argv[3] : "egress");
 	if (argc == 3 && strcmp(argv[1], "detach-all") == 0)
 		return detach_all(argv[2]);
 	if (argc == 2 && strcmp(argv[1], "ids") == 0)

@@ -66,7 +66,7 @@ check "oneshot: 127.1.2.3 is still dropped" test "$(probe "$CG" udp 127.1.2.3)" 
 timeout -k 5 60 "$BIN" log -c "$CG" >"$TMP/log.out" 2>"$TMP/log.err" &
 log_pid=$!
 pids+=("$log_pid")
-if wait_for "$TMP/log.err" "reading the events of egress program id" 10; then
+if wait_for "$TMP/log.err" "reading the events of program id" 10; then
 	read -r reader <"/proc/$log_pid/task/$log_pid/children" # timeout's child
 	probe "$CG" udp 127.1.2.3 >/dev/null
 	probe "$CG" udp 127.0.0.1 >/dev/null
@@ -87,11 +87,11 @@ fi
 timeout -k 5 60 "$BIN" run -c "$CG" -b 127.0.0.2 --json >"$TMP/reuse.out" 2>"$TMP/reuse.err" &
 run_pid=$!
 pids+=("$run_pid")
-if wait_for "$TMP/reuse.err" "reading the events of egress program id" 10; then
+if wait_for "$TMP/reuse.err" "reading the events of program id" 10; then
 	check "oneshot: run reuses the instance: still one program" test "$(prog_count "$CG")" = 1
 	check "oneshot: run added its address" test "$(probe "$CG" udp 127.0.0.2)" = "$DROPPED"
 	check "oneshot: run --json prints JSON lines" \
-		wait_for "$TMP/reuse.out" '^{"family":"ipv4","address":"127.0.0.2","action":0}$' 3
+		wait_for "$TMP/reuse.out" '^{"family":"ipv4","address":"127.0.0.2","action":0,"direction":"egress"}$' 3
 	expect_exit "oneshot: block adds to an instance a run reads" 0 "added 1 address" -- block -c "$CG" 127.0.0.7
 	stop_tool "$run_pid" TERM
 	check "oneshot: run on a persistent instance exits 0" test $? = 0
@@ -102,7 +102,7 @@ else
 fi
 
 # ---- a full blocklist ---------------------------------------------------------------
-expect_exit "oneshot: detach ends blocking" 0 "detached program id [0-9]* from $CG$" -- detach -c "$CG"
+expect_exit "oneshot: detach ends blocking" 0 "detached egress program id [0-9]* from $CG$" -- detach -c "$CG"
 check "oneshot: detach leaves zero programs, traffic passes" \
 	test "$(prog_count "$CG")/$(probe "$CG" udp 127.0.0.2)" = "0/udp passed"
 expect_exit "oneshot: block --max-entries 3" 0 "blocking 2 addresses" -- \

@@ -128,8 +128,8 @@ static void elf_reads_the_real_object(void)
 	size_t i;
 
 	CHECK(elf_obj_parse(&obj, object, object_len, err, sizeof(err)) == 0);
-	CHECK(strcmp(obj.prog_section, "cgroup_skb/egress") == 0);
-	CHECK(strcmp(obj.prog_name, "block_egress") == 0);
+	CHECK(strcmp(obj.prog_section, "cgroup/skb") == 0);
+	CHECK(strcmp(obj.prog_name, "block_skb") == 0);
 	CHECK(strcmp(obj.license, "GPL") == 0 && obj.license_from_object);
 	CHECK(obj.insn_cnt > 8 && obj.insns);
 	CHECK(obj.map_cnt == 4);
@@ -233,7 +233,7 @@ static void elf_rejects_bad_headers(void)
 static void elf_rejects_section_past_end(void)
 {
 	uint8_t *c = copy_object();
-	unsigned int prog = find_section(object, "cgroup_skb/egress");
+	unsigned int prog = find_section(object, "cgroup/skb");
 	Elf64_Shdr sh = get_shdr(object, prog);
 
 	sh.sh_offset = object_len - 8;
@@ -263,8 +263,8 @@ static void elf_rejects_strings_without_nul(void)
 static void elf_rejects_bad_relocations(void)
 {
 	uint8_t *c = copy_object();
-	unsigned int prog = find_section(object, "cgroup_skb/egress");
-	unsigned int rel = find_section(object, ".relcgroup_skb/egress");
+	unsigned int prog = find_section(object, "cgroup/skb");
+	unsigned int rel = find_section(object, ".relcgroup/skb");
 	Elf64_Shdr psh = get_shdr(object, prog);
 	Elf64_Rel r0 = get_rel(object, rel, 0), r;
 
@@ -299,15 +299,15 @@ static void elf_rejects_bad_relocations(void)
 	r = r0;
 	r.r_offset = 0;
 	put_rel(c, rel, 0, &r);
-	CHECK(rejects(c, object_len, "'.relcgroup_skb/egress': relocation 0 at offset 0x0"));
+	CHECK(rejects(c, object_len, "'.relcgroup/skb': relocation 0 at offset 0x0"));
 	free(c);
 }
 
 static void elf_rejects_repeated_relocations(void)
 {
 	uint8_t *c = copy_object();
-	unsigned int prog = find_section(object, "cgroup_skb/egress");
-	unsigned int rel = find_section(object, ".relcgroup_skb/egress");
+	unsigned int prog = find_section(object, "cgroup/skb");
+	unsigned int rel = find_section(object, ".relcgroup/skb");
 	unsigned int btf_rel = find_section(object, ".rel.BTF");
 	Elf64_Rel r0 = get_rel(object, rel, 0), r1 = get_rel(object, rel, 1);
 	Elf64_Shdr sh;
@@ -403,7 +403,7 @@ static void elf_rejects_bad_table_entries(void)
 {
 	uint8_t *c = copy_object();
 	unsigned int symtab = find_section(object, ".symtab");
-	unsigned int rel = find_section(object, ".relcgroup_skb/egress");
+	unsigned int rel = find_section(object, ".relcgroup/skb");
 	Elf64_Shdr sh = get_shdr(object, symtab);
 
 	/* sh_entsize 0 would divide by zero in a reader that divides. */
@@ -477,7 +477,7 @@ static void elf_handles_nobits_sections(void)
 {
 	uint8_t *c = copy_object();
 	unsigned int maps = find_section(object, "maps");
-	unsigned int prog = find_section(object, "cgroup_skb/egress");
+	unsigned int prog = find_section(object, "cgroup/skb");
 	Elf64_Shdr sh = get_shdr(object, maps);
 
 	/* Like .bss: no bytes in the file, so nothing to read definitions from. */

@@ -273,36 +273,50 @@ int cmd_status(struct loader *l)
  * failing result of `fn`, EXIT_SYSTEM if a hook cannot be read, or
  * EXIT_NONE (after saying so) when there is no instance of ours.
  */
-static int each_instance(struct loader *l, int (*fn)(struct loader *, const struct instance *))
+static int each_instance(struct loader *l,
+			 int (*fn)(struct loader *, const struct instance *, const char *hooks))
 {
-	uint32_t ids[HOOK_QUERY_MAX], cnt, flags, i, seen[DIR_CNT * HOOK_QUERY_MAX];
-	size_t seen_cnt = 0, k;
+	static const char *const hooks_text[4] = { "", "egress", "ingress", "egress and ingress" };
+	struct {
+		struct instance inst;
+		unsigned int dirs; /* the hooks its programs sit on */
+	} found[DIR_CNT * HOOK_QUERY_MAX];
+	uint32_t ids[HOOK_QUERY_MAX], cnt, flags, i;
+	size_t found_cnt = 0, k;
 	int d, rc = EXIT_OK;
 
 	for (d = 0; d < DIR_CNT && rc == EXIT_OK; d++) {
-		if (query_hook(l, d, ids, &cnt, &flags))
-			return EXIT_SYSTEM;
+		if (query_hook(l, d, ids, &cnt, &flags)) {
+			rc = EXIT_SYSTEM;
+			break;
+		}
 		for (i = 0; i < cnt && rc == EXIT_OK; i++) {
 			struct instance inst;
-			int found = find_our_program(l, ids[i], &inst);
+			int ours = find_our_program(l, ids[i], &inst);
 
-			if (found < 0) {
+			if (ours < 0)
 				rc = EXIT_SYSTEM;
+			if (ours <= 0)
 				continue;
-			}
-			if (!found)
-				continue;
-			for (k = 0; k < seen_cnt && seen[k] != inst.blocklist_id; k++)
+			for (k = 0;
+			     k < found_cnt && found[k].inst.blocklist_id != inst.blocklist_id; k++)
 				;
-			if (k == seen_cnt) {
-				seen[seen_cnt++] = inst.blocklist_id;
-				rc = fn(l, &inst);
+			if (k < found_cnt) {
+				found[k].dirs |= 1u << d;
+				close(inst.prog_fd);
+			} else {
+				found[found_cnt].inst = inst;
+				found[found_cnt++].dirs = 1u << d;
 			}
-			close(inst.prog_fd);
 		}
 	}
+	for (k = 0; k < found_cnt; k++) {
+		if (rc == EXIT_OK)
+			rc = fn(l, &found[k].inst, hooks_text[found[k].dirs & 3]);
+		close(found[k].inst.prog_fd);
+	}
 	fflush(stdout);
-	if (rc == EXIT_OK && !seen_cnt) {
+	if (rc == EXIT_OK && !found_cnt) {
 		report("nothing of ours is attached to %s", l->opt.cgroup_path);
 		rc = EXIT_NONE;
 	}
@@ -310,7 +324,7 @@ static int each_instance(struct loader *l, int (*fn)(struct loader *, const stru
 }
 
 /* Every address and prefix in one instance's blocklist with its drop counter, sorted. */
-static int list_instance(struct loader *l, const struct instance *inst)
+static int list_instance(struct loader *l, const struct instance *inst, const char *hooks)
 {
 	struct entries bl;
 	char text[ADDR_TEXT_MAX];
@@ -320,17 +334,21 @@ static int list_instance(struct loader *l, const struct instance *inst)
 		return EXIT_SYSTEM;
 	if (bl.cnt)
 		qsort(bl.e, bl.cnt, sizeof(*bl.e), cmp_entry);
+	/* Which hooks the list applies to: on stderr, so that stdout stays "address count". */
+	if (!l->opt.json)
+		report("program id %" PRIu32 " on %s (%s): %zu entries", inst->prog_id,
+		       l->opt.cgroup_path, hooks, bl.cnt);
 	for (i = 0; i < bl.cnt; i++) {
 		addr_format(&bl.e[i].key, text);
 		if (l->opt.json) {
 			printf("{\"cgroup\":");
 			json_string(l->opt.cgroup_path);
 			printf(",\"prog_id\":%" PRIu32
-			       ",\"family\":\"%s\",\"address\":\"%s\",\"prefix\":%s,\"dropped\":%" PRIu64
+			       ",\"direction\":\"%s\",\"family\":\"%s\",\"address\":\"%s\",\"prefix\":%s,\"dropped\":%" PRIu64
 			       "}\n",
-			       inst->prog_id, bl.e[i].key.family == ADDR_IPV4 ? "ipv4" : "ipv6",
-			       text, addr_is_single(&bl.e[i].key) ? "false" : "true",
-			       bl.e[i].drops);
+			       inst->prog_id, strchr(hooks, ' ') ? "both" : hooks,
+			       bl.e[i].key.family == ADDR_IPV4 ? "ipv4" : "ipv6", text,
+			       addr_is_single(&bl.e[i].key) ? "false" : "true", bl.e[i].drops);
 		} else {
 			printf("%s %" PRIu64 "\n", text, bl.e[i].drops);
 		}
@@ -349,8 +367,9 @@ int cmd_list(struct loader *l)
 }
 
 /* Remove the addresses from one instance's blocklist; all of them, or none. */
-static int unblock_instance(struct loader *l, const struct instance *inst)
+static int unblock_instance(struct loader *l, const struct instance *inst, const char *hooks)
 {
+	(void)hooks; /* one blocklist, whichever hooks it serves */
 	struct blocklist bl = { bpf_map_get_fd_by_id(inst->blocklist_id),
 				bpf_map_get_fd_by_id(inst->blocknets_id) };
 	struct blocklist_change ch;

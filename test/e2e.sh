@@ -304,7 +304,7 @@ if start_tool status -c "$CG" -b 127.0.0.2 -b 127.1.2.3; then
 	check "list: sorted, one line per address" \
 		test "$(tr '\n' ' ' <"$TMP/cli.out")" = "127.0.0.2 0 127.1.2.3 3 "
 	expect_exit "list --json: one object per address" 0 \
-		"^{\"cgroup\":\"$CG\",\"prog_id\":[0-9]*,\"family\":\"ipv4\",\"address\":\"127.1.2.3\",\"prefix\":false,\"dropped\":3}$" -- list -c "$CG" --json
+		"^{\"cgroup\":\"$CG\",\"prog_id\":[0-9]*,\"direction\":\"egress\",\"family\":\"ipv4\",\"address\":\"127.1.2.3\",\"prefix\":false,\"dropped\":3}$" -- list -c "$CG" --json
 	# Reaching programs and maps by id needs CAP_SYS_ADMIN: without it, say so.
 	if command -v setpriv >/dev/null; then
 		REAL_BIN=$BIN

@@ -119,6 +119,7 @@ expect_exit "families: status names the ingress hook" 0 "^$CG: ingress program i
 expect_exit "families: another direction for an instance that is there: exit 2" 2 \
 	"filters ingress; .* detach. it first to filter both directions" -- block -c "$CG" --direction both fd00::3
 expect_exit "families: list counts the dropped replies" 0 "^fd00::2 [1-9]" -- list -c "$CG"
+check "families: list names the ingress hook" grep -q "(ingress): 2 entries" "$TMP/cli.err"
 expect_exit "families: detach takes the ingress program off" 0 "detached ingress program id" -- detach -c "$CG"
 check "families: nothing left on either hook" \
 	test "$(prog_count "$CG")/$("$HELPER" query "$CG" ingress)" = "0/0"
@@ -132,6 +133,9 @@ check "families: both: sending to the blocked address fails at once (egress)" \
 	grep -q "^udp blocked: send" <(in6 udp fd00::2)
 expect_exit "families: both: one blocklist, listed once" 0 "^fd00::2 1$" -- list -c "$CG"
 check "families: both: listed once" test "$(wc -l <"$TMP/cli.out")" = 1
+check "families: both: list names the hooks" grep -q "(egress and ingress): 1 entries" "$TMP/cli.err"
+expect_exit "families: both: list --json says both" 0 '"direction":"both","family":"ipv6","address":"fd00::2"' -- \
+	list -c "$CG" --json
 expect_exit "families: both: a later block adds to the shared list" 0 "added 1 address to program ids" -- \
 	block -c "$CG" fd00::3
 check "families: both: the new address is blocked" grep -q "^udp blocked: send" <(in6 udp fd00::3)

@@ -229,7 +229,7 @@ static int read_object_file(struct loader *l, const char *path)
 		report("checking BPF object %s: %s", path, errno_text(errno));
 		goto out;
 	}
-	if (!S_ISREG(st.st_mode) || st.st_size <= 0 || st.st_size > OBJECT_MAX_BYTES) {
+	if (!S_ISREG(st.st_mode) || st.st_size <= 0 || (uint64_t)st.st_size > OBJECT_MAX_BYTES) {
 		report("BPF object %s: not a regular file of 1 to %u bytes", path,
 		       OBJECT_MAX_BYTES);
 		rc = EXIT_USAGE;

@@ -37,6 +37,39 @@ if [ -x build/test/unit-libc ]; then
 	TAG="[musl] " run_counted "unit tests (musl)" build/test/unit-libc "$OBJ"
 fi
 
+# The cross builds (make cross): each binary is a static, stripped ELF for its
+# machine with a BPF object of its byte order inside; its unit tests pass
+# under qemu-user, and the binary itself parses a command line there.
+cross_check() { # TRIPLET CLASS DATA MACHINE QEMU
+	local t=$1 class=$2 data=$3 machine=$4 qemu=$5 bin=build/$1/cgroup-skb-egress hdr
+	if [ ! -x "$bin" ]; then
+		echo "SKIPPED: cross build for $t ($t-gcc is not installed)"
+		[ "${CI:-}" = true ] && bad "cross $t" "not built under CI=true (.ci/run installs the cross compilers)"
+		return
+	fi
+	hdr=$(readelf -h "$bin")
+	check "cross $t: ELF $class, $data, $machine" \
+		eval 'grep -q "Class: *$class" <<<"$hdr" && grep -q "Data: *.*$data" <<<"$hdr" && grep -q "Machine: *$machine" <<<"$hdr"'
+	check "cross $t: static (no interpreter, no dynamic section)" \
+		eval '! readelf -l "$bin" | grep -q INTERP && ! readelf -d "$bin" 2>/dev/null | grep -q NEEDED'
+	check "cross $t: stripped" eval '! readelf -S "$bin" | grep -q "\.symtab"'
+	check "cross $t: its BPF object is $data too" grep -q "Data: *.*$data" <(readelf -h "build/$t/prog.bpf.o")
+	if command -v "$qemu" >/dev/null; then
+		TAG="[$t] " run_counted "unit tests ($t, $qemu)" "$qemu" "build/$t/test/unit-static" "build/$t/prog.bpf.o"
+		check "cross $t: --help runs under $qemu" grep -q "^Usage:" <("$qemu" "$bin" --help)
+		printf '#!/bin/sh\nexec %s %s "$@"\n' "$qemu" "$PWD/$bin" >"$TMP/under-qemu"
+		chmod +x "$TMP/under-qemu"
+		BIN=$TMP/under-qemu expect_exit "cross $t: a bad prefix is exit 2 under $qemu" 2 \
+			"the network is 10.0.0.0/8" -- -c /nonexistent -b 10.0.0.1/8
+	else
+		echo "SKIPPED: unit tests for $t ($qemu is not installed)"
+		[ "${CI:-}" = true ] && bad "cross $t under qemu" "$qemu missing under CI=true"
+	fi
+}
+cross_check aarch64-linux-gnu ELF64 "little endian" AArch64 qemu-aarch64-static
+cross_check arm-linux-gnueabihf ELF32 "little endian" ARM qemu-arm-static
+cross_check s390x-linux-gnu ELF64 "big endian" "IBM S/390" qemu-s390x-static
+
 # Every input the fuzzer ever tripped on, and the seed corpus, through the
 # fuzz target's checks (built with gcc, ASan and UBSan).
 inputs=(build/fuzz/seeds/*.o)

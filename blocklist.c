@@ -84,6 +84,78 @@ static int insert_keys(int fd, const struct addr_key *keys, size_t cnt, size_t *
 	return rc;
 }
 
+/*
+ * The trie's own keys, sorted. A lookup in an LPM trie answers with the
+ * longest stored prefix that covers the key, so it cannot tell whether
+ * 10.1.0.0/16 itself is there when 10.0.0.0/8 is: exact membership needs
+ * the keys. Prefix lists are short; the walk is cheap.
+ */
+struct key_set {
+	struct addr_key *key;
+	size_t cnt;
+};
+
+static int cmp_key(const void *a, const void *b)
+{
+	return addr_cmp(a, b);
+}
+
+static int read_prefixes(int fd, struct key_set *set)
+{
+	struct addr_key cur, next;
+	size_t cap = 0;
+
+	set->key = NULL;
+	set->cnt = 0;
+	for (errno = 0;
+	     set->cnt < (1u << 26) && bpf_map_get_next_key(fd, set->cnt ? &cur : NULL, &next) == 0;
+	     cur = next) {
+		if (set->cnt == cap) {
+			struct addr_key *grown;
+
+			cap = cap ? cap * 2 : 64;
+			grown = realloc(set->key, cap * sizeof(*grown));
+			if (!grown) {
+				errno = ENOMEM;
+				return -1;
+			}
+			set->key = grown;
+		}
+		set->key[set->cnt++] = next;
+	}
+	if (errno != ENOENT && set->cnt < (1u << 26))
+		return -1;
+	if (set->cnt > 1)
+		qsort(set->key, set->cnt, sizeof(*set->key), cmp_key);
+	return 0;
+}
+
+/* Whether `key` is in the blocklist, exactly: 1 (and its counter), 0, or -1 with errno. */
+static int has_key(const struct blocklist *bl, const struct key_set *prefixes,
+		   const struct addr_key *key, uint64_t *drops)
+{
+	if (addr_is_single(key)) {
+		if (bpf_map_lookup_elem(bl->single_fd, key, drops) == 0)
+			return 1;
+		return errno == ENOENT ? 0 : -1;
+	}
+	if (!prefixes->cnt || !bsearch(key, prefixes->key, prefixes->cnt, sizeof(*key), cmp_key))
+		return 0;
+	/* It is there itself, so the longest match is itself. */
+	return bpf_map_lookup_elem(bl->prefix_fd, key, drops) == 0 ? 1 : -1;
+}
+
+/* Whether any of the keys is a prefix: then the trie's keys are needed. */
+static int any_prefix(const struct addr_key *keys, size_t cnt)
+{
+	size_t i;
+
+	for (i = 0; i < cnt; i++)
+		if (!addr_is_single(&keys[i]))
+			return 1;
+	return 0;
+}
+
 /* Delete keys[0..cnt) from map `fd`, whatever each answers: undoing an insert. */
 static void delete_keys(int fd, const struct addr_key *keys, size_t cnt)
 {
@@ -97,6 +169,7 @@ int blocklist_add(const struct blocklist *bl, const struct addr_key *keys, size_
 		  struct blocklist_change *ch)
 {
 	struct addr_key *add = NULL;
+	struct key_set trie = { NULL, 0 };
 	size_t singles = 0, prefixes = 0, tried = 0, i;
 	int rc = -1, err;
 
@@ -108,6 +181,8 @@ int blocklist_add(const struct blocklist *bl, const struct addr_key *keys, size_
 		errno = ENOMEM;
 		return -1;
 	}
+	if (!fresh && any_prefix(keys, cnt) && read_prefixes(bl->prefix_fd, &trie) < 0)
+		goto out;
 	/*
 	 * The keys to insert, single addresses at the front and prefixes at the
 	 * back. On maps in use, only keys not there yet: one already there
@@ -115,12 +190,13 @@ int blocklist_add(const struct blocklist *bl, const struct addr_key *keys, size_
 	 */
 	for (i = 0; i < cnt; i++) {
 		uint64_t drops;
+		int there = fresh ? 0 : has_key(bl, &trie, &keys[i], &drops);
 
-		if (!fresh && bpf_map_lookup_elem(map_of(bl, &keys[i]), &keys[i], &drops) == 0) {
+		if (there > 0) {
 			note_unchanged(ch, &keys[i]);
 			continue;
 		}
-		if (!fresh && errno != ENOENT) {
+		if (there < 0) {
 			note_failed(ch, bl, &keys[i]);
 			goto out;
 		}
@@ -149,6 +225,7 @@ int blocklist_add(const struct blocklist *bl, const struct addr_key *keys, size_
 out:
 	err = errno;
 	free(add);
+	free(trie.key);
 	errno = err;
 	return rc;
 }
@@ -160,6 +237,7 @@ int blocklist_remove(const struct blocklist *bl, const struct addr_key *keys, si
 		struct addr_key key;
 		uint64_t drops;
 	} *gone = NULL;
+	struct key_set trie = { NULL, 0 };
 	size_t gone_cnt = 0, i, j;
 	int rc = -1, err;
 
@@ -171,12 +249,15 @@ int blocklist_remove(const struct blocklist *bl, const struct addr_key *keys, si
 		errno = ENOMEM;
 		return -1;
 	}
+	if (any_prefix(keys, cnt) && read_prefixes(bl->prefix_fd, &trie) < 0)
+		goto out;
 	/* Look first, so that --strict can refuse before anything changes. */
 	for (i = 0; i < cnt; i++) {
-		if (bpf_map_lookup_elem(map_of(bl, &keys[i]), &keys[i], &gone[gone_cnt].drops) ==
-		    0) {
+		int there = has_key(bl, &trie, &keys[i], &gone[gone_cnt].drops);
+
+		if (there > 0) {
 			gone[gone_cnt++].key = keys[i];
-		} else if (errno == ENOENT) {
+		} else if (there == 0) {
 			note_unchanged(ch, &keys[i]);
 		} else {
 			note_failed(ch, bl, &keys[i]);
@@ -206,6 +287,7 @@ int blocklist_remove(const struct blocklist *bl, const struct addr_key *keys, si
 out:
 	err = errno;
 	free(gone);
+	free(trie.key);
 	errno = err;
 	return rc;
 }

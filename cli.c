@@ -56,7 +56,8 @@ static const char *const command_usage[COMMAND_CNT] = {
 		    "  Print one line per packet of the attached instance until a signal; it\n"
 		    "  stays attached.\n",
 	[CMD_STATUS] = "status [-c PATH] [--json] [--object FILE]\n"
-		       "  Show the programs on the cgroup's egress hook, and ours in detail.\n",
+		       "  Show the programs on the cgroup's egress and ingress hooks, and ours\n"
+		       "  in detail.\n",
 	[CMD_LIST] = "list [-c PATH] [--json] [--object FILE]\n"
 		     "  Show each blocked address and the packets dropped to it.\n",
 	[CMD_UNBLOCK] =
@@ -347,8 +348,8 @@ int parse_args(int argc, char **argv, struct options *o)
 			printf(PROG_NAME " " VERSION "\n");
 			return -1;
 		default:
-			fprintf(stderr, "Try '" PROG_NAME " %s--help'.\n",
-				named ? command_names[o->command] : "");
+			fprintf(stderr, "Try '" PROG_NAME " %s%s--help'.\n",
+				named ? command_names[o->command] : "", named ? " " : "");
 			return EXIT_USAGE;
 		}
 	}

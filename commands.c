@@ -21,10 +21,18 @@
 /* Length of the valid UTF-8 sequence at `s`, or 0. */
 static size_t utf8_len(const unsigned char *s)
 {
-	size_t n = s[0] >= 0xf0 && s[0] <= 0xf4 ? 4 : s[0] >= 0xe0 ? 3 : s[0] >= 0xc2 ? 2 : 0;
+	/* The second byte's range per lead byte (RFC 3629): no overlongs, no surrogates. */
+	unsigned char lo = s[0] == 0xe0 ? 0xa0 : s[0] == 0xf0 ? 0x90 : 0x80;
+	unsigned char hi = s[0] == 0xed ? 0x9f : s[0] == 0xf4 ? 0x8f : 0xbf;
+	size_t n = s[0] >= 0xf0 && s[0] <= 0xf4	  ? 4
+		   : s[0] >= 0xe0 && s[0] <= 0xef ? 3
+		   : s[0] >= 0xc2 && s[0] <= 0xdf ? 2
+						  : 0;
 	size_t i;
 
-	for (i = 1; i < n; i++)
+	if (n && (s[1] < lo || s[1] > hi))
+		return 0;
+	for (i = 2; i < n; i++)
 		if ((s[i] & 0xc0) != 0x80)
 			return 0;
 	return n;
@@ -363,6 +371,9 @@ static int list_instance(struct loader *l, const struct instance *inst, const ch
  */
 int cmd_list(struct loader *l)
 {
+	/* An unblock meanwhile would restart the kernel's walk: read a list that holds still. */
+	if (lock_cgroup(l))
+		return EXIT_SYSTEM;
 	return each_instance(l, list_instance);
 }
 
@@ -426,6 +437,8 @@ int cmd_unblock(struct loader *l)
 {
 	if (lock_cgroup(l))
 		return EXIT_SYSTEM;
+	if (stop_signal_pending(l, "unblocking"))
+		return EXIT_OK;
 	return each_instance(l, unblock_instance);
 }
 
@@ -441,6 +454,8 @@ int cmd_detach(struct loader *l)
 
 	if (lock_cgroup(l))
 		return EXIT_SYSTEM;
+	if (stop_signal_pending(l, "detaching"))
+		return EXIT_OK;
 	for (d = 0; d < DIR_CNT; d++) {
 		if (query_hook(l, d, ids, &cnt, &flags))
 			return EXIT_SYSTEM;

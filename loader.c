@@ -593,6 +593,29 @@ static int reuse(struct loader *l)
 }
 
 /*
+ * `block` next to a foreground run's program (in any attach mode) would
+ * add to nothing lasting, or stack a second instance whose list the run
+ * does not see: refuse, naming the run. Closes inst's fd when it says yes.
+ */
+static int held_by_a_run(struct loader *l, int d, struct instance *inst)
+{
+	pid_t holder = instance_holder(inst->prog_id);
+
+	if (holder == 0)
+		return 0;
+	if (holder > 0)
+		report("%s program id %" PRIu32
+		       " on %s belongs to a running cgroup-skb-egress (pid %ld), whose blocklist ends with it: stop it first, or give it the addresses with -b",
+		       direction_names[d], inst->prog_id, l->opt.cgroup_path, (long)holder);
+	else
+		report("%s program id %" PRIu32
+		       " on %s is ours, but /proc cannot tell whether a running process holds it; refusing to block next to it",
+		       direction_names[d], inst->prog_id, l->opt.cgroup_path);
+	close(inst->prog_fd);
+	return 1;
+}
+
+/*
  * Step 4: under the cgroup's lock, look at the hook. A persistent instance
  * (from `block`) is reused; `log` reads any instance of ours; otherwise the
  * hook must be free for a new one, or hold only a killed run's left-over.
@@ -616,6 +639,9 @@ static int check_hook(struct loader *l)
 			int ours = find_our_program(l, ids[d][i], &inst);
 
 			if (ours < 0)
+				return EXIT_SYSTEM;
+			if (ours && !inst.persistent && l->opt.command == CMD_BLOCK &&
+			    (l->opt.directions & (1u << d)) && held_by_a_run(l, d, &inst))
 				return EXIT_SYSTEM;
 			if (ours && (inst.persistent || l->opt.command == CMD_LOG) &&
 			    !l->hook[d].reuse.prog_id &&
@@ -928,6 +954,10 @@ static int set_log_mode(struct loader *l, uint32_t mode)
 
 static int configure(struct loader *l)
 {
+	/* Adding to an instance leaves its log mode to whoever reads it. */
+	if (l->reusing && l->opt.command == CMD_BLOCK)
+		return EXIT_OK;
+	l->configured = 1;
 	return set_log_mode(l, l->opt.command == CMD_BLOCK ? LOG_NONE : l->opt.log_mode);
 }
 
@@ -1218,16 +1248,36 @@ static int attach_one(struct loader *l, int d)
 		return EXIT_SYSTEM;
 	}
 	h->attached = l->was_attached = 1;
-	/* In multi mode a killed run's program is still there next to ours: now it may go. */
-	if (h->left_over_fd >= 0 && l->opt.mode == ATTACH_MULTI &&
-	    bpf_prog_detach(h->left_over_fd, l->cgroup_fd, type) < 0)
-		report("detaching the left-over program id %" PRIu32
-		       " from %s: %s; it is still attached",
-		       h->left_over_id, l->opt.cgroup_path, errno_text(errno));
-	else if (h->left_over_fd >= 0)
-		report("replaced the left-over program id %" PRIu32 " on %s", h->left_over_id,
-		       l->opt.cgroup_path);
 	return EXIT_OK;
+}
+
+/*
+ * After every hook has ours: a killed run's program is gone already in
+ * single and override mode (attaching replaced it), and in multi mode it
+ * is still there next to ours, so now it may go. Waiting until all hooks
+ * are attached means a failure on the second hook can put the first back
+ * as it was (detach_one()).
+ */
+static void drop_left_overs(struct loader *l)
+{
+	int d;
+
+	for (d = 0; d < DIR_CNT; d++) {
+		struct hook *h = &l->hook[d];
+
+		if (h->left_over_fd < 0)
+			continue;
+		if (l->opt.mode == ATTACH_MULTI &&
+		    bpf_prog_detach(h->left_over_fd, l->cgroup_fd, direction_attach_types[d]) < 0)
+			report("detaching the left-over program id %" PRIu32
+			       " from %s: %s; it is still attached",
+			       h->left_over_id, l->opt.cgroup_path, errno_text(errno));
+		else
+			report("replaced the left-over program id %" PRIu32 " on %s",
+			       h->left_over_id, l->opt.cgroup_path);
+		close(h->left_over_fd);
+		h->left_over_fd = -1;
+	}
 }
 
 /*
@@ -1244,6 +1294,7 @@ static int attach(struct loader *l)
 	for (d = 0; d < DIR_CNT; d++)
 		if (l->hook[d].used && attach_one(l, d))
 			return EXIT_SYSTEM;
+	drop_left_overs(l);
 	flock(l->cgroup_fd, LOCK_UN); /* taken in check_hook() */
 	describe(l, ids, sizeof(ids), hooks, sizeof(hooks));
 	if (l->opt.command == CMD_BLOCK) {
@@ -1323,7 +1374,7 @@ static void print_event(void *ctx, const void *raw, uint32_t size)
 	struct addr_key key = { 0 };
 	char text[ADDR_TEXT_MAX];
 
-	/* The kernel pads raw samples to 8 bytes: 12 for our 8, so ask for at least. */
+	/* The kernel may pad a raw sample past our 20 bytes: ask for at least, not exactly. */
 	if (size < sizeof(ev)) {
 		l->short_samples++;
 		return;
@@ -1414,6 +1465,7 @@ static int still_attached(struct loader *l, int *rc)
 		if (!h->used || ours_on_hook(l, d, &others) != 0)
 			continue;
 		h->attached = 0;
+		l->seen_detached = 1;
 		if (l->opt.command == CMD_LOG) {
 			report("%s program id %" PRIu32
 			       " was detached from %s; nothing left to read",
@@ -1501,6 +1553,18 @@ static int detach_one(struct loader *l, int d)
 	if (bpf_prog_detach(h->prog_fd, l->cgroup_fd, direction_attach_types[d]) == 0 ||
 	    l->cgroup_removed) {
 		h->attached = 0;
+		/*
+		 * Setup failed after ours replaced a killed run's program here
+		 * (single, override): put that one back, so the hook blocks as
+		 * before instead of not at all.
+		 */
+		if (h->left_over_fd >= 0 && l->opt.mode != ATTACH_MULTI && !l->cgroup_removed &&
+		    bpf_prog_attach(h->left_over_fd, l->cgroup_fd, direction_attach_types[d],
+				    attach_mode_flags[l->opt.mode]) < 0)
+			report("putting the left-over program id %" PRIu32
+			       " back on the %s hook of %s: %s; the hook is empty",
+			       h->left_over_id, direction_names[d], l->opt.cgroup_path,
+			       errno_text(errno));
 		return EXIT_OK;
 	}
 	err = errno;
@@ -1530,17 +1594,19 @@ int loader_close(struct loader *l)
 		still |= l->hook[d].attached;
 		replaced |= l->hook[d].replaced;
 	}
-	/* A reused instance stays: nobody reads its events after us. */
-	if (l->reusing && l->watching)
+	/* A reused instance stays: nobody reads its events after us (nor after a failed start). */
+	if (l->reusing && l->configured)
 		set_log_mode(l, LOG_NONE);
 	if (l->was_attached || l->watching) {
 		/* Events written before the detach are still in the rings. */
 		drain_rings(l);
 		report("%s %s; %" PRIu64 " events, %" PRIu64 " lost",
-		       l->reusing ? "stopped reading; the program stays attached to"
-		       : still	  ? "left attached to"
-		       : replaced ? "stopped; our program had been replaced on"
-				  : "detached from",
+		       l->reusing && !l->seen_detached
+			       ? "stopped reading; the program stays attached to"
+		       : l->reusing ? "stopped reading; the program was detached from"
+		       : still	    ? "left attached to"
+		       : replaced   ? "stopped; our program had been replaced on"
+				    : "detached from",
 		       l->opt.cgroup_path, l->stats.samples, l->stats.lost);
 		if (l->stats.corrupt || l->stats.unknown || l->short_samples)
 			report("warning: %" PRIu64 " corrupt ring headers, %" PRIu64
@@ -1600,7 +1666,7 @@ static const struct setup_step {
 /* clang-format on */
 
 /* A stop signal is waiting (they are blocked): report it and say so. */
-static int stop_signal_pending(const struct loader *l, const char *step)
+int stop_signal_pending(const struct loader *l, const char *step)
 {
 	sigset_t pending;
 	size_t i;
@@ -1610,8 +1676,8 @@ static int stop_signal_pending(const struct loader *l, const char *step)
 	for (i = 0; i < sizeof(stop_signal_names) / sizeof(stop_signal_names[0]); i++)
 		if (sigismember(&pending, stop_signal_names[i].sig) == 1 &&
 		    sigismember(&l->stop_signals, stop_signal_names[i].sig) == 1) {
-			report("%s before %s: stopping; nothing was attached",
-			       stop_signal_names[i].name, step);
+			report("%s before %s: stopping; nothing was %s", stop_signal_names[i].name,
+			       step, l->opt.command <= CMD_LOG ? "attached" : "changed");
 			return 1;
 		}
 	return 0;
@@ -1652,8 +1718,14 @@ int main(int argc, char **argv)
 		return EXIT_OK;
 	}
 	if (rc == EXIT_OK && l.opt.command > CMD_LOG) {
-		/* These only need the object (for its program's name) and the cgroup. */
-		rc = load_object(&l);
+		/*
+		 * These only need the object (for its program's name) and the
+		 * cgroup. Stop signals are held off too, so that unblock and
+		 * detach, once they start changing things, finish.
+		 */
+		rc = setup_signals(&l);
+		if (rc == EXIT_OK)
+			rc = load_object(&l);
 		if (rc == EXIT_OK)
 			rc = open_cgroup(&l);
 		if (rc == EXIT_OK)

@@ -118,6 +118,8 @@ struct loader {
 	int reusing;		   /* a persistent instance we add to or read */
 	uint32_t blocklist_max[2]; /* of a reused instance: BLOCKLIST, BLOCKNETS */
 	int watching;		   /* the event loop runs: run and log */
+	int configured;		   /* CONFIG was written: a reused one is reset on the way out */
+	int seen_detached;	   /* the loop saw our program taken off */
 	int was_attached;	   /* at some point: print a summary */
 	struct perf_ring *rings;
 	size_t ring_cnt;
@@ -145,6 +147,7 @@ int lock_cgroup(struct loader *l);
 int query_hook(struct loader *l, int dir, uint32_t ids[HOOK_QUERY_MAX], uint32_t *cnt,
 	       uint32_t *flags);
 int loader_close(struct loader *l);
+int stop_signal_pending(const struct loader *l, const char *step);
 int find_our_program(struct loader *l, uint32_t id, struct instance *inst);
 
 /* cli.c: EXIT_OK, EXIT_USAGE or EXIT_SYSTEM, or -1 after --help or --version. */

@@ -93,6 +93,9 @@ if wait_for "$TMP/reuse.err" "reading the events of program id" 10; then
 	check "oneshot: run --json prints JSON lines" \
 		wait_for "$TMP/reuse.out" '^{"family":"ipv4","address":"127.0.0.2","action":0,"direction":"egress"}$' 3
 	expect_exit "oneshot: block adds to an instance a run reads" 0 "added 1 address" -- block -c "$CG" 127.0.0.7
+	probe "$CG" udp 127.0.0.7 >/dev/null
+	check "oneshot: ... and the run still gets events (block leaves the log mode alone)" \
+		wait_for "$TMP/reuse.out" '^{"family":"ipv4","address":"127.0.0.7","action":0,"direction":"egress"}$' 3
 	stop_tool "$run_pid" TERM
 	check "oneshot: run on a persistent instance exits 0" test $? = 0
 	check "oneshot: and leaves it attached" test "$(prog_count "$CG")" = 1
@@ -125,6 +128,18 @@ if wait_for "$TMP/log2.err" "reading the events" 10; then
 else
 	bad "oneshot: log on detach" "$(head -c 500 "$TMP/log2.err")"
 fi
+
+# ---- prefixes are matched exactly when added or removed -------------------------
+# (A lookup in the trie answers for a covering prefix too: 10.0.0.0/8 "has" 10.1.0.0/16.)
+expect_exit "oneshot: block a /8" 0 "blocking 1 address" -- block -c "$CG" 10.0.0.0/8
+expect_exit "oneshot: a /16 inside it is a new entry, not 'already there'" 0 \
+	"added 1 address to program id [0-9]* on $CG (0 already there)" -- block -c "$CG" 10.1.0.0/16
+expect_exit "oneshot: unblock --strict of a /16 covered by the /8 but not there: refused" 1 \
+	"(10.2.0.0/16); --strict: nothing was removed" -- unblock -c "$CG" --strict 10.2.0.0/16
+expect_exit "oneshot: unblock the /8" 0 "removed 1 address" -- unblock -c "$CG" 10.0.0.0/8
+expect_exit "oneshot: the /16 is still there" 0 "^10.1.0.0/16 0$" -- list -c "$CG"
+check "oneshot: and only it" test "$(wc -l <"$TMP/cli.out")" = 1
+"$BIN" detach -c "$CG" 2>/dev/null
 
 # ---- all or nothing: a failure half-way through is undone ------------------------------
 # The n-th bpf(2) call that is the k-th of a kind, found by a dry run on a twin

@@ -52,7 +52,7 @@ SRCS := loader.c cli.c commands.c blocklist.c elf_min.c perf_ring.c addr.c insta
 OBJS := $(SRCS:%.c=$(BUILD)/%.o) $(BUILD)/embed.o
 HDRS := $(wildcard *.h)
 
-.PHONY: all test check demo clean format lint fuzz install bench bench-smoke cross
+.PHONY: all test check demo clean format lint fuzz install bench bench-smoke cross cross-unit vm
 all: $(BIN)
 
 $(BUILD)/uapi/.stamp:
@@ -126,6 +126,7 @@ $(UNIT_LIBC): test/unit.c elf_min.c perf_ring.c addr.c $(HDRS) test/check.h $(UA
 endif
 
 TEST_DEPS := $(BIN) $(BPF_OBJ) $(BUILD)/test/unit $(UNIT_LIBC) $(BUILD)/test/nethelper \
+	$(BUILD)/test/nethelper-static \
 	$(BUILD)/test/prog.other-endian.o $(BUILD)/test/fuzz_replay $(SEEDS) \
 	$(BUILD)/test/bad_prog.bpf.o $(BUILD)/asan/cgroup-skb-egress \
 	$(BUILD)/vg/cgroup-skb-egress $(BUILD)/vg/unit
@@ -134,6 +135,10 @@ TEST_DEPS := $(BIN) $(BPF_OBJ) $(BUILD)/test/unit $(UNIT_LIBC) $(BUILD)/test/net
 test: check
 check: lint $(TEST_DEPS) cross
 	bash test/run.sh
+
+# Boot tests alone: the binary in an initramfs on stock Debian kernels under qemu.
+vm: $(BIN) $(BUILD)/test/nethelper-static cross
+	bash test/vm/boot.sh $(VM_ARCHES)
 
 # ---- cross builds ----------------------------------------------------------------
 # make cross: the binary, and the unit tests linked statically, for every target
@@ -147,7 +152,12 @@ cross:
 			$(MAKE) --no-print-directory CROSS_COMPILE=$$t- all cross-unit || exit 1; \
 		else echo "cross: $$t-gcc is not installed; skipping $$t"; fi; \
 	done
-cross-unit: $(BUILD)/test/unit-static
+cross-unit: $(BUILD)/test/unit-static $(BUILD)/test/nethelper-static
+# The test helper, static, for the boot tests' guests (test/vm/).
+$(BUILD)/test/nethelper-static: test/nethelper.c $(UAPI)
+	@mkdir -p $(BUILD)/test
+	$(CC) $(CFLAGS) -static $< -o $@
+
 $(BUILD)/test/unit-static: test/unit.c elf_min.c perf_ring.c addr.c $(HDRS) test/check.h $(UAPI)
 	@mkdir -p $(BUILD)/test
 	$(CC) $(CFLAGS) -static -I. test/unit.c elf_min.c perf_ring.c addr.c -o $@

@@ -70,6 +70,10 @@ cross_check aarch64-linux-gnu ELF64 "little endian" AArch64 qemu-aarch64-static
 cross_check arm-linux-gnueabihf ELF32 "little endian" ARM qemu-arm-static
 cross_check s390x-linux-gnu ELF64 "big endian" "IBM S/390" qemu-s390x-static
 
+# Boot tests: the static binaries in an initramfs on stock Debian kernels,
+# under qemu (TCG), on x86_64, arm64, armhf and s390x (test/vm/boot.sh).
+run_counted "vm boot tests" bash test/vm/boot.sh
+
 # Every input the fuzzer ever tripped on, and the seed corpus, through the
 # fuzz target's checks (built with gcc, ASan and UBSan).
 inputs=(build/fuzz/seeds/*.o)

@@ -70,8 +70,13 @@ $(BUILD)/%.o: %.c $(HDRS) $(UAPI)
 	@mkdir -p $(BUILD)
 	$(CC) $(CFLAGS) -c $< -o $@
 
-$(BUILD)/embed.o: embed.S $(BPF_OBJ)
-	$(CC) -c -DBPF_OBJECT='"$(BPF_OBJ)"' $< -o $@
+# The binary carries the object without its DWARF (about half of it): the
+# loader never reads it; BTF stays.
+LLVM_STRIP ?= llvm-strip
+$(BUILD)/prog.embed.o: $(BPF_OBJ)
+	$(LLVM_STRIP) -g $< -o $@
+$(BUILD)/embed.o: embed.S $(BUILD)/prog.embed.o
+	$(CC) -c -DBPF_OBJECT='"$(BUILD)/prog.embed.o"' $< -o $@
 
 $(BIN): $(OBJS)
 	$(CC) $(CFLAGS) $(OBJS) $(LDFLAGS) -o $@

@@ -34,6 +34,9 @@ BPF_OBJ := $(BUILD)/prog.bpf.o
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes
 CFLAGS ?= -O2
+# What a cross build starts from: the user's CFLAGS, before ours are added
+# (-isystem build/uapi holds x86_64's headers, for musl-gcc only).
+CROSS_CFLAGS := $(CFLAGS)
 override CFLAGS += -std=gnu11 $(WARN) -D_FORTIFY_SOURCE=2 -D_FILE_OFFSET_BITS=64 -fno-strict-aliasing
 LDFLAGS ?=
 override LDFLAGS += -static -s
@@ -154,7 +157,8 @@ CROSS_TARGETS := aarch64-linux-gnu arm-linux-gnueabihf s390x-linux-gnu
 cross:
 	@for t in $(CROSS_TARGETS); do \
 		if command -v $$t-gcc >/dev/null; then \
-			$(MAKE) --no-print-directory CROSS_COMPILE=$$t- all cross-unit || exit 1; \
+			$(MAKE) --no-print-directory CROSS_COMPILE=$$t- CC=$$t-gcc \
+				CFLAGS="$(CROSS_CFLAGS)" all cross-unit || exit 1; \
 		else echo "cross: $$t-gcc is not installed; skipping $$t"; fi; \
 	done
 cross-unit: $(BUILD)/test/unit-static $(BUILD)/test/nethelper-static

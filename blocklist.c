@@ -181,8 +181,10 @@ int blocklist_add(const struct blocklist *bl, const struct addr_key *keys, size_
 		errno = ENOMEM;
 		return -1;
 	}
-	if (!fresh && any_prefix(keys, cnt) && read_prefixes(bl->prefix_fd, &trie) < 0)
+	if (!fresh && any_prefix(keys, cnt) && read_prefixes(bl->prefix_fd, &trie) < 0) {
+		ch->failed_in_prefixes = 1; /* and failed_key all zero: "reading BLOCKNETS" */
 		goto out;
+	}
 	/*
 	 * The keys to insert, single addresses at the front and prefixes at the
 	 * back. On maps in use, only keys not there yet: one already there
@@ -249,8 +251,10 @@ int blocklist_remove(const struct blocklist *bl, const struct addr_key *keys, si
 		errno = ENOMEM;
 		return -1;
 	}
-	if (any_prefix(keys, cnt) && read_prefixes(bl->prefix_fd, &trie) < 0)
+	if (any_prefix(keys, cnt) && read_prefixes(bl->prefix_fd, &trie) < 0) {
+		ch->failed_in_prefixes = 1;
 		goto out;
+	}
 	/* Look first, so that --strict can refuse before anything changes. */
 	for (i = 0; i < cnt; i++) {
 		int there = has_key(bl, &trie, &keys[i], &gone[gone_cnt].drops);

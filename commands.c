@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/types.h>
 #include <unistd.h>
 
@@ -337,8 +338,18 @@ static int list_instance(struct loader *l, const struct instance *inst, const ch
 	struct entries bl;
 	char text[ADDR_TEXT_MAX];
 	size_t i;
+	int rc;
 
-	if (read_instance(l, inst, &bl) < 0)
+	/*
+	 * Read under the lock (an unblock meanwhile would restart the kernel's
+	 * walk), print after it: a reader that stops reading our output must
+	 * not hold up a block.
+	 */
+	if (lock_cgroup(l))
+		return EXIT_SYSTEM;
+	rc = read_instance(l, inst, &bl);
+	flock(l->cgroup_fd, LOCK_UN);
+	if (rc < 0)
 		return EXIT_SYSTEM;
 	if (bl.cnt)
 		qsort(bl.e, bl.cnt, sizeof(*bl.e), cmp_entry);
@@ -371,9 +382,6 @@ static int list_instance(struct loader *l, const struct instance *inst, const ch
  */
 int cmd_list(struct loader *l)
 {
-	/* An unblock meanwhile would restart the kernel's walk: read a list that holds still. */
-	if (lock_cgroup(l))
-		return EXIT_SYSTEM;
 	return each_instance(l, list_instance);
 }
 
@@ -438,7 +446,7 @@ int cmd_unblock(struct loader *l)
 	if (lock_cgroup(l))
 		return EXIT_SYSTEM;
 	if (stop_signal_pending(l, "unblocking"))
-		return EXIT_OK;
+		return EXIT_SYSTEM;
 	return each_instance(l, unblock_instance);
 }
 
@@ -455,7 +463,7 @@ int cmd_detach(struct loader *l)
 	if (lock_cgroup(l))
 		return EXIT_SYSTEM;
 	if (stop_signal_pending(l, "detaching"))
-		return EXIT_OK;
+		return EXIT_SYSTEM;
 	for (d = 0; d < DIR_CNT; d++) {
 		if (query_hook(l, d, ids, &cnt, &flags))
 			return EXIT_SYSTEM;

@@ -1549,22 +1549,21 @@ static int detach_one(struct loader *l, int d)
 	}
 	if (!h->attached)
 		return EXIT_OK;
+	/*
+	 * Setup failed after ours replaced a killed run's program here (single,
+	 * override): attaching that one again replaces ours in one step, so the
+	 * hook never stands empty.
+	 */
+	if (h->left_over_fd >= 0 && l->opt.mode != ATTACH_MULTI && !l->cgroup_removed &&
+	    bpf_prog_attach(h->left_over_fd, l->cgroup_fd, direction_attach_types[d],
+			    attach_mode_flags[l->opt.mode]) == 0) {
+		h->attached = 0;
+		return EXIT_OK;
+	}
 	/* On a removed cgroup the kernel says ENOENT, and lets go once our fds close. */
 	if (bpf_prog_detach(h->prog_fd, l->cgroup_fd, direction_attach_types[d]) == 0 ||
 	    l->cgroup_removed) {
 		h->attached = 0;
-		/*
-		 * Setup failed after ours replaced a killed run's program here
-		 * (single, override): put that one back, so the hook blocks as
-		 * before instead of not at all.
-		 */
-		if (h->left_over_fd >= 0 && l->opt.mode != ATTACH_MULTI && !l->cgroup_removed &&
-		    bpf_prog_attach(h->left_over_fd, l->cgroup_fd, direction_attach_types[d],
-				    attach_mode_flags[l->opt.mode]) < 0)
-			report("putting the left-over program id %" PRIu32
-			       " back on the %s hook of %s: %s; the hook is empty",
-			       h->left_over_id, direction_names[d], l->opt.cgroup_path,
-			       errno_text(errno));
 		return EXIT_OK;
 	}
 	err = errno;
@@ -1723,7 +1722,8 @@ int main(int argc, char **argv)
 		 * cgroup. Stop signals are held off too, so that unblock and
 		 * detach, once they start changing things, finish.
 		 */
-		rc = setup_signals(&l);
+		if (l.opt.command == CMD_UNBLOCK || l.opt.command == CMD_DETACH)
+			rc = setup_signals(&l);
 		if (rc == EXIT_OK)
 			rc = load_object(&l);
 		if (rc == EXIT_OK)

@@ -18,7 +18,7 @@ check() { # name command...: pass if the command succeeds
 run_counted() {
 	local name=$1 out="$TMP/counted.out" rc
 	shift
-	timeout -k 5 300 "$@" >"$out" 2>&1
+	timeout -k 5 "${RUN_TIMEOUT:-300}" "$@" >"$out" 2>&1
 	rc=$?
 	cat "$out"
 	passed=$((passed + $(grep -c '^PASS ' "$out")))

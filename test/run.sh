@@ -72,7 +72,8 @@ cross_check s390x-linux-gnu ELF64 "big endian" "IBM S/390" qemu-s390x-static
 
 # Boot tests: the static binaries in an initramfs on stock Debian kernels,
 # under qemu (TCG), on x86_64, arm64, armhf and s390x (test/vm/boot.sh).
-run_counted "vm boot tests" bash test/vm/boot.sh
+# (Up to 4 guests of 120 s each, and downloads on an empty cache.)
+RUN_TIMEOUT=900 run_counted "vm boot tests" bash test/vm/boot.sh
 
 # Every input the fuzzer ever tripped on, and the seed corpus, through the
 # fuzz target's checks (built with gcc, ASan and UBSan).

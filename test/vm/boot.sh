@@ -33,6 +33,7 @@ spec() {
 	aarch64) echo "arm64 linux-image-cloud-arm64 build/aarch64-linux-gnu qemu-system-aarch64 -M|virt|-cpu|cortex-a57 ttyAMA0" ;;
 	armhf) echo "armhf linux-image-armmp build/arm-linux-gnueabihf qemu-system-arm -M|virt ttyAMA0" ;;
 	s390x) echo "s390x linux-image-s390x build/s390x-linux-gnu qemu-system-s390x -M|s390-ccw-virtio ttysclp0" ;;
+	*) return 1 ;;
 	esac
 }
 
@@ -44,7 +45,7 @@ fetch() {
 	mkdir -p "$dir"
 	if [ ! -f "$dir/$real.done" ]; then
 		(cd "$dir" && apt-get download -q "$real:$arch" >/dev/null 2>"$WORK/apt.err") || {
-			echo "    apt-get download $real:$arch: $(tail -1 "$WORK/apt.err")"
+			echo "    apt-get download $real:$arch: $(tail -1 "$WORK/apt.err")" >&2
 			return 1
 		}
 		dpkg -x "$dir"/"${real}"_*.deb "$dir/root" && touch "$dir/$real.done"
@@ -53,8 +54,19 @@ fetch() {
 }
 
 boot() {
-	local arch=$1 darch pkg build qemu margs console kernel root log got c line rc
-	read -r darch pkg build qemu margs console <<<"$(spec "$arch")"
+	local arch=$1 darch pkg build qemu margs console kernel root log got c line rc s
+	if ! s=$(spec "$arch"); then
+		bad "$arch" "unknown architecture: x86_64, aarch64, armhf or s390x"
+		return
+	fi
+	read -r darch pkg build qemu margs console <<<"$s"
+	# Foreign kernels come from the foreign architecture's package lists.
+	if [ "$darch" != "$(dpkg --print-architecture)" ] &&
+		! dpkg --print-foreign-architectures | grep -qx "$darch"; then
+		echo "SKIPPED: vm $arch (dpkg --add-architecture $darch; apt-get update, to fetch its kernel)"
+		[ "${CI:-}" = true ] && bad "$arch" "architecture $darch not added under CI=true"
+		return
+	fi
 	if ! command -v "$qemu" >/dev/null; then
 		echo "SKIPPED: vm $arch ($qemu is not installed)"
 		[ "${CI:-}" = true ] && bad "$arch" "$qemu missing under CI=true"
@@ -66,8 +78,9 @@ boot() {
 	fi
 	kpkg=$(fetch "$darch" "$pkg") || { bad "$arch: kernel" "cannot fetch $pkg:$darch"; return; }
 	fetch "$darch" busybox-static >/dev/null || { bad "$arch: busybox" "cannot fetch busybox-static:$darch"; return; }
-	kernel=$(ls "$VM_CACHE/$darch/root/boot/vmlinu"[xz]-* 2>/dev/null | head -1)
-	[ -n "$kernel" ] || { bad "$arch: kernel" "no vmlinuz in $kpkg"; return; }
+	# The kernel just resolved, not an older one the cache still holds.
+	kernel=$(ls "$VM_CACHE/$darch/root/boot/vmlinu"[xz]-"${kpkg#linux-image-}" 2>/dev/null | head -1)
+	[ -n "$kernel" ] || { bad "$arch: kernel" "no vmlinuz for $kpkg"; return; }
 	root="$WORK/$arch-root"
 	mkdir -p "$root/bin" "$root/proc" "$root/sys" "$root/dev"
 	cp "$VM_CACHE/$darch/root/bin/busybox" "$root/bin/busybox"

@@ -24,7 +24,7 @@ int addr_list_add(struct addr_list *list, const struct addr_key *key)
 	return 0;
 }
 
-static int cmp_keys(const void *a, const void *b)
+int addr_cmp_qsort(const void *a, const void *b)
 {
 	return addr_cmp(a, b);
 }
@@ -34,7 +34,7 @@ void addr_list_unique(struct addr_list *list)
 	size_t i, kept = list->cnt ? 1 : 0;
 
 	if (list->cnt > 1)
-		qsort(list->key, list->cnt, sizeof(*list->key), cmp_keys);
+		qsort(list->key, list->cnt, sizeof(*list->key), addr_cmp_qsort);
 	for (i = 1; i < list->cnt; i++)
 		if (addr_cmp(&list->key[i], &list->key[kept - 1]) != 0)
 			list->key[kept++] = list->key[i];

@@ -37,6 +37,9 @@ int addr_is_single(const struct addr_key *key);
 /* Order for lists: IPv4 before IPv6, then by address, then shorter prefixes first. */
 int addr_cmp(const struct addr_key *a, const struct addr_key *b);
 
+/* The same, for qsort() and bsearch() over keys, or structs that start with one. */
+int addr_cmp_qsort(const void *a, const void *b);
+
 /* A growing list of keys. */
 struct addr_list {
 	struct addr_key *key;

@@ -95,38 +95,38 @@ struct key_set {
 	size_t cnt;
 };
 
-static int cmp_key(const void *a, const void *b)
-{
-	return addr_cmp(a, b);
-}
-
-static int read_prefixes(int fd, struct key_set *set)
+int blocklist_keys(int fd, struct addr_key **keys, size_t *cnt)
 {
 	struct addr_key cur, next;
 	size_t cap = 0;
 
-	set->key = NULL;
-	set->cnt = 0;
+	*keys = NULL;
+	*cnt = 0;
 	for (errno = 0;
-	     set->cnt < (1u << 26) && bpf_map_get_next_key(fd, set->cnt ? &cur : NULL, &next) == 0;
+	     *cnt < BLOCKLIST_WALK_MAX && bpf_map_get_next_key(fd, *cnt ? &cur : NULL, &next) == 0;
 	     cur = next) {
-		if (set->cnt == cap) {
+		if (*cnt == cap) {
 			struct addr_key *grown;
 
-			cap = cap ? cap * 2 : 64;
-			grown = realloc(set->key, cap * sizeof(*grown));
+			cap = cap ? cap * 2 : 256;
+			grown = realloc(*keys, cap * sizeof(*grown));
 			if (!grown) {
 				errno = ENOMEM;
 				return -1;
 			}
-			set->key = grown;
+			*keys = grown;
 		}
-		set->key[set->cnt++] = next;
+		(*keys)[(*cnt)++] = next;
 	}
-	if (errno != ENOENT && set->cnt < (1u << 26))
+	return errno != ENOENT && *cnt < BLOCKLIST_WALK_MAX ? -1 : 0;
+}
+
+static int read_prefixes(int fd, struct key_set *set)
+{
+	if (blocklist_keys(fd, &set->key, &set->cnt) < 0)
 		return -1;
 	if (set->cnt > 1)
-		qsort(set->key, set->cnt, sizeof(*set->key), cmp_key);
+		qsort(set->key, set->cnt, sizeof(*set->key), addr_cmp_qsort);
 	return 0;
 }
 
@@ -139,7 +139,8 @@ static int has_key(const struct blocklist *bl, const struct key_set *prefixes,
 			return 1;
 		return errno == ENOENT ? 0 : -1;
 	}
-	if (!prefixes->cnt || !bsearch(key, prefixes->key, prefixes->cnt, sizeof(*key), cmp_key))
+	if (!prefixes->cnt ||
+	    !bsearch(key, prefixes->key, prefixes->cnt, sizeof(*key), addr_cmp_qsort))
 		return 0;
 	/* It is there itself, so the longest match is itself. */
 	return bpf_map_lookup_elem(bl->prefix_fd, key, drops) == 0 ? 1 : -1;

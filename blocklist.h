@@ -19,7 +19,8 @@
 
 #include "common.h"
 
-#define BLOCKLIST_CHUNK 4096 /* keys per BPF_MAP_UPDATE_BATCH */
+#define BLOCKLIST_CHUNK 4096	      /* keys per BPF_MAP_UPDATE_BATCH */
+#define BLOCKLIST_WALK_MAX (1u << 26) /* --max-entries' ceiling */
 
 struct blocklist {
 	int single_fd; /* BLOCKLIST */
@@ -50,5 +51,12 @@ int blocklist_add(const struct blocklist *bl, const struct addr_key *keys, size_
  */
 int blocklist_remove(const struct blocklist *bl, const struct addr_key *keys, size_t cnt,
 		     int strict, struct blocklist_change *ch);
+
+/*
+ * Every key of map `fd` (either map), unsorted, into a malloc'd *keys. A key
+ * deleted meanwhile restarts the kernel's walk from the first; 2^26 keys
+ * (--max-entries' ceiling) end it. Returns 0, or -1 with errno.
+ */
+int blocklist_keys(int fd, struct addr_key **keys, size_t *cnt);
 
 #endif

@@ -204,9 +204,6 @@ int parse_args(int argc, char **argv, struct options *o)
 		OPT_LOG,
 		OPT_DIRECTION
 	};
-	static const char *const log_modes[] = {
-		[LOG_ALL] = "all", [LOG_DROPS] = "drops", [LOG_NONE] = "none"
-	};
 	static const struct option longopts[] = {
 		{ "cgroup-path", required_argument, NULL, 'c' },
 		{ "block", required_argument, NULL, 'b' },
@@ -314,7 +311,7 @@ int parse_args(int argc, char **argv, struct options *o)
 		case OPT_LOG:
 			if (!takes(o, OPT_READER, "--log"))
 				return EXIT_USAGE;
-			for (i = 0; i < 3 && strcmp(optarg, log_modes[i]) != 0; i++)
+			for (i = 0; i < 3 && strcmp(optarg, log_mode_names[i]) != 0; i++)
 				;
 			if (i == 3) {
 				report("option --log: '%s' is not all, drops or none", optarg);

@@ -65,12 +65,10 @@ static void json_string(const char *s)
 	putchar('"');
 }
 
-#define LIST_MAX (1u << 26) /* --max-entries' ceiling */
-
 /* Blocklist entries read back from the kernel. */
 struct entries {
 	struct entry {
-		struct addr_key key; /* first, for cmp_entry */
+		struct addr_key key; /* first, for addr_cmp_qsort */
 		uint64_t drops;
 	} * e;
 	size_t cnt, cap;
@@ -79,42 +77,36 @@ struct entries {
 	uint64_t drops;	  /* over all entries */
 };
 
-static int cmp_entry(const void *a, const void *b)
-{
-	return addr_cmp(a, b);
-}
-
-/*
- * Append every key of map `fd` with its counter. A key deleted meanwhile
- * restarts the kernel's walk from the first; the cap ends it.
- */
+/* Append every key of map `fd` (blocklist.c walks it) with its counter. */
 static int collect(int fd, struct entries *out)
 {
-	struct addr_key key, next;
-	size_t start = out->cnt;
+	struct addr_key *keys;
+	size_t cnt, i;
 
-	for (errno = 0; out->cnt - start < LIST_MAX &&
-			bpf_map_get_next_key(fd, out->cnt > start ? &key : NULL, &next) == 0;
-	     key = next) {
-		if (out->cnt == out->cap) {
-			size_t cap = out->cap ? out->cap * 2 : 256;
-			struct entry *grown = realloc(out->e, cap * sizeof(*grown));
+	if (blocklist_keys(fd, &keys, &cnt) < 0)
+		return -1;
+	if (out->cnt + cnt > out->cap) {
+		struct entry *grown = realloc(out->e, (out->cnt + cnt) * sizeof(*grown));
 
-			if (!grown) {
-				errno = ENOMEM;
-				return -1;
-			}
-			out->e = grown;
-			out->cap = cap;
+		if (!grown) {
+			free(keys);
+			errno = ENOMEM;
+			return -1;
 		}
-		out->e[out->cnt].key = next;
-		out->e[out->cnt].drops = 0;
-		/* An entry deleted meanwhile just reads as 0 drops. */
-		bpf_map_lookup_elem(fd, &next, &out->e[out->cnt].drops);
-		out->drops += out->e[out->cnt].drops;
-		out->cnt++;
+		out->e = grown;
+		out->cap = out->cnt + cnt;
 	}
-	return out->cnt - start < LIST_MAX && errno != ENOENT ? -1 : 0;
+	for (i = 0; i < cnt; i++) {
+		struct entry *e = &out->e[out->cnt++];
+
+		e->key = keys[i];
+		e->drops = 0;
+		/* An entry deleted meanwhile just reads as 0 drops. */
+		bpf_map_lookup_elem(fd, &keys[i], &e->drops);
+		out->drops += e->drops;
+	}
+	free(keys);
+	return 0;
 }
 
 /*
@@ -156,9 +148,6 @@ static int read_instance(const struct loader *l, const struct instance *inst, st
 /* Which events instance `inst` sends (CONFIG), as text; "?" when it cannot be read. */
 static const char *log_mode_of(const struct instance *inst)
 {
-	static const char *const names[] = {
-		[LOG_ALL] = "all", [LOG_DROPS] = "drops", [LOG_NONE] = "none"
-	};
 	const uint32_t zero = 0;
 	struct prog_config config = { 0 };
 	int fd = bpf_map_get_fd_by_id(inst->config_id), ok;
@@ -166,7 +155,7 @@ static const char *log_mode_of(const struct instance *inst)
 	ok = fd >= 0 && bpf_map_lookup_elem(fd, &zero, &config) == 0 && config.log <= LOG_NONE;
 	if (fd >= 0)
 		close(fd);
-	return ok ? names[config.log] : "?";
+	return ok ? log_mode_names[config.log] : "?";
 }
 
 /* One line about program `id` on hook `d`, human or JSON. Returns 1 if it is ours. */
@@ -285,7 +274,6 @@ int cmd_status(struct loader *l)
 static int each_instance(struct loader *l,
 			 int (*fn)(struct loader *, const struct instance *, const char *hooks))
 {
-	static const char *const hooks_text[4] = { "", "egress", "ingress", "egress and ingress" };
 	struct {
 		struct instance inst;
 		unsigned int dirs; /* the hooks its programs sit on */
@@ -321,7 +309,7 @@ static int each_instance(struct loader *l,
 	}
 	for (k = 0; k < found_cnt; k++) {
 		if (rc == EXIT_OK)
-			rc = fn(l, &found[k].inst, hooks_text[found[k].dirs & 3]);
+			rc = fn(l, &found[k].inst, hook_set_names[found[k].dirs & 3]);
 		close(found[k].inst.prog_fd);
 	}
 	fflush(stdout);
@@ -352,7 +340,7 @@ static int list_instance(struct loader *l, const struct instance *inst, const ch
 	if (rc < 0)
 		return EXIT_SYSTEM;
 	if (bl.cnt)
-		qsort(bl.e, bl.cnt, sizeof(*bl.e), cmp_entry);
+		qsort(bl.e, bl.cnt, sizeof(*bl.e), addr_cmp_qsort);
 	/* Which hooks the list applies to: on stderr, so that stdout stays "address count". */
 	if (!l->opt.json)
 		report("program id %" PRIu32 " on %s (%s): %zu entries", inst->prog_id,

@@ -80,6 +80,10 @@ extern const uint8_t prog_obj_end[];
 const char *const attach_mode_names[3] = { "single", "override", "multi" };
 const uint32_t attach_mode_flags[3] = { 0, BPF_F_ALLOW_OVERRIDE, BPF_F_ALLOW_MULTI };
 const char *const direction_names[DIR_CNT] = { "egress", "ingress" };
+const char *const hook_set_names[4] = { "", "egress", "ingress", "egress and ingress" };
+const char *const log_mode_names[3] = {
+	[LOG_ALL] = "all", [LOG_DROPS] = "drops", [LOG_NONE] = "none"
+};
 const uint32_t direction_attach_types[DIR_CNT] = { BPF_CGROUP_INET_EGRESS,
 						   BPF_CGROUP_INET_INGRESS };
 const char *const command_names[COMMAND_CNT] = { "run",	 "block",   "log",   "status",
@@ -867,22 +871,20 @@ static int create_maps(struct loader *l)
 }
 
 /*
- * For messages: "program id 7 ... (egress" or "program ids 7 and 8 ...
- * (egress and ingress", from the hooks this run uses.
+ * For messages: "program id 7" or "program ids 7 and 8" into `ids`, and
+ * "egress", "ingress" or "egress and ingress" returned, from the hooks this
+ * run uses.
  */
-static void describe(const struct loader *l, char *ids, size_t ids_len, char *hooks,
-		     size_t hooks_len)
+static const char *describe(const struct loader *l, char *ids, size_t ids_len)
 {
 	const struct hook *e = &l->hook[DIR_EGRESS], *in = &l->hook[DIR_INGRESS];
 
-	if (e->used && in->used) {
+	if (e->used && in->used)
 		snprintf(ids, ids_len, "program ids %" PRIu32 " and %" PRIu32, e->prog_id,
 			 in->prog_id);
-		snprintf(hooks, hooks_len, "egress and ingress");
-	} else {
+	else
 		snprintf(ids, ids_len, "program id %" PRIu32, e->used ? e->prog_id : in->prog_id);
-		snprintf(hooks, hooks_len, "%s", e->used ? "egress" : "ingress");
-	}
+	return hook_set_names[(unsigned int)e->used | (unsigned int)in->used << 1];
 }
 
 /* ---- 6. the blocklist ----------------------------------------------------- */
@@ -918,9 +920,9 @@ static int fill_blocklist(struct loader *l)
 		return EXIT_SYSTEM;
 	}
 	if (!fresh) {
-		char ids[64], hooks[32];
+		char ids[64];
 
-		describe(l, ids, sizeof(ids), hooks, sizeof(hooks));
+		describe(l, ids, sizeof(ids));
 		report("added %zu address%s to %s on %s (%zu already there)", ch.changed,
 		       ch.changed == 1 ? "" : "es", ids, l->opt.cgroup_path, ch.unchanged);
 	}
@@ -1208,13 +1210,14 @@ static int watch_rings(struct loader *l)
 /* A reused instance is attached already: only say what this run does with it. */
 static int attach_reused(struct loader *l)
 {
-	char ids[64], hooks[32];
+	char ids[64];
+	const char *hooks;
 
 	flock(l->cgroup_fd, LOCK_UN); /* taken in check_hook() */
 	if (l->opt.command == CMD_BLOCK)
 		return EXIT_OK;
 	l->watching = 1;
-	describe(l, ids, sizeof(ids), hooks, sizeof(hooks));
+	hooks = describe(l, ids, sizeof(ids));
 	report("reading the events of %s on %s (%s), left attached when this %s ends%s", ids,
 	       l->opt.cgroup_path, hooks, command_names[l->opt.command],
 	       l->hook[l->hook[0].used ? 0 : 1].reuse.persistent ? " (`detach` removes it)" : "");
@@ -1286,7 +1289,8 @@ static void drop_left_overs(struct loader *l)
  */
 static int attach(struct loader *l)
 {
-	char ids[64], hooks[32];
+	char ids[64];
+	const char *hooks;
 	int d;
 
 	if (l->reusing)
@@ -1296,7 +1300,7 @@ static int attach(struct loader *l)
 			return EXIT_SYSTEM;
 	drop_left_overs(l);
 	flock(l->cgroup_fd, LOCK_UN); /* taken in check_hook() */
-	describe(l, ids, sizeof(ids), hooks, sizeof(hooks));
+	hooks = describe(l, ids, sizeof(ids));
 	if (l->opt.command == CMD_BLOCK) {
 		/* It is meant to outlive us: nothing to detach on the way out. */
 		for (d = 0; d < DIR_CNT; d++)

@@ -71,6 +71,8 @@ enum direction { DIR_EGRESS, DIR_INGRESS };
 #define DIR_CNT 2
 extern const char *const direction_names[DIR_CNT];
 extern const uint32_t direction_attach_types[DIR_CNT];
+extern const char *const hook_set_names[4]; /* by a set of 1 << DIR_...: "egress and ingress" */
+extern const char *const log_mode_names[3]; /* indexed by LOG_ALL, LOG_DROPS, LOG_NONE */
 
 struct options {
 	enum command command;

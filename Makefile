@@ -124,13 +124,11 @@ $(BUILD)/test/prog.other-endian.o: prog.bpf.c common.h
 	@mkdir -p $(BUILD)/test
 	$(CLANG) $(subst -target $(BPF_TARGET),-target $(if $(filter bpfel,$(BPF_TARGET)),bpfeb,bpfel),$(BPF_CFLAGS)) -c $< -o $@
 
-# The unit tests again with the binary's C library: address parsing relies on
-# its inet_pton, and musl's and glibc's differ in corners.
+# The unit tests again with the binary's C library (the rule is cross-unit's,
+# below): address parsing relies on its inet_pton, and musl's and glibc's
+# differ in corners.
 ifneq ($(filter %musl-gcc,$(CC)),)
-UNIT_LIBC := $(BUILD)/test/unit-libc
-$(UNIT_LIBC): test/unit.c elf_min.c perf_ring.c addr.c $(HDRS) test/check.h $(UAPI)
-	@mkdir -p $(BUILD)/test
-	$(CC) $(CFLAGS) -I. test/unit.c elf_min.c perf_ring.c addr.c -o $@
+UNIT_LIBC := $(BUILD)/test/unit-static
 endif
 
 TEST_DEPS := $(BIN) $(BPF_OBJ) $(BUILD)/test/unit $(UNIT_LIBC) $(BUILD)/test/nethelper \

@@ -37,12 +37,8 @@ check "families: baseline: every address answers" \
 
 expect_exit "families: block an IPv6 address, an IPv6 prefix and an IPv4 prefix" 0 "blocking 3 addresses" -- \
 	block -c "$CG" fd00::2 fd01::/64 127.0.0.0/30
-: >"$TMP/log6.out"
-: >"$TMP/log6.err"
-timeout -k 5 60 "$BIN" log -c "$CG" >"$TMP/log6.out" 2>"$TMP/log6.err" &
-log6=$!
-pids+=("$log6")
-wait_for "$TMP/log6.err" "reading the events" 10 || bad "families: log starts" "$(head -c 300 "$TMP/log6.err")"
+start_reader log6 log -c "$CG" || bad "families: log starts" "$(head -c 300 "$TMP/log6.err")"
+log6=$tool_pid
 check "families: IPv6 exact and prefix, IPv4 prefix: UDP and TCP dropped, neighbours pass" \
 	test "$(verdicts fd00::2 fd00::3 fd01::2 127.0.0.2 127.0.0.5)" = \
 	"blocked/blocked passed/passed blocked/blocked blocked/blocked passed/passed"
@@ -100,12 +96,8 @@ expect_exit "families: block --direction ingress" 0 "(ingress, mode single)" -- 
 	block -c "$CG" --direction ingress fd00::2 127.0.0.2
 check "families: ingress only: nothing on the egress hook, ours on the ingress hook" \
 	test "$(prog_count "$CG")/$("$HELPER" query "$CG" ingress)" = "0/1"
-: >"$TMP/login.out"
-: >"$TMP/login.err"
-timeout -k 5 60 "$BIN" log -c "$CG" >"$TMP/login.out" 2>"$TMP/login.err" &
-login=$!
-pids+=("$login")
-wait_for "$TMP/login.err" "reading the events" 10 || bad "families: log on ingress" "$(head -c 300 "$TMP/login.err")"
+start_reader login log -c "$CG" || bad "families: log on ingress" "$(head -c 300 "$TMP/login.err")"
+login=$tool_pid
 check "families: ingress: replies from a blocked source are dropped, others pass" \
 	test "$(verdicts fd00::2 fd00::3 127.0.0.2 127.0.0.5)" = \
 	"blocked/blocked passed/passed blocked/blocked passed/passed"

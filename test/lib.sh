@@ -69,17 +69,33 @@ wait_for() {
 	return 1
 }
 
-# start_tool NAME ARGS...: run the tool in the background; sets tool_pid
-start_tool() {
-	local name=$1
-	shift
+# start_in_bg NAME SECONDS PATTERN ARGS...: run the tool in the background for
+# at most SECONDS, with output in $TMP/NAME.out and .err, and wait up to 10 s
+# for PATTERN on its stderr; sets tool_pid (timeout's, whose child is the tool)
+start_in_bg() {
+	local name=$1 seconds=$2 pattern=$3
+	shift 3
 	# Empty the files here: the child's own redirections may come after wait_for's first look.
 	: >"$TMP/$name.out"
 	: >"$TMP/$name.err"
-	timeout -k 5 120 "$BIN" "$@" >"$TMP/$name.out" 2>"$TMP/$name.err" &
+	timeout -k 5 "$seconds" "$BIN" "$@" >"$TMP/$name.out" 2>"$TMP/$name.err" &
 	tool_pid=$!
 	pids+=("$tool_pid")
-	wait_for "$TMP/$name.err" "attached program id" 10
+	wait_for "$TMP/$name.err" "$pattern" 10
+}
+
+# start_tool NAME ARGS...: a run that attaches its own program
+start_tool() {
+	local name=$1
+	shift
+	start_in_bg "$name" 120 "attached program id" "$@"
+}
+
+# start_reader NAME ARGS...: `log`, or a `run` that reads an instance already attached
+start_reader() {
+	local name=$1
+	shift
+	start_in_bg "$name" 60 "reading the events of program id" "$@"
 }
 
 # stop_tool PID SIGNAL: signal the tool and return its exit status; one that

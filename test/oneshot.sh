@@ -61,12 +61,8 @@ check "oneshot: after unblock 127.0.0.2 passes again" test "$(probe "$CG" udp 12
 check "oneshot: 127.1.2.3 is still dropped" test "$(probe "$CG" udp 127.1.2.3)" = "$DROPPED"
 
 # ---- log, and run on the persistent instance ---------------------------------------
-: >"$TMP/log.out"
-: >"$TMP/log.err"
-timeout -k 5 60 "$BIN" log -c "$CG" >"$TMP/log.out" 2>"$TMP/log.err" &
-log_pid=$!
-pids+=("$log_pid")
-if wait_for "$TMP/log.err" "reading the events of program id" 10; then
+if start_reader log log -c "$CG"; then
+	log_pid=$tool_pid
 	read -r reader <"/proc/$log_pid/task/$log_pid/children" # timeout's child
 	probe "$CG" udp 127.1.2.3 >/dev/null
 	probe "$CG" udp 127.0.0.1 >/dev/null
@@ -82,12 +78,8 @@ if wait_for "$TMP/log.err" "reading the events of program id" 10; then
 else
 	bad "oneshot: log starts" "$(head -c 500 "$TMP/log.err")"
 fi
-: >"$TMP/reuse.out"
-: >"$TMP/reuse.err"
-timeout -k 5 60 "$BIN" run -c "$CG" -b 127.0.0.2 --json >"$TMP/reuse.out" 2>"$TMP/reuse.err" &
-run_pid=$!
-pids+=("$run_pid")
-if wait_for "$TMP/reuse.err" "reading the events of program id" 10; then
+if start_reader reuse run -c "$CG" -b 127.0.0.2 --json; then
+	run_pid=$tool_pid
 	check "oneshot: run reuses the instance: still one program" test "$(prog_count "$CG")" = 1
 	check "oneshot: run added its address" test "$(probe "$CG" udp 127.0.0.2)" = "$DROPPED"
 	check "oneshot: run --json prints JSON lines" \
@@ -116,11 +108,8 @@ expect_exit "oneshot: the full list is as it was" 0 "^127.0.0.3 0$" -- list -c "
 check "oneshot: still two entries" test "$(wc -l <"$TMP/cli.out")" = 2
 
 # ---- log ends when the program goes --------------------------------------------------
-: >"$TMP/log2.err"
-timeout -k 5 60 "$BIN" log -c "$CG" >/dev/null 2>"$TMP/log2.err" &
-log_pid=$!
-pids+=("$log_pid")
-if wait_for "$TMP/log2.err" "reading the events" 10; then
+if start_reader log2 log -c "$CG"; then
+	log_pid=$tool_pid
 	"$BIN" detach -c "$CG" 2>/dev/null
 	wait "$log_pid" # it ends by itself within a second (timeout bounds it)
 	check "oneshot: log exits 0 when its program is detached" test $? = 0

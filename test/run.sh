@@ -33,8 +33,8 @@ trap cleanup EXIT
 # ---- 1. unit tests ------------------------------------------------------------
 run_counted "unit tests" build/test/unit "$OBJ"
 # The same tests built with the binary's C library (musl), when it is not glibc.
-if [ -x build/test/unit-libc ]; then
-	TAG="[musl] " run_counted "unit tests (musl)" build/test/unit-libc "$OBJ"
+if [ -x build/test/unit-static ]; then
+	TAG="[musl] " run_counted "unit tests (musl)" build/test/unit-static "$OBJ"
 fi
 
 # The cross builds (make cross): each binary is a static, stripped ELF for its

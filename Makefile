@@ -33,13 +33,22 @@ BIN := $(BUILD)/cgroup-skb-egress
 BPF_OBJ := $(BUILD)/prog.bpf.o
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes
-CFLAGS ?= -O2
+# -Os: nothing in user space is CPU-bound (the kernel runs the program),
+# and the static binary has a 64 KiB budget (README, "Size").
+CFLAGS ?= -Os
 # What a cross build starts from: the user's CFLAGS, before ours are added
 # (-isystem build/uapi holds x86_64's headers, for musl-gcc only).
 CROSS_CFLAGS := $(CFLAGS)
 override CFLAGS += -std=gnu11 $(WARN) -D_FORTIFY_SOURCE=2 -D_FILE_OFFSET_BITS=64 -fno-strict-aliasing
 LDFLAGS ?=
 override LDFLAGS += -static -s
+# What else keeps the binary small, none of it costing safety: one section
+# per function so the linker drops unused ones, no unwind tables (C without
+# exceptions never unwinds), non-PIE code (a static binary is not PIE
+# anyway), and no page padding between segments.
+override CFLAGS += -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables \
+	-fno-unwind-tables -fno-pie -fno-ident
+override LDFLAGS += -no-pie -Wl,--gc-sections -Wl,-z,noseparate-code
 
 # The BPF object's byte order must be the target's.
 BPF_TARGET := $(shell $(CC) -dM -E - </dev/null 2>/dev/null | grep -q '__BYTE_ORDER__ __ORDER_BIG_ENDIAN__' && echo bpfeb || echo bpfel)
@@ -49,9 +58,15 @@ ifneq ($(filter %musl-gcc,$(CC)),)
   MULTIARCH := $(shell gcc -print-multiarch 2>/dev/null)
   UAPI := $(BUILD)/uapi/.stamp
   override CFLAGS += -isystem $(BUILD)/uapi
+  # musl never write-protects PT_GNU_RELRO in a static binary (its pages
+  # stay rw in /proc/PID/maps), so the page of padding that RELRO costs
+  # in the file buys nothing here.
+  override LDFLAGS += -Wl,-z,norelro
 endif
 
-SRCS := loader.c cli.c commands.c blocklist.c elf_min.c perf_ring.c addr.c instance.c
+# What the unit tests (no root, no kernel) build against.
+UNIT_SRCS := elf_min.c perf_ring.c addr.c text.c mem.c
+SRCS := loader.c cli.c commands.c blocklist.c instance.c $(UNIT_SRCS)
 OBJS := $(SRCS:%.c=$(BUILD)/%.o) $(BUILD)/embed.o
 HDRS := $(wildcard *.h)
 
@@ -92,10 +107,11 @@ SEEDS := $(FUZZ)/seeds/prog-g.o $(FUZZ)/seeds/prog-nodebug.o $(FUZZ)/seeds/prog-
 	$(FUZZ)/seeds/prog-bpfel-nodebug.o $(FUZZ)/seeds/bad_prog.o $(FUZZ)/seeds/globals.o
 
 
-TEST_CFLAGS := -std=gnu11 -O1 -g $(WARN) -fsanitize=address,undefined -fno-sanitize-recover=all
-$(BUILD)/test/unit: test/unit.c elf_min.c perf_ring.c addr.c $(HDRS) test/check.h
+# MEM_LIBC: buffers come from malloc(), so that ASan and valgrind watch them (mem.h).
+TEST_CFLAGS := -std=gnu11 -O1 -g $(WARN) -DMEM_LIBC -fsanitize=address,undefined -fno-sanitize-recover=all
+$(BUILD)/test/unit: test/unit.c $(UNIT_SRCS) $(HDRS) test/check.h
 	@mkdir -p $(BUILD)/test
-	$(HOST_CC) $(TEST_CFLAGS) -I. test/unit.c elf_min.c perf_ring.c addr.c -o $@
+	$(HOST_CC) $(TEST_CFLAGS) -I. test/unit.c $(UNIT_SRCS) -o $@
 
 # The loader again, dynamic, with ASan and UBSan: the end-to-end tests run it too.
 $(BUILD)/asan/cgroup-skb-egress: $(SRCS) embed.S $(HDRS) $(BPF_OBJ)
@@ -105,11 +121,11 @@ $(BUILD)/asan/cgroup-skb-egress: $(SRCS) embed.S $(HDRS) $(BPF_OBJ)
 # And plain builds of both for valgrind, which cannot run ASan binaries.
 $(BUILD)/vg/cgroup-skb-egress: $(SRCS) embed.S $(HDRS) $(BPF_OBJ)
 	@mkdir -p $(BUILD)/vg
-	$(HOST_CC) -std=gnu11 -O1 -g $(WARN) -DBPF_OBJECT='"$(BPF_OBJ)"' $(SRCS) embed.S -o $@
+	$(HOST_CC) -std=gnu11 -O1 -g $(WARN) -DMEM_LIBC -DBPF_OBJECT='"$(BPF_OBJ)"' $(SRCS) embed.S -o $@
 
-$(BUILD)/vg/unit: test/unit.c elf_min.c perf_ring.c addr.c $(HDRS) test/check.h
+$(BUILD)/vg/unit: test/unit.c $(UNIT_SRCS) $(HDRS) test/check.h
 	@mkdir -p $(BUILD)/vg
-	$(HOST_CC) -std=gnu11 -O1 -g $(WARN) -I. test/unit.c elf_min.c perf_ring.c addr.c -o $@
+	$(HOST_CC) -std=gnu11 -O1 -g $(WARN) -DMEM_LIBC -I. test/unit.c $(UNIT_SRCS) -o $@
 
 $(BUILD)/test/nethelper: test/nethelper.c
 	@mkdir -p $(BUILD)/test
@@ -165,9 +181,9 @@ $(BUILD)/test/nethelper-static: test/nethelper.c $(UAPI)
 	@mkdir -p $(BUILD)/test
 	$(CC) $(CFLAGS) -static $< -o $@
 
-$(BUILD)/test/unit-static: test/unit.c elf_min.c perf_ring.c addr.c $(HDRS) test/check.h $(UAPI)
+$(BUILD)/test/unit-static: test/unit.c $(UNIT_SRCS) $(HDRS) test/check.h $(UAPI)
 	@mkdir -p $(BUILD)/test
-	$(CC) $(CFLAGS) -static -I. test/unit.c elf_min.c perf_ring.c addr.c -o $@
+	$(CC) $(CFLAGS) -static -I. test/unit.c $(UNIT_SRCS) -o $@
 
 demo: $(BIN) $(BUILD)/test/nethelper
 	bash test/demo.sh
@@ -185,9 +201,9 @@ bench-smoke: $(BENCH_DEPS)
 	$(BUILD)/bench/prog_cost $(BPF_OBJ) $(BUILD)/bench/prog-direct.bpf.o 3 10000
 	bash bench/oneshot.sh 3
 
-$(BUILD)/bench/prog_cost: bench/prog_cost.c elf_min.c addr.c $(HDRS)
+$(BUILD)/bench/prog_cost: bench/prog_cost.c elf_min.c addr.c text.c mem.c $(HDRS)
 	@mkdir -p $(BUILD)/bench
-	$(HOST_CC) -std=gnu11 -O2 $(WARN) -I. bench/prog_cost.c elf_min.c addr.c -o $@
+	$(HOST_CC) -std=gnu11 -O2 $(WARN) -I. bench/prog_cost.c elf_min.c addr.c text.c mem.c -o $@
 
 # The program reading the packet directly instead of with bpf_skb_load_bytes: bench/ only.
 $(BUILD)/bench/prog-direct.bpf.o: prog.bpf.c common.h
@@ -197,11 +213,11 @@ $(BUILD)/bench/prog-direct.bpf.o: prog.bpf.c common.h
 # ---- fuzzing the ELF reader (clang's libFuzzer) -----------------------------------
 
 FUZZ_SECONDS ?= 60
-FUZZ_FLAGS := -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+FUZZ_FLAGS := -O1 -g -DMEM_LIBC -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 
-$(FUZZ)/fuzz_elf: test/fuzz_elf.c elf_min.c $(HDRS)
+$(FUZZ)/fuzz_elf: test/fuzz_elf.c elf_min.c text.c mem.c $(HDRS)
 	@mkdir -p $(FUZZ)
-	$(CLANG) $(FUZZ_FLAGS) -I. test/fuzz_elf.c elf_min.c -o $@
+	$(CLANG) $(FUZZ_FLAGS) -I. test/fuzz_elf.c elf_min.c text.c mem.c -o $@
 
 $(FUZZ)/seeds/prog-g.o: prog.bpf.c common.h
 	@mkdir -p $(FUZZ)/seeds
@@ -230,9 +246,9 @@ fuzz: $(FUZZ)/fuzz_elf $(SEEDS)
 		-dict=test/fuzz_elf.dict -print_final_stats=1 \
 		-artifact_prefix=test/fuzz-regressions/ $(FUZZ)/corpus $(FUZZ)/seeds
 
-$(BUILD)/test/fuzz_replay: test/fuzz_replay.c test/fuzz_elf.c elf_min.c $(HDRS)
+$(BUILD)/test/fuzz_replay: test/fuzz_replay.c test/fuzz_elf.c elf_min.c text.c mem.c $(HDRS)
 	@mkdir -p $(BUILD)/test
-	$(HOST_CC) $(TEST_CFLAGS) -I. test/fuzz_replay.c test/fuzz_elf.c elf_min.c -o $@
+	$(HOST_CC) $(TEST_CFLAGS) -I. test/fuzz_replay.c test/fuzz_elf.c elf_min.c text.c mem.c -o $@
 
 # make install [PREFIX=/usr/local] [DESTDIR=]: the binary and the man page.
 PREFIX ?= /usr/local

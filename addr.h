@@ -8,7 +8,6 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include <stdio.h>
 
 #include "common.h"
 
@@ -37,8 +36,14 @@ int addr_is_single(const struct addr_key *key);
 /* Order for lists: IPv4 before IPv6, then by address, then shorter prefixes first. */
 int addr_cmp(const struct addr_key *a, const struct addr_key *b);
 
-/* The same, for qsort() and bsearch() over keys, or structs that start with one. */
-int addr_cmp_qsort(const void *a, const void *b);
+/*
+ * Sorts `cnt` records of `size` bytes (a multiple of 4) that each start
+ * with a struct addr_key, in addr_cmp() order.
+ */
+void addr_sort(void *records, size_t cnt, size_t size);
+
+/* Whether `key` is in `sorted` (sorted by addr_sort()). */
+int addr_find(const struct addr_key *key, const struct addr_key *sorted, size_t cnt);
 
 /* A growing list of keys. */
 struct addr_list {
@@ -55,12 +60,12 @@ void addr_list_unique(struct addr_list *list);
 void addr_list_free(struct addr_list *list);
 
 /*
- * Read addresses and prefixes from `f`, one per line: `#` starts a comment,
+ * Read addresses and prefixes from `fd`, one per line: `#` starts a comment,
  * blank lines and surrounding blanks are ignored. Every line is checked
  * before any is used; on the first bad one, returns -1 with "NAME:LINE: ..."
  * in `err` and leaves `list` as it was. `name` only labels messages ("-"
  * for stdin).
  */
-int addr_file_read(FILE *f, const char *name, struct addr_list *list, char *err, size_t err_len);
+int addr_file_read(int fd, const char *name, struct addr_list *list, char *err, size_t err_len);
 
 #endif

@@ -14,6 +14,7 @@
 
 #include "addr.h"
 #include "bpf_sys.h"
+#include "mem.h"
 
 #define ENOTSUPP 524 /* kernel-internal, but it leaks out of bpf(2) */
 
@@ -49,7 +50,7 @@ static int insert_keys(int fd, const struct addr_key *keys, size_t cnt, size_t *
 		       struct addr_key *failed)
 {
 	static const uint64_t zero;
-	uint64_t *zeros = calloc(BLOCKLIST_CHUNK, sizeof(*zeros));
+	uint64_t *zeros = mem_alloc(BLOCKLIST_CHUNK * sizeof(*zeros));
 	int batch = zeros != NULL, rc = 0;
 	size_t done = 0;
 
@@ -80,7 +81,7 @@ static int insert_keys(int fd, const struct addr_key *keys, size_t cnt, size_t *
 		}
 	}
 	*tried = done;
-	free(zeros);
+	mem_free(zeros);
 	return rc;
 }
 
@@ -109,7 +110,7 @@ int blocklist_keys(int fd, struct addr_key **keys, size_t *cnt)
 			struct addr_key *grown;
 
 			cap = cap ? cap * 2 : 256;
-			grown = realloc(*keys, cap * sizeof(*grown));
+			grown = mem_resize(*keys, cap * sizeof(*grown));
 			if (!grown) {
 				errno = ENOMEM;
 				return -1;
@@ -126,7 +127,7 @@ static int read_prefixes(int fd, struct key_set *set)
 	if (blocklist_keys(fd, &set->key, &set->cnt) < 0)
 		return -1;
 	if (set->cnt > 1)
-		qsort(set->key, set->cnt, sizeof(*set->key), addr_cmp_qsort);
+		addr_sort(set->key, set->cnt, sizeof(*set->key));
 	return 0;
 }
 
@@ -139,8 +140,7 @@ static int has_key(const struct blocklist *bl, const struct key_set *prefixes,
 			return 1;
 		return errno == ENOENT ? 0 : -1;
 	}
-	if (!prefixes->cnt ||
-	    !bsearch(key, prefixes->key, prefixes->cnt, sizeof(*key), addr_cmp_qsort))
+	if (!addr_find(key, prefixes->key, prefixes->cnt))
 		return 0;
 	/* It is there itself, so the longest match is itself. */
 	return bpf_map_lookup_elem(bl->prefix_fd, key, drops) == 0 ? 1 : -1;
@@ -177,7 +177,7 @@ int blocklist_add(const struct blocklist *bl, const struct addr_key *keys, size_
 	memset(ch, 0, sizeof(*ch));
 	if (!cnt)
 		return 0;
-	add = malloc(cnt * sizeof(*add));
+	add = mem_alloc(cnt * sizeof(*add));
 	if (!add) {
 		errno = ENOMEM;
 		return -1;
@@ -227,8 +227,8 @@ int blocklist_add(const struct blocklist *bl, const struct addr_key *keys, size_
 	rc = 0;
 out:
 	err = errno;
-	free(add);
-	free(trie.key);
+	mem_free(add);
+	mem_free(trie.key);
 	errno = err;
 	return rc;
 }
@@ -247,7 +247,7 @@ int blocklist_remove(const struct blocklist *bl, const struct addr_key *keys, si
 	memset(ch, 0, sizeof(*ch));
 	if (!cnt)
 		return 0;
-	gone = malloc(cnt * sizeof(*gone));
+	gone = mem_alloc(cnt * sizeof(*gone));
 	if (!gone) {
 		errno = ENOMEM;
 		return -1;
@@ -291,8 +291,8 @@ int blocklist_remove(const struct blocklist *bl, const struct addr_key *keys, si
 	rc = 0;
 out:
 	err = errno;
-	free(gone);
-	free(trie.key);
+	mem_free(gone);
+	mem_free(trie.key);
 	errno = err;
 	return rc;
 }

@@ -4,12 +4,13 @@
  * is checked here, before anything is loaded.
  */
 #include <errno.h>
-#include <getopt.h>
-#include <stdio.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "loader.h"
+#include "text.h"
 
 /*
  * Which options each subcommand takes. An option given to a subcommand
@@ -109,33 +110,33 @@ static const char exit_text[] =
 	"3 nothing of ours is attached (log, status, list, unblock, detach).\n";
 
 /* `help` alone: every subcommand; COMMAND --help: that one. */
-static void usage(FILE *out, int command)
+static void usage(int command)
 {
+	struct text_out out;
 	size_t i;
 
-	fputs("Drop packets that processes in a cgroup v2 send to blocked IPv4 or IPv6\n"
-	      "addresses and prefixes, with eBPF loaded by hand; log every packet:\n"
-	      "LOG: DST 1.1.1.1, ACTION 0 (0 dropped, 1 passed).\n\n",
-	      out);
-	fputs("Usage:\n", out);
+	text_out_init(&out, STDOUT_FILENO);
+	text_puts(&out, "Drop packets that processes in a cgroup v2 send to blocked IPv4 or IPv6\n"
+			"addresses and prefixes, with eBPF loaded by hand; log every packet:\n"
+			"LOG: DST 1.1.1.1, ACTION 0 (0 dropped, 1 passed).\n\nUsage:\n");
 	for (i = 0; i < COMMAND_CNT; i++)
 		if (command < 0 || (size_t)command == i)
-			fprintf(out, "  " PROG_NAME " %s\n", command_usage[i]);
+			text_printf(&out, "  " PROG_NAME " %s\n", command_usage[i]);
 	for (i = 0; i < sizeof(options_text) / sizeof(options_text[0]); i++)
 		if (!options_text[i].group || command < 0 ||
 		    (allowed_options[command] & options_text[i].group))
-			fputs(options_text[i].text, out);
-	fprintf(out, "\n%s", exit_text);
+			text_puts(&out, options_text[i].text);
+	text_printf(&out, "\n%s", exit_text);
+	text_flush(&out);
 }
 
+/* A whole number from min to max, in decimal, nothing else ("+1", " 1", "1k" are not). */
 static int parse_uint(const char *opt, const char *text, unsigned long min, unsigned long max,
 		      unsigned long *out)
 {
-	char *end;
+	const char *end = text_decimal(text, max, out);
 
-	errno = 0;
-	*out = strtoul(text, &end, 10);
-	if (errno || end == text || *end || text[0] == '-' || *out < min || *out > max) {
+	if (!end || *end || *out < min) {
 		report("option %s: '%s' is not a whole number from %lu to %lu", opt, text, min,
 		       max);
 		return -1;
@@ -147,19 +148,19 @@ static int parse_uint(const char *opt, const char *text, unsigned long min, unsi
 static int read_address_file(struct options *o, const char *path)
 {
 	char err[160];
-	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "re");
+	int fd = strcmp(path, "-") == 0 ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
 	int rc = EXIT_OK;
 
-	if (!f) {
+	if (fd < 0) {
 		report("opening address file %s: %s", path, errno_text(errno));
 		return EXIT_USAGE;
 	}
-	if (addr_file_read(f, path, &o->block, err, sizeof(err))) {
+	if (addr_file_read(fd, path, &o->block, err, sizeof(err))) {
 		report("%s; nothing was loaded", err);
 		rc = EXIT_USAGE;
 	}
-	if (f != stdin)
-		fclose(f);
+	if (fd != STDIN_FILENO)
+		close(fd);
 	return rc;
 }
 
@@ -190,49 +191,99 @@ static int add_address(struct options *o, const char *text)
 	return EXIT_OK;
 }
 
+enum option_id {
+	OPT_CGROUP,
+	OPT_BLOCK,
+	OPT_FILE,
+	OPT_MAX,
+	OPT_OBJECT,
+	OPT_MODE,
+	OPT_PAGES,
+	OPT_WAKEUP,
+	OPT_FLUSH,
+	OPT_JSON,
+	OPT_STRICT,
+	OPT_LOG,
+	OPT_DIRECTION,
+	OPT_HELP,
+	OPT_VERSION,
+};
+
+static const struct option_spec {
+	const char *name;
+	char letter; /* 0: long form only */
+	char takes_value;
+} option_specs[] = {
+	[OPT_CGROUP] = { "cgroup-path", 'c', 1 }, [OPT_BLOCK] = { "block", 'b', 1 },
+	[OPT_FILE] = { "file", 'f', 1 },	  [OPT_MAX] = { "max-entries", 0, 1 },
+	[OPT_OBJECT] = { "object", 0, 1 },	  [OPT_MODE] = { "attach-mode", 0, 1 },
+	[OPT_PAGES] = { "ring-pages", 0, 1 },	  [OPT_WAKEUP] = { "wakeup-events", 0, 1 },
+	[OPT_FLUSH] = { "flush-ms", 0, 1 },	  [OPT_JSON] = { "json", 0, 0 },
+	[OPT_STRICT] = { "strict", 0, 0 },	  [OPT_LOG] = { "log", 0, 1 },
+	[OPT_DIRECTION] = { "direction", 0, 1 },  [OPT_HELP] = { "help", 'h', 0 },
+	[OPT_VERSION] = { "version", 'V', 0 },
+};
+
+/*
+ * argv[*i] as an option: "--name", "--name=VALUE", "--name VALUE", "-x",
+ * "-xVALUE" or "-x VALUE". Exact names only: an abbreviation that works
+ * today would break a script the day a second option shares its prefix.
+ * Returns the option's id with *value set ("" if it takes none), or -1
+ * after saying what is wrong.
+ */
+static int next_option(int argc, char **argv, int *i, const char **value, const char *help)
+{
+	const char *arg = argv[*i], *name = arg + 2, *eq = NULL;
+	size_t id, len = 0;
+
+	*value = "";
+	if (arg[1] == '-') {
+		eq = strchr(name, '=');
+		len = eq ? (size_t)(eq - name) : strlen(name);
+	}
+	for (id = 0; id < sizeof(option_specs) / sizeof(option_specs[0]); id++) {
+		const struct option_spec *spec = &option_specs[id];
+
+		if (arg[1] == '-' ? strncmp(name, spec->name, len) != 0 || spec->name[len]
+				  : !spec->letter || arg[1] != spec->letter)
+			continue;
+		if (!spec->takes_value) {
+			if (eq || (arg[1] != '-' && arg[2]))
+				break; /* "--json=1", or "-hV": not ours */
+			return (int)id;
+		}
+		if (eq)
+			*value = eq + 1;
+		else if (arg[1] != '-' && arg[2])
+			*value = arg + 2;
+		else if (*i + 1 < argc)
+			*value = argv[++*i];
+		else {
+			report("option '%s' needs a value; see '" PROG_NAME " %s--help'", arg,
+			       help);
+			return -1;
+		}
+		return (int)id;
+	}
+	report("unknown option '%s'; see '" PROG_NAME " %s--help'", arg, help);
+	return -1;
+}
+
 int parse_args(int argc, char **argv, struct options *o)
 {
-	enum {
-		OPT_OBJECT = 256,
-		OPT_MODE,
-		OPT_PAGES,
-		OPT_WAKEUP,
-		OPT_FLUSH,
-		OPT_JSON,
-		OPT_MAX,
-		OPT_STRICT,
-		OPT_LOG,
-		OPT_DIRECTION
-	};
-	static const struct option longopts[] = {
-		{ "cgroup-path", required_argument, NULL, 'c' },
-		{ "block", required_argument, NULL, 'b' },
-		{ "file", required_argument, NULL, 'f' },
-		{ "max-entries", required_argument, NULL, OPT_MAX },
-		{ "object", required_argument, NULL, OPT_OBJECT },
-		{ "attach-mode", required_argument, NULL, OPT_MODE },
-		{ "ring-pages", required_argument, NULL, OPT_PAGES },
-		{ "wakeup-events", required_argument, NULL, OPT_WAKEUP },
-		{ "flush-ms", required_argument, NULL, OPT_FLUSH },
-		{ "json", no_argument, NULL, OPT_JSON },
-		{ "strict", no_argument, NULL, OPT_STRICT },
-		{ "log", required_argument, NULL, OPT_LOG },
-		{ "direction", required_argument, NULL, OPT_DIRECTION },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 },
-	};
+	char help[16] = "";
+	const char *value;
 	unsigned long n;
 	size_t i;
-	int c, rc, named = 0;
+	int c, rc, arg = 1, named = 0, options_end = 0;
 
 	/* A subcommand comes first; without one, this is `run`, the Aya example's behaviour. */
 	for (i = 0; argc > 1 && i < COMMAND_CNT; i++)
 		if (strcmp(argv[1], command_names[i]) == 0) {
 			o->command = (enum command)i;
 			named = 1;
-			argc--; /* getopt takes the subcommand for the program name */
-			argv++;
+			arg = 2;
+			text_format(help, sizeof(help), "%s ", command_names[i]);
 			break;
 		}
 	o->cgroup_path = "/sys/fs/cgroup/unified";
@@ -240,50 +291,72 @@ int parse_args(int argc, char **argv, struct options *o)
 	o->ring_pages = 64;
 	o->wakeup_events = 64;
 	o->flush_ms = 100;
-	while ((c = getopt_long(argc, argv, "c:b:f:hV", longopts, NULL)) != -1) {
+	for (; arg < argc; arg++) {
+		/*
+		 * Anything that is not an option is an address for block and unblock
+		 * (`block -c CG 192.0.2.1`), wherever it stands; "--" ends options.
+		 */
+		if (options_end || argv[arg][0] != '-' || !argv[arg][1]) {
+			if (o->command != CMD_BLOCK && o->command != CMD_UNBLOCK) {
+				report("unexpected argument '%s'%s", argv[arg],
+				       o->command == CMD_RUN ? "; addresses go after -b" : "");
+				return EXIT_USAGE;
+			}
+			rc = add_address(o, argv[arg]);
+			if (rc)
+				return rc;
+			continue;
+		}
+		if (strcmp(argv[arg], "--") == 0) {
+			options_end = 1;
+			continue;
+		}
+		c = next_option(argc, argv, &arg, &value, help);
+		if (c < 0)
+			return EXIT_USAGE;
 		switch (c) {
-		case 'c':
-			o->cgroup_path = optarg;
+		case OPT_CGROUP:
+			o->cgroup_path = value;
 			break;
-		case 'b':
+		case OPT_BLOCK:
 			if (!takes(o, OPT_ADDRESSES, "addresses"))
 				return EXIT_USAGE;
-			rc = add_address(o, optarg);
+			rc = add_address(o, value);
 			if (rc)
 				return rc;
 			break;
-		case 'f':
+		case OPT_FILE:
 			if (!takes(o, OPT_ADDRESSES, "addresses"))
 				return EXIT_USAGE;
-			rc = read_address_file(o, optarg);
+			rc = read_address_file(o, value);
 			if (rc)
 				return rc;
 			o->addresses_given = 1;
 			break;
 		case OPT_MAX:
 			if (!takes(o, OPT_SIZE, "--max-entries") ||
-			    parse_uint("--max-entries", optarg, 1, 1u << 26, &n))
+			    parse_uint("--max-entries", value, 1, 1u << 26, &n))
 				return EXIT_USAGE;
 			o->max_entries = (uint32_t)n;
 			break;
 		case OPT_OBJECT:
-			o->object_path = optarg;
+			o->object_path = value;
 			break;
 		case OPT_MODE:
 			if (!takes(o, OPT_SIZE, "--attach-mode"))
 				return EXIT_USAGE;
-			for (i = 0; i < 3 && strcmp(optarg, attach_mode_names[i]) != 0; i++)
+			for (i = 0; i < 3 && strcmp(value, attach_mode_names[i]) != 0; i++)
 				;
 			if (i == 3) {
 				report("option --attach-mode: '%s' is not single, override or multi",
-				       optarg);
+				       value);
 				return EXIT_USAGE;
 			}
 			o->mode = (enum attach_mode)i;
 			break;
 		case OPT_PAGES:
 			if (!takes(o, OPT_READER, "--ring-pages") ||
-			    parse_uint("--ring-pages", optarg, 1, 1u << 16, &n))
+			    parse_uint("--ring-pages", value, 1, 1u << 16, &n))
 				return EXIT_USAGE;
 			if (n & (n - 1)) {
 				report("option --ring-pages: %lu is not a power of 2", n);
@@ -293,13 +366,13 @@ int parse_args(int argc, char **argv, struct options *o)
 			break;
 		case OPT_WAKEUP:
 			if (!takes(o, OPT_READER, "--wakeup-events") ||
-			    parse_uint("--wakeup-events", optarg, 1, 1u << 20, &n))
+			    parse_uint("--wakeup-events", value, 1, 1u << 20, &n))
 				return EXIT_USAGE;
 			o->wakeup_events = (unsigned int)n;
 			break;
 		case OPT_FLUSH:
 			if (!takes(o, OPT_READER, "--flush-ms") ||
-			    parse_uint("--flush-ms", optarg, 1, 60000, &n))
+			    parse_uint("--flush-ms", value, 1, 60000, &n))
 				return EXIT_USAGE;
 			o->flush_ms = (int)n;
 			break;
@@ -311,10 +384,10 @@ int parse_args(int argc, char **argv, struct options *o)
 		case OPT_LOG:
 			if (!takes(o, OPT_READER, "--log"))
 				return EXIT_USAGE;
-			for (i = 0; i < 3 && strcmp(optarg, log_mode_names[i]) != 0; i++)
+			for (i = 0; i < 3 && strcmp(value, log_mode_names[i]) != 0; i++)
 				;
 			if (i == 3) {
-				report("option --log: '%s' is not all, drops or none", optarg);
+				report("option --log: '%s' is not all, drops or none", value);
 				return EXIT_USAGE;
 			}
 			o->log_mode = (uint32_t)i;
@@ -322,13 +395,13 @@ int parse_args(int argc, char **argv, struct options *o)
 		case OPT_DIRECTION:
 			if (!takes(o, OPT_SIZE, "--direction"))
 				return EXIT_USAGE;
-			o->directions = strcmp(optarg, "egress") == 0	 ? 1u << DIR_EGRESS
-					: strcmp(optarg, "ingress") == 0 ? 1u << DIR_INGRESS
-					: strcmp(optarg, "both") == 0	 ? 3u
-									 : 0;
+			o->directions = strcmp(value, "egress") == 0	? 1u << DIR_EGRESS
+					: strcmp(value, "ingress") == 0 ? 1u << DIR_INGRESS
+					: strcmp(value, "both") == 0	? 3u
+									: 0;
 			if (!o->directions) {
 				report("option --direction: '%s' is not egress, ingress or both",
-				       optarg);
+				       value);
 				return EXIT_USAGE;
 			}
 			o->directions_given = 1;
@@ -338,28 +411,15 @@ int parse_args(int argc, char **argv, struct options *o)
 				return EXIT_USAGE;
 			o->strict = 1;
 			break;
-		case 'h':
-			usage(stdout, named ? (int)o->command : -1);
+		case OPT_HELP:
+			usage(named ? (int)o->command : -1);
 			return -1;
-		case 'V':
-			printf(PROG_NAME " " VERSION "\n");
-			return -1;
-		default:
-			fprintf(stderr, "Try '" PROG_NAME " %s%s--help'.\n",
-				named ? command_names[o->command] : "", named ? " " : "");
-			return EXIT_USAGE;
+		case OPT_VERSION:
+			return write(STDOUT_FILENO, PROG_NAME " " VERSION "\n",
+				     sizeof(PROG_NAME " " VERSION "\n") - 1) < 0
+				       ? EXIT_SYSTEM
+				       : -1;
 		}
-	}
-	/* block and unblock take addresses as arguments too: `block -c CG 192.0.2.1`. */
-	for (; optind < argc; optind++) {
-		if (o->command != CMD_BLOCK && o->command != CMD_UNBLOCK) {
-			report("unexpected argument '%s'%s", argv[optind],
-			       o->command == CMD_RUN ? "; addresses go after -b" : "");
-			return EXIT_USAGE;
-		}
-		rc = add_address(o, argv[optind]);
-		if (rc)
-			return rc;
 	}
 	if ((o->command == CMD_BLOCK || o->command == CMD_UNBLOCK) && !o->addresses_given) {
 		report("%s needs at least one address (as arguments, -b or -f)",

@@ -6,7 +6,6 @@
  */
 #include <errno.h>
 #include <inttypes.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
@@ -18,6 +17,8 @@
 #include "common.h"
 #include "instance.h"
 #include "loader.h"
+#include "mem.h"
+#include "text.h"
 
 /* Length of the valid UTF-8 sequence at `s`, or 0. */
 static size_t utf8_len(const unsigned char *s)
@@ -44,31 +45,31 @@ static size_t utf8_len(const unsigned char *s)
  * bytes that are not UTF-8 (a Latin-1 directory name) as U+FFFD, so the
  * line stays valid JSON whatever the path.
  */
-static void json_string(const char *s)
+static void json_string(struct text_out *o, const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
 
-	putchar('"');
+	text_put(o, "\"", 1);
 	while (*p) {
 		size_t n = *p < 0x80 ? 1 : utf8_len(p);
 
 		if (*p == '"' || *p == '\\')
-			printf("\\%c", *p);
+			text_printf(o, "\\%c", *p);
 		else if (*p < 0x20)
-			printf("\\u%04x", *p);
+			text_printf(o, "\\u%04x", *p);
 		else if (n == 0)
-			printf("\\ufffd");
+			text_puts(o, "\\ufffd");
 		else
-			fwrite(p, 1, n, stdout);
+			text_put(o, (const char *)p, n);
 		p += n ? n : 1;
 	}
-	putchar('"');
+	text_put(o, "\"", 1);
 }
 
 /* Blocklist entries read back from the kernel. */
 struct entries {
 	struct entry {
-		struct addr_key key; /* first, for addr_cmp_qsort */
+		struct addr_key key; /* first, for addr_sort() */
 		uint64_t drops;
 	} * e;
 	size_t cnt, cap;
@@ -86,10 +87,10 @@ static int collect(int fd, struct entries *out)
 	if (blocklist_keys(fd, &keys, &cnt) < 0)
 		return -1;
 	if (out->cnt + cnt > out->cap) {
-		struct entry *grown = realloc(out->e, (out->cnt + cnt) * sizeof(*grown));
+		struct entry *grown = mem_resize(out->e, (out->cnt + cnt) * sizeof(*grown));
 
 		if (!grown) {
-			free(keys);
+			mem_free(keys);
 			errno = ENOMEM;
 			return -1;
 		}
@@ -105,7 +106,7 @@ static int collect(int fd, struct entries *out)
 		bpf_map_lookup_elem(fd, &keys[i], &e->drops);
 		out->drops += e->drops;
 	}
-	free(keys);
+	mem_free(keys);
 	return 0;
 }
 
@@ -135,7 +136,7 @@ static int read_instance(const struct loader *l, const struct instance *inst, st
 		if (fd >= 0)
 			close(fd);
 		if (rc < 0) {
-			free(out->e);
+			mem_free(out->e);
 			out->e = NULL;
 			return -1;
 		}
@@ -175,61 +176,65 @@ static int show_program(struct loader *l, int d, uint32_t id, uint32_t flags)
 		holder = instance_holder(id);
 		filled = read_instance(l, &inst, &bl);
 		log_mode = log_mode_of(&inst);
-		free(bl.e);
+		mem_free(bl.e);
 		close(inst.prog_fd);
 	}
 	if (l->opt.json) {
 		/* holder_pid: a pid, 0 for nobody, null when /proc cannot tell. */
 		if (holder < 0)
-			snprintf(pid_text, sizeof(pid_text), "null");
+			text_format(pid_text, sizeof(pid_text), "null");
 		else
-			snprintf(pid_text, sizeof(pid_text), "%ld", (long)holder);
+			text_format(pid_text, sizeof(pid_text), "%ld", (long)holder);
 		if (filled == 0)
-			snprintf(counts, sizeof(counts),
-				 "\"entries\":%zu,\"max_entries\":%" PRIu32
-				 ",\"prefixes\":%zu,\"max_prefixes\":%" PRIu32
-				 ",\"dropped\":%" PRIu64,
-				 bl.in_map[0], bl.max[0], bl.in_map[1], bl.max[1], bl.drops);
+			text_format(counts, sizeof(counts),
+				    "\"entries\":%zu,\"max_entries\":%" PRIu32
+				    ",\"prefixes\":%zu,\"max_prefixes\":%" PRIu32
+				    ",\"dropped\":%" PRIu64,
+				    bl.in_map[0], bl.max[0], bl.in_map[1], bl.max[1], bl.drops);
 		else
-			snprintf(counts, sizeof(counts),
-				 "\"entries\":null,\"max_entries\":null,\"prefixes\":null,"
-				 "\"max_prefixes\":null,\"dropped\":null");
-		printf("{\"cgroup\":");
-		json_string(l->opt.cgroup_path);
-		printf(",\"direction\":\"%s\",\"attached\":true,\"prog_id\":%" PRIu32
-		       ",\"ours\":%s,\"mode\":\"%s\"",
-		       direction_names[d], id, ours ? "true" : "false", flags_text(flags));
+			text_format(counts, sizeof(counts),
+				    "\"entries\":null,\"max_entries\":null,\"prefixes\":null,"
+				    "\"max_prefixes\":null,\"dropped\":null");
+		text_printf(&l->print, "{\"cgroup\":");
+		json_string(&l->print, l->opt.cgroup_path);
+		text_printf(&l->print,
+			    ",\"direction\":\"%s\",\"attached\":true,\"prog_id\":%" PRIu32
+			    ",\"ours\":%s,\"mode\":\"%s\"",
+			    direction_names[d], id, ours ? "true" : "false", flags_text(flags));
 		if (ours)
-			printf(",\"persistent\":%s,\"log\":\"%s\",\"holder_pid\":%s,\"blocklist_map_id\":%" PRIu32
-			       ",\"blocknets_map_id\":%" PRIu32 ",%s,\"events_map_id\":%" PRIu32,
-			       inst.persistent ? "true" : "false", log_mode, pid_text,
-			       inst.blocklist_id, inst.blocknets_id, counts, inst.events_id);
-		printf("}\n");
+			text_printf(&l->print,
+				    ",\"persistent\":%s,\"log\":\"%s\",\"holder_pid\":%s,\"blocklist_map_id\":%" PRIu32
+				    ",\"blocknets_map_id\":%" PRIu32
+				    ",%s,\"events_map_id\":%" PRIu32,
+				    inst.persistent ? "true" : "false", log_mode, pid_text,
+				    inst.blocklist_id, inst.blocknets_id, counts, inst.events_id);
+		text_printf(&l->print, "}\n");
 	} else if (ours) {
 		if (holder > 0)
-			snprintf(pid_text, sizeof(pid_text), "%s by pid %ld",
-				 inst.persistent ? "persistent, read" : "run", (long)holder);
+			text_format(pid_text, sizeof(pid_text), "%s by pid %ld",
+				    inst.persistent ? "persistent, read" : "run", (long)holder);
 		if (filled == 0)
-			snprintf(counts, sizeof(counts),
-				 "holds %zu of %" PRIu32 " entries, %" PRIu64
-				 " packets dropped, " BLOCKNETS_MAP_NAME " map id %" PRIu32
-				 " holds %zu of %" PRIu32 " prefixes",
-				 bl.in_map[0], bl.max[0], bl.drops, inst.blocknets_id, bl.in_map[1],
-				 bl.max[1]);
+			text_format(counts, sizeof(counts),
+				    "holds %zu of %" PRIu32 " entries, %" PRIu64
+				    " packets dropped, " BLOCKNETS_MAP_NAME " map id %" PRIu32
+				    " holds %zu of %" PRIu32 " prefixes",
+				    bl.in_map[0], bl.max[0], bl.drops, inst.blocknets_id,
+				    bl.in_map[1], bl.max[1]);
 		else
-			snprintf(counts, sizeof(counts), "entries unknown");
-		printf("%s: %s program id %" PRIu32
-		       " (cgroup-skb-egress, mode %s, %s, logging %s), " BLOCKLIST_MAP_NAME
-		       " map id %" PRIu32 " %s, " EVENTS_MAP_NAME " map id %" PRIu32 "\n",
-		       l->opt.cgroup_path, direction_names[d], id, flags_text(flags),
-		       holder > 0	 ? pid_text
-		       : inst.persistent ? "persistent: stays until detach"
-		       : holder == 0	 ? "left attached: no process holds it"
-					 : "/proc cannot tell who runs it",
-		       log_mode, inst.blocklist_id, counts, inst.events_id);
+			text_format(counts, sizeof(counts), "entries unknown");
+		text_printf(&l->print,
+			    "%s: %s program id %" PRIu32
+			    " (cgroup-skb-egress, mode %s, %s, logging %s), " BLOCKLIST_MAP_NAME
+			    " map id %" PRIu32 " %s, " EVENTS_MAP_NAME " map id %" PRIu32 "\n",
+			    l->opt.cgroup_path, direction_names[d], id, flags_text(flags),
+			    holder > 0	      ? pid_text
+			    : inst.persistent ? "persistent: stays until detach"
+			    : holder == 0     ? "left attached: no process holds it"
+					      : "/proc cannot tell who runs it",
+			    log_mode, inst.blocklist_id, counts, inst.events_id);
 	} else {
-		printf("%s: %s program id %" PRIu32 " (not ours, mode %s)\n", l->opt.cgroup_path,
-		       direction_names[d], id, flags_text(flags));
+		text_printf(&l->print, "%s: %s program id %" PRIu32 " (not ours, mode %s)\n",
+			    l->opt.cgroup_path, direction_names[d], id, flags_text(flags));
 	}
 	return ours;
 }
@@ -244,24 +249,25 @@ int cmd_status(struct loader *l)
 		if (query_hook(l, d, ids, &cnt, &flags))
 			return EXIT_SYSTEM;
 		if (cnt == 0 && l->opt.json) {
-			printf("{\"cgroup\":");
-			json_string(l->opt.cgroup_path);
-			printf(",\"direction\":\"%s\",\"attached\":false}\n", direction_names[d]);
+			text_printf(&l->print, "{\"cgroup\":");
+			json_string(&l->print, l->opt.cgroup_path);
+			text_printf(&l->print, ",\"direction\":\"%s\",\"attached\":false}\n",
+				    direction_names[d]);
 		} else if (cnt == 0) {
-			printf("%s: no %s program attached\n", l->opt.cgroup_path,
-			       direction_names[d]);
+			text_printf(&l->print, "%s: no %s program attached\n", l->opt.cgroup_path,
+				    direction_names[d]);
 		}
 		for (i = 0; i < cnt; i++) {
 			int one = show_program(l, d, ids[i], flags);
 
 			if (one < 0) {
-				fflush(stdout);
+				text_flush(&l->print);
 				return EXIT_SYSTEM;
 			}
 			ours += one;
 		}
 	}
-	fflush(stdout);
+	text_flush(&l->print);
 	return ours ? EXIT_OK : EXIT_NONE;
 }
 
@@ -312,7 +318,7 @@ static int each_instance(struct loader *l,
 			rc = fn(l, &found[k].inst, hook_set_names[found[k].dirs & 3]);
 		close(found[k].inst.prog_fd);
 	}
-	fflush(stdout);
+	text_flush(&l->print);
 	if (rc == EXIT_OK && !found_cnt) {
 		report("nothing of ours is attached to %s", l->opt.cgroup_path);
 		rc = EXIT_NONE;
@@ -340,7 +346,7 @@ static int list_instance(struct loader *l, const struct instance *inst, const ch
 	if (rc < 0)
 		return EXIT_SYSTEM;
 	if (bl.cnt)
-		qsort(bl.e, bl.cnt, sizeof(*bl.e), addr_cmp_qsort);
+		addr_sort(bl.e, bl.cnt, sizeof(*bl.e));
 	/* Which hooks the list applies to: on stderr, so that stdout stays "address count". */
 	if (!l->opt.json)
 		report("program id %" PRIu32 " on %s (%s): %zu entries", inst->prog_id,
@@ -348,19 +354,20 @@ static int list_instance(struct loader *l, const struct instance *inst, const ch
 	for (i = 0; i < bl.cnt; i++) {
 		addr_format(&bl.e[i].key, text);
 		if (l->opt.json) {
-			printf("{\"cgroup\":");
-			json_string(l->opt.cgroup_path);
-			printf(",\"prog_id\":%" PRIu32
-			       ",\"direction\":\"%s\",\"family\":\"%s\",\"address\":\"%s\",\"prefix\":%s,\"dropped\":%" PRIu64
-			       "}\n",
-			       inst->prog_id, strchr(hooks, ' ') ? "both" : hooks,
-			       bl.e[i].key.family == ADDR_IPV4 ? "ipv4" : "ipv6", text,
-			       addr_is_single(&bl.e[i].key) ? "false" : "true", bl.e[i].drops);
+			text_printf(&l->print, "{\"cgroup\":");
+			json_string(&l->print, l->opt.cgroup_path);
+			text_printf(&l->print,
+				    ",\"prog_id\":%" PRIu32
+				    ",\"direction\":\"%s\",\"family\":\"%s\",\"address\":\"%s\",\"prefix\":%s,\"dropped\":%" PRIu64
+				    "}\n",
+				    inst->prog_id, strchr(hooks, ' ') ? "both" : hooks,
+				    bl.e[i].key.family == ADDR_IPV4 ? "ipv4" : "ipv6", text,
+				    addr_is_single(&bl.e[i].key) ? "false" : "true", bl.e[i].drops);
 		} else {
-			printf("%s %" PRIu64 "\n", text, bl.e[i].drops);
+			text_printf(&l->print, "%s %" PRIu64 "\n", text, bl.e[i].drops);
 		}
 	}
-	free(bl.e);
+	mem_free(bl.e);
 	return EXIT_OK;
 }
 
@@ -398,10 +405,11 @@ static int unblock_instance(struct loader *l, const struct instance *inst, const
 		goto out;
 	}
 	for (i = 0; i < ch.unchanged && i < 3; i++)
-		used += (size_t)snprintf(absent + used, sizeof(absent) - used, "%s%s",
-					 i ? ", " : "", addr_format(&ch.first_unchanged[i], text));
+		used += (size_t)text_format(absent + used, sizeof(absent) - used, "%s%s",
+					    i ? ", " : "",
+					    addr_format(&ch.first_unchanged[i], text));
 	if (ch.unchanged > 3)
-		snprintf(absent + used, sizeof(absent) - used, ", ...");
+		text_format(absent + used, sizeof(absent) - used, ", ...");
 	if (r > 0) {
 		report("%zu address%s not blocked on %s (%s); --strict: nothing was removed",
 		       ch.unchanged, ch.unchanged == 1 ? " is" : "es are", l->opt.cgroup_path,

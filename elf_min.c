@@ -23,11 +23,12 @@
 #include <elf.h>
 #include <errno.h>
 #include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common.h"
+#include "mem.h"
+#include "text.h"
 
 #ifndef EM_BPF
 #define EM_BPF 247
@@ -118,7 +119,7 @@ static const char *escape(const char *s, char *out, size_t out_len)
 		if (c >= 0x20 && c < 0x7f && c != '\\')
 			out[o++] = (char)c;
 		else
-			o += (size_t)snprintf(out + o, out_len - o, "\\x%02x", c);
+			o += (size_t)text_format(out + o, out_len - o, "\\x%02x", c);
 	}
 	out[o] = '\0';
 	return out;
@@ -131,7 +132,7 @@ __attribute__((format(printf, 2, 3))) static void set_error(struct reader *r, co
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(r->err, r->err_len, fmt, ap);
+	text_vformat(r->err, r->err_len, fmt, ap);
 	va_end(ap);
 }
 
@@ -147,7 +148,7 @@ static void copy_name(char *dst, const char *src)
 {
 	char esc[ESC_MAX];
 
-	snprintf(dst, ELF_NAME_MAX, "%s", escape(src, esc, sizeof(esc)));
+	text_format(dst, ELF_NAME_MAX, "%s", escape(src, esc, sizeof(esc)));
 }
 
 static const char *byte_order_name(uint8_t data)
@@ -384,7 +385,7 @@ static int load_program(struct reader *r, struct elf_obj *obj)
 			    r->prog_index, esc, r->prog.len, BPF_INSN_SIZE);
 	copy_name(obj->prog_section, string_at(&r->shstrtab, sh.sh_name));
 	obj->insn_cnt = r->prog.len / BPF_INSN_SIZE;
-	obj->insns = malloc(r->prog.len);
+	obj->insns = mem_alloc(r->prog.len);
 	if (!obj->insns)
 		return fail(r, "section %u '%s': copying %zu bytes: %s", r->prog_index, esc,
 			    r->prog.len, strerror(ENOMEM));
@@ -500,7 +501,7 @@ static int load_license(struct reader *r, struct elf_obj *obj)
 
 	if (!r->license_index) {
 		/* As Aya does: Rust BPF programs have no license section. */
-		snprintf(obj->license, sizeof(obj->license), "GPL");
+		text_format(obj->license, sizeof(obj->license), "GPL");
 		return 0;
 	}
 	section_header(r, r->license_index, &sh);
@@ -545,14 +546,14 @@ static int load_one_reloc(struct reader *r, struct elf_obj *obj, uint32_t rel_in
 	if (read_at(rel, n * sizeof(rl), &rl, sizeof(rl)))
 		return fail(r, "section %u: relocation %llu: outside the section", rel_index,
 			    (unsigned long long)n);
-	snprintf(where, sizeof(where), "section %u '%s': relocation %llu at offset 0x%llx",
-		 rel_index, section_name(r, rel_index, sec, sizeof(sec)), (unsigned long long)n,
-		 (unsigned long long)rl.r_offset);
+	text_format(where, sizeof(where), "section %u '%s': relocation %llu at offset 0x%llx",
+		    rel_index, section_name(r, rel_index, sec, sizeof(sec)), (unsigned long long)n,
+		    (unsigned long long)rl.r_offset);
 	type = (uint32_t)ELF64_R_TYPE(rl.r_info);
 	if (read_symbol(r, ELF64_R_SYM(rl.r_info), &sym, &name)) {
 		char why[256];
 
-		snprintf(why, sizeof(why), "%s", r->err);
+		text_format(why, sizeof(why), "%s", r->err);
 		return fail(r, "%s: %s", where, why);
 	}
 	escape(name, esc, sizeof(esc));
@@ -654,10 +655,10 @@ static int load_relocs(struct reader *r, struct elf_obj *obj)
 			return fail(r, "section %u '%s': %llu relocations for %zu instructions", i,
 				    section_name(r, i, esc, sizeof(esc)), (unsigned long long)cnt,
 				    obj->insn_cnt);
-		grown = realloc(obj->relocs, (cnt + 1) * sizeof(*grown));
+		grown = mem_resize(obj->relocs, (cnt + 1) * sizeof(*grown));
 		if (grown)
 			obj->relocs = grown;
-		r->relocated = calloc(obj->insn_cnt, 1);
+		r->relocated = mem_alloc(obj->insn_cnt);
 		if (!grown || !r->relocated)
 			return fail(r, "section %u: room for %llu relocations: %s", i,
 				    (unsigned long long)cnt, strerror(ENOMEM));
@@ -680,7 +681,7 @@ int elf_obj_parse(struct elf_obj *obj, const uint8_t *buf, size_t len, char *err
 		r.file.len = 0;
 	rc = check_header(&r) || scan_sections(&r) || load_symtab(&r) || load_program(&r, obj) ||
 	     load_maps(&r, obj) || load_license(&r, obj) || load_relocs(&r, obj);
-	free(r.relocated);
+	mem_free(r.relocated);
 	if (rc) {
 		elf_obj_free(obj);
 		return -1;
@@ -691,8 +692,8 @@ int elf_obj_parse(struct elf_obj *obj, const uint8_t *buf, size_t len, char *err
 
 void elf_obj_free(struct elf_obj *obj)
 {
-	free(obj->insns);
-	free(obj->relocs);
+	mem_free(obj->insns);
+	mem_free(obj->relocs);
 	memset(obj, 0, sizeof(*obj));
 }
 

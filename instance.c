@@ -1,16 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 #include "instance.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "bpf_sys.h"
 #include "common.h"
+#include "text.h"
 
 #define OUR_MAP_CNT 4
 
@@ -37,7 +37,7 @@ void instance_persistent_name(char out[INSTANCE_NAME_LEN], const char *prog_name
 {
 	size_t keep = INSTANCE_NAME_LEN - sizeof(PERSISTENT_SUFFIX);
 
-	snprintf(out, INSTANCE_NAME_LEN, "%.*s" PERSISTENT_SUFFIX, (int)keep, prog_name);
+	text_format(out, INSTANCE_NAME_LEN, "%.*s" PERSISTENT_SUFFIX, (int)keep, prog_name);
 }
 
 int instance_find(uint32_t id, const char *prog_name, struct instance *inst)
@@ -101,14 +101,14 @@ static int fd_is_prog(int pid_dir, const char *name, uint32_t id)
 	ssize_t n;
 	int fd;
 
-	snprintf(path, sizeof(path), "fd/%s", name);
+	text_format(path, sizeof(path), "fd/%s", name);
 	n = readlinkat(pid_dir, path, link, sizeof(link) - 1);
 	if (n < 0)
 		return 0;
 	link[n] = '\0';
 	if (strcmp(link, "anon_inode:bpf-prog") != 0)
 		return 0;
-	snprintf(path, sizeof(path), "fdinfo/%s", name);
+	text_format(path, sizeof(path), "fdinfo/%s", name);
 	fd = openat(pid_dir, path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return 0;
@@ -117,45 +117,86 @@ static int fd_is_prog(int pid_dir, const char *name, uint32_t id)
 	if (n <= 0)
 		return 0;
 	text[n] = '\0';
-	line = strstr(text, "prog_id:");
-	return line && strtoul(line + 8, NULL, 10) == id;
+	for (line = text; line; line = strchr(line, '\n'), line = line ? line + 1 : NULL)
+		if (strncmp(line, "prog_id:", 8) == 0) {
+			unsigned long prog_id;
+
+			line += 8 + strspn(line + 8, " \t");
+			return text_decimal(line, UINT32_MAX, &prog_id) && prog_id == id;
+		}
+	return 0;
+}
+
+/*
+ * Directory entries through getdents64(2): opendir() would bring musl's
+ * malloc into the static binary for this one job. The record layout is
+ * the kernel's struct linux_dirent64; the kernel writes it, so its lengths
+ * are trusted as the kernel's own.
+ */
+struct dir_walk {
+	int fd;
+	size_t pos, len;
+	_Alignas(8) char buf[4096];
+};
+
+struct dirent64_head {
+	uint64_t ino;
+	int64_t off;
+	unsigned short reclen;
+	unsigned char type;
+	char name[];
+};
+
+static const char *dir_next(struct dir_walk *w)
+{
+	while (w->pos >= w->len) {
+		long n = syscall(SYS_getdents64, w->fd, w->buf, sizeof(w->buf));
+
+		if (n <= 0)
+			return NULL;
+		w->len = (size_t)n;
+		w->pos = 0;
+	}
+	{
+		const struct dirent64_head *d = (const void *)(w->buf + w->pos);
+
+		w->pos += d->reclen;
+		return d->name;
+	}
 }
 
 pid_t instance_holder(uint32_t id)
 {
-	DIR *proc = opendir("/proc");
-	struct dirent *p;
+	struct dir_walk proc = { .fd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC) };
+	const char *name;
 	pid_t held = 0;
 	int unsure = 0; /* a process whose fds we could not read */
 
-	if (!proc)
+	if (proc.fd < 0)
 		return -1;
-	while (!held && (p = readdir(proc))) {
-		char *end;
-		long pid = strtol(p->d_name, &end, 10);
-		int pid_dir, fd_dir;
-		DIR *fds;
-		struct dirent *f;
+	while (!held && (name = dir_next(&proc))) {
+		unsigned long pid;
+		const char *end = text_decimal(name, INT32_MAX, &pid);
+		struct dir_walk fds = { .fd = -1 };
+		const char *fd_name;
+		int pid_dir;
 
-		if (*end || pid <= 0 || pid == (long)getpid())
+		if (!end || *end || pid == 0 || pid == (unsigned long)getpid())
 			continue;
-		pid_dir = openat(dirfd(proc), p->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		pid_dir = openat(proc.fd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (pid_dir < 0)
 			continue; /* gone meanwhile */
-		fd_dir = openat(pid_dir, "fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		fds.fd = openat(pid_dir, "fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		/* hidepid=, no CAP_SYS_PTRACE: a process we cannot look into might hold it. */
-		if (fd_dir < 0 && errno != ENOENT)
+		if (fds.fd < 0 && errno != ENOENT)
 			unsure = 1;
-		fds = fd_dir >= 0 ? fdopendir(fd_dir) : NULL;
-		if (!fds && fd_dir >= 0)
-			close(fd_dir);
-		while (fds && !held && (f = readdir(fds)))
-			if (f->d_name[0] != '.' && fd_is_prog(pid_dir, f->d_name, id))
+		while (fds.fd >= 0 && !held && (fd_name = dir_next(&fds)))
+			if (fd_name[0] != '.' && fd_is_prog(pid_dir, fd_name, id))
 				held = (pid_t)pid;
-		if (fds)
-			closedir(fds); /* closes fd_dir */
+		if (fds.fd >= 0)
+			close(fds.fd);
 		close(pid_dir);
 	}
-	closedir(proc);
+	close(proc.fd);
 	return held ? held : unsure ? -1 : 0;
 }

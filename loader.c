@@ -41,13 +41,13 @@
  * close every fd. Maps and the program live only as long as their fds, so
  * a failed run leaves nothing behind in the kernel.
  */
+#define _GNU_SOURCE /* prlimit() */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <poll.h>
@@ -70,8 +70,10 @@
 #include "common.h"
 #include "elf_min.h"
 #include "instance.h"
+#include "mem.h"
 #include "perf_ring.h"
 #include "loader.h"
+#include "text.h"
 
 /* The object built from prog.bpf.c, linked in by embed.S. */
 extern const uint8_t prog_obj_start[];
@@ -93,13 +95,23 @@ const char *const command_names[COMMAND_CNT] = { "run",	 "block",   "log",   "st
 
 __attribute__((format(printf, 1, 2))) void report(const char *fmt, ...)
 {
+	static const char prefix[] = PROG_NAME ": ";
+	char line[1024];
 	va_list ap;
+	size_t len;
+	int n;
 
-	fputs(PROG_NAME ": ", stderr);
+	/* One write(2) per message, so lines from several processes never interleave. */
+	memcpy(line, prefix, sizeof(prefix) - 1);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	n = text_vformat(line + sizeof(prefix) - 1, sizeof(line) - sizeof(prefix), fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	len = sizeof(prefix) - 1 + (size_t)n;
+	if (len > sizeof(line) - 2)
+		len = sizeof(line) - 2;
+	line[len++] = '\n';
+	if (write(STDERR_FILENO, line, len) < 0)
+		return; /* nowhere left to say it */
 }
 
 const char *errno_text(int err)
@@ -142,14 +154,14 @@ const char *privilege_hint(int err, char *buf, size_t len)
 			have |= (int)((caps[CAP_SYS_ADMIN / 32].effective >> (CAP_SYS_ADMIN % 32)) &
 				      1);
 		if (!have)
-			used += (size_t)snprintf(buf + used, len > used ? len - used : 0, "%s%s",
-						 used ? ", " : "; missing ", needed[i].name);
+			used += (size_t)text_format(buf + used, len > used ? len - used : 0, "%s%s",
+						    used ? ", " : "; missing ", needed[i].name);
 	}
 	if (used)
-		snprintf(buf + used, len > used ? len - used : 0, ": run as root");
+		text_format(buf + used, len > used ? len - used : 0, ": run as root");
 	else
-		snprintf(buf, len,
-			 "; the process has CAP_BPF, CAP_NET_ADMIN and CAP_PERFMON, so RLIMIT_MEMLOCK (kernels before 5.11: ulimit -l) or a security policy (lockdown, seccomp, an LSM) forbids it");
+		text_format(buf, len,
+			    "; the process has CAP_BPF, CAP_NET_ADMIN and CAP_PERFMON, so RLIMIT_MEMLOCK (kernels before 5.11: ulimit -l) or a security policy (lockdown, seccomp, an LSM) forbids it");
 	return buf;
 }
 
@@ -239,7 +251,7 @@ static int read_object_file(struct loader *l, const char *path)
 		rc = EXIT_USAGE;
 		goto out;
 	}
-	l->object_copy = malloc((size_t)st.st_size);
+	l->object_copy = mem_alloc((size_t)st.st_size);
 	if (!l->object_copy) {
 		report("reading BPF object %s: %s", path, errno_text(ENOMEM));
 		goto out;
@@ -336,15 +348,20 @@ int load_object(struct loader *l)
  */
 static const char *find_cgroup2_mount(char *buf, size_t len)
 {
-	FILE *f = fopen("/proc/self/mountinfo", "re");
-	char line[4096];
+	int fd = open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC);
+	struct text_lines lines;
 	const char *found = NULL;
+	char *line;
 
-	if (!f)
+	if (fd < 0)
 		return "(unknown: /proc is not mounted)";
-	while (!found && fgets(line, sizeof(line), f)) {
-		char *sep = strstr(line, " - "), *field = line, *end;
+	text_lines_init(&lines, fd);
+	while (!found && text_line(&lines, &line) == LINE_OK) {
+		char *sep = strchr(line, ' '), *field = line, *end;
 		int i;
+
+		while (sep && strncmp(sep, " - ", 3) != 0)
+			sep = strchr(sep + 1, ' ');
 
 		if (!sep || strncmp(sep + 3, "cgroup2 ", 8) != 0)
 			continue;
@@ -355,11 +372,11 @@ static const char *find_cgroup2_mount(char *buf, size_t len)
 		}
 		end = field ? strchr(field, ' ') : NULL;
 		if (end) {
-			snprintf(buf, len, "%.*s", (int)(end - field), field);
+			text_format(buf, len, "%.*s", (int)(end - field), field);
 			found = buf;
 		}
 	}
-	fclose(f);
+	close(fd);
 	return found ? found : "(nowhere: mount -t cgroup2 none /sys/fs/cgroup)";
 }
 
@@ -723,14 +740,18 @@ static int raise_memlock(void)
 {
 	struct rlimit now, inf = { RLIM_INFINITY, RLIM_INFINITY };
 
-	if (getrlimit(RLIMIT_MEMLOCK, &now) < 0 || now.rlim_cur == RLIM_INFINITY)
+	/*
+	 * prlimit(2), not setrlimit(): the same for a single-threaded process,
+	 * and musl's setrlimit() brings code to reach every thread, 4 KiB of it.
+	 */
+	if (prlimit(0, RLIMIT_MEMLOCK, NULL, &now) < 0 || now.rlim_cur == RLIM_INFINITY)
 		return 0;
-	if (setrlimit(RLIMIT_MEMLOCK, &inf) == 0)
+	if (prlimit(0, RLIMIT_MEMLOCK, &inf, NULL) == 0)
 		return 1;
 	if (now.rlim_cur >= now.rlim_max)
 		return 0;
 	now.rlim_cur = now.rlim_max;
-	return setrlimit(RLIMIT_MEMLOCK, &now) == 0;
+	return prlimit(0, RLIMIT_MEMLOCK, &now, NULL) == 0;
 }
 
 static int create_map(const struct map_def *m, uint32_t max_entries, int *fd_out)
@@ -880,10 +901,11 @@ static const char *describe(const struct loader *l, char *ids, size_t ids_len)
 	const struct hook *e = &l->hook[DIR_EGRESS], *in = &l->hook[DIR_INGRESS];
 
 	if (e->used && in->used)
-		snprintf(ids, ids_len, "program ids %" PRIu32 " and %" PRIu32, e->prog_id,
-			 in->prog_id);
+		text_format(ids, ids_len, "program ids %" PRIu32 " and %" PRIu32, e->prog_id,
+			    in->prog_id);
 	else
-		snprintf(ids, ids_len, "program id %" PRIu32, e->used ? e->prog_id : in->prog_id);
+		text_format(ids, ids_len, "program id %" PRIu32,
+			    e->used ? e->prog_id : in->prog_id);
 	return hook_set_names[(unsigned int)e->used | (unsigned int)in->used << 1];
 }
 
@@ -909,10 +931,10 @@ static int fill_blocklist(struct loader *l)
 
 		/* A full hash says E2BIG, a full trie ENOSPC. */
 		if ((err == E2BIG || err == ENOSPC) && !fresh)
-			snprintf(full, sizeof(full),
-				 "; it is full (%" PRIu32
-				 " entries, sized when first loaded): detach, then block again with a larger --max-entries",
-				 l->blocklist_max[ch.failed_in_prefixes]);
+			text_format(full, sizeof(full),
+				    "; it is full (%" PRIu32
+				    " entries, sized when first loaded): detach, then block again with a larger --max-entries",
+				    l->blocklist_max[ch.failed_in_prefixes]);
 		report("adding %s to %s of %s: %s%s; nothing was %s",
 		       addr_format(&ch.failed_key, text),
 		       ch.failed_in_prefixes ? BLOCKNETS_MAP_NAME : BLOCKLIST_MAP_NAME,
@@ -998,8 +1020,14 @@ static void print_verifier_log(const char *log)
 	size_t len = strlen(log);
 	const char *start = len > VERIFIER_LOG_PRINT ? log + len - VERIFIER_LOG_PRINT : log;
 
-	fprintf(stderr, "%s verifier log%s:\n%s%s", PROG_NAME, start != log ? " (last 8 KiB)" : "",
-		start, len && log[len - 1] != '\n' ? "\n" : "");
+	struct text_out err;
+
+	text_out_init(&err, STDERR_FILENO);
+	text_printf(&err, "%s verifier log%s:\n", PROG_NAME, start != log ? " (last 8 KiB)" : "");
+	text_puts(&err, start);
+	if (len && log[len - 1] != '\n')
+		text_puts(&err, "\n");
+	text_flush(&err);
 }
 
 /* Load the program for hook `d`, relocated to that hook's CONFIG. */
@@ -1053,8 +1081,8 @@ static int load_for(struct loader *l, int d)
 		a.log_size = a.log_buf ? a.log_size * 4 : VERIFIER_LOG_START;
 		if (a.log_size > VERIFIER_LOG_MAX)
 			a.log_size = VERIFIER_LOG_MAX;
-		free(log);
-		log = calloc(1, a.log_size);
+		mem_free(log);
+		log = mem_alloc(a.log_size);
 		if (!log)
 			break;
 		a.log_buf = log;
@@ -1072,10 +1100,10 @@ static int load_for(struct loader *l, int d)
 		/* Which kernel said no matters: verifiers differ between versions. */
 		if (log && log[0]) {
 			if (uname(&kernel) < 0)
-				snprintf(kernel.release, sizeof(kernel.release), "?");
-			snprintf(hint, sizeof(hint),
-				 "; the verifier of Linux %.64s rejected it, its log follows",
-				 kernel.release);
+				text_format(kernel.release, sizeof(kernel.release), "?");
+			text_format(hint, sizeof(hint),
+				    "; the verifier of Linux %.64s rejected it, its log follows",
+				    kernel.release);
 			why = hint;
 		}
 		report("loading program '%s' for %s (section %s, %zu instructions) from %s: %s%s%s",
@@ -1100,7 +1128,7 @@ static int load_for(struct loader *l, int d)
 			h->prog_id = info.id;
 		}
 	}
-	free(log);
+	mem_free(log);
 	return rc;
 }
 
@@ -1132,7 +1160,7 @@ static int open_rings(struct loader *l)
 
 	if (read_cpu_list("/sys/devices/system/cpu/online", online, &highest))
 		return EXIT_SYSTEM;
-	l->rings = calloc((size_t)highest + 1, sizeof(*l->rings));
+	l->rings = mem_alloc(((size_t)highest + 1) * sizeof(*l->rings));
 	if (!l->rings) {
 		report("allocating perf rings: %s", errno_text(ENOMEM));
 		return EXIT_SYSTEM;
@@ -1365,7 +1393,7 @@ __attribute__((format(printf, 2, 3))) static void out_line(struct loader *l, con
 	if (sizeof(l->out) - l->out_len < OUT_LINE_MAX)
 		out_flush(l);
 	va_start(ap, fmt);
-	n = vsnprintf(l->out + l->out_len, OUT_LINE_MAX, fmt, ap);
+	n = text_vformat(l->out + l->out_len, OUT_LINE_MAX, fmt, ap);
 	va_end(ap);
 	if (n > 0)
 		l->out_len += (size_t)n < OUT_LINE_MAX ? (size_t)n : OUT_LINE_MAX - 1;
@@ -1618,7 +1646,7 @@ int loader_close(struct loader *l)
 	}
 	for (i = 0; i < l->ring_cnt; i++)
 		perf_ring_close(&l->rings[i]);
-	free(l->rings);
+	mem_free(l->rings);
 	for (i = 0; i < ELF_MAX_MAPS; i++)
 		if (l->map_fds[i] >= 0)
 			close(l->map_fds[i]);
@@ -1641,7 +1669,7 @@ int loader_close(struct loader *l)
 	if (l->cgroup_fd >= 0)
 		close(l->cgroup_fd);
 	elf_obj_free(&l->obj);
-	free(l->object_copy);
+	mem_free(l->object_copy);
 	addr_list_free(&l->opt.block);
 	return rc;
 }
@@ -1713,7 +1741,7 @@ int main(int argc, char **argv)
 		l.hook[i].prog_fd = l.hook[i].config_fd = l.hook[i].left_over_fd = -1;
 	for (i = 0; i < ELF_MAX_MAPS; i++)
 		l.map_fds[i] = -1;
-	setvbuf(stdout, NULL, _IOLBF, 0);
+	text_out_init(&l.print, STDOUT_FILENO);
 
 	rc = parse_args(argc, argv, &l.opt);
 	if (rc < 0) {

@@ -17,7 +17,6 @@
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <time.h>
 
 #include "addr.h"
@@ -26,6 +25,7 @@
 #include "elf_min.h"
 #include "instance.h"
 #include "perf_ring.h"
+#include "text.h"
 
 #ifndef VERSION
 #define VERSION "0.1.0"
@@ -130,10 +130,11 @@ struct loader {
 	sigset_t stop_signals;
 	struct perf_ring_stats stats;
 	uint64_t short_samples;
-	int stdout_broken;  /* errno of a failed write to stdout */
-	size_t out_len;	    /* bytes waiting in out[] */
-	char out[1u << 15]; /* LOG and LOST lines, written per drain */
-	time_t last_check;  /* of still_attached() */
+	struct text_out print; /* stdout of status and list */
+	int stdout_broken;     /* errno of a failed write to stdout */
+	size_t out_len;	       /* bytes waiting in out[] */
+	char out[1u << 15];    /* LOG and LOST lines, written per drain */
+	time_t last_check;     /* of still_attached() */
 	int cgroup_removed;
 };
 

@@ -22,13 +22,17 @@
 #include "perf_ring.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
 #include "bpf_sys.h"
+#include "mem.h"
+#include "text.h"
 
 /* What follows the header of a PERF_RECORD_LOST: {u64 id; u64 lost;}. */
 #define LOST_RECORD_MIN (sizeof(struct perf_event_header) + 2 * sizeof(uint64_t))
@@ -36,7 +40,7 @@
 int perf_ring_open(struct perf_ring *ring, int cpu, unsigned int pages, unsigned int wakeup_events)
 {
 	struct perf_event_attr attr;
-	long page_size = sysconf(_SC_PAGESIZE);
+	long page_size = (long)getauxval(AT_PAGESZ);
 	void *base;
 	int saved;
 
@@ -70,7 +74,7 @@ int perf_ring_open(struct perf_ring *ring, int cpu, unsigned int pages, unsigned
 		goto fail;
 	ring->meta = base;
 	ring->data = (uint8_t *)base + page_size;
-	ring->scratch = malloc(ring->data_size);
+	ring->scratch = mem_alloc(ring->data_size);
 	if (!ring->scratch)
 		goto fail;
 	if (ioctl(ring->fd, PERF_EVENT_IOC_ENABLE, 0) < 0)
@@ -91,7 +95,7 @@ void perf_ring_close(struct perf_ring *ring)
 		munmap(ring->meta, ring->mmap_size);
 	if (ring->fd >= 0)
 		close(ring->fd);
-	free(ring->scratch);
+	mem_free(ring->scratch);
 	memset(ring, 0, sizeof(*ring));
 	ring->fd = -1;
 }
@@ -209,28 +213,26 @@ int cpu_list_parse(const char *text, uint8_t set[CPU_MAX], int *highest)
 	memset(set, 0, CPU_MAX);
 	*highest = -1;
 	while (*p && *p != '\n') {
-		char *end;
-		long lo, hi;
+		unsigned long lo, hi;
+		const char *end = text_decimal(p, ULONG_MAX, &lo);
 
-		if (*p < '0' || *p > '9')
+		if (!end)
 			return -1;
-		lo = strtol(p, &end, 10);
 		hi = lo;
 		if (*end == '-') {
-			p = end + 1;
-			if (*p < '0' || *p > '9')
+			end = text_decimal(end + 1, ULONG_MAX, &hi);
+			if (!end)
 				return -1;
-			hi = strtol(p, &end, 10);
 		}
 		if (hi >= CPU_MAX)
 			return -2;
-		if (lo < 0 || hi < lo)
+		if (hi < lo)
 			return -1;
 		for (; lo <= hi; lo++) {
 			count += !set[lo];
 			set[lo] = 1;
 		}
-		if (hi > *highest)
+		if ((int)hi > *highest)
 			*highest = (int)hi;
 		p = end;
 		if (*p == ',')

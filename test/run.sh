@@ -106,8 +106,14 @@ expect_exit "cli rejects host bits beyond the prefix, naming the network" 2 \
 expect_exit "cli rejects an IPv6 prefix with host bits" 2 "the network is 2001:db8::/32" -- -c /nonexistent -b 2001:db8::1/32
 expect_exit "cli rejects /33" 2 "the prefix length must be a number from 0 to 32" -- -c /nonexistent -b 10.0.0.0/33
 expect_exit "cli rejects a zone id" 2 "zone ids have no meaning" -- -c /nonexistent -b fe80::1%lo
-expect_exit "cli rejects an unknown option" 2 "Try 'cgroup-skb-egress --help'" -- --frobnicate
+expect_exit "cli rejects an unknown option" 2 "unknown option '--frobnicate'; see 'cgroup-skb-egress --help'" -- --frobnicate
 expect_exit "cli rejects a stray argument" 2 "unexpected argument 'extra'" -- -b 1.2.3.4 extra
+expect_exit "cli: an option without its value" 2 "option '--log' needs a value; see 'cgroup-skb-egress log --help'" -- log --log
+expect_exit "cli: no abbreviations of long options" 2 "unknown option '--cgroup'" -- status --cgroup /x
+expect_exit "cli: a flag given a value" 2 "unknown option '--json=1'" -- status --json=1
+expect_exit "cli: --name=VALUE and -xVALUE forms" 2 "opening cgroup $TMP/nope: No such file" -- status --json -c"$TMP/nope"
+expect_exit "cli: --name=VALUE form" 2 "option --ring-pages: 3 is not a power of 2" -- --ring-pages=3
+expect_exit "cli: after --, a dash word is an address" 2 "'-1.2.3.4' is not an IPv4" -- block -c /x -- -1.2.3.4
 expect_exit "cli rejects a bad attach mode" 2 "--attach-mode: 'both'" -- --attach-mode both
 expect_exit "cli rejects ring pages not a power of 2" 2 "not a power of 2" -- --ring-pages 3
 expect_exit "cli rejects a missing object" 2 "opening BPF object $TMP/none.o: No such file" -- --object "$TMP/none.o"

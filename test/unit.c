@@ -7,15 +7,20 @@
  * Usage: unit BPF_OBJECT   (build/prog.bpf.o)
  */
 #include <elf.h>
+#include <inttypes.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "addr.h"
 #include "check.h"
 #include "common.h"
 #include "elf_min.h"
+#include "mem.h"
 #include "perf_ring.h"
+#include "text.h"
 
 /* ---- the object under test, and ways to break a copy of it ---------------- */
 
@@ -891,21 +896,31 @@ static void prefixes_parse_both_families(void)
 	      addr_parse("::/0", &l, why, sizeof(why)) == 0 && addr_cmp(&k, &l) < 0);
 }
 
+/* A pipe's read end holding `data`: what addr_file_read() and text_line() read. */
+static int fd_with(const char *data, size_t len)
+{
+	int p[2];
+
+	if (pipe(p) || write(p[1], data, len) != (ssize_t)len)
+		abort();
+	close(p[1]);
+	return p[0];
+}
+
 static void address_files(void)
 {
 	static const char good[] = "# blocklist\n\n  1.2.3.4  \r\n10.0.0.1 # a comment\n"
 				   "1.2.3.4\n\t2001:db8::/32\n10.0.0.0/8";
 	static const char bad[] = "1.2.3.4\n\n# fine so far\n1.2.3\n5.6.7.8\n";
 	static const char host_bits[] = "10.0.0.1/8\n";
+	static char long_line[TEXT_LINE_MAX + 100];
 	struct addr_list list = { 0 };
-	char err[300] = "", long_line[400], text[ADDR_TEXT_MAX];
-	FILE *f;
+	char err[300] = "", text[ADDR_TEXT_MAX];
+	int fd;
 
-	f = fmemopen((void *)good, sizeof(good) - 1, "r");
-	if (!f)
-		abort();
-	CHECK(addr_file_read(f, "good.txt", &list, err, sizeof(err)) == 0);
-	fclose(f);
+	fd = fd_with(good, sizeof(good) - 1);
+	CHECK(addr_file_read(fd, "good.txt", &list, err, sizeof(err)) == 0);
+	close(fd);
 	CHECK(list.cnt == 5 && strcmp(addr_format(&list.key[0], text), "1.2.3.4") == 0 &&
 	      strcmp(addr_format(&list.key[3], text), "2001:db8::/32") == 0);
 	addr_list_unique(&list);
@@ -914,31 +929,195 @@ static void address_files(void)
 	      strcmp(addr_format(&list.key[2], text), "10.0.0.1") == 0 &&
 	      strcmp(addr_format(&list.key[3], text), "2001:db8::/32") == 0);
 	/* A bad line: named with its number, and nothing of the file is kept. */
-	f = fmemopen((void *)bad, sizeof(bad) - 1, "r");
-	if (!f)
-		abort();
-	CHECK(addr_file_read(f, "bad.txt", &list, err, sizeof(err)) == -1);
-	fclose(f);
+	fd = fd_with(bad, sizeof(bad) - 1);
+	CHECK(addr_file_read(fd, "bad.txt", &list, err, sizeof(err)) == -1);
+	close(fd);
 	CHECK(strncmp(err, "bad.txt:4: '1.2.3' is not an IPv4 or IPv6 address", 49) == 0);
 	CHECK(list.cnt == 4);
-	f = fmemopen((void *)host_bits, sizeof(host_bits) - 1, "r");
-	if (!f)
-		abort();
-	CHECK(addr_file_read(f, "nets.txt", &list, err, sizeof(err)) == -1);
-	fclose(f);
+	fd = fd_with(host_bits, sizeof(host_bits) - 1);
+	CHECK(addr_file_read(fd, "nets.txt", &list, err, sizeof(err)) == -1);
+	close(fd);
 	CHECK(strcmp(err,
 		     "nets.txt:1: '10.0.0.1/8' has bits set beyond the /8 prefix: the network is 10.0.0.0/8") ==
 	      0);
+	/* A good first line, then one too long (the buffer is static, so zeroed). */
 	memset(long_line, 'x', sizeof(long_line) - 1);
-	long_line[sizeof(long_line) - 1] = '\0';
-	f = fmemopen(long_line, strlen(long_line), "r");
-	if (!f)
-		abort();
-	CHECK(addr_file_read(f, "long.txt", &list, err, sizeof(err)) == -1);
-	fclose(f);
-	CHECK(strstr(err, "long.txt:1: line longer than") != NULL && list.cnt == 4);
+	long_line[7] = '\n';
+	long_line[0] = '1';
+	long_line[1] = '.';
+	long_line[2] = '2';
+	long_line[3] = '.';
+	long_line[4] = '3';
+	long_line[5] = '.';
+	long_line[6] = '4';
+	fd = fd_with(long_line, sizeof(long_line) - 1);
+	CHECK(addr_file_read(fd, "long.txt", &list, err, sizeof(err)) == -1);
+	close(fd);
+	CHECK(strcmp(err, "long.txt:2: line longer than 4095 bytes") == 0 && list.cnt == 4);
 	addr_list_free(&list);
 	CHECK(list.cnt == 0 && list.key == NULL);
+}
+
+/* text_format() keeps snprintf()'s contract for every conversion the tool uses. */
+#define SAME_AS_SNPRINTF(size, ...)                                                                \
+	do {                                                                                       \
+		char ours[size], libc[size];                                                       \
+		int n_ours = text_format(ours, sizeof(ours), __VA_ARGS__);                         \
+		int n_libc = snprintf(libc, sizeof(libc), __VA_ARGS__);                            \
+		CHECK(n_ours == n_libc && strcmp(ours, libc) == 0);                                \
+		if (n_ours != n_libc || strcmp(ours, libc) != 0)                                   \
+			printf("    ours %d '%s', libc %d '%s'\n", n_ours, ours, n_libc, libc);    \
+	} while (0)
+
+static void text_formats_like_snprintf(void)
+{
+	/* volatile: the compiler would otherwise warn that the libc call is cut. */
+	const char *volatile long_text = "abcdef";
+	volatile int long_number = -123456;
+
+	SAME_AS_SNPRINTF(64, "plain text");
+	SAME_AS_SNPRINTF(64, "%s|%8s|%-8s|%.2s|%.*s|%s", "abc", "abc", "abc", "abc", 3, "abcdef",
+			 "");
+	SAME_AS_SNPRINTF(64, "%d %i %d %d %5d %-5d| %05d %05d %.3d", 0, -1, INT_MIN, INT_MAX, 42,
+			 42, 42, -42, 7);
+	SAME_AS_SNPRINTF(64, "%u %x %X %04x %02x %x", 0u, 255u, 255u, 0xabu, 0x5u, UINT_MAX);
+	SAME_AS_SNPRINTF(128, "%lu %ld %ld %llu %llx %zu %lld", ULONG_MAX, LONG_MIN, 5L, ULLONG_MAX,
+			 0x1234abcdULL, (size_t)12345, LLONG_MIN);
+	SAME_AS_SNPRINTF(64, "%" PRIu32 " %" PRIu64 " %" PRIx64, UINT32_MAX, UINT64_MAX,
+			 (uint64_t)0xdeadbeef);
+	SAME_AS_SNPRINTF(64, "%c|%3c|%-3c|%%", 'a', 'b', 'c');
+	SAME_AS_SNPRINTF(64, "%*d|%-*d|%.0u|%.0u", 6, 12, 6, 12, 0u, 3u);
+	SAME_AS_SNPRINTF(64, "%hhu %hu %hhd %hd", (unsigned char)200, (unsigned short)60000,
+			 (signed char)-100, (short)-30000);
+	/* Cut to the buffer, always terminated, and the length it wanted. */
+	SAME_AS_SNPRINTF(4, "%s", long_text);
+	SAME_AS_SNPRINTF(4, "%d", long_number);
+	SAME_AS_SNPRINTF(1, "%s", long_text);
+	CHECK(text_format(NULL, 0, "%s%u", "ab", 123u) == 5);
+}
+
+static void text_reads_numbers_and_lines(void)
+{
+	static const char lines[] = "one\n\nthree\r\nlast";
+	static char too_long[TEXT_LINE_MAX + 2];
+	struct text_lines r;
+	unsigned long n;
+	const char *end;
+	char *line;
+	int fd;
+
+	end = text_decimal("4095x", 4095, &n);
+	CHECK(end && *end == 'x' && n == 4095);
+	CHECK(text_decimal("4096", 4095, &n) == NULL);
+	CHECK(text_decimal("", 10, &n) == NULL && text_decimal("-1", 10, &n) == NULL);
+	CHECK(text_decimal("+1", 10, &n) == NULL && text_decimal(" 1", 10, &n) == NULL);
+	CHECK(text_decimal("18446744073709551616", ULONG_MAX, &n) == NULL || sizeof(long) < 8);
+	end = text_decimal("0000000000000000000000007", 7, &n);
+	CHECK(end && !*end && n == 7);
+
+	fd = fd_with(lines, sizeof(lines) - 1);
+	text_lines_init(&r, fd);
+	CHECK(text_line(&r, &line) == LINE_OK && strcmp(line, "one") == 0);
+	CHECK(text_line(&r, &line) == LINE_OK && strcmp(line, "") == 0);
+	CHECK(text_line(&r, &line) == LINE_OK && strcmp(line, "three\r") == 0);
+	CHECK(text_line(&r, &line) == LINE_OK && strcmp(line, "last") == 0);
+	CHECK(text_line(&r, &line) == LINE_EOF);
+	close(fd);
+	/* A line that fills the buffer without its newline is refused, not split. */
+	memset(too_long, 'y', sizeof(too_long) - 1);
+	fd = fd_with(too_long, sizeof(too_long) - 1);
+	text_lines_init(&r, fd);
+	CHECK(text_line(&r, &line) == LINE_TOO_LONG);
+	close(fd);
+	/* One byte shorter fits, with its newline. */
+	too_long[TEXT_LINE_MAX - 1] = '\n';
+	fd = fd_with(too_long, TEXT_LINE_MAX);
+	text_lines_init(&r, fd);
+	CHECK(text_line(&r, &line) == LINE_OK && strlen(line) == TEXT_LINE_MAX - 1);
+	CHECK(text_line(&r, &line) == LINE_EOF);
+	close(fd);
+	text_lines_init(&r, -1);
+	CHECK(text_line(&r, &line) == LINE_ERROR);
+}
+
+static int cmp_keys(const void *a, const void *b)
+{
+	return addr_cmp(a, b);
+}
+
+/* addr_sort() against the C library's qsort(), on sizes that exercise the heap's edges. */
+static void keys_sort_and_search(void)
+{
+	static const size_t sizes[] = { 0, 1, 2, 3, 7, 64, 1000 };
+	struct addr_key *ours = mem_alloc(1000 * sizeof(*ours));
+	struct addr_key *libc = malloc(1000 * sizeof(*libc));
+	struct {
+		struct addr_key key;
+		uint64_t drops;
+	} rec[5];
+	unsigned int seed = 1, i, s;
+
+	if (!ours || !libc)
+		abort();
+	for (s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++) {
+		for (i = 0; i < sizes[s]; i++) {
+			memset(&ours[i], 0, sizeof(ours[i]));
+			seed = seed * 1103515245u + 12345u;
+			ours[i].family = (seed >> 16) & 1 ? ADDR_IPV4 : ADDR_IPV6;
+			ours[i].prefixlen = ADDR_FAMILY_BITS + ((seed >> 8) & 31);
+			ours[i].addr[0] = (uint8_t)(seed >> 24); /* repeats, on purpose */
+			ours[i].addr[15] = (uint8_t)(seed >> 20) & 3;
+		}
+		memcpy(libc, ours, sizes[s] * sizeof(*ours));
+		addr_sort(ours, sizes[s], sizeof(*ours));
+		qsort(libc, sizes[s], sizeof(*libc), cmp_keys);
+		CHECK(memcmp(ours, libc, sizes[s] * sizeof(*ours)) == 0);
+		for (i = 0; i < sizes[s]; i++)
+			CHECK(addr_find(&libc[i], ours, sizes[s]));
+	}
+	CHECK(!addr_find(&libc[0], ours, 0));
+	memset(&libc[0], 0xff, sizeof(libc[0]));
+	CHECK(!addr_find(&libc[0], ours, 1000));
+	/* Records that start with a key move whole, their payload with them. */
+	memset(rec, 0, sizeof(rec));
+	for (i = 0; i < 5; i++) {
+		rec[i].key.family = ADDR_IPV4;
+		rec[i].key.addr[3] = (uint8_t)(5 - i);
+		rec[i].drops = 5 - i;
+	}
+	addr_sort(rec, 5, sizeof(rec[0]));
+	for (i = 0; i < 5; i++)
+		CHECK(rec[i].key.addr[3] == i + 1 && rec[i].drops == i + 1);
+	mem_free(ours);
+	free(libc);
+}
+
+/* The heap of the static binary (mmap) and of the test builds (malloc) keep the same contract. */
+static void memory_grows_and_keeps_bytes(void)
+{
+	unsigned char *p = mem_alloc(100), *q;
+	size_t i;
+
+	CHECK(p != NULL);
+	if (!p)
+		return;
+	for (i = 0; i < 100; i++)
+		CHECK(p[i] == 0);
+	memset(p, 0x5a, 100);
+	q = mem_resize(p, 1u << 20);
+	CHECK(q != NULL);
+	if (!q) {
+		mem_free(p);
+		return;
+	}
+	for (i = 0; i < 100; i++)
+		CHECK(q[i] == 0x5a);
+	q[(1u << 20) - 1] = 1;
+	p = mem_resize(q, 10);
+	CHECK(p != NULL && p[9] == 0x5a);
+	mem_free(p ? p : q);
+	mem_free(NULL);
+	CHECK(mem_alloc(SIZE_MAX) == NULL && mem_resize(NULL, SIZE_MAX - 8) == NULL);
 }
 
 static int read_file(const char *path)
@@ -992,6 +1171,10 @@ int main(int argc, char **argv)
 	RUN(cpu_lists);
 	RUN(prefixes_parse_both_families);
 	RUN(address_files);
+	RUN(text_formats_like_snprintf);
+	RUN(text_reads_numbers_and_lines);
+	RUN(keys_sort_and_search);
+	RUN(memory_grows_and_keeps_bytes);
 	free(object);
 	return check_fail_cnt ? 1 : 0;
 }

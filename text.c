@@ -1,0 +1,372 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * text.c - printf-style formatting, buffered output and line reading on
+ * plain fds: the part of stdio this tool needs (see text.h for why).
+ */
+#include "text.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <string.h>
+#include <unistd.h>
+
+/* ---- formatting ------------------------------------------------------------- */
+
+/* Where formatted text goes: buf keeps what fits, need counts all of it. */
+struct sink {
+	char *buf;
+	size_t len;
+	size_t need;
+};
+
+static void sink_put(struct sink *s, const char *p, size_t n)
+{
+	if (s->need < s->len) {
+		size_t room = s->len - s->need;
+
+		memcpy(s->buf + s->need, p, n < room ? n : room);
+	}
+	s->need += n;
+}
+
+static void sink_pad(struct sink *s, char c, size_t n)
+{
+	while (n--)
+		sink_put(s, &c, 1);
+}
+
+/* One field, padded to width: sign or prefix, then zeros, then body. */
+static void sink_field(struct sink *s, const char *sign, const char *body, size_t body_len,
+		       size_t zeros, size_t width, int left)
+{
+	size_t used = strlen(sign) + zeros + body_len;
+	size_t spaces = width > used ? width - used : 0;
+
+	if (!left)
+		sink_pad(s, ' ', spaces);
+	sink_put(s, sign, strlen(sign));
+	sink_pad(s, '0', zeros);
+	sink_put(s, body, body_len);
+	if (left)
+		sink_pad(s, ' ', spaces);
+}
+
+/* The length modifiers the tool's formats use: none, hh, h, l, ll, z. */
+enum int_size { SIZE_INT, SIZE_CHAR, SIZE_SHORT, SIZE_LONG, SIZE_LLONG, SIZE_SIZE };
+
+static const char *parse_size(const char *f, enum int_size *size)
+{
+	*size = SIZE_INT;
+	if (f[0] == 'h' && f[1] == 'h')
+		*size = SIZE_CHAR, f += 2;
+	else if (f[0] == 'h')
+		*size = SIZE_SHORT, f++;
+	else if (f[0] == 'l' && f[1] == 'l')
+		*size = SIZE_LLONG, f += 2;
+	else if (f[0] == 'l')
+		*size = SIZE_LONG, f++;
+	else if (f[0] == 'z')
+		*size = SIZE_SIZE, f++;
+	return f;
+}
+
+/*
+ * The next argument, read as the type the caller passed (va_arg() must
+ * name it exactly), widened: a negative one wraps, and the caller negates it.
+ */
+static uintmax_t take_int(va_list *ap, enum int_size size, int is_signed)
+{
+	intmax_t v;
+
+	switch (size) {
+	case SIZE_LONG:
+		return is_signed ? (uintmax_t)va_arg(*ap, long) : va_arg(*ap, unsigned long);
+	case SIZE_LLONG:
+		return is_signed ? (uintmax_t)va_arg(*ap, long long)
+				 : va_arg(*ap, unsigned long long);
+	case SIZE_SIZE:
+		return va_arg(*ap, size_t);
+	default:
+		if (!is_signed) {
+			unsigned int u = va_arg(*ap, unsigned int);
+
+			return size == SIZE_CHAR    ? (unsigned char)u
+			       : size == SIZE_SHORT ? (unsigned short)u
+						    : u;
+		}
+		v = va_arg(*ap, int);
+		return (uintmax_t)(size == SIZE_CHAR	? (signed char)v
+				   : size == SIZE_SHORT ? (short)v
+							: v);
+	}
+}
+
+/* Digits of v in base 10 or 16, written backwards from end; returns the first. */
+static char *digits(uintmax_t v, unsigned int base, int upper, char *end)
+{
+	const char *set = upper ? "0123456789ABCDEF" : "0123456789abcdef";
+
+	do {
+		*--end = set[v % base];
+		v /= base;
+	} while (v);
+	return end;
+}
+
+/* Reads a width or precision: digits, or '*' taking an int argument. */
+static const char *parse_count(const char *f, va_list *ap, int *count)
+{
+	if (*f == '*') {
+		*count = va_arg(*ap, int);
+		return f + 1;
+	}
+	*count = 0;
+	while (*f >= '0' && *f <= '9' && *count < 100000)
+		*count = *count * 10 + (*f++ - '0');
+	return f;
+}
+
+/*
+ * The ap is walked through a pointer: a va_list passed by value cannot be
+ * handed on to helpers portably (on some ABIs it is an array, on others not).
+ */
+static void format_into(struct sink *s, const char *fmt, va_list *ap)
+{
+	while (*fmt) {
+		const char *pct = strchr(fmt, '%');
+		int left = 0, zero = 0, width, prec = -1;
+		enum int_size size;
+		char num[3 * sizeof(uintmax_t) + 2], *body, *end = num + sizeof(num);
+		const char *sign = "";
+		size_t body_len, zeros = 0;
+
+		if (!pct) {
+			sink_put(s, fmt, strlen(fmt));
+			return;
+		}
+		sink_put(s, fmt, (size_t)(pct - fmt));
+		fmt = pct + 1;
+		for (;; fmt++) {
+			if (*fmt == '-')
+				left = 1;
+			else if (*fmt == '0')
+				zero = 1;
+			else
+				break;
+		}
+		fmt = parse_count(fmt, ap, &width);
+		if (width < 0) {
+			left = 1;
+			width = -width;
+		}
+		if (*fmt == '.')
+			fmt = parse_count(fmt + 1, ap, &prec);
+		fmt = parse_size(fmt, &size);
+		switch (*fmt) {
+		case 'd':
+		case 'i': {
+			uintmax_t v = take_int(ap, size, 1);
+
+			if ((intmax_t)v < 0) {
+				sign = "-";
+				v = -v;
+			}
+			body = digits(v, 10, 0, end);
+			break;
+		}
+		case 'u':
+			body = digits(take_int(ap, size, 0), 10, 0, end);
+			break;
+		case 'x':
+		case 'X':
+			body = digits(take_int(ap, size, 0), 16, *fmt == 'X', end);
+			break;
+		case 'c':
+			num[0] = (char)va_arg(*ap, int);
+			sink_field(s, "", num, 1, 0, (size_t)width, left);
+			fmt++;
+			continue;
+		case 's': {
+			const char *str = va_arg(*ap, const char *);
+
+			if (!str)
+				str = "(null)";
+			body_len = prec >= 0 ? strnlen(str, (size_t)prec) : strlen(str);
+			sink_field(s, "", str, body_len, 0, (size_t)width, left);
+			fmt++;
+			continue;
+		}
+		case '%':
+			sink_put(s, "%", 1);
+			fmt++;
+			continue;
+		default:
+			/* Not a conversion this file knows: show it rather than guess. */
+			sink_put(s, "%?", 2);
+			if (*fmt)
+				fmt++;
+			continue;
+		}
+		fmt++;
+		body_len = (size_t)(end - body);
+		/* A precision is a minimum digit count; %.0u of 0 prints nothing. */
+		if (prec == 0 && body_len == 1 && *body == '0')
+			body_len = 0;
+		if (prec >= 0 && (size_t)prec > body_len)
+			zeros = (size_t)prec - body_len;
+		else if (prec < 0 && zero && !left && (size_t)width > strlen(sign) + body_len)
+			zeros = (size_t)width - strlen(sign) - body_len;
+		sink_field(s, sign, body, body_len, zeros, (size_t)width, left);
+	}
+}
+
+int text_vformat(char *buf, size_t len, const char *fmt, va_list ap)
+{
+	struct sink s = { buf, len, 0 };
+	va_list copy;
+
+	va_copy(copy, ap);
+	format_into(&s, fmt, &copy);
+	va_end(copy);
+	if (len)
+		buf[s.need < len ? s.need : len - 1] = '\0';
+	return s.need > INT32_MAX ? INT32_MAX : (int)s.need;
+}
+
+int text_format(char *buf, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = text_vformat(buf, len, fmt, ap);
+	va_end(ap);
+	return n;
+}
+
+const char *text_decimal(const char *p, unsigned long max, unsigned long *out)
+{
+	const char *start = p;
+
+	*out = 0;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		unsigned long digit = (unsigned long)(*p - '0');
+
+		if (*out > (max - digit) / 10)
+			return NULL;
+		*out = *out * 10 + digit;
+	}
+	return p == start ? NULL : p;
+}
+
+/* ---- buffered output -------------------------------------------------------- */
+
+void text_out_init(struct text_out *o, int fd)
+{
+	o->fd = fd;
+	o->err = 0;
+	o->len = 0;
+}
+
+int text_flush(struct text_out *o)
+{
+	size_t done = 0;
+
+	while (done < o->len && !o->err) {
+		ssize_t n = write(o->fd, o->buf + done, o->len - done);
+
+		if (n > 0)
+			done += (size_t)n;
+		else if (n < 0 && errno != EINTR)
+			o->err = errno;
+	}
+	o->len = 0;
+	return o->err ? -1 : 0;
+}
+
+void text_put(struct text_out *o, const char *s, size_t n)
+{
+	while (n) {
+		size_t room = sizeof(o->buf) - o->len, k = n < room ? n : room;
+
+		memcpy(o->buf + o->len, s, k);
+		o->len += k;
+		s += k;
+		n -= k;
+		if (o->len == sizeof(o->buf))
+			text_flush(o);
+	}
+}
+
+void text_puts(struct text_out *o, const char *s)
+{
+	text_put(o, s, strlen(s));
+}
+
+void text_printf(struct text_out *o, const char *fmt, ...)
+{
+	char line[512];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = text_vformat(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (n >= (int)sizeof(line)) {
+		/* Longer than one line buffer: format again straight into the output. */
+		struct sink s;
+
+		text_flush(o);
+		va_start(ap, fmt);
+		s = (struct sink){ o->buf, sizeof(o->buf), 0 };
+		format_into(&s, fmt, &ap);
+		va_end(ap);
+		o->len = s.need < sizeof(o->buf) ? s.need : sizeof(o->buf);
+		text_flush(o);
+		return;
+	}
+	text_put(o, line, (size_t)n);
+}
+
+/* ---- lines ------------------------------------------------------------------ */
+
+void text_lines_init(struct text_lines *r, int fd)
+{
+	r->fd = fd;
+	r->start = r->end = 0;
+}
+
+int text_line(struct text_lines *r, char **line)
+{
+	for (;;) {
+		char *nl = memchr(r->buf + r->start, '\n', r->end - r->start);
+		ssize_t n;
+
+		if (nl) {
+			*nl = '\0';
+			*line = r->buf + r->start;
+			r->start = (size_t)(nl - r->buf) + 1;
+			return LINE_OK;
+		}
+		/* Keep the partial line at the front, then read more behind it. */
+		memmove(r->buf, r->buf + r->start, r->end - r->start);
+		r->end -= r->start;
+		r->start = 0;
+		if (r->end == TEXT_LINE_MAX)
+			return LINE_TOO_LONG;
+		do
+			n = read(r->fd, r->buf + r->end, TEXT_LINE_MAX - r->end);
+		while (n < 0 && errno == EINTR);
+		if (n < 0)
+			return LINE_ERROR;
+		if (n == 0) {
+			if (!r->end)
+				return LINE_EOF;
+			r->buf[r->end] = '\0';
+			*line = r->buf;
+			r->start = r->end;
+			return LINE_OK;
+		}
+		r->end += (size_t)n;
+	}
+}

@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * text.h - formatted text and line reading on plain file descriptors.
+ *
+ * The tool does not use stdio. The static binary has a 64 KiB budget, and
+ * musl's printf family alone is 10 KiB (mostly floating point we never
+ * print); FILE buffering adds more. What the tool prints needs only %s, %c,
+ * %%, integers in decimal and hex, widths, zero padding and precisions.
+ */
+#ifndef TEXT_H
+#define TEXT_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+/*
+ * snprintf()'s contract for the conversions above: buf is always terminated
+ * (when len > 0) and the result is the length the whole text needed, so a
+ * result >= len means it was cut. Anything else after '%' prints as "%?".
+ */
+__attribute__((format(printf, 3, 4))) int text_format(char *buf, size_t len, const char *fmt, ...);
+__attribute__((format(printf, 3, 0))) int text_vformat(char *buf, size_t len, const char *fmt,
+						       va_list ap);
+
+/* Buffered output to one fd. err holds the errno of the first failed write. */
+struct text_out {
+	int fd;
+	int err;
+	size_t len;
+	char buf[4096];
+};
+
+void text_out_init(struct text_out *o, int fd);
+void text_put(struct text_out *o, const char *s, size_t n);
+void text_puts(struct text_out *o, const char *s);
+__attribute__((format(printf, 2, 3))) void text_printf(struct text_out *o, const char *fmt, ...);
+/* Writes what is buffered; returns 0, or -1 with o->err set. */
+int text_flush(struct text_out *o);
+
+/*
+ * The decimal digits at p (at least one) as a number no larger than max:
+ * returns the first byte after them, or NULL. No sign, no blanks, no base
+ * prefixes: strtoul() takes all three, and pulls in musl's stdio besides.
+ */
+const char *text_decimal(const char *p, unsigned long max, unsigned long *out);
+
+/*
+ * Lines from an fd, without stdio. A line is returned without its '\n' and
+ * terminated; the last line of a file may lack the '\n'.
+ */
+#define TEXT_LINE_MAX 4096
+struct text_lines {
+	int fd;
+	size_t start, end;
+	char buf[TEXT_LINE_MAX + 1];
+};
+
+enum { LINE_EOF = 0, LINE_OK = 1, LINE_ERROR = -1, LINE_TOO_LONG = -2 };
+
+void text_lines_init(struct text_lines *r, int fd);
+/* LINE_OK with *line set, LINE_EOF, LINE_ERROR (errno set) or LINE_TOO_LONG. */
+int text_line(struct text_lines *r, char **line);
+
+#endif

@@ -23,85 +23,83 @@ enum option_group {
 	OPT_READER = 4,	   /* --ring-pages, --wakeup-events, --flush-ms */
 	OPT_JSON_OUT = 8,
 	OPT_STRICT_ON = 16,
+	OPT_ARGUMENTS = 32, /* addresses as arguments: block and unblock */
 };
 
 static const unsigned int allowed_options[COMMAND_CNT] = {
 	[CMD_RUN] = OPT_ADDRESSES | OPT_SIZE | OPT_READER | OPT_JSON_OUT,
-	[CMD_BLOCK] = OPT_ADDRESSES | OPT_SIZE,
+	[CMD_BLOCK] = OPT_ADDRESSES | OPT_ARGUMENTS | OPT_SIZE,
 	[CMD_LOG] = OPT_READER | OPT_JSON_OUT,
 	[CMD_STATUS] = OPT_JSON_OUT,
 	[CMD_LIST] = OPT_JSON_OUT,
-	[CMD_UNBLOCK] = OPT_ADDRESSES | OPT_STRICT_ON,
+	[CMD_UNBLOCK] = OPT_ADDRESSES | OPT_ARGUMENTS | OPT_STRICT_ON,
 	[CMD_DETACH] = 0,
 };
 
-static const char *const command_usage[COMMAND_CNT] = {
-	[CMD_RUN] = "[run] [-c PATH] [-b ADDR]... [-f FILE|-]...\n"
-		    "       [--max-entries N] [--attach-mode single|override|multi]\n"
-		    "       [--direction egress|ingress|both]\n"
-		    "       [--log all|drops|none] [--ring-pages N] [--wakeup-events N]\n"
-		    "       [--flush-ms MS] [--json] [--object FILE]\n"
-		    "  Block, and print one line per packet until a signal; then detach.\n"
+/* What each subcommand does; usage() writes its synopsis from options[]. */
+static const char *const command_help[COMMAND_CNT] = {
+	[CMD_RUN] = "  Block, and print one line per packet until a signal; then detach.\n"
 		    "  Without -b or -f it blocks 1.1.1.1. If `block` left an instance on the\n"
 		    "  cgroup, run reads its events instead, adds the addresses given (they\n"
 		    "  stay after this run), and leaves it attached.\n",
-	[CMD_BLOCK] = "block [-c PATH] ADDR... [-b ADDR]... [-f FILE|-]...\n"
-		      "       [--max-entries N] [--attach-mode single|override|multi]\n"
-		      "       [--direction egress|ingress|both]\n"
-		      "       [--object FILE]\n"
-		      "  Add addresses to the cgroup's blocklist, loading and attaching the\n"
+	[CMD_BLOCK] = "  Add addresses to the cgroup's blocklist, loading and attaching the\n"
 		      "  program first if needed, and exit. The program stays attached, and\n"
 		      "  blocking, until `detach`.\n",
-	[CMD_LOG] = "log [-c PATH] [--log all|drops|none] [--json] [--ring-pages N]\n"
-		    "       [--wakeup-events N] [--flush-ms MS] [--object FILE]\n"
-		    "  Print one line per packet of the attached instance until a signal; it\n"
+	[CMD_LOG] = "  Print one line per packet of the attached instance until a signal; it\n"
 		    "  stays attached.\n",
-	[CMD_STATUS] = "status [-c PATH] [--json] [--object FILE]\n"
-		       "  Show the programs on the cgroup's egress and ingress hooks, and ours\n"
+	[CMD_STATUS] = "  Show the programs on the cgroup's egress and ingress hooks, and ours\n"
 		       "  in detail.\n",
-	[CMD_LIST] = "list [-c PATH] [--json] [--object FILE]\n"
-		     "  Show each blocked address and the packets dropped to it.\n",
+	[CMD_LIST] = "  Show each blocked address and the packets dropped to it.\n",
 	[CMD_UNBLOCK] =
-		"unblock [-c PATH] ADDR... [-b ADDR]... [-f FILE|-]...\n"
-		"       [--strict] [--object FILE]\n"
 		"  Remove addresses from the blocklist. One that is not there is reported;\n"
 		"  with --strict it is an error (exit 1) and nothing is removed.\n",
-	[CMD_DETACH] = "detach [-c PATH] [--object FILE]\n"
-		       "  Take every program of ours off the hook (never anyone else's).\n",
+	[CMD_DETACH] = "  Take every program of ours off the hook (never anyone else's).\n",
 };
 
-/* Each option's help, and the group that decides who sees it (0: everyone). */
+/*
+ * Each option in synopsis form and with its help, and the group that
+ * decides who takes it (0: every subcommand). One table, so the synopsis
+ * and the help cannot disagree.
+ */
 static const struct {
 	unsigned int group;
-	const char *text;
-} options_text[] = {
-	{ 0, "  -c, --cgroup-path PATH  cgroup v2 directory (default /sys/fs/cgroup/unified)\n" },
-	{ OPT_ADDRESSES,
+	const char *synopsis, *help;
+} options[] = {
+	{ 0, "[-c PATH]",
+	  "  -c, --cgroup-path PATH  cgroup v2 directory (default /sys/fs/cgroup/unified)\n" },
+	{ OPT_ARGUMENTS, "ADDR...", NULL },
+	{ OPT_ADDRESSES, "[-b ADDR]...",
 	  "  -b, --block ADDR        an IPv4 or IPv6 address or prefix; repeatable\n" },
-	{ OPT_ADDRESSES,
+	{ OPT_ADDRESSES, "[-f FILE|-]...",
 	  "  -f, --file FILE         the addresses in FILE (- for stdin), one per line,\n"
 	  "                          # comments; every line is checked before any is used\n" },
-	{ OPT_SIZE, "      --max-entries N     blocklist size when first loaded (default 1024)\n" },
-	{ OPT_SIZE, "      --direction DIR     egress (default): packets the cgroup sends, by\n"
-		    "                          destination; ingress: packets it receives, by\n"
-		    "                          source; both\n" },
-	{ OPT_SIZE, "      --attach-mode MODE  single (default): refuse if a program is attached;\n"
-		    "                          override: let child cgroups replace ours;\n"
-		    "                          multi: run alongside other multi programs\n" },
-	{ OPT_READER, "      --log WHAT          all (default): a line per packet; drops: dropped\n"
-		      "                          packets only; none: no lines (the program then\n"
-		      "                          sends no events at all)\n" },
-	{ OPT_READER,
+	{ OPT_SIZE, "[--max-entries N]",
+	  "      --max-entries N     blocklist size when first loaded (default 1024)\n" },
+	{ OPT_SIZE, "[--direction egress|ingress|both]",
+	  "      --direction DIR     egress (default): packets the cgroup sends, by\n"
+	  "                          destination; ingress: packets it receives, by\n"
+	  "                          source; both\n" },
+	{ OPT_SIZE, "[--attach-mode single|override|multi]",
+	  "      --attach-mode MODE  single (default): refuse if a program is attached;\n"
+	  "                          override: let child cgroups replace ours;\n"
+	  "                          multi: run alongside other multi programs\n" },
+	{ OPT_READER, "[--log all|drops|none]",
+	  "      --log WHAT          all (default): a line per packet; drops: dropped\n"
+	  "                          packets only; none: no lines (the program then\n"
+	  "                          sends no events at all)\n" },
+	{ OPT_READER, "[--ring-pages N]",
 	  "      --ring-pages N      perf ring size per CPU in pages, a power of 2 (64)\n" },
-	{ OPT_READER, "      --wakeup-events N   wake the reader every N events (64)\n" },
-	{ OPT_READER,
+	{ OPT_READER, "[--wakeup-events N]",
+	  "      --wakeup-events N   wake the reader every N events (64)\n" },
+	{ OPT_READER, "[--flush-ms MS]",
 	  "      --flush-ms MS       print pending events at least every MS ms (100)\n" },
-	{ OPT_JSON_OUT, "      --json              one JSON object per line\n" },
-	{ OPT_STRICT_ON,
+	{ OPT_JSON_OUT, "[--json]", "      --json              one JSON object per line\n" },
+	{ OPT_STRICT_ON, "[--strict]",
 	  "      --strict            unblock: an address that is not blocked is an error\n" },
-	{ 0, "      --object FILE       load this BPF object instead of the embedded one\n" },
-	{ 0, "  -h, --help              show this help (COMMAND --help: that command's)\n" },
-	{ 0, "  -V, --version           show the version\n" },
+	{ 0, "[--object FILE]",
+	  "      --object FILE       load this BPF object instead of the embedded one\n" },
+	{ 0, NULL, "  -h, --help              show this help (COMMAND --help: that command's)\n" },
+	{ 0, NULL, "  -V, --version           show the version\n" },
 };
 
 static const char exit_text[] =
@@ -113,19 +111,38 @@ static const char exit_text[] =
 static void usage(int command)
 {
 	struct text_out out;
-	size_t i;
+	size_t i, k;
 
 	text_out_init(&out, STDOUT_FILENO);
 	text_puts(&out, "Drop packets that processes in a cgroup v2 send to blocked IPv4 or IPv6\n"
 			"addresses and prefixes, with eBPF loaded by hand; log every packet:\n"
 			"LOG: DST 1.1.1.1, ACTION 0 (0 dropped, 1 passed).\n\nUsage:\n");
-	for (i = 0; i < COMMAND_CNT; i++)
-		if (command < 0 || (size_t)command == i)
-			text_printf(&out, "  " PROG_NAME " %s\n", command_usage[i]);
-	for (i = 0; i < sizeof(options_text) / sizeof(options_text[0]); i++)
-		if (!options_text[i].group || command < 0 ||
-		    (allowed_options[command] & options_text[i].group))
-			text_puts(&out, options_text[i].text);
+	for (i = 0; i < COMMAND_CNT; i++) {
+		/* The synopsis, wrapped before column 80 with a hanging indent. */
+		size_t col = (size_t)text_format(NULL, 0, "  " PROG_NAME " %s",
+						 i == CMD_RUN ? "[run]" : command_names[i]);
+
+		if (command >= 0 && (size_t)command != i)
+			continue;
+		text_printf(&out, "  " PROG_NAME " %s", i == CMD_RUN ? "[run]" : command_names[i]);
+		for (k = 0; k < sizeof(options) / sizeof(options[0]); k++) {
+			const char *syn = options[k].synopsis;
+
+			if (!syn || (options[k].group && !(allowed_options[i] & options[k].group)))
+				continue;
+			if (col + 1 + strlen(syn) > 79) {
+				text_puts(&out, "\n      ");
+				col = 6;
+			}
+			text_printf(&out, " %s", syn);
+			col += 1 + strlen(syn);
+		}
+		text_printf(&out, "\n%s\n", command_help[i]);
+	}
+	for (i = 0; i < sizeof(options) / sizeof(options[0]); i++)
+		if (options[i].help && (!options[i].group || command < 0 ||
+					(allowed_options[command] & options[i].group)))
+			text_puts(&out, options[i].help);
 	text_printf(&out, "\n%s", exit_text);
 	text_flush(&out);
 }

@@ -303,29 +303,31 @@ void text_puts(struct text_out *o, const char *s)
 	text_put(o, s, strlen(s));
 }
 
+/*
+ * Formats straight into the buffer. Text that does not fit in what is left
+ * is formatted again after a flush; what is longer than the whole buffer
+ * (4 KiB, a PATH_MAX path and more) is cut there.
+ */
 void text_printf(struct text_out *o, const char *fmt, ...)
 {
-	char line[512];
-	va_list ap;
-	int n;
+	int pass;
 
-	va_start(ap, fmt);
-	n = text_vformat(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	if (n >= (int)sizeof(line)) {
-		/* Longer than one line buffer: format again straight into the output. */
-		struct sink s;
+	for (pass = 0; pass < 2; pass++) {
+		size_t room = sizeof(o->buf) - o->len;
+		struct sink s = { o->buf + o->len, room, 0 };
+		va_list ap;
 
-		text_flush(o);
 		va_start(ap, fmt);
-		s = (struct sink){ o->buf, sizeof(o->buf), 0 };
 		format_into(&s, fmt, &ap);
 		va_end(ap);
-		o->len = s.need < sizeof(o->buf) ? s.need : sizeof(o->buf);
+		if (s.need <= room || pass) {
+			o->len += s.need < room ? s.need : room;
+			break;
+		}
 		text_flush(o);
-		return;
 	}
-	text_put(o, line, (size_t)n);
+	if (o->len == sizeof(o->buf))
+		text_flush(o);
 }
 
 /* ---- lines ------------------------------------------------------------------ */

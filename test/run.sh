@@ -66,6 +66,24 @@ cross_check() { # TRIPLET CLASS DATA MACHINE QEMU
 		[ "${CI:-}" = true ] && bad "cross $t under qemu" "$qemu missing under CI=true"
 	fi
 }
+# The size budget: the x86_64 musl binary, stripped, object included, fits
+# in 64 KiB (README, "Size"). Every target's size is printed for the table.
+size_budget() {
+	local size
+	size=$(stat -c %s "$BIN")
+	echo "    $BIN: $size bytes, budget 65536"
+	[ "$size" -le 65536 ]
+}
+# (make builds with musl-gcc whenever it is installed.)
+if [ "$(uname -m)" = x86_64 ] && command -v musl-gcc >/dev/null; then
+	check "size: the x86_64 musl binary is at most 64 KiB" size_budget
+else
+	echo "SKIPPED: the 64 KiB size budget (needs x86_64 and musl-gcc)"
+	[ "${CI:-}" = true ] && bad "size budget" "not checked under CI=true (.ci/run installs musl-tools)"
+fi
+for b in build/*-linux-gnu*/cgroup-skb-egress; do
+	[ -x "$b" ] && echo "size: $b: $(stat -c %s "$b") bytes"
+done
 cross_check aarch64-linux-gnu ELF64 "little endian" AArch64 qemu-aarch64-static
 cross_check arm-linux-gnueabihf ELF32 "little endian" ARM qemu-arm-static
 cross_check s390x-linux-gnu ELF64 "big endian" "IBM S/390" qemu-s390x-static

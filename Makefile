@@ -65,9 +65,10 @@ ifneq ($(filter %musl-gcc,$(CC)),)
   # follow the code directly instead of at the next 4 KiB boundary (the
   # kernel still maps whole pages; only the padding in the file goes).
   override LDFLAGS += -Wl,-z,norelro -Wl,-z,common-page-size=64
-  # No floating point anywhere: variadic functions then stop saving the
-  # eight vector registers on entry (x86_64 and arm64 know the flag).
-  override CFLAGS += $(shell $(CC) -mgeneral-regs-only -E -x c /dev/null >/dev/null 2>&1 && \
+  # No floating point in the tool (the test helpers have some): variadic
+  # functions then stop saving the eight vector registers on entry (x86_64
+  # and arm64 know the flag).
+  TOOL_CFLAGS := $(shell $(CC) -mgeneral-regs-only -E -x c /dev/null >/dev/null 2>&1 && \
 	echo -mgeneral-regs-only)
   # The kernel loads a program by its program headers alone; the section
   # header table (1 KiB) only serves tools like readelf -S.
@@ -96,7 +97,7 @@ $(BPF_OBJ): prog.bpf.c common.h
 
 $(BUILD)/%.o: %.c $(HDRS) $(UAPI)
 	@mkdir -p $(BUILD)
-	$(CC) $(CFLAGS) -c $< -o $@
+	$(CC) $(CFLAGS) $(TOOL_CFLAGS) -c $< -o $@
 
 # The binary carries only what the loader reads of the object: sections,
 # program, maps, license, relocations and the symbols they name (2 KiB of
@@ -204,15 +205,31 @@ demo: $(BIN) $(BUILD)/test/nethelper
 # Benchmarks (root): medians of interleaved repeats, as ratios to a floor.
 # bench-smoke runs them briefly, to prove they work; it never judges a number.
 BENCH_REPEATS ?= 11
-BENCH_DEPS := $(BIN) $(BPF_OBJ) $(BUILD)/bench/prog_cost $(BUILD)/bench/prog-direct.bpf.o
+BENCH_DEPS := $(BIN) $(BPF_OBJ) $(BUILD)/bench/prog_cost $(BUILD)/bench/prog-direct.bpf.o \
+	$(BUILD)/bench/prog_btf.o $(BUILD)/bench/prog_btf_100k.o $(BUILD)/bench/libbpf_block
 bench: $(BENCH_DEPS)
 	@mkdir -p bench/results
 	$(BUILD)/bench/prog_cost $(BPF_OBJ) $(BUILD)/bench/prog-direct.bpf.o $(BENCH_REPEATS) 1000000
 	bash bench/oneshot.sh $(BENCH_REPEATS)
+	bash bench/peers.sh $(BENCH_REPEATS)
 bench-smoke: $(BENCH_DEPS)
 	@mkdir -p bench/results
 	$(BUILD)/bench/prog_cost $(BPF_OBJ) $(BUILD)/bench/prog-direct.bpf.o 3 10000
 	bash bench/oneshot.sh 3
+	bash bench/peers.sh 1
+
+# The peers (bench/peers.sh): the program with BTF-defined maps, which is
+# all libbpf 1.x loads, and a static libbpf loader doing what `block` does.
+# Debian's libbpf-dev, libelf-dev, zlib1g-dev and libzstd-dev; benchmark only.
+$(BUILD)/bench/prog_btf.o: prog.bpf.c common.h
+	@mkdir -p $(BUILD)/bench
+	$(CLANG) $(BPF_CFLAGS) -DPROG_BTF_MAPS -c $< -o $@
+$(BUILD)/bench/prog_btf_100k.o: prog.bpf.c common.h
+	@mkdir -p $(BUILD)/bench
+	$(CLANG) $(BPF_CFLAGS) -DPROG_BTF_MAPS -DPROG_BTF_ENTRIES=100000 -c $< -o $@
+$(BUILD)/bench/libbpf_block: bench/peer/libbpf_block.c common.h
+	@mkdir -p $(BUILD)/bench
+	$(HOST_CC) -std=gnu11 -O2 -Wall -Wextra -Werror -I. $< -static -lbpf -lelf -lz -lzstd -o $@
 
 $(BUILD)/bench/prog_cost: bench/prog_cost.c elf_min.c addr.c text.c mem.c $(HDRS)
 	@mkdir -p $(BUILD)/bench

@@ -87,6 +87,7 @@ static long (*bpf_skb_load_bytes)(const void *skb, uint32_t offset, void *to,
 #define cpu_to_be32(x) (x)
 #endif
 
+#ifndef PROG_BTF_MAPS
 /* Single addresses, either family. Value: packets dropped to it (u64). */
 struct legacy_map_def BLOCKLIST SEC("maps") = {
 	.type = BPF_MAP_TYPE_HASH,
@@ -119,6 +120,44 @@ struct legacy_map_def EVENTS SEC("maps") = {
 	.value_size = sizeof(uint32_t),
 	.max_entries = 0,
 };
+#else
+/*
+ * bench/peer only: the same maps as BTF-defined ones in ".maps", the only
+ * kind libbpf 1.x (and so bpftool) loads, for the benchmarks against them.
+ * These two macros are libbpf's bpf_helpers.h ones: a map's attributes are
+ * encoded in the BTF of its members' types.
+ */
+#define __uint(name, val) int(*name)[val]
+#define __type(name, val) __typeof__(val) *name
+/* bpftool cannot resize a map at load: a build for large lists says how large. */
+#ifndef PROG_BTF_ENTRIES
+#define PROG_BTF_ENTRIES BLOCKLIST_DEFAULT_ENTRIES
+#endif
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, PROG_BTF_ENTRIES);
+	__type(key, struct addr_key);
+	__type(value, uint64_t);
+} BLOCKLIST SEC(".maps");
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, BLOCKLIST_DEFAULT_ENTRIES);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct addr_key);
+	__type(value, uint64_t);
+} BLOCKNETS SEC(".maps");
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, uint32_t);
+	__type(value, struct prog_config);
+} CONFIG SEC(".maps");
+struct {
+	__uint(type, BPF_MAP_TYPE_PERF_EVENT_ARRAY);
+	__uint(key_size, sizeof(uint32_t));
+	__uint(value_size, sizeof(uint32_t));
+} EVENTS SEC(".maps");
+#endif
 
 /*
  * Copy `len` bytes at offset `off` of the packet. bpf_skb_load_bytes works

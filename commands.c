@@ -257,17 +257,20 @@ int cmd_status(struct loader *l)
 			text_printf(&l->print, "%s: no %s program attached\n", l->opt.cgroup_path,
 				    direction_names[d]);
 		}
+		/*
+		 * Each program's lines go out before the next is looked at, so
+		 * that a message on stderr about it comes after them, not before.
+		 */
 		for (i = 0; i < cnt; i++) {
 			int one = show_program(l, d, ids[i], flags);
 
-			if (one < 0) {
-				text_flush(&l->print);
+			text_flush(&l->print);
+			if (one < 0)
 				return EXIT_SYSTEM;
-			}
 			ours += one;
 		}
+		text_flush(&l->print);
 	}
-	text_flush(&l->print);
 	return ours ? EXIT_OK : EXIT_NONE;
 }
 
@@ -313,12 +316,13 @@ static int each_instance(struct loader *l,
 			}
 		}
 	}
+	/* Each instance's lines go out before the next one's header on stderr. */
 	for (k = 0; k < found_cnt; k++) {
 		if (rc == EXIT_OK)
 			rc = fn(l, &found[k].inst, hook_set_names[found[k].dirs & 3]);
+		text_flush(&l->print);
 		close(found[k].inst.prog_fd);
 	}
-	text_flush(&l->print);
 	if (rc == EXIT_OK && !found_cnt) {
 		report("nothing of ours is attached to %s", l->opt.cgroup_path);
 		rc = EXIT_NONE;

@@ -59,7 +59,6 @@
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
-#include <sys/sysinfo.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -96,23 +95,17 @@ const char *const command_names[COMMAND_CNT] = { "run",	 "block",   "log",   "st
 
 __attribute__((format(printf, 1, 2))) void report(const char *fmt, ...)
 {
-	static const char prefix[] = PROG_NAME ": ";
-	char line[1024];
+	struct text_out err;
 	va_list ap;
-	size_t len;
-	int n;
 
 	/* One write(2) per message, so lines from several processes never interleave. */
-	memcpy(line, prefix, sizeof(prefix) - 1);
+	text_out_init(&err, STDERR_FILENO);
+	text_puts(&err, PROG_NAME ": ");
 	va_start(ap, fmt);
-	n = text_vformat(line + sizeof(prefix) - 1, sizeof(line) - sizeof(prefix), fmt, ap);
+	text_vprintf(&err, fmt, ap);
 	va_end(ap);
-	len = sizeof(prefix) - 1 + (size_t)n;
-	if (len > sizeof(line) - 2)
-		len = sizeof(line) - 2;
-	line[len++] = '\n';
-	if (write(STDERR_FILENO, line, len) < 0)
-		return; /* nowhere left to say it */
+	text_put(&err, "\n", 1);
+	text_flush(&err);
 }
 
 const char *errno_text(int err)
@@ -191,8 +184,8 @@ void kernel_name(char out[BPF_OBJ_NAME_LEN], const char *name)
  * signals from faults cannot be caught; see README "Limits".)
  */
 static const struct {
-	int sig;
-	const char *name;
+	unsigned char sig;
+	char name[10]; /* in place: 11 bytes an entry, not 16 and a pointer's string */
 } stop_signal_names[] = {
 	{ SIGINT, "SIGINT" },	{ SIGTERM, "SIGTERM" },	    { SIGHUP, "SIGHUP" },
 	{ SIGQUIT, "SIGQUIT" }, { SIGUSR1, "SIGUSR1" },	    { SIGUSR2, "SIGUSR2" },
@@ -205,9 +198,8 @@ static const struct {
 
 static int setup_signals(struct loader *l)
 {
-	size_t i;
-
 	sigset_t blocked;
+	size_t i;
 
 	sigemptyset(&l->stop_signals);
 	for (i = 0; i < sizeof(stop_signal_names) / sizeof(stop_signal_names[0]); i++)
@@ -360,17 +352,22 @@ static const char *find_cgroup2_mount(char *buf, size_t len)
 	struct text_lines lines;
 	const char *found = NULL;
 	char *line;
+	int got;
 
 	if (fd < 0)
 		return "(unknown: /proc is not mounted)";
 	text_lines_init(&lines, fd);
-	while (!found && text_line(&lines, &line) == LINE_OK) {
-		char *sep = strchr(line, ' '), *field = line, *end;
+	/* A line too long to keep (overlayfs options) is skipped, not the end. */
+	while (!found && (got = text_line(&lines, &line)) != LINE_EOF && got != LINE_ERROR) {
+		char *sep, *field, *end;
 		int i;
 
+		if (got != LINE_OK)
+			continue;
+		sep = strchr(line, ' ');
+		field = line;
 		while (sep && strncmp(sep, " - ", 3) != 0)
 			sep = strchr(sep + 1, ' ');
-
 		if (!sep || strncmp(sep + 3, "cgroup2 ", 8) != 0)
 			continue;
 		/* The fifth field; spaces inside it are written \040, so none separate. */
@@ -1528,12 +1525,32 @@ static int still_attached(struct loader *l, int *rc)
 	return 1;
 }
 
+/*
+ * Seconds on the coarse monotonic clock: run() asks once per wake-up and
+ * acts once a second. Straight through the syscall, because musl's
+ * clock_gettime() brings its vDSO lookup (1 KiB). 32-bit targets need
+ * clock_gettime64 for a 64-bit time; either way the kernel writes two s64.
+ */
+static int64_t monotonic_seconds(void)
+{
+	struct {
+		int64_t sec, nsec;
+	} ts = { 0, 0 };
+
+#ifdef SYS_clock_gettime64
+	syscall(SYS_clock_gettime64, CLOCK_MONOTONIC_COARSE, &ts);
+#else
+	syscall(SYS_clock_gettime, CLOCK_MONOTONIC_COARSE, &ts);
+#endif
+	return ts.sec;
+}
+
 static int run(struct loader *l)
 {
 	for (;;) {
 		struct epoll_event events[16];
 		int n = epoll_wait(l->epoll_fd, events, 16, l->opt.flush_ms), k;
-		struct sysinfo clock;
+		int64_t now;
 
 		if (n < 0 && errno != EINTR) {
 			report("waiting for events: %s", errno_text(errno));
@@ -1554,14 +1571,11 @@ static int run(struct loader *l)
 			if (read(l->signal_fd, &si, sizeof(si)) == (ssize_t)sizeof(si))
 				return EXIT_OK;
 		}
-		/*
-		 * Once a second, by the uptime sysinfo(2) gives: monotonic, and
-		 * without the vDSO lookup code that time() brings (1 KiB of musl).
-		 */
-		if (sysinfo(&clock) == 0 && (unsigned long)clock.uptime != l->last_check) {
+		now = monotonic_seconds();
+		if (now != l->last_check) {
 			int rc;
 
-			l->last_check = (unsigned long)clock.uptime;
+			l->last_check = now;
 			if (!still_attached(l, &rc))
 				return rc;
 		}

@@ -130,11 +130,11 @@ struct loader {
 	sigset_t stop_signals;
 	struct perf_ring_stats stats;
 	uint64_t short_samples;
-	struct text_out print;	  /* stdout of status and list */
-	int stdout_broken;	  /* errno of a failed write to stdout */
-	size_t out_len;		  /* bytes waiting in out[] */
-	char out[1u << 15];	  /* LOG and LOST lines, written per drain */
-	unsigned long last_check; /* uptime of the last still_attached() */
+	struct text_out print; /* stdout of status and list */
+	int stdout_broken;     /* errno of a failed write to stdout */
+	size_t out_len;	       /* bytes waiting in out[] */
+	char out[1u << 15];    /* LOG and LOST lines, written per drain */
+	int64_t last_check;    /* monotonic second of the last still_attached() */
 	int cgroup_removed;
 };
 

@@ -12,16 +12,22 @@
 
 /* ---- formatting ------------------------------------------------------------- */
 
-/* Where formatted text goes: buf keeps what fits, need counts all of it. */
+/*
+ * Where formatted text goes: into buf, keeping what fits and counting all
+ * of it in need; or, with out set, into that buffered output, all of it.
+ */
 struct sink {
 	char *buf;
 	size_t len;
 	size_t need;
+	struct text_out *out;
 };
 
 static void sink_put(struct sink *s, const char *p, size_t n)
 {
-	if (s->need < s->len) {
+	if (s->out)
+		text_put(s->out, p, n);
+	else if (s->need < s->len) {
 		size_t room = s->len - s->need;
 
 		memcpy(s->buf + s->need, p, n < room ? n : room);
@@ -222,7 +228,7 @@ static void format_into(struct sink *s, const char *fmt, va_list *ap)
 
 int text_vformat(char *buf, size_t len, const char *fmt, va_list ap)
 {
-	struct sink s = { buf, len, 0 };
+	struct sink s = { buf, len, 0, NULL };
 	va_list copy;
 
 	va_copy(copy, ap);
@@ -252,7 +258,7 @@ const char *text_decimal(const char *p, unsigned long max, unsigned long *out)
 	for (; *p >= '0' && *p <= '9'; p++) {
 		unsigned long digit = (unsigned long)(*p - '0');
 
-		if (*out > (max - digit) / 10)
+		if (digit > max || *out > (max - digit) / 10)
 			return NULL;
 		*out = *out * 10 + digit;
 	}
@@ -277,7 +283,9 @@ int text_flush(struct text_out *o)
 
 		if (n > 0)
 			done += (size_t)n;
-		else if (n < 0 && errno != EINTR)
+		else if (n == 0)
+			o->err = EIO; /* no progress and no error: do not spin */
+		else if (errno != EINTR)
 			o->err = errno;
 	}
 	o->len = 0;
@@ -303,31 +311,24 @@ void text_puts(struct text_out *o, const char *s)
 	text_put(o, s, strlen(s));
 }
 
-/*
- * Formats straight into the buffer. Text that does not fit in what is left
- * is formatted again after a flush; what is longer than the whole buffer
- * (4 KiB, a PATH_MAX path and more) is cut there.
- */
+/* Straight into the output, flushed whenever it fills: no line is too long. */
+void text_vprintf(struct text_out *o, const char *fmt, va_list ap)
+{
+	struct sink s = { NULL, 0, 0, o };
+	va_list copy;
+
+	va_copy(copy, ap);
+	format_into(&s, fmt, &copy);
+	va_end(copy);
+}
+
 void text_printf(struct text_out *o, const char *fmt, ...)
 {
-	int pass;
+	va_list ap;
 
-	for (pass = 0; pass < 2; pass++) {
-		size_t room = sizeof(o->buf) - o->len;
-		struct sink s = { o->buf + o->len, room, 0 };
-		va_list ap;
-
-		va_start(ap, fmt);
-		format_into(&s, fmt, &ap);
-		va_end(ap);
-		if (s.need <= room || pass) {
-			o->len += s.need < room ? s.need : room;
-			break;
-		}
-		text_flush(o);
-	}
-	if (o->len == sizeof(o->buf))
-		text_flush(o);
+	va_start(ap, fmt);
+	text_vprintf(o, fmt, ap);
+	va_end(ap);
 }
 
 /* ---- lines ------------------------------------------------------------------ */
@@ -335,6 +336,7 @@ void text_printf(struct text_out *o, const char *fmt, ...)
 void text_lines_init(struct text_lines *r, int fd)
 {
 	r->fd = fd;
+	r->eof = r->skipping = 0;
 	r->start = r->end = 0;
 }
 
@@ -342,27 +344,41 @@ int text_line(struct text_lines *r, char **line)
 {
 	for (;;) {
 		char *nl = memchr(r->buf + r->start, '\n', r->end - r->start);
-		ssize_t n;
+		ssize_t n = 0;
 
+		if (nl && r->skipping) {
+			/* The end of a line too long to keep: go on after it. */
+			r->start = (size_t)(nl - r->buf) + 1;
+			r->skipping = 0;
+			continue;
+		}
 		if (nl) {
 			*nl = '\0';
 			*line = r->buf + r->start;
 			r->start = (size_t)(nl - r->buf) + 1;
 			return LINE_OK;
 		}
+		if (r->skipping)
+			r->start = r->end;
 		/* Keep the partial line at the front, then read more behind it. */
 		memmove(r->buf, r->buf + r->start, r->end - r->start);
 		r->end -= r->start;
 		r->start = 0;
-		if (r->end == TEXT_LINE_MAX)
+		if (r->end == TEXT_LINE_MAX) {
+			r->skipping = 1;
+			r->end = 0;
 			return LINE_TOO_LONG;
-		do
-			n = read(r->fd, r->buf + r->end, TEXT_LINE_MAX - r->end);
-		while (n < 0 && errno == EINTR);
+		}
+		if (!r->eof) {
+			do
+				n = read(r->fd, r->buf + r->end, TEXT_LINE_MAX - r->end);
+			while (n < 0 && errno == EINTR);
+		}
 		if (n < 0)
 			return LINE_ERROR;
 		if (n == 0) {
-			if (!r->end)
+			r->eof = 1;
+			if (!r->end || r->skipping)
 				return LINE_EOF;
 			r->buf[r->end] = '\0';
 			*line = r->buf;

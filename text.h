@@ -34,6 +34,8 @@ void text_out_init(struct text_out *o, int fd);
 void text_put(struct text_out *o, const char *s, size_t n);
 void text_puts(struct text_out *o, const char *s);
 __attribute__((format(printf, 2, 3))) void text_printf(struct text_out *o, const char *fmt, ...);
+__attribute__((format(printf, 2, 0))) void text_vprintf(struct text_out *o, const char *fmt,
+							va_list ap);
 /* Writes what is buffered; returns 0, or -1 with o->err set. */
 int text_flush(struct text_out *o);
 
@@ -51,6 +53,8 @@ const char *text_decimal(const char *p, unsigned long max, unsigned long *out);
 #define TEXT_LINE_MAX 4096
 struct text_lines {
 	int fd;
+	int eof;      /* read() said so: a terminal's ^D is not asked twice */
+	int skipping; /* the rest of a line too long to keep */
 	size_t start, end;
 	char buf[TEXT_LINE_MAX + 1];
 };
@@ -58,7 +62,11 @@ struct text_lines {
 enum { LINE_EOF = 0, LINE_OK = 1, LINE_ERROR = -1, LINE_TOO_LONG = -2 };
 
 void text_lines_init(struct text_lines *r, int fd);
-/* LINE_OK with *line set, LINE_EOF, LINE_ERROR (errno set) or LINE_TOO_LONG. */
+/*
+ * LINE_OK with *line set, LINE_EOF, LINE_ERROR (errno set) or
+ * LINE_TOO_LONG: a line of TEXT_LINE_MAX bytes or more, which the next
+ * call skips, so a reader may go on past it.
+ */
 int text_line(struct text_lines *r, char **line);
 
 #endif

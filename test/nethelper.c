@@ -17,6 +17,11 @@
  *                                         UDP datagrams for MS ms; prints how many
  *                                         went out, how many were refused (EPERM),
  *                                         and how many went out after a refusal
+ *   nethelper [-g CGROUP] rr-udp|rr-tcp ADDR PORT MS
+ *                                         request/response exchanges with the
+ *                                         server for MS ms (UDP: a datagram and
+ *                                         its echo; TCP: connect, read, close);
+ *                                         prints "exchanges N"
  *   nethelper query CGROUP [ingress]      number of programs on the egress (or
  *                                         ingress) hook
  *   nethelper detach-all CGROUP           detach every program on the egress hook
@@ -377,6 +382,44 @@ static int stream(const struct peer *to, long ms)
 	return 0;
 }
 
+static int exchanges(const struct peer *to, int tcp, long ms)
+{
+	double end = now() + (double)ms / 1000;
+	int u = tcp ? -1 : socket(to->family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	long n = 0;
+	char buf[16];
+
+	if (!tcp && (u < 0 || connect(u, (const struct sockaddr *)&to->sa, to->len) < 0)) {
+		perror("rr-udp");
+		return 1;
+	}
+	for (; now() < end; n++) {
+		if (tcp) {
+			int s = socket(to->family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+			int ok = s >= 0 &&
+				 connect(s, (const struct sockaddr *)&to->sa, to->len) == 0 &&
+				 read(s, buf, sizeof(buf)) > 0;
+
+			if (s >= 0)
+				close(s);
+			if (!ok) {
+				perror("rr-tcp");
+				return 1;
+			}
+		} else {
+			struct pollfd p = { u, POLLIN, 0 };
+
+			if (send(u, "r", 1, 0) != 1 || poll(&p, 1, 1000) != 1 ||
+			    recv(u, buf, sizeof(buf), 0) <= 0) {
+				fprintf(stderr, "rr-udp: no answer\n");
+				return 1;
+			}
+		}
+	}
+	printf("exchanges %ld\n", n);
+	return 0;
+}
+
 static int query(const char *dir, const char *hook)
 {
 	uint32_t ids[64];
@@ -419,6 +462,8 @@ int main(int argc, char **argv)
 		return flood(&sa, number(argv[4], 100000000));
 	if (strcmp(argv[1], "stream") == 0)
 		return stream(&sa, number(argv[4], 60000));
+	if (strcmp(argv[1], "rr-udp") == 0 || strcmp(argv[1], "rr-tcp") == 0)
+		return exchanges(&sa, argv[1][3] == 't', number(argv[4], 60000));
 	if (number(argv[4], 3600000) < 0) {
 		fprintf(stderr, "bad time '%s'\n", argv[4]);
 		return 2;

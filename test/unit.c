@@ -958,6 +958,32 @@ static void address_files(void)
 	CHECK(list.cnt == 0 && list.key == NULL);
 }
 
+/* A line longer than text_out's buffer comes out whole, in order. */
+static void text_prints_long_lines_whole(void)
+{
+	static char path[5000], got[2 * sizeof(path)];
+	struct text_out out;
+	int p[2];
+	ssize_t n, total = 0;
+
+	memset(path, 'p', sizeof(path) - 1);
+	if (pipe(p))
+		abort();
+	text_out_init(&out, p[1]);
+	text_printf(&out, "%s", "head ");
+	text_printf(&out, "{\"cgroup\":\"%s\"}\n", path);
+	text_printf(&out, "%s\n", "next");
+	CHECK(text_flush(&out) == 0);
+	close(p[1]);
+	while ((n = read(p[0], got + total, sizeof(got) - 1 - (size_t)total)) > 0)
+		total += n;
+	close(p[0]);
+	got[total] = '\0';
+	CHECK((size_t)total == 5 + 11 + sizeof(path) - 1 + 3 + 5);
+	CHECK(strncmp(got, "head {\"cgroup\":\"ppp", 19) == 0 &&
+	      strcmp(got + total - 8, "\"}\nnext\n") == 0);
+}
+
 /* text_format() keeps snprintf()'s contract for every conversion the tool uses. */
 #define SAME_AS_SNPRINTF(size, ...)                                                                \
 	do {                                                                                       \
@@ -993,6 +1019,7 @@ static void text_formats_like_snprintf(void)
 	SAME_AS_SNPRINTF(4, "%s", long_text);
 	SAME_AS_SNPRINTF(4, "%d", long_number);
 	SAME_AS_SNPRINTF(1, "%s", long_text);
+	text_prints_long_lines_whole();
 	CHECK(text_format(NULL, 0, "%s%u", "ab", 123u) == 5);
 }
 
@@ -1000,6 +1027,7 @@ static void text_reads_numbers_and_lines(void)
 {
 	static const char lines[] = "one\n\nthree\r\nlast";
 	static char too_long[TEXT_LINE_MAX + 2];
+	static char skipped[3 * TEXT_LINE_MAX];
 	struct text_lines r;
 	unsigned long n;
 	const char *end;
@@ -1011,6 +1039,7 @@ static void text_reads_numbers_and_lines(void)
 	CHECK(text_decimal("4096", 4095, &n) == NULL);
 	CHECK(text_decimal("", 10, &n) == NULL && text_decimal("-1", 10, &n) == NULL);
 	CHECK(text_decimal("+1", 10, &n) == NULL && text_decimal(" 1", 10, &n) == NULL);
+	CHECK(text_decimal("5", 1, &n) == NULL && text_decimal("1", 1, &n) && n == 1);
 	CHECK(text_decimal("18446744073709551616", ULONG_MAX, &n) == NULL || sizeof(long) < 8);
 	end = text_decimal("0000000000000000000000007", 7, &n);
 	CHECK(end && !*end && n == 7);
@@ -1023,11 +1052,21 @@ static void text_reads_numbers_and_lines(void)
 	CHECK(text_line(&r, &line) == LINE_OK && strcmp(line, "last") == 0);
 	CHECK(text_line(&r, &line) == LINE_EOF);
 	close(fd);
-	/* A line that fills the buffer without its newline is refused, not split. */
+	/* A line that fills the buffer without its newline is refused, not split... */
 	memset(too_long, 'y', sizeof(too_long) - 1);
 	fd = fd_with(too_long, sizeof(too_long) - 1);
 	text_lines_init(&r, fd);
 	CHECK(text_line(&r, &line) == LINE_TOO_LONG);
+	CHECK(text_line(&r, &line) == LINE_EOF);
+	close(fd);
+	/* ...and skipped up to its newline, so a reader may go on after it. */
+	memset(skipped, 'z', sizeof(skipped) - 1);
+	text_format(skipped + sizeof(skipped) - 8, 8, "\nafter\n");
+	fd = fd_with(skipped, sizeof(skipped) - 1);
+	text_lines_init(&r, fd);
+	CHECK(text_line(&r, &line) == LINE_TOO_LONG);
+	CHECK(text_line(&r, &line) == LINE_OK && strcmp(line, "after") == 0);
+	CHECK(text_line(&r, &line) == LINE_EOF && text_line(&r, &line) == LINE_EOF);
 	close(fd);
 	/* One byte shorter fits, with its newline. */
 	too_long[TEXT_LINE_MAX - 1] = '\n';

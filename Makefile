@@ -206,17 +206,20 @@ demo: $(BIN) $(BUILD)/test/nethelper
 # bench-smoke runs them briefly, to prove they work; it never judges a number.
 BENCH_REPEATS ?= 11
 BENCH_DEPS := $(BIN) $(BPF_OBJ) $(BUILD)/bench/prog_cost $(BUILD)/bench/prog-direct.bpf.o \
-	$(BUILD)/bench/prog_btf.o $(BUILD)/bench/prog_btf_100k.o $(BUILD)/bench/libbpf_block
+	$(BUILD)/bench/prog_btf.o $(BUILD)/bench/prog_btf_100k.o $(BUILD)/bench/libbpf_block \
+	$(BUILD)/test/nethelper
 bench: $(BENCH_DEPS)
 	@mkdir -p bench/results
 	$(BUILD)/bench/prog_cost $(BPF_OBJ) $(BUILD)/bench/prog-direct.bpf.o $(BENCH_REPEATS) 1000000
 	bash bench/oneshot.sh $(BENCH_REPEATS)
 	bash bench/peers.sh $(BENCH_REPEATS)
+	bash bench/traffic.sh 5 1000
 bench-smoke: $(BENCH_DEPS)
 	@mkdir -p bench/results
 	$(BUILD)/bench/prog_cost $(BPF_OBJ) $(BUILD)/bench/prog-direct.bpf.o 3 10000
 	bash bench/oneshot.sh 3
 	bash bench/peers.sh 1
+	bash bench/traffic.sh 1 200
 
 # The peers (bench/peers.sh): the program with BTF-defined maps, which is
 # all libbpf 1.x loads, and a static libbpf loader doing what `block` does.

@@ -4,7 +4,8 @@
 # Each operation runs REPEATS times, interleaved with the others so that a
 # noisy neighbour hits them all alike; the table shows the median and its
 # ratio to the floor: `status` on an empty cgroup, which is exec, reading
-# the embedded object and one BPF_PROG_QUERY. No packets are sent.
+# the embedded object and one BPF_PROG_QUERY. No packets are sent. Results
+# are appended to bench/results/latest.json too.
 #
 #   bench/oneshot.sh [REPEATS]     (make bench; make bench-smoke runs 3)
 set -u
@@ -59,4 +60,6 @@ for op in floor "block 1 address (load, attach)" "block 1 more (instance there)"
 	label=$op
 	[ "$op" = floor ] && label="floor: status on an empty cgroup"
 	printf '| %-40s | %9.2f | %8.1f |\n' "$label" "$m" "$(awk -v m="$m" -v f="$floor" 'BEGIN { print m / f }')"
+	printf '{"bench":"oneshot","when":"%s","kernel":"%s","case":"%s","median_ms":%s,"floor_ms":%s}\n' \
+		"$(date -u +%FT%TZ)" "$(uname -r)" "$label" "$m" "$floor" >>bench/results/latest.json
 done

@@ -14,12 +14,13 @@
  * OBJECT is build/prog.bpf.o; DIRECT_OBJECT the same program built to read
  * the packet directly (skb->data) instead of with bpf_skb_load_bytes.
  * Results go to stdout as a Markdown table and, one JSON object per case,
- * to bench/results/prog_cost.json.
+ * appended to bench/results/latest.json, which every benchmark adds to.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "addr.h"
@@ -311,7 +312,7 @@ int main(int argc, char **argv)
 			}
 		}
 	}
-	json = fopen("bench/results/prog_cost.json", "w");
+	json = fopen("bench/results/latest.json", "a");
 	floor_ns = median(c[0].ns, rounds);
 	printf("| case (BPF_PROG_TEST_RUN, %u runs x %d rounds) | median ns | above floor | / floor |\n",
 	       repeat, rounds);
@@ -321,7 +322,8 @@ int main(int argc, char **argv)
 
 		printf("| %s | %.0f | %+.0f | %.2f |\n", c[i].name, m, m - floor_ns, m / floor_ns);
 		if (json)
-			fprintf(json, "{\"bench\":\"prog_cost\",\"case\":\"%s\",\"median_ns\":%.0f,\"floor_ns\":%.0f}\n",
+			fprintf(json, "{\"bench\":\"prog_cost\",\"when\":%lld,\"case\":\"%s\",\"median_ns\":%.0f,\"floor_ns\":%.0f}\n",
+				(long long)time(NULL),
 				c[i].name, m, floor_ns);
 	}
 	if (!have_direct && argc > 2)

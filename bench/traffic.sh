@@ -2,6 +2,8 @@
 # traffic.sh - what filtering costs real loopback traffic (root):
 #
 #   none     no program, no rule
+#   floor    a program that only returns 1 (nethelper attach-foreign): what
+#            any cgroup SKB program costs before it does anything
 #   ours     cgroup-skb-egress with N addresses blocked; --log none, and
 #            --log all with a reader (`log`) writing to /dev/null
 #   nft      nftables' equivalent: a set of N addresses and the rule
@@ -49,7 +51,9 @@ ip netns add "$NS" || exit 1
 # nsenter, not `ip netns exec`: that remounts /sys, and hides the cgroup2 mount.
 in_ns() { nsenter --net="/var/run/netns/$NS" "$@"; }
 in_ns ip link set lo up
-in_ns "$HELPER" serve 127.0.0.1 $PORT 3600 >"$TMP/serve.out" &
+# Started directly (not through in_ns, a function, which would run in a
+# subshell): $! is then the server's own pid, which cleanup can end.
+nsenter --net="/var/run/netns/$NS" "$HELPER" serve 127.0.0.1 $PORT 3600 >"$TMP/serve.out" 2>&1 &
 pids+=($!)
 for _ in $(seq 50); do grep -q ready "$TMP/serve.out" 2>/dev/null && break; sleep 0.1; done
 for k in 10 10000 100000; do
@@ -74,8 +78,9 @@ measure() { # LABEL
 		samples["$1:$what"]="${samples[$1:$what]:-} $n"
 	done
 }
-setup() { # none | ours-none K | ours-all K | nft K
+setup() { # none | floor | ours-none K | ours-all K | nft K
 	case $1 in
+	floor) "$HELPER" attach-foreign "$CG" single >/dev/null || return 1 ;;
 	ours-*)
 		"$BIN" block -c "$CG" --max-entries 100000 -f "$TMP/$2.txt" >/dev/null 2>&1 || return 1
 		if [ "$1" = ours-all ]; then
@@ -91,12 +96,13 @@ setup() { # none | ours-none K | ours-all K | nft K
 teardown() {
 	if [ -n "${reader:-}" ]; then kill "$reader"; wait "$reader" 2>/dev/null; reader=; fi
 	"$BIN" detach -c "$CG" >/dev/null 2>&1
+	"$HELPER" detach-all "$CG" >/dev/null 2>&1
 	in_ns nft delete table inet cse_bench 2>/dev/null
 	return 0
 }
 
 declare -A samples
-cases=("none" "ours-none 10" "ours-none 10000" "ours-none 100000" "ours-all 10")
+cases=("none" "floor" "ours-none 10" "ours-none 10000" "ours-none 100000" "ours-all 10")
 [ $HAVE_NFT = 1 ] && cases+=("nft 10" "nft 10000" "nft 100000")
 reader=
 for ((r = 0; r < REPEATS; r++)); do
@@ -128,6 +134,7 @@ for c in "${cases[@]}"; do
 	done
 	label=$c
 	case $c in
+	floor) label="floor: a program returning 1" ;;
 	ours-none*) label="ours, --log none, ${c#* } addr" ;;
 	ours-all*) label="ours, --log all + reader, ${c#* } addr" ;;
 	nft*) label="nftables, ${c#* } addr" ;;

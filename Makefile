@@ -207,19 +207,21 @@ demo: $(BIN) $(BUILD)/test/nethelper
 BENCH_REPEATS ?= 11
 BENCH_DEPS := $(BIN) $(BPF_OBJ) $(BUILD)/bench/prog_cost $(BUILD)/bench/prog-direct.bpf.o \
 	$(BUILD)/bench/prog_btf.o $(BUILD)/bench/prog_btf_100k.o $(BUILD)/bench/libbpf_block \
-	$(BUILD)/test/nethelper
+	$(BUILD)/bench/libbpf_log $(BUILD)/bench/events $(BUILD)/test/nethelper
 bench: $(BENCH_DEPS)
 	@mkdir -p bench/results
 	$(BUILD)/bench/prog_cost $(BPF_OBJ) $(BUILD)/bench/prog-direct.bpf.o $(BENCH_REPEATS) 1000000
 	bash bench/oneshot.sh $(BENCH_REPEATS)
 	bash bench/peers.sh $(BENCH_REPEATS)
 	bash bench/traffic.sh 5 1000
+	bash bench/events.sh 3 200000 200
 bench-smoke: $(BENCH_DEPS)
 	@mkdir -p bench/results
 	$(BUILD)/bench/prog_cost $(BPF_OBJ) $(BUILD)/bench/prog-direct.bpf.o 3 10000
 	bash bench/oneshot.sh 3
 	bash bench/peers.sh 1
 	bash bench/traffic.sh 1 200
+	bash bench/events.sh 1 20000 10
 
 # The peers (bench/peers.sh): the program with BTF-defined maps, which is
 # all libbpf 1.x loads, and a static libbpf loader doing what `block` does.
@@ -233,6 +235,13 @@ $(BUILD)/bench/prog_btf_100k.o: prog.bpf.c common.h
 $(BUILD)/bench/libbpf_block: bench/peer/libbpf_block.c common.h
 	@mkdir -p $(BUILD)/bench
 	$(HOST_CC) -std=gnu11 -O2 -Wall -Wextra -Werror -I. $< -static -lbpf -lelf -lz -lzstd -o $@
+$(BUILD)/bench/libbpf_log: bench/peer/libbpf_log.c common.h
+	@mkdir -p $(BUILD)/bench
+	$(HOST_CC) -std=gnu11 -O2 -Wall -Wextra -Werror -I. $< -static -lbpf -lelf -lz -lzstd -o $@
+# The feeder of bench/events.sh: BPF_PROG_TEST_RUN on the instance's program.
+$(BUILD)/bench/events: bench/events.c bpf_sys.h
+	@mkdir -p $(BUILD)/bench
+	$(HOST_CC) -std=gnu11 -O2 $(WARN) -I. $< -o $@
 
 $(BUILD)/bench/prog_cost: bench/prog_cost.c elf_min.c addr.c text.c mem.c $(HDRS)
 	@mkdir -p $(BUILD)/bench

@@ -1,0 +1,204 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * events.c - event delivery, measured from the outside (bench/events.sh).
+ *
+ *   events PROG_ID COUNT BURST RATE LATENCY_SAMPLES -- READER [ARGS...]
+ *
+ * Starts READER (a process that prints one "LOG: ..." line per event and
+ * "LOST n ..." lines, on stdout) and feeds the program PROG_ID packets with
+ * BPF_PROG_TEST_RUN: one event each, since the instance logs everything.
+ *
+ *   throughput  COUNT events, BURST per call, RATE a second (0: as fast as
+ *               the kernel runs them), while reading READER's lines; then
+ *               until READER is quiet for 500 ms. Prints events/s received,
+ *               lost as READER counted them, and missing (neither).
+ *   latency     LATENCY_SAMPLES single events, each sent once the previous
+ *               line arrived: the time from the call to the line. p50, p99.
+ *
+ * One line of results: "received N lost N missing N per_s N p50_us N p99_us N".
+ */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bpf_sys.h"
+
+static double now(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+static int test_run(int prog_fd, const void *pkt, uint32_t len, uint32_t repeat)
+{
+	union bpf_attr attr;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.test.prog_fd = (uint32_t)prog_fd;
+	attr.test.data_in = ptr_to_u64(pkt);
+	attr.test.data_size_in = len;
+	attr.test.repeat = repeat;
+	return sys_bpf(BPF_PROG_TEST_RUN, &attr);
+}
+
+/* Ethernet + IPv4 + UDP to 192.0.2.1: the program logs it, whatever it decides. */
+static uint32_t packet(uint8_t *pkt)
+{
+	memset(pkt, 0, 58);
+	pkt[12] = 0x08;
+	pkt[14] = 0x45;
+	pkt[17] = 44;
+	pkt[22] = 64;
+	pkt[23] = 17;
+	pkt[26] = 10, pkt[29] = 1;
+	pkt[30] = 192, pkt[32] = 2, pkt[33] = 1;
+	return 58;
+}
+
+/* Lines read so far: LOG lines counted, LOST counts summed. */
+struct lines {
+	int fd;
+	char buf[1 << 16];
+	size_t len;
+	unsigned long log, lost;
+	double last;
+};
+
+/* Reads what is there (waiting up to ms); returns LOG lines seen, -1 at EOF. */
+static long read_lines(struct lines *in, int ms)
+{
+	struct pollfd p = { in->fd, POLLIN, 0 };
+	unsigned long before = in->log;
+	ssize_t n;
+	char *start, *nl;
+
+	if (poll(&p, 1, ms) <= 0)
+		return 0;
+	n = read(in->fd, in->buf + in->len, sizeof(in->buf) - 1 - in->len);
+	if (n <= 0)
+		return -1;
+	in->len += (size_t)n;
+	in->buf[in->len] = '\0';
+	for (start = in->buf; (nl = strchr(start, '\n')); start = nl + 1) {
+		if (strncmp(start, "LOG", 3) == 0)
+			in->log++;
+		else if (strncmp(start, "LOST ", 5) == 0)
+			in->lost += strtoul(start + 5, NULL, 10);
+	}
+	in->len -= (size_t)(start - in->buf);
+	memmove(in->buf, start, in->len);
+	in->last = now();
+	return (long)(in->log - before);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+int main(int argc, char **argv)
+{
+	struct lines in = { 0 };
+	uint8_t pkt[64];
+	uint32_t len = packet(pkt);
+	unsigned long count, burst, rate, samples, sent = 0, i;
+	double t0, *lat;
+	int p[2], prog_fd, status;
+	pid_t reader;
+
+	if (argc < 8 || strcmp(argv[6], "--") != 0) {
+		fprintf(stderr, "usage: events PROG_ID COUNT BURST RATE LATENCY_SAMPLES -- READER...\n");
+		return 2;
+	}
+	count = strtoul(argv[2], NULL, 10);
+	burst = strtoul(argv[3], NULL, 10);
+	rate = strtoul(argv[4], NULL, 10);
+	samples = strtoul(argv[5], NULL, 10);
+	lat = calloc(samples + 1, sizeof(*lat));
+	if (!lat || !burst || pipe(p) < 0) {
+		fprintf(stderr, "events: %s\n", strerror(errno));
+		return 1;
+	}
+	reader = fork();
+	if (reader == 0) {
+		dup2(p[1], STDOUT_FILENO);
+		close(p[0]);
+		close(p[1]);
+		execvp(argv[7], argv + 7);
+		_exit(127);
+	}
+	close(p[1]);
+	in.fd = p[0];
+	/*
+	 * The program's fd only once the reader is set up: `log` refuses a
+	 * program that another process holds (it takes that for a reader).
+	 */
+	usleep(500000);
+	prog_fd = bpf_prog_get_fd_by_id((uint32_t)strtoul(argv[1], NULL, 10));
+	if (prog_fd < 0) {
+		fprintf(stderr, "events: program id %s: %s\n", argv[1], strerror(errno));
+		kill(reader, SIGTERM);
+		return 1;
+	}
+	/* Until the reader prints the first of a trickle of events, it is not ready. */
+	for (i = 0; i < 100 && in.log == 0; i++) {
+		test_run(prog_fd, pkt, len, 1);
+		read_lines(&in, 50);
+	}
+	if (in.log == 0) {
+		fprintf(stderr, "events: the reader printed nothing\n");
+		kill(reader, SIGTERM);
+		return 1;
+	}
+	while (read_lines(&in, 300) > 0)
+		;
+	/* Latency: one event, then wait for its line. */
+	for (i = 0; i < samples; i++) {
+		unsigned long want = in.log + 1;
+
+		t0 = now();
+		test_run(prog_fd, pkt, len, 1);
+		while (in.log < want && now() - t0 < 2 && read_lines(&in, 2000) >= 0)
+			;
+		lat[i] = (now() - t0) * 1e6;
+	}
+	/* Throughput: COUNT events as fast as they go. */
+	in.log = in.lost = 0;
+	t0 = now();
+	in.last = t0;
+	while (sent < count) {
+		unsigned long n = count - sent < burst ? count - sent : burst;
+
+		if (test_run(prog_fd, pkt, len, (uint32_t)n) < 0) {
+			fprintf(stderr, "events: BPF_PROG_TEST_RUN: %s\n", strerror(errno));
+			break;
+		}
+		sent += n;
+		read_lines(&in, 0);
+		/* Paced: read lines while ahead of RATE (the reader has the other CPU). */
+		while (rate && (double)sent > (double)rate * (now() - t0))
+			read_lines(&in, 0);
+	}
+	while (in.log + in.lost < sent && read_lines(&in, 500) > 0)
+		;
+	kill(reader, SIGTERM);
+	while (read_lines(&in, 500) >= 0 && now() - in.last < 1)
+		;
+	waitpid(reader, &status, 0);
+	qsort(lat, samples, sizeof(*lat), cmp_double);
+	printf("received %lu lost %lu missing %lu per_s %.0f p50_us %.0f p99_us %.0f\n", in.log,
+	       in.lost, sent > in.log + in.lost ? sent - in.log - in.lost : 0,
+	       (double)in.log / (in.last - t0), samples ? lat[samples / 2] : 0,
+	       samples ? lat[(samples * 99) / 100] : 0);
+	return 0;
+}

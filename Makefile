@@ -243,9 +243,9 @@ $(BUILD)/bench/events: bench/events.c bpf_sys.h
 	@mkdir -p $(BUILD)/bench
 	$(HOST_CC) -std=gnu11 -O2 $(WARN) -I. $< -o $@
 
-$(BUILD)/bench/prog_cost: bench/prog_cost.c elf_min.c addr.c text.c mem.c $(HDRS)
+$(BUILD)/bench/prog_cost: bench/prog_cost.c elf_min.c addr.c text.c mem.c perf_ring.c $(HDRS)
 	@mkdir -p $(BUILD)/bench
-	$(HOST_CC) -std=gnu11 -O2 $(WARN) -I. bench/prog_cost.c elf_min.c addr.c text.c mem.c -o $@
+	$(HOST_CC) -std=gnu11 -O2 $(WARN) -I. bench/prog_cost.c elf_min.c addr.c text.c mem.c perf_ring.c -pthread -o $@
 
 # The program reading the packet directly instead of with bpf_skb_load_bytes: bench/ only.
 $(BUILD)/bench/prog-direct.bpf.o: prog.bpf.c common.h

@@ -17,6 +17,8 @@
  * appended to bench/results/latest.json, which every benchmark adds to.
  */
 #include <errno.h>
+#include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +29,7 @@
 #include "bpf_sys.h"
 #include "common.h"
 #include "elf_min.h"
+#include "perf_ring.h"
 
 #define MAX_CASES 16
 #define TABLE_KEYS 10000 /* entries in the map a lookup searches, besides the one it finds */
@@ -34,7 +37,7 @@
 struct loaded {
 	int prog_fd;
 	int map_fd[ELF_MAX_MAPS];
-	int singles, prefixes, config; /* fds, borrowed from map_fd */
+	int singles, prefixes, config, events; /* fds, borrowed from map_fd */
 	size_t map_cnt;
 };
 
@@ -125,6 +128,8 @@ static int load_object(const char *path, struct loaded *out)
 			out->prefixes = out->map_fd[i];
 		else if (strcmp(m->name, CONFIG_MAP_NAME) == 0)
 			out->config = out->map_fd[i];
+		else if (strcmp(m->name, EVENTS_MAP_NAME) == 0)
+			out->events = out->map_fd[i];
 	}
 	for (i = 0; i < obj.reloc_cnt; i++) {
 		struct bpf_insn insn;
@@ -188,6 +193,78 @@ static void fill(const struct loaded *p)
 	}
 }
 
+/*
+ * A reader of the EVENTS rings on a thread of its own, as `run` reads them:
+ * 64 pages per CPU, woken every `wakeup` events, draining until stopped.
+ * The samples are only counted: what is measured is the program's side.
+ */
+#define READER_CPUS 256
+struct reader {
+	struct perf_ring ring[READER_CPUS];
+	int cnt;
+	volatile int stop;
+	pthread_t thread;
+	struct perf_ring_stats stats;
+};
+
+static void ignore_sample(void *ctx, const void *raw, uint32_t size)
+{
+	(void)ctx;
+	(void)raw;
+	(void)size;
+}
+
+static void *read_rings(void *arg)
+{
+	struct reader *rd = arg;
+	struct perf_ring_handler h = { ignore_sample, NULL, NULL };
+	struct pollfd p[READER_CPUS];
+	int i;
+
+	for (i = 0; i < rd->cnt; i++)
+		p[i] = (struct pollfd){ rd->ring[i].fd, POLLIN, 0 };
+	while (!rd->stop) {
+		poll(p, (nfds_t)rd->cnt, 10);
+		for (i = 0; i < rd->cnt; i++)
+			perf_ring_drain(&rd->ring[i], &h, &rd->stats);
+	}
+	return NULL;
+}
+
+static int reader_start(struct reader *rd, const struct loaded *p, unsigned int wakeup)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_CONF);
+	uint32_t cpu;
+
+	memset(rd, 0, sizeof(*rd));
+	for (cpu = 0; cpu < (uint32_t)cpus && cpu < READER_CPUS; cpu++) {
+		struct perf_ring *r = &rd->ring[rd->cnt];
+
+		if (perf_ring_open(r, (int)cpu, 64, wakeup) < 0)
+			continue; /* an offline CPU */
+		if (bpf_map_update_elem(p->events, &cpu, &r->fd, BPF_ANY) < 0) {
+			perf_ring_close(r);
+			return -1;
+		}
+		rd->cnt++;
+	}
+	return pthread_create(&rd->thread, NULL, read_rings, rd) == 0 ? 0 : -1;
+}
+
+static void reader_stop(struct reader *rd, const struct loaded *p)
+{
+	uint32_t cpu;
+	int i;
+
+	rd->stop = 1;
+	pthread_join(rd->thread, NULL);
+	for (i = 0; i < rd->cnt; i++) {
+		cpu = (uint32_t)rd->ring[i].cpu;
+		bpf_map_delete_elem(p->events, &cpu);
+		perf_ring_close(&rd->ring[i]);
+	}
+}
+
 /* Ethernet + IPv4 + UDP to 192.0.2.1, or Ethernet + IPv6 + UDP to 2001:db9::1. */
 static uint32_t packet(uint8_t *pkt, int v6)
 {
@@ -223,6 +300,7 @@ struct bench_case {
 	int setup; /* 0 miss; 1 hit in BLOCKLIST; 2 hit in BLOCKNETS (as a /32) */
 	uint32_t want;
 	uint32_t ns[64];
+	unsigned int wakeup; /* a reader woken every this many events; 0: none */
 };
 
 static int cmp_u32(const void *a, const void *b)
@@ -242,7 +320,8 @@ int main(int argc, char **argv)
 {
 	struct loaded helper, direct;
 	struct bench_case c[MAX_CASES];
-	int have_direct, floor_fd, rounds, n = 0, r, i;
+	static struct reader rd;
+	int have_direct, floor_fd, rounds, n = 0, r, i, rc;
 	uint32_t repeat;
 	uint8_t pkt4[128], pkt6[128];
 	uint32_t len4 = packet(pkt4, 0), len6 = packet(pkt6, 1);
@@ -269,17 +348,21 @@ int main(int argc, char **argv)
 	if (have_direct)
 		fill(&direct);
 	memset(c, 0, sizeof(c));
-	c[n++] = (struct bench_case){ "floor: return 1", NULL, 0, 0, 0, 1, { 0 } };
-	c[n++] = (struct bench_case){ "IPv4 miss, log none", &helper, 0, LOG_NONE, 0, 1, { 0 } };
-	c[n++] = (struct bench_case){ "IPv4 hit (hash), log none", &helper, 0, LOG_NONE, 1, 0, { 0 } };
-	c[n++] = (struct bench_case){ "IPv4 hit (trie, as /32), log none", &helper, 0, LOG_NONE, 2, 0, { 0 } };
-	c[n++] = (struct bench_case){ "IPv6 miss, log none", &helper, 1, LOG_NONE, 0, 1, { 0 } };
-	c[n++] = (struct bench_case){ "IPv4 miss, log drops", &helper, 0, LOG_DROPS, 0, 1, { 0 } };
-	c[n++] = (struct bench_case){ "IPv4 hit, log drops, no reader", &helper, 0, LOG_DROPS, 1, 0, { 0 } };
-	c[n++] = (struct bench_case){ "IPv4 miss, log all, no reader", &helper, 0, LOG_ALL, 0, 1, { 0 } };
+	c[n++] = (struct bench_case){ "floor: return 1", NULL, 0, 0, 0, 1, { 0 }, 0 };
+	c[n++] = (struct bench_case){ "IPv4 miss, log none", &helper, 0, LOG_NONE, 0, 1, { 0 }, 0 };
+	c[n++] = (struct bench_case){ "IPv4 hit (hash), log none", &helper, 0, LOG_NONE, 1, 0, { 0 }, 0 };
+	c[n++] = (struct bench_case){ "IPv4 hit (trie, as /32), log none", &helper, 0, LOG_NONE, 2, 0, { 0 }, 0 };
+	c[n++] = (struct bench_case){ "IPv6 miss, log none", &helper, 1, LOG_NONE, 0, 1, { 0 }, 0 };
+	c[n++] = (struct bench_case){ "IPv4 miss, log drops", &helper, 0, LOG_DROPS, 0, 1, { 0 }, 0 };
+	c[n++] = (struct bench_case){ "IPv4 hit, log drops, no reader", &helper, 0, LOG_DROPS, 1, 0, { 0 }, 0 };
+	c[n++] = (struct bench_case){ "IPv4 miss, log all, no reader", &helper, 0, LOG_ALL, 0, 1, { 0 }, 0 };
+	c[n++] = (struct bench_case){ .name = "IPv4 miss, log all, reader woken every 64 events",
+				      .prog = &helper, .log = LOG_ALL, .want = 1, .wakeup = 64 };
+	c[n++] = (struct bench_case){ .name = "IPv4 miss, log all, reader woken every event",
+				      .prog = &helper, .log = LOG_ALL, .want = 1, .wakeup = 1 };
 	if (have_direct) {
-		c[n++] = (struct bench_case){ "direct access: IPv4 miss, log none", &direct, 0, LOG_NONE, 0, 1, { 0 } };
-		c[n++] = (struct bench_case){ "direct access: IPv6 miss, log none", &direct, 1, LOG_NONE, 0, 1, { 0 } };
+		c[n++] = (struct bench_case){ "direct access: IPv4 miss, log none", &direct, 0, LOG_NONE, 0, 1, { 0 }, 0 };
+		c[n++] = (struct bench_case){ "direct access: IPv6 miss, log none", &direct, 1, LOG_NONE, 0, 1, { 0 }, 0 };
 	}
 	for (r = 0; r < rounds; r++) {
 		for (i = 0; i < n; i++) {
@@ -299,8 +382,15 @@ int main(int argc, char **argv)
 					bpf_map_update_elem(c[i].setup == 1 ? p->singles : p->prefixes, &k,
 							    &zero, BPF_ANY);
 			}
-			if (test_run(p ? p->prog_fd : floor_fd, c[i].v6 ? pkt6 : pkt4,
-				     c[i].v6 ? len6 : len4, repeat, &retval, &c[i].ns[r]) < 0) {
+			if (p && c[i].wakeup && reader_start(&rd, p, c[i].wakeup) < 0) {
+				fprintf(stderr, "prog_cost: starting a reader: %s\n", strerror(errno));
+				return 1;
+			}
+			rc = test_run(p ? p->prog_fd : floor_fd, c[i].v6 ? pkt6 : pkt4,
+				      c[i].v6 ? len6 : len4, repeat, &retval, &c[i].ns[r]);
+			if (p && c[i].wakeup)
+				reader_stop(&rd, p);
+			if (rc < 0) {
 				fprintf(stderr, "prog_cost: BPF_PROG_TEST_RUN (%s): %s\n", c[i].name,
 					strerror(errno));
 				return 1;

@@ -206,18 +206,21 @@ demo: $(BIN) $(BUILD)/test/nethelper
 # bench-smoke runs them briefly, to prove they work; it never judges a number.
 BENCH_REPEATS ?= 11
 BENCH_DEPS := $(BIN) $(BPF_OBJ) $(BUILD)/bench/prog_cost $(BUILD)/bench/prog-direct.bpf.o \
+	$(BUILD)/bench/prog-notrie.bpf.o \
 	$(BUILD)/bench/prog_btf.o $(BUILD)/bench/prog_btf_100k.o $(BUILD)/bench/libbpf_block \
 	$(BUILD)/bench/libbpf_log $(BUILD)/bench/events $(BUILD)/test/nethelper
 bench: $(BENCH_DEPS)
 	@mkdir -p bench/results
-	$(BUILD)/bench/prog_cost $(BPF_OBJ) $(BUILD)/bench/prog-direct.bpf.o $(BENCH_REPEATS) 1000000
+	$(BUILD)/bench/prog_cost $(BPF_OBJ) $(BUILD)/bench/prog-direct.bpf.o $(BENCH_REPEATS) 1000000 \
+		$(BUILD)/bench/prog-notrie.bpf.o
 	bash bench/oneshot.sh $(BENCH_REPEATS)
-	bash bench/peers.sh $(BENCH_REPEATS)
-	bash bench/traffic.sh 5 1000
+	bash bench/peers.sh 7
+	bash bench/traffic.sh 7 1000
 	bash bench/events.sh 3 200000 200
 bench-smoke: $(BENCH_DEPS)
 	@mkdir -p bench/results
-	$(BUILD)/bench/prog_cost $(BPF_OBJ) $(BUILD)/bench/prog-direct.bpf.o 3 10000
+	$(BUILD)/bench/prog_cost $(BPF_OBJ) $(BUILD)/bench/prog-direct.bpf.o 3 10000 \
+		$(BUILD)/bench/prog-notrie.bpf.o
 	bash bench/oneshot.sh 3
 	bash bench/peers.sh 1
 	bash bench/traffic.sh 1 200
@@ -247,6 +250,10 @@ $(BUILD)/bench/prog_cost: bench/prog_cost.c elf_min.c addr.c text.c mem.c perf_r
 	@mkdir -p $(BUILD)/bench
 	$(HOST_CC) -std=gnu11 -O2 $(WARN) -I. bench/prog_cost.c elf_min.c addr.c text.c mem.c perf_ring.c -pthread -o $@
 
+# The program without its trie lookup: what that lookup costs on a miss (bench/ only).
+$(BUILD)/bench/prog-notrie.bpf.o: prog.bpf.c common.h
+	@mkdir -p $(BUILD)/bench
+	$(CLANG) $(BPF_CFLAGS) -DPROG_NO_TRIE -c $< -o $@
 # The program reading the packet directly instead of with bpf_skb_load_bytes: bench/ only.
 $(BUILD)/bench/prog-direct.bpf.o: prog.bpf.c common.h
 	@mkdir -p $(BUILD)/bench

@@ -98,7 +98,10 @@ __attribute__((format(printf, 1, 2))) void report(const char *fmt, ...)
 	struct text_out err;
 	va_list ap;
 
-	/* One write(2) per message, so lines from several processes never interleave. */
+	/*
+	 * One write(2) per message up to 4 KiB (all but those naming very long
+	 * paths), so lines from several processes do not interleave.
+	 */
 	text_out_init(&err, STDERR_FILENO);
 	text_puts(&err, PROG_NAME ": ");
 	va_start(ap, fmt);
@@ -1526,23 +1529,29 @@ static int still_attached(struct loader *l, int *rc)
 }
 
 /*
- * Seconds on the coarse monotonic clock: run() asks once per wake-up and
- * acts once a second. Straight through the syscall, because musl's
- * clock_gettime() brings its vDSO lookup (1 KiB). 32-bit targets need
- * clock_gettime64 for a 64-bit time; either way the kernel writes two s64.
+ * Seconds on the coarse monotonic clock, or -1: run() asks once per
+ * wake-up and acts once a second. Straight through the syscall, because
+ * musl's clock_gettime() brings its vDSO lookup (1 KiB). A 32-bit target
+ * tries clock_gettime64 first (two s64), then, on a kernel before 5.1 or
+ * under a seccomp filter that refuses it, the old call (two longs: a
+ * 32-bit monotonic clock is fine).
  */
 static int64_t monotonic_seconds(void)
 {
 	struct {
-		int64_t sec, nsec;
-	} ts = { 0, 0 };
-
+		long sec, nsec;
+	} ts;
 #ifdef SYS_clock_gettime64
-	syscall(SYS_clock_gettime64, CLOCK_MONOTONIC_COARSE, &ts);
-#else
-	syscall(SYS_clock_gettime, CLOCK_MONOTONIC_COARSE, &ts);
+	struct {
+		int64_t sec, nsec;
+	} ts64;
+
+	if (syscall(SYS_clock_gettime64, CLOCK_MONOTONIC_COARSE, &ts64) == 0)
+		return ts64.sec;
 #endif
-	return ts.sec;
+	if (syscall(SYS_clock_gettime, CLOCK_MONOTONIC_COARSE, &ts) == 0)
+		return ts.sec;
+	return -1;
 }
 
 static int run(struct loader *l)
@@ -1571,8 +1580,9 @@ static int run(struct loader *l)
 			if (read(l->signal_fd, &si, sizeof(si)) == (ssize_t)sizeof(si))
 				return EXIT_OK;
 		}
+		/* Without a clock, check on every wake-up. */
 		now = monotonic_seconds();
-		if (now != l->last_check) {
+		if (now < 0 || now != l->last_check) {
 			int rc;
 
 			l->last_check = now;

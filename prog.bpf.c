@@ -247,8 +247,10 @@ int block_skb(struct __sk_buff *skb)
 		return 1;
 	/* The exact match first: it is the common case and the cheaper lookup. */
 	drops = bpf_map_lookup_elem(&BLOCKLIST, &key);
+#ifndef PROG_NO_TRIE /* bench/ only: what the trie lookup costs on a miss */
 	if (!drops)
 		drops = bpf_map_lookup_elem(&BLOCKNETS, &key);
+#endif
 	action = 1;
 	if (drops) {
 		/*

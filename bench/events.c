@@ -17,6 +17,7 @@
  *
  * One line of results: "received N lost N missing N per_s N p50_us N p99_us N".
  */
+#include <dirent.h>
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
@@ -99,6 +100,44 @@ static long read_lines(struct lines *in, int ms)
 	return (long)(in->log - before);
 }
 
+/*
+ * Whether process `pid` has a perf event open: both readers open theirs
+ * only after their own checks (`log` refuses a program another process
+ * holds, and would take this feeder's fd for a reader).
+ */
+static int has_perf_event(pid_t pid)
+{
+	char dir[64], path[320], link[64];
+	struct dirent *e;
+	DIR *d;
+	int found = 0;
+
+	snprintf(dir, sizeof(dir), "/proc/%d/fd", (int)pid);
+	d = opendir(dir);
+	while (d && !found && (e = readdir(d))) {
+		ssize_t n;
+
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		n = readlink(path, link, sizeof(link) - 1);
+		if (n > 0) {
+			link[n] = '\0';
+			found = strcmp(link, "anon_inode:[perf_event]") == 0;
+		}
+	}
+	if (d)
+		closedir(d);
+	return found;
+}
+
+static int stop_reader(pid_t reader)
+{
+	int status;
+
+	kill(reader, SIGTERM);
+	waitpid(reader, &status, 0);
+	return 1;
+}
+
 static int cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
@@ -139,16 +178,13 @@ int main(int argc, char **argv)
 	}
 	close(p[1]);
 	in.fd = p[0];
-	/*
-	 * The program's fd only once the reader is set up: `log` refuses a
-	 * program that another process holds (it takes that for a reader).
-	 */
-	usleep(500000);
+	/* The program's fd only once the reader is set up (has_perf_event()). */
+	for (i = 0; i < 100 && !has_perf_event(reader); i++)
+		usleep(50000);
 	prog_fd = bpf_prog_get_fd_by_id((uint32_t)strtoul(argv[1], NULL, 10));
 	if (prog_fd < 0) {
 		fprintf(stderr, "events: program id %s: %s\n", argv[1], strerror(errno));
-		kill(reader, SIGTERM);
-		return 1;
+		return stop_reader(reader);
 	}
 	/* Until the reader prints the first of a trickle of events, it is not ready. */
 	for (i = 0; i < 100 && in.log == 0; i++) {
@@ -157,8 +193,7 @@ int main(int argc, char **argv)
 	}
 	if (in.log == 0) {
 		fprintf(stderr, "events: the reader printed nothing\n");
-		kill(reader, SIGTERM);
-		return 1;
+		return stop_reader(reader);
 	}
 	while (read_lines(&in, 300) > 0)
 		;
@@ -198,7 +233,7 @@ int main(int argc, char **argv)
 	qsort(lat, samples, sizeof(*lat), cmp_double);
 	printf("received %lu lost %lu missing %lu per_s %.0f p50_us %.0f p99_us %.0f\n", in.log,
 	       in.lost, sent > in.log + in.lost ? sent - in.log - in.lost : 0,
-	       (double)in.log / (in.last - t0), samples ? lat[samples / 2] : 0,
+	       in.last > t0 ? (double)in.log / (in.last - t0) : 0.0, samples ? lat[samples / 2] : 0,
 	       samples ? lat[(samples * 99) / 100] : 0);
 	return 0;
 }

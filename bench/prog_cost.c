@@ -318,10 +318,12 @@ static double median(uint32_t *v, int n)
 
 int main(int argc, char **argv)
 {
-	struct loaded helper, direct;
+	struct loaded helper, direct, notrie;
 	struct bench_case c[MAX_CASES];
 	static struct reader rd;
-	int have_direct, floor_fd, rounds, n = 0, r, i, rc;
+	int have_direct, have_notrie, floor_fd, rounds, n = 0, r, i, rc;
+	char when[32];
+	time_t t = time(NULL);
 	uint32_t repeat;
 	uint8_t pkt4[128], pkt6[128];
 	uint32_t len4 = packet(pkt4, 0), len6 = packet(pkt6, 1);
@@ -329,7 +331,8 @@ int main(int argc, char **argv)
 	FILE *json;
 
 	if (argc < 2) {
-		fprintf(stderr, "usage: prog_cost OBJECT [DIRECT_OBJECT] [ROUNDS] [REPEAT]\n");
+		fprintf(stderr,
+			"usage: prog_cost OBJECT [DIRECT_OBJECT] [ROUNDS] [REPEAT] [NO_TRIE_OBJECT]\n");
 		return 2;
 	}
 	rounds = argc > 3 ? atoi(argv[3]) : 11;
@@ -344,6 +347,9 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	have_direct = argc > 2 && argv[2][0] && load_object(argv[2], &direct) == 0;
+	have_notrie = argc > 5 && load_object(argv[5], &notrie) == 0;
+	if (have_notrie)
+		fill(&notrie);
 	fill(&helper);
 	if (have_direct)
 		fill(&direct);
@@ -360,6 +366,9 @@ int main(int argc, char **argv)
 				      .prog = &helper, .log = LOG_ALL, .want = 1, .wakeup = 64 };
 	c[n++] = (struct bench_case){ .name = "IPv4 miss, log all, reader woken every event",
 				      .prog = &helper, .log = LOG_ALL, .want = 1, .wakeup = 1 };
+	if (have_notrie)
+		c[n++] = (struct bench_case){ "without the trie lookup: IPv4 miss, log none", &notrie,
+					      0, LOG_NONE, 0, 1, { 0 }, 0 };
 	if (have_direct) {
 		c[n++] = (struct bench_case){ "direct access: IPv4 miss, log none", &direct, 0, LOG_NONE, 0, 1, { 0 }, 0 };
 		c[n++] = (struct bench_case){ "direct access: IPv6 miss, log none", &direct, 1, LOG_NONE, 0, 1, { 0 }, 0 };
@@ -402,6 +411,7 @@ int main(int argc, char **argv)
 			}
 		}
 	}
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
 	json = fopen("bench/results/latest.json", "a");
 	floor_ns = median(c[0].ns, rounds);
 	printf("| case (BPF_PROG_TEST_RUN, %u runs x %d rounds) | median ns | above floor | / floor |\n",
@@ -412,8 +422,8 @@ int main(int argc, char **argv)
 
 		printf("| %s | %.0f | %+.0f | %.2f |\n", c[i].name, m, m - floor_ns, m / floor_ns);
 		if (json)
-			fprintf(json, "{\"bench\":\"prog_cost\",\"when\":%lld,\"case\":\"%s\",\"median_ns\":%.0f,\"floor_ns\":%.0f}\n",
-				(long long)time(NULL),
+			fprintf(json, "{\"bench\":\"prog_cost\",\"when\":\"%s\",\"case\":\"%s\",\"median_ns\":%.0f,\"floor_ns\":%.0f}\n",
+				when,
 				c[i].name, m, floor_ns);
 	}
 	if (!have_direct && argc > 2)

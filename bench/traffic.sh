@@ -35,6 +35,7 @@ cleanup() {
 	local p
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
 	wait 2>/dev/null
+	[ -n "${reader:-}" ] && kill "$reader" 2>/dev/null
 	"$BIN" detach -c "$CG" >/dev/null 2>&1
 	rmdir "$CG" 2>/dev/null
 	ip netns del "$NS" 2>/dev/null
@@ -75,6 +76,12 @@ measure() { # LABEL
 	local what n
 	for what in stream rr-udp rr-tcp; do
 		n=$(in_ns "$HELPER" -g "$CG" $what 127.0.0.1 $PORT "$MS" | awk '{ print $2 }')
+		case $n in
+		'' | *[!0-9]*)
+			echo "traffic bench: $what under '$1' failed" >&2
+			exit 1
+			;;
+		esac
 		samples["$1:$what"]="${samples[$1:$what]:-} $n"
 	done
 }
@@ -84,9 +91,8 @@ setup() { # none | floor | ours-none K | ours-all K | nft K
 	ours-*)
 		"$BIN" block -c "$CG" --max-entries 100000 -f "$TMP/$2.txt" >/dev/null 2>&1 || return 1
 		if [ "$1" = ours-all ]; then
-			"$BIN" log -c "$CG" --log all >/dev/null 2>&1 &
+			"$BIN" log -c "$CG" --log all >"$TMP/reader.out" 2>/dev/null &
 			reader=$!
-			pids+=($reader)
 			sleep 0.3
 		fi
 		;;
@@ -94,7 +100,13 @@ setup() { # none | floor | ours-none K | ours-all K | nft K
 	esac
 }
 teardown() {
-	if [ -n "${reader:-}" ]; then kill "$reader"; wait "$reader" 2>/dev/null; reader=; fi
+	if [ -n "${reader:-}" ]; then
+		kill "$reader"
+		wait "$reader" 2>/dev/null
+		reader=
+		# What the reader lost, as the kernel counted it: its LOST lines.
+		lost=$((lost + $(awk '/^LOST/ { n += $2 } END { print n + 0 }' "$TMP/reader.out")))
+	fi
 	"$BIN" detach -c "$CG" >/dev/null 2>&1
 	"$HELPER" detach-all "$CG" >/dev/null 2>&1
 	in_ns nft delete table inet cse_bench 2>/dev/null
@@ -105,8 +117,12 @@ declare -A samples
 cases=("none" "floor" "ours-none 10" "ours-none 10000" "ours-none 100000" "ours-all 10")
 [ $HAVE_NFT = 1 ] && cases+=("nft 10" "nft 10000" "nft 100000")
 reader=
+lost=0
 for ((r = 0; r < REPEATS; r++)); do
-	for c in "${cases[@]}"; do
+	# A different case first each repeat, so drift over the run (TIME_WAIT
+	# sockets piling up, a noisy neighbour) does not always hit the same one.
+	for ((k = 0; k < ${#cases[@]}; k++)); do
+		c=${cases[$(((k + r) % ${#cases[@]}))]}
 		# shellcheck disable=SC2086 # the case is "kind count"
 		setup $c || { echo "traffic bench: setting up '$c' failed" >&2; exit 1; }
 		measure "$c"
@@ -141,4 +157,7 @@ for c in "${cases[@]}"; do
 	esac
 	printf '| %-36s%s |\n' "$label" "$row"
 done
+echo "(--log all: the reader counted $lost events lost over all repeats)"
+printf '{"bench":"traffic","when":"%s","case":"ours-all 10","metric":"events lost by the reader","total":%s}\n' \
+	"$stamp" "$lost" >>"$JSON"
 [ $HAVE_NFT = 1 ] || echo "(nft is not installed: no nftables rows)"

@@ -306,15 +306,16 @@ install: $(BIN)
 	install -D -m 0644 cgroup-skb-egress.8 $(DESTDIR)$(PREFIX)/share/man/man8/cgroup-skb-egress.8
 
 format:
-	clang-format -i *.c *.h test/*.c test/*.h
+	clang-format -i *.c *.h test/*.c test/*.h bench/*.c bench/peer/*.c
 
+BENCH_SRCS := bench/*.c bench/peer/*.c
 lint:
-	clang-format --dry-run --Werror *.c *.h test/*.c test/*.h
+	clang-format --dry-run --Werror *.c *.h test/*.c test/*.h $(BENCH_SRCS)
 	@# One file per run: clang-tidy 14 carries analyzer state across files.
-	for f in $(SRCS) test/unit.c test/nethelper.c; do \
+	for f in $(SRCS) test/unit.c test/nethelper.c $(BENCH_SRCS); do \
 		clang-tidy --quiet $$f -- -I. -std=gnu11 || exit 1; done
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability,performance \
-		--inline-suppr --suppress=missingIncludeSystem -I. $(SRCS) test/*.c
+		--inline-suppr --suppress=missingIncludeSystem -I. $(SRCS) test/*.c $(BENCH_SRCS)
 
 clean:
 	rm -rf $(BUILD)

@@ -30,6 +30,8 @@
 
 #include "bpf_sys.h"
 
+#define LATENCY_MAX 100000
+
 static double now(void)
 {
 	struct timespec t;
@@ -151,23 +153,27 @@ int main(int argc, char **argv)
 	uint8_t pkt[64];
 	uint32_t len = packet(pkt);
 	unsigned long count, burst, rate, samples, sent = 0, i;
-	double t0, *lat;
+	static double lat[LATENCY_MAX];
+	double t0;
 	int p[2], prog_fd, status;
 	pid_t reader;
 
 	if (argc < 8 || strcmp(argv[6], "--") != 0) {
-		fprintf(stderr, "usage: events PROG_ID COUNT BURST RATE LATENCY_SAMPLES -- READER...\n");
+		fprintf(stderr,
+			"usage: events PROG_ID COUNT BURST RATE LATENCY_SAMPLES -- READER...\n");
 		return 2;
 	}
 	count = strtoul(argv[2], NULL, 10);
 	burst = strtoul(argv[3], NULL, 10);
 	rate = strtoul(argv[4], NULL, 10);
 	samples = strtoul(argv[5], NULL, 10);
-	lat = calloc(samples + 1, sizeof(*lat));
-	if (!lat || !burst || pipe(p) < 0) {
-		fprintf(stderr, "events: %s\n", strerror(errno));
+	if (!burst || pipe(p) < 0) {
+		fprintf(stderr, "events: %s\n",
+			burst ? strerror(errno) : "BURST must be at least 1");
 		return 1;
 	}
+	if (samples > LATENCY_MAX)
+		samples = LATENCY_MAX;
 	reader = fork();
 	if (reader == 0) {
 		dup2(p[1], STDOUT_FILENO);

@@ -41,8 +41,8 @@ struct loaded {
 	size_t map_cnt;
 };
 
-static int test_run(int prog_fd, const void *pkt, uint32_t len, uint32_t repeat,
-		    uint32_t *retval, uint32_t *ns)
+static int test_run(int prog_fd, const void *pkt, uint32_t len, uint32_t repeat, uint32_t *retval,
+		    uint32_t *ns)
 {
 	union bpf_attr attr;
 
@@ -118,7 +118,8 @@ static int load_object(const char *path, struct loaded *out)
 		out->map_fd[i] = bpf_map_create(m->type, m->name, m->key_size, m->value_size, max,
 						m->map_flags);
 		if (out->map_fd[i] < 0) {
-			fprintf(stderr, "prog_cost: creating map %s: %s\n", m->name, strerror(errno));
+			fprintf(stderr, "prog_cost: creating map %s: %s\n", m->name,
+				strerror(errno));
 			goto out;
 		}
 		out->map_cnt++;
@@ -277,7 +278,7 @@ static uint32_t packet(uint8_t *pkt, int v6)
 	if (v6) {
 		pkt[14] = 0x60;
 		pkt[18] = 0, pkt[19] = 24; /* payload length */
-		pkt[20] = 17;		    /* next header: UDP */
+		pkt[20] = 17;		   /* next header: UDP */
 		pkt[21] = 64;
 		pkt[22] = 0xfd, pkt[37] = 1; /* source fd00::1 */
 		memcpy(pkt + 38, v6dst, 16);
@@ -312,8 +313,10 @@ static int cmp_u32(const void *a, const void *b)
 
 static double median(uint32_t *v, int n)
 {
+	size_t mid = (size_t)n / 2;
+
 	qsort(v, (size_t)n, sizeof(*v), cmp_u32);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2.0;
+	return n % 2 ? v[mid] : ((double)v[mid - 1] + v[mid]) / 2;
 }
 
 int main(int argc, char **argv)
@@ -335,7 +338,7 @@ int main(int argc, char **argv)
 			"usage: prog_cost OBJECT [DIRECT_OBJECT] [ROUNDS] [REPEAT] [NO_TRIE_OBJECT]\n");
 		return 2;
 	}
-	rounds = argc > 3 ? atoi(argv[3]) : 11;
+	rounds = argc > 3 ? (int)strtol(argv[3], NULL, 10) : 11;
 	repeat = argc > 4 ? (uint32_t)strtoul(argv[4], NULL, 10) : 1000000;
 	if (rounds < 1 || rounds > 64 || repeat < 1) {
 		fprintf(stderr, "prog_cost: ROUNDS 1 to 64, REPEAT at least 1\n");
@@ -356,22 +359,48 @@ int main(int argc, char **argv)
 	memset(c, 0, sizeof(c));
 	c[n++] = (struct bench_case){ "floor: return 1", NULL, 0, 0, 0, 1, { 0 }, 0 };
 	c[n++] = (struct bench_case){ "IPv4 miss, log none", &helper, 0, LOG_NONE, 0, 1, { 0 }, 0 };
-	c[n++] = (struct bench_case){ "IPv4 hit (hash), log none", &helper, 0, LOG_NONE, 1, 0, { 0 }, 0 };
-	c[n++] = (struct bench_case){ "IPv4 hit (trie, as /32), log none", &helper, 0, LOG_NONE, 2, 0, { 0 }, 0 };
+	c[n++] = (struct bench_case){
+		"IPv4 hit (hash), log none", &helper, 0, LOG_NONE, 1, 0, { 0 }, 0
+	};
+	c[n++] = (struct bench_case){
+		"IPv4 hit (trie, as /32), log none", &helper, 0, LOG_NONE, 2, 0, { 0 }, 0
+	};
 	c[n++] = (struct bench_case){ "IPv6 miss, log none", &helper, 1, LOG_NONE, 0, 1, { 0 }, 0 };
-	c[n++] = (struct bench_case){ "IPv4 miss, log drops", &helper, 0, LOG_DROPS, 0, 1, { 0 }, 0 };
-	c[n++] = (struct bench_case){ "IPv4 hit, log drops, no reader", &helper, 0, LOG_DROPS, 1, 0, { 0 }, 0 };
-	c[n++] = (struct bench_case){ "IPv4 miss, log all, no reader", &helper, 0, LOG_ALL, 0, 1, { 0 }, 0 };
+	c[n++] = (struct bench_case){
+		"IPv4 miss, log drops", &helper, 0, LOG_DROPS, 0, 1, { 0 }, 0
+	};
+	c[n++] = (struct bench_case){
+		"IPv4 hit, log drops, no reader", &helper, 0, LOG_DROPS, 1, 0, { 0 }, 0
+	};
+	c[n++] = (struct bench_case){
+		"IPv4 miss, log all, no reader", &helper, 0, LOG_ALL, 0, 1, { 0 }, 0
+	};
 	c[n++] = (struct bench_case){ .name = "IPv4 miss, log all, reader woken every 64 events",
-				      .prog = &helper, .log = LOG_ALL, .want = 1, .wakeup = 64 };
+				      .prog = &helper,
+				      .log = LOG_ALL,
+				      .want = 1,
+				      .wakeup = 64 };
 	c[n++] = (struct bench_case){ .name = "IPv4 miss, log all, reader woken every event",
-				      .prog = &helper, .log = LOG_ALL, .want = 1, .wakeup = 1 };
+				      .prog = &helper,
+				      .log = LOG_ALL,
+				      .want = 1,
+				      .wakeup = 1 };
 	if (have_notrie)
-		c[n++] = (struct bench_case){ "without the trie lookup: IPv4 miss, log none", &notrie,
-					      0, LOG_NONE, 0, 1, { 0 }, 0 };
+		c[n++] = (struct bench_case){ "without the trie lookup: IPv4 miss, log none",
+					      &notrie,
+					      0,
+					      LOG_NONE,
+					      0,
+					      1,
+					      { 0 },
+					      0 };
 	if (have_direct) {
-		c[n++] = (struct bench_case){ "direct access: IPv4 miss, log none", &direct, 0, LOG_NONE, 0, 1, { 0 }, 0 };
-		c[n++] = (struct bench_case){ "direct access: IPv6 miss, log none", &direct, 1, LOG_NONE, 0, 1, { 0 }, 0 };
+		c[n++] = (struct bench_case){
+			"direct access: IPv4 miss, log none", &direct, 0, LOG_NONE, 0, 1, { 0 }, 0
+		};
+		c[n++] = (struct bench_case){
+			"direct access: IPv6 miss, log none", &direct, 1, LOG_NONE, 0, 1, { 0 }, 0
+		};
 	}
 	for (r = 0; r < rounds; r++) {
 		for (i = 0; i < n; i++) {
@@ -388,11 +417,13 @@ int main(int argc, char **argv)
 				bpf_map_delete_elem(p->singles, &k);
 				bpf_map_delete_elem(p->prefixes, &k);
 				if (c[i].setup)
-					bpf_map_update_elem(c[i].setup == 1 ? p->singles : p->prefixes, &k,
-							    &zero, BPF_ANY);
+					bpf_map_update_elem(c[i].setup == 1 ? p->singles
+									    : p->prefixes,
+							    &k, &zero, BPF_ANY);
 			}
 			if (p && c[i].wakeup && reader_start(&rd, p, c[i].wakeup) < 0) {
-				fprintf(stderr, "prog_cost: starting a reader: %s\n", strerror(errno));
+				fprintf(stderr, "prog_cost: starting a reader: %s\n",
+					strerror(errno));
 				return 1;
 			}
 			rc = test_run(p ? p->prog_fd : floor_fd, c[i].v6 ? pkt6 : pkt4,
@@ -400,8 +431,8 @@ int main(int argc, char **argv)
 			if (p && c[i].wakeup)
 				reader_stop(&rd, p);
 			if (rc < 0) {
-				fprintf(stderr, "prog_cost: BPF_PROG_TEST_RUN (%s): %s\n", c[i].name,
-					strerror(errno));
+				fprintf(stderr, "prog_cost: BPF_PROG_TEST_RUN (%s): %s\n",
+					c[i].name, strerror(errno));
 				return 1;
 			}
 			if (retval != c[i].want) {
@@ -422,9 +453,9 @@ int main(int argc, char **argv)
 
 		printf("| %s | %.0f | %+.0f | %.2f |\n", c[i].name, m, m - floor_ns, m / floor_ns);
 		if (json)
-			fprintf(json, "{\"bench\":\"prog_cost\",\"when\":\"%s\",\"case\":\"%s\",\"median_ns\":%.0f,\"floor_ns\":%.0f}\n",
-				when,
-				c[i].name, m, floor_ns);
+			fprintf(json,
+				"{\"bench\":\"prog_cost\",\"when\":\"%s\",\"case\":\"%s\",\"median_ns\":%.0f,\"floor_ns\":%.0f}\n",
+				when, c[i].name, m, floor_ns);
 	}
 	if (!have_direct && argc > 2)
 		printf("\n(direct packet access: not loaded on this kernel)\n");

@@ -61,13 +61,16 @@ static int read_keys(const char *path, struct addr_key **keys, size_t *cnt)
 int main(int argc, char **argv)
 {
 	struct addr_key *keys = NULL;
-	uint64_t *zeros;
+	uint64_t *zeros = NULL;
 	struct bpf_object *obj;
 	struct bpf_program *prog;
-	struct bpf_map *blocklist;
+	struct bpf_map *blocklist, *config;
+	struct prog_config none = { LOG_NONE, 0 };
+	uint32_t zero = 0;
 	size_t cnt = 0, i;
 	int per_element = argc > 1 && strcmp(argv[argc - 1], "--per-element") == 0;
-	int cg, err;
+	int cg, rc;
+	long err;
 
 	if (per_element)
 		argc--;
@@ -85,53 +88,76 @@ int main(int argc, char **argv)
 			return die("allocating", ENOMEM);
 		keys->prefixlen = ADDR_FAMILY_BITS + 32;
 		keys->family = ADDR_IPV4;
-		if (inet_pton(AF_INET, argv[3], keys->addr) != 1)
+		if (inet_pton(AF_INET, argv[3], keys->addr) != 1) {
+			free(keys);
 			return die("parsing the address", EINVAL);
+		}
 		cnt = 1;
+	}
+	if (!cnt) {
+		free(keys);
+		return die("reading the addresses", ENOENT);
 	}
 	obj = bpf_object__open_file(argv[1], NULL);
 	err = libbpf_get_error(obj);
-	if (err)
-		return die("opening the object", err);
+	if (err) {
+		rc = die("opening the object", (int)err);
+		goto out;
+	}
 	blocklist = bpf_object__find_map_by_name(obj, BLOCKLIST_MAP_NAME);
 	prog = bpf_object__find_program_by_name(obj, "block_skb");
-	if (!blocklist || !prog)
-		return die("finding BLOCKLIST and block_skb", ENOENT);
+	if (!blocklist || !prog) {
+		rc = die("finding BLOCKLIST and block_skb", ENOENT);
+		goto out;
+	}
 	if (cnt > BLOCKLIST_DEFAULT_ENTRIES)
-		bpf_map__set_max_entries(blocklist,
-					 argc > 5 ? (uint32_t)atoi(argv[5]) : (uint32_t)cnt);
+		bpf_map__set_max_entries(blocklist, argc > 5 ? (uint32_t)strtoul(argv[5], NULL, 10)
+							     : (uint32_t)cnt);
 	bpf_program__set_expected_attach_type(prog, BPF_CGROUP_INET_EGRESS);
 	err = bpf_object__load(obj);
-	if (err)
-		return die("loading", err);
+	if (err) {
+		rc = die("loading", (int)err);
+		goto out;
+	}
 	/* Like `block`: no events until someone reads them. */
-	{
-		struct bpf_map *config = bpf_object__find_map_by_name(obj, CONFIG_MAP_NAME);
-		struct prog_config none = { LOG_NONE, 0 };
-		uint32_t zero = 0;
-
-		if (!config || bpf_map_update_elem(bpf_map__fd(config), &zero, &none, BPF_ANY))
-			return die("writing CONFIG", errno);
+	config = bpf_object__find_map_by_name(obj, CONFIG_MAP_NAME);
+	if (!config || bpf_map_update_elem(bpf_map__fd(config), &zero, &none, BPF_ANY)) {
+		rc = die("writing CONFIG", errno);
+		goto out;
 	}
 	zeros = calloc(cnt, sizeof(*zeros));
-	if (!zeros)
-		return die("allocating", ENOMEM);
+	if (!zeros) {
+		rc = die("allocating", ENOMEM);
+		goto out;
+	}
 	if (per_element) {
 		for (i = 0; i < cnt; i++)
 			if (bpf_map_update_elem(bpf_map__fd(blocklist), &keys[i], &zeros[i],
-						BPF_ANY))
-				return die("updating BLOCKLIST", errno);
+						BPF_ANY)) {
+				rc = die("updating BLOCKLIST", errno);
+				goto out;
+			}
 	} else {
 		uint32_t n = (uint32_t)cnt;
 
-		if (bpf_map_update_batch(bpf_map__fd(blocklist), keys, zeros, &n, NULL))
-			return die("updating BLOCKLIST in a batch", errno);
+		if (bpf_map_update_batch(bpf_map__fd(blocklist), keys, zeros, &n, NULL)) {
+			rc = die("updating BLOCKLIST in a batch", errno);
+			goto out;
+		}
 	}
 	cg = open(argv[2], O_RDONLY | O_DIRECTORY);
-	if (cg < 0)
-		return die("opening the cgroup", errno);
+	if (cg < 0) {
+		rc = die("opening the cgroup", errno);
+		goto out;
+	}
 	if (bpf_prog_attach(bpf_program__fd(prog), cg, BPF_CGROUP_INET_EGRESS, 0))
-		return die("attaching", errno);
-	/* Exit without freeing: the attachment keeps the program and its maps. */
-	return 0;
+		rc = die("attaching", errno);
+	else
+		rc = 0;
+	close(cg);
+	/* The object is not closed: the attachment keeps the program and its maps. */
+out:
+	free(zeros);
+	free(keys);
+	return rc;
 }

@@ -81,7 +81,8 @@ int main(int argc, char **argv)
 	struct prog_config all = { LOG_ALL, 0 }, none = { LOG_NONE, 0 };
 	struct perf_buffer *pb;
 	__u32 zero = 0;
-	int prog_fd, events, config, err;
+	int prog_fd, events, config;
+	long err;
 
 	if (argc < 2) {
 		fprintf(stderr, "usage: libbpf_log PROG_ID [PAGES]\n");
@@ -91,14 +92,15 @@ int main(int argc, char **argv)
 	events = prog_fd < 0 ? -1 : map_of(prog_fd, EVENTS_MAP_NAME);
 	config = prog_fd < 0 ? -1 : map_of(prog_fd, CONFIG_MAP_NAME);
 	if (events < 0 || config < 0) {
-		fprintf(stderr, "libbpf_log: the maps of program %s: %s\n", argv[1], strerror(errno));
+		fprintf(stderr, "libbpf_log: the maps of program %s: %s\n", argv[1],
+			strerror(errno));
 		return 1;
 	}
-	pb = perf_buffer__new(events, argc > 2 ? (size_t)atoi(argv[2]) : 64, on_sample, on_lost,
-			      NULL, NULL);
+	pb = perf_buffer__new(events, argc > 2 ? (size_t)strtoul(argv[2], NULL, 10) : 64, on_sample,
+			      on_lost, NULL, NULL);
 	err = libbpf_get_error(pb);
 	if (err) {
-		fprintf(stderr, "libbpf_log: perf_buffer__new: %s\n", strerror(-err));
+		fprintf(stderr, "libbpf_log: perf_buffer__new: %s\n", strerror((int)-err));
 		return 1;
 	}
 	signal(SIGTERM, on_signal);

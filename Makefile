@@ -3,6 +3,8 @@
 #   make          build/cgroup-skb-egress (static; musl-gcc when installed)
 #   make test     lint, unit tests (no root), end-to-end and fault tests (root)
 #   make demo     block 127.0.0.2 for a throwaway cgroup and show it working
+#   make explain  the BPF object from the outside: sections, symbols, relocations
+#   make bench    benchmarks against the floor and the peers (root; see README)
 #   make install  PREFIX=/usr/local DESTDIR= : binary and man page
 #   make clean
 #
@@ -81,7 +83,7 @@ SRCS := loader.c cli.c commands.c blocklist.c instance.c $(UNIT_SRCS)
 OBJS := $(SRCS:%.c=$(BUILD)/%.o) $(BUILD)/embed.o
 HDRS := $(wildcard *.h)
 
-.PHONY: all test check demo clean format lint fuzz install bench bench-smoke cross cross-unit vm
+.PHONY: all test check demo clean format lint fuzz install bench bench-smoke cross cross-unit vm explain
 all: $(BIN)
 
 $(BUILD)/uapi/.stamp:
@@ -307,6 +309,23 @@ install: $(BIN)
 
 format:
 	clang-format -i *.c *.h test/*.c test/*.h bench/*.c bench/peer/*.c
+
+# make explain: the object from the outside, as a reader of the loader's
+# steps 3 and 7 would want to see it (no root needed). The loader's own
+# view of it (a -v trace) is not written yet.
+LLVM_READELF ?= llvm-readelf
+LLVM_OBJDUMP ?= llvm-objdump
+explain: $(BPF_OBJ) $(BUILD)/prog.embed.o
+	@printf '\n== 1. the sections of %s (the loader reads: the program section, maps, license, .rel*, .symtab, .strtab)\n' $(BPF_OBJ)
+	@$(LLVM_READELF) -S $(BPF_OBJ)
+	@printf '\n== 2. the symbols that matter: the program (FUNC) and the map definitions (OBJECT in maps)\n'
+	@$(LLVM_READELF) -s $(BPF_OBJ) | grep -E 'FUNC|OBJECT'
+	@printf '\n== 3. the relocations of the program: each offset / 8 is the instruction of an ld_imm64 naming a map\n'
+	@$(LLVM_READELF) -r $(BPF_OBJ) | sed -n '/relcgroup/,/^$$/p'
+	@printf '\n== 4. the program before relocation: each "r1 = 0 ll" is an ld_imm64 whose 0 becomes a map fd\n'
+	@$(LLVM_OBJDUMP) -d --no-show-raw-insn $(BPF_OBJ) | sed -n '/<block_skb>/,$$p'
+	@printf '\n== 5. what the binary embeds of it (%s)\n' $(BUILD)/prog.embed.o
+	@$(LLVM_READELF) -S $(BUILD)/prog.embed.o | grep -E '^ +\['
 
 BENCH_SRCS := bench/*.c bench/peer/*.c
 lint:

@@ -160,6 +160,15 @@ man_covers_help() {
 	[ -z "$missing" ]
 }
 check "the man page documents every option of --help" man_covers_help
+# make explain shows the object from outside: each map relocation, and the
+# ld_imm64 ("r1 = 0 ll") it lands on.
+explain_shows_relocations() {
+	local out
+	out=$(make -s explain 2>&1)
+	grep -q "R_BPF_64_64 .* BLOCKLIST" <<<"$out" && grep -q "r1 = 0 ll" <<<"$out" &&
+		[ "$(grep -c 'R_BPF_64_64' <<<"$out")" -ge 4 ]
+}
+check "make explain: the map relocations and the ld_imm64 they land on" explain_shows_relocations
 
 # ---- 3. end to end (test/e2e.sh), faults (test/faults.sh) ----------------------
 skip_reason=""

@@ -244,11 +244,11 @@ $(BUILD)/bench/libbpf_log: bench/peer/libbpf_log.c common.h
 	@mkdir -p $(BUILD)/bench
 	$(HOST_CC) -std=gnu11 -O2 -Wall -Wextra -Werror -I. $< -static -lbpf -lelf -lz -lzstd -o $@
 # The feeder of bench/events.sh: BPF_PROG_TEST_RUN on the instance's program.
-$(BUILD)/bench/events: bench/events.c bpf_sys.h
+$(BUILD)/bench/events: bench/events.c bench/packet.h bpf_sys.h
 	@mkdir -p $(BUILD)/bench
 	$(HOST_CC) -std=gnu11 -O2 $(WARN) -I. $< -o $@
 
-$(BUILD)/bench/prog_cost: bench/prog_cost.c elf_min.c addr.c text.c mem.c perf_ring.c $(HDRS)
+$(BUILD)/bench/prog_cost: bench/prog_cost.c bench/packet.h elf_min.c addr.c text.c mem.c perf_ring.c $(HDRS)
 	@mkdir -p $(BUILD)/bench
 	$(HOST_CC) -std=gnu11 -O2 $(WARN) -I. bench/prog_cost.c elf_min.c addr.c text.c mem.c perf_ring.c -pthread -o $@
 
@@ -308,7 +308,7 @@ install: $(BIN)
 	install -D -m 0644 cgroup-skb-egress.8 $(DESTDIR)$(PREFIX)/share/man/man8/cgroup-skb-egress.8
 
 format:
-	clang-format -i *.c *.h test/*.c test/*.h bench/*.c bench/peer/*.c
+	clang-format -i *.c *.h test/*.c test/*.h bench/*.c bench/peer/*.c bench/*.h
 
 # make explain: the object from the outside, as a reader of the loader's
 # steps 3 and 7 would want to see it (no root needed). The loader's own
@@ -329,7 +329,7 @@ explain: $(BPF_OBJ) $(BUILD)/prog.embed.o
 
 BENCH_SRCS := bench/*.c bench/peer/*.c
 lint:
-	clang-format --dry-run --Werror *.c *.h test/*.c test/*.h $(BENCH_SRCS)
+	clang-format --dry-run --Werror *.c *.h test/*.c test/*.h $(BENCH_SRCS) bench/*.h
 	@# One file per run: clang-tidy 14 carries analyzer state across files.
 	for f in $(SRCS) test/unit.c test/nethelper.c $(BENCH_SRCS); do \
 		clang-tidy --quiet $$f -- -I. -std=gnu11 || exit 1; done

@@ -244,6 +244,28 @@ static inline int bpf_obj_get_info_by_fd(int fd, void *info, uint32_t *info_len)
 	return err;
 }
 
+/*
+ * Run program `prog_fd` `repeat` times on one packet (`data`, starting with
+ * its Ethernet header); *retval is its verdict, *duration the kernel's mean
+ * ns per run. Only bench/ uses it: the tool never runs its program itself.
+ */
+static inline int bpf_prog_test_run(int prog_fd, const void *data, uint32_t len, uint32_t repeat,
+				    uint32_t *retval, uint32_t *duration)
+{
+	union bpf_attr attr;
+	int err;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.test.prog_fd = (uint32_t)prog_fd;
+	attr.test.data_in = ptr_to_u64(data);
+	attr.test.data_size_in = len;
+	attr.test.repeat = repeat;
+	err = sys_bpf(BPF_PROG_TEST_RUN, &attr);
+	*retval = attr.test.retval;
+	*duration = attr.test.duration;
+	return err;
+}
+
 static inline int bpf_prog_get_fd_by_id(uint32_t id)
 {
 	union bpf_attr attr;

@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "bpf_sys.h"
+#include "packet.h"
 
 #define LATENCY_MAX 100000
 
@@ -38,32 +39,6 @@ static double now(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &t);
 	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
-
-static int test_run(int prog_fd, const void *pkt, uint32_t len, uint32_t repeat)
-{
-	union bpf_attr attr;
-
-	memset(&attr, 0, sizeof(attr));
-	attr.test.prog_fd = (uint32_t)prog_fd;
-	attr.test.data_in = ptr_to_u64(pkt);
-	attr.test.data_size_in = len;
-	attr.test.repeat = repeat;
-	return sys_bpf(BPF_PROG_TEST_RUN, &attr);
-}
-
-/* Ethernet + IPv4 + UDP to 192.0.2.1: the program logs it, whatever it decides. */
-static uint32_t packet(uint8_t *pkt)
-{
-	memset(pkt, 0, 58);
-	pkt[12] = 0x08;
-	pkt[14] = 0x45;
-	pkt[17] = 44;
-	pkt[22] = 64;
-	pkt[23] = 17;
-	pkt[26] = 10, pkt[29] = 1;
-	pkt[30] = 192, pkt[32] = 2, pkt[33] = 1;
-	return 58;
 }
 
 /* Lines read so far: LOG lines counted, LOST counts summed. */
@@ -151,7 +126,7 @@ int main(int argc, char **argv)
 {
 	struct lines in = { 0 };
 	uint8_t pkt[64];
-	uint32_t len = packet(pkt);
+	uint32_t len = bench_packet(pkt, 0), retval, ns;
 	unsigned long count, burst, rate, samples, sent = 0, i;
 	static double lat[LATENCY_MAX];
 	double t0;
@@ -194,7 +169,7 @@ int main(int argc, char **argv)
 	}
 	/* Until the reader prints the first of a trickle of events, it is not ready. */
 	for (i = 0; i < 100 && in.log == 0; i++) {
-		test_run(prog_fd, pkt, len, 1);
+		bpf_prog_test_run(prog_fd, pkt, len, 1, &retval, &ns);
 		read_lines(&in, 50);
 	}
 	if (in.log == 0) {
@@ -208,7 +183,7 @@ int main(int argc, char **argv)
 		unsigned long want = in.log + 1;
 
 		t0 = now();
-		test_run(prog_fd, pkt, len, 1);
+		bpf_prog_test_run(prog_fd, pkt, len, 1, &retval, &ns);
 		while (in.log < want && now() - t0 < 2 && read_lines(&in, 2000) >= 0)
 			;
 		lat[i] = (now() - t0) * 1e6;
@@ -220,7 +195,7 @@ int main(int argc, char **argv)
 	while (sent < count) {
 		unsigned long n = count - sent < burst ? count - sent : burst;
 
-		if (test_run(prog_fd, pkt, len, (uint32_t)n) < 0) {
+		if (bpf_prog_test_run(prog_fd, pkt, len, (uint32_t)n, &retval, &ns) < 0) {
 			fprintf(stderr, "events: BPF_PROG_TEST_RUN: %s\n", strerror(errno));
 			break;
 		}

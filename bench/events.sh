@@ -22,6 +22,8 @@
 # stopped: the kernel reports a loss only at its next successful write.
 set -u
 cd "$(dirname "$0")/.."
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
 BIN=build/cgroup-skb-egress
 EVENTS=build/bench/events
 PEER=build/bench/libbpf_log
@@ -42,8 +44,6 @@ mkdir -p bench/results
 mkdir "$CG" && "$BIN" block -c "$CG" 192.0.2.1 >/dev/null 2>&1 || exit 1
 ID=$("$BIN" status -c "$CG" --json | grep -o '"prog_id":[0-9]*' | head -1 | cut -d: -f2)
 
-declare -A samples
-add() { samples[$1]="${samples[$1]:-} $2"; }
 run_case() { # RATE NAME READER...
 	local rate=$1 name="$2 at ${1/#0/unpaced}" out
 	shift 2
@@ -79,7 +79,6 @@ for rate in "500000/s" unpaced; do
 	done
 done
 
-median() { tr ' ' '\n' | grep . | sort -g | awk '{ v[NR] = $1 } END { if (NR) print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 stamp=$(date -u +%FT%TZ)
 printf '\n%s, kernel %s, %s CPUs, %d interleaved repeats of %d events (bursts of %d) and %d single events\n\n' \
 	"$(date -u +%F)" "$(uname -r)" "$(nproc)" "$REPEATS" "$COUNT" $BURST $LATENCY

@@ -10,6 +10,8 @@
 #   bench/oneshot.sh [REPEATS]     (make bench; make bench-smoke runs 3)
 set -u
 cd "$(dirname "$0")/.."
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
 BIN=build/cgroup-skb-egress
 REPEATS=${1:-11}
 CG2=$(awk '$9 == "cgroup2" { print $5; exit }' /proc/self/mountinfo)
@@ -18,7 +20,7 @@ CG=$CG2/cse-bench-$$
 trap '"$BIN" detach -c "$CG" >/dev/null 2>&1; rmdir "$CG" 2>/dev/null; rm -rf "$TMP"' EXIT
 [ "$(id -u)" -eq 0 ] && [ -n "$CG2" ] || { echo "oneshot bench: needs root and cgroup2" >&2; exit 1; }
 mkdir "$CG" || exit 1
-awk 'BEGIN { for (i = 0; i < 100000; i++) printf "10.%d.%d.%d\n", i / 65536, (i / 256) % 256, i % 256 }' >"$TMP/100k.txt"
+addresses 100000 >"$TMP/100k.txt"
 
 # ms WANT ARGS...: run the tool once, print the wall time in ms; an exit
 # status other than WANT ends the bench.
@@ -35,8 +37,6 @@ ms() {
 	fi
 	awk -v a="${t0/./}" -v b="${t1/./}" 'BEGIN { printf "%.3f", (b - a) / 1000 }'
 }
-declare -A samples
-add() { samples[$1]="${samples[$1]:-} $2"; }
 for ((r = 0; r < REPEATS; r++)); do
 	add floor "$(ms 3 status -c "$CG")"
 	add "block 1 address (load, attach)" "$(ms 0 block -c "$CG" 192.0.2.1)"
@@ -49,7 +49,6 @@ for ((r = 0; r < REPEATS; r++)); do
 	add "unblock 100,000-line file" "$(ms 0 unblock -c "$CG" -f "$TMP/100k.txt")"
 	"$BIN" detach -c "$CG" >/dev/null 2>&1
 done
-median() { tr ' ' '\n' | grep . | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 floor=$(echo "${samples[floor]}" | median)
 printf '\n%s, kernel %s, %s CPUs, %d interleaved repeats\n\n' "$(date -u +%F)" "$(uname -r)" "$(nproc)" "$REPEATS"
 printf '| %-40s | %9s | %8s |\n' "operation (exec to exit)" "median ms" "/ floor"

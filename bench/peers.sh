@@ -17,6 +17,8 @@
 #   bench/peers.sh [REPEATS]     (make bench; make bench-smoke runs 1)
 set -u
 cd "$(dirname "$0")/.."
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
 BIN=build/cgroup-skb-egress
 PEER=build/bench/libbpf_block
 OBJ=build/bench/prog_btf.o
@@ -49,8 +51,7 @@ if command -v bpftool >/dev/null && mount -t bpf bpf "$TMP/bpffs"; then
 	HAVE_BPFTOOL=1
 fi
 for k in 10000 100000 1000000; do
-	awk -v n=$k 'BEGIN { for (i = 0; i < n; i++) printf "10.%d.%d.%d\n", i / 65536, (i / 256) % 256, i % 256 }' \
-		>"$TMP/$k.txt"
+	addresses $k >"$TMP/$k.txt"
 done
 # The same 100,000 entries as one bpftool batch file of map updates.
 awk '{ split($1, o, "."); printf "map update pinned PIN key hex 40 00 00 00 04 00 00 00 %02x %02x %02x %02x 00 00 00 00 00 00 00 00 00 00 00 00 value hex 00 00 00 00 00 00 00 00\n", o[1], o[2], o[3], o[4] }' \
@@ -92,8 +93,6 @@ bpftool_block() { # CG ADDR-FILE-OR-EMPTY: the script a user would write
 	return $rc
 }
 
-declare -A samples
-add() { samples[$1]="${samples[$1]:-} $2"; }
 for ((r = 0; r < REPEATS; r++)); do
 	fresh_cg; add "ours:block 1" "$(ms "$BIN" block -c "$CG" 192.0.2.1)"; drop_cg
 	fresh_cg; add "libbpf:block 1" "$(ms "$PEER" "$OBJ" "$CG" 192.0.2.1)"; drop_cg
@@ -135,8 +134,6 @@ if [ $HAVE_BPFTOOL = 1 ]; then
 	rm -rf "$pin"
 fi
 
-median() { tr ' ' '\n' | grep . | sort -g | awk '{ v[NR] = $1 } END { if (NR) print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || b == 0) print "-"; else printf "%.2f", a / b }'; }
 stamp=$(date -u +%FT%TZ)
 printf '\n%s, kernel %s, %s CPUs, %d interleaved repeats\n\n' "$(date -u +%F)" \
 	"$(uname -r)" "$(nproc)" "$REPEATS"

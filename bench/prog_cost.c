@@ -29,6 +29,7 @@
 #include "bpf_sys.h"
 #include "common.h"
 #include "elf_min.h"
+#include "packet.h"
 #include "perf_ring.h"
 
 #define MAX_CASES 16
@@ -40,23 +41,6 @@ struct loaded {
 	int singles, prefixes, config, events; /* fds, borrowed from map_fd */
 	size_t map_cnt;
 };
-
-static int test_run(int prog_fd, const void *pkt, uint32_t len, uint32_t repeat, uint32_t *retval,
-		    uint32_t *ns)
-{
-	union bpf_attr attr;
-
-	memset(&attr, 0, sizeof(attr));
-	attr.test.prog_fd = (uint32_t)prog_fd;
-	attr.test.data_in = ptr_to_u64(pkt);
-	attr.test.data_size_in = len;
-	attr.test.repeat = repeat;
-	if (sys_bpf(BPF_PROG_TEST_RUN, &attr) < 0)
-		return -1;
-	*retval = attr.test.retval;
-	*ns = attr.test.duration;
-	return 0;
-}
 
 /* The floor: r0 = 1; exit. */
 static int load_floor(void)
@@ -266,33 +250,6 @@ static void reader_stop(struct reader *rd, const struct loaded *p)
 	}
 }
 
-/* Ethernet + IPv4 + UDP to 192.0.2.1, or Ethernet + IPv6 + UDP to 2001:db9::1. */
-static uint32_t packet(uint8_t *pkt, int v6)
-{
-	static const uint8_t v6dst[16] = { 0x20, 0x01, 0x0d, 0xb9, [15] = 1 };
-	uint32_t len = v6 ? 14 + 40 + 8 + 16 : 14 + 20 + 8 + 16;
-
-	memset(pkt, 0, len);
-	pkt[12] = v6 ? 0x86 : 0x08;
-	pkt[13] = v6 ? 0xdd : 0x00;
-	if (v6) {
-		pkt[14] = 0x60;
-		pkt[18] = 0, pkt[19] = 24; /* payload length */
-		pkt[20] = 17;		   /* next header: UDP */
-		pkt[21] = 64;
-		pkt[22] = 0xfd, pkt[37] = 1; /* source fd00::1 */
-		memcpy(pkt + 38, v6dst, 16);
-	} else {
-		pkt[14] = 0x45;
-		pkt[16] = 0, pkt[17] = 44; /* total length */
-		pkt[22] = 64;
-		pkt[23] = 17;
-		pkt[26] = 10, pkt[29] = 1;			      /* source 10.0.0.1 */
-		pkt[30] = 192, pkt[31] = 0, pkt[32] = 2, pkt[33] = 1; /* destination 192.0.2.1 */
-	}
-	return len;
-}
-
 struct bench_case {
 	const char *name;
 	const struct loaded *prog; /* NULL: the floor */
@@ -329,7 +286,7 @@ int main(int argc, char **argv)
 	time_t t = time(NULL);
 	uint32_t repeat;
 	uint8_t pkt4[128], pkt6[128];
-	uint32_t len4 = packet(pkt4, 0), len6 = packet(pkt6, 1);
+	uint32_t len4 = bench_packet(pkt4, 0), len6 = bench_packet(pkt6, 1);
 	double floor_ns;
 	FILE *json;
 
@@ -426,8 +383,8 @@ int main(int argc, char **argv)
 					strerror(errno));
 				return 1;
 			}
-			rc = test_run(p ? p->prog_fd : floor_fd, c[i].v6 ? pkt6 : pkt4,
-				      c[i].v6 ? len6 : len4, repeat, &retval, &c[i].ns[r]);
+			rc = bpf_prog_test_run(p ? p->prog_fd : floor_fd, c[i].v6 ? pkt6 : pkt4,
+					       c[i].v6 ? len6 : len4, repeat, &retval, &c[i].ns[r]);
 			if (p && c[i].wakeup)
 				reader_stop(&rd, p);
 			if (rc < 0) {

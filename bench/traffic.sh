@@ -19,6 +19,8 @@
 #   bench/traffic.sh [REPEATS] [MS]     (make bench; make bench-smoke: 1 200)
 set -u
 cd "$(dirname "$0")/.."
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
 BIN=build/cgroup-skb-egress
 HELPER=build/test/nethelper
 REPEATS=${1:-5}
@@ -58,8 +60,7 @@ nsenter --net="/var/run/netns/$NS" "$HELPER" serve 127.0.0.1 $PORT 3600 >"$TMP/s
 pids+=($!)
 for _ in $(seq 50); do grep -q ready "$TMP/serve.out" 2>/dev/null && break; sleep 0.1; done
 for k in 10 10000 100000; do
-	awk -v n=$k 'BEGIN { for (i = 0; i < n; i++) printf "10.%d.%d.%d\n", i / 65536, (i / 256) % 256, i % 256 }' \
-		>"$TMP/$k.txt"
+	addresses $k >"$TMP/$k.txt"
 	{
 		echo "table inet cse_bench {"
 		echo "  set blocked { type ipv4_addr; size $((k + 1)); elements = {"
@@ -113,7 +114,6 @@ teardown() {
 	return 0
 }
 
-declare -A samples
 cases=("none" "floor" "ours-none 10" "ours-none 10000" "ours-none 100000" "ours-all 10")
 [ $HAVE_NFT = 1 ] && cases+=("nft 10" "nft 10000" "nft 100000")
 reader=
@@ -130,7 +130,6 @@ for ((r = 0; r < REPEATS; r++)); do
 	done
 done
 
-median() { tr ' ' '\n' | grep . | sort -g | awk '{ v[NR] = $1 } END { if (NR) print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 stamp=$(date -u +%FT%TZ)
 printf '\n%s, kernel %s, %s CPUs, %d interleaved repeats of %d ms each\n\n' "$(date -u +%F)" \
 	"$(uname -r)" "$(nproc)" "$REPEATS" "$MS"

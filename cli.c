@@ -161,6 +161,21 @@ static int parse_uint(const char *opt, const char *text, unsigned long min, unsi
 	return 0;
 }
 
+/*
+ * `value` as one of the three words option `opt` takes, as its index in
+ * `names`; -1 after saying which words those are.
+ */
+static int parse_choice(const char *opt, const char *value, const char *const names[3])
+{
+	int i;
+
+	for (i = 0; i < 3; i++)
+		if (strcmp(value, names[i]) == 0)
+			return i;
+	report("option %s: '%s' is not %s, %s or %s", opt, value, names[0], names[1], names[2]);
+	return -1;
+}
+
 /* -f FILE (or - for stdin): every line checked before anything is used. */
 static int read_address_file(struct options *o, const char *path)
 {
@@ -292,7 +307,11 @@ int parse_args(int argc, char **argv, struct options *o)
 	const char *value;
 	unsigned long n;
 	size_t i;
-	int c, rc, arg = 1, named = 0, options_end = 0;
+	/* --direction's words, and the hooks each stands for. */
+	static const char *const direction_words[3] = { "egress", "ingress", "both" };
+	static const unsigned int direction_sets[3] = { 1u << DIR_EGRESS, 1u << DIR_INGRESS,
+							(1u << DIR_EGRESS) | (1u << DIR_INGRESS) };
+	int c, rc, choice, arg = 1, named = 0, options_end = 0;
 
 	/* A subcommand comes first; without one, this is `run`, the Aya example's behaviour. */
 	for (i = 0; argc > 1 && i < COMMAND_CNT; i++)
@@ -360,16 +379,12 @@ int parse_args(int argc, char **argv, struct options *o)
 			o->object_path = value;
 			break;
 		case OPT_MODE:
-			if (!takes(o, OPT_SIZE, "--attach-mode"))
+			choice = takes(o, OPT_SIZE, "--attach-mode")
+					 ? parse_choice("--attach-mode", value, attach_mode_names)
+					 : -1;
+			if (choice < 0)
 				return EXIT_USAGE;
-			for (i = 0; i < 3 && strcmp(value, attach_mode_names[i]) != 0; i++)
-				;
-			if (i == 3) {
-				report("option --attach-mode: '%s' is not single, override or multi",
-				       value);
-				return EXIT_USAGE;
-			}
-			o->mode = (enum attach_mode)i;
+			o->mode = (enum attach_mode)choice;
 			break;
 		case OPT_PAGES:
 			if (!takes(o, OPT_READER, "--ring-pages") ||
@@ -399,28 +414,20 @@ int parse_args(int argc, char **argv, struct options *o)
 			o->json = 1;
 			break;
 		case OPT_LOG:
-			if (!takes(o, OPT_READER, "--log"))
+			choice = takes(o, OPT_READER, "--log")
+					 ? parse_choice("--log", value, log_mode_names)
+					 : -1;
+			if (choice < 0)
 				return EXIT_USAGE;
-			for (i = 0; i < 3 && strcmp(value, log_mode_names[i]) != 0; i++)
-				;
-			if (i == 3) {
-				report("option --log: '%s' is not all, drops or none", value);
-				return EXIT_USAGE;
-			}
-			o->log_mode = (uint32_t)i;
+			o->log_mode = (uint32_t)choice;
 			break;
 		case OPT_DIRECTION:
-			if (!takes(o, OPT_SIZE, "--direction"))
+			choice = takes(o, OPT_SIZE, "--direction")
+					 ? parse_choice("--direction", value, direction_words)
+					 : -1;
+			if (choice < 0)
 				return EXIT_USAGE;
-			o->directions = strcmp(value, "egress") == 0	? 1u << DIR_EGRESS
-					: strcmp(value, "ingress") == 0 ? 1u << DIR_INGRESS
-					: strcmp(value, "both") == 0	? 3u
-									: 0;
-			if (!o->directions) {
-				report("option --direction: '%s' is not egress, ingress or both",
-				       value);
-				return EXIT_USAGE;
-			}
+			o->directions = direction_sets[choice];
 			o->directions_given = 1;
 			break;
 		case OPT_STRICT:

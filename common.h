@@ -44,6 +44,25 @@ struct legacy_map_def {
 };
 
 /*
+ * A legacy map definition that also names its key and value types. The two
+ * zero-length arrays take no room, so the definition is still the 20 bytes
+ * of struct legacy_map_def that the loader reads (packed: a u64 value must
+ * not pad it to 24). What they add is BTF: the types become part of the
+ * variable's type, where the loader finds them for BPF_MAP_CREATE
+ * (btf_map_types()), so that bpftool prints keys and values field by field.
+ */
+#define TYPED_MAP_DEF(key_type, value_type)                                                        \
+	struct {                                                                                   \
+		uint32_t type;                                                                     \
+		uint32_t key_size;                                                                 \
+		uint32_t value_size;                                                               \
+		uint32_t max_entries;                                                              \
+		uint32_t map_flags;                                                                \
+		key_type key[0];                                                                   \
+		value_type value[0];                                                               \
+	} __attribute__((packed, aligned(4)))
+
+/*
  * A blocklist key, for an address or a prefix of either family. It has the
  * layout BPF_MAP_TYPE_LPM_TRIE wants (a u32 bit count, then the bytes it
  * counts), so prefixes and single addresses share one format:

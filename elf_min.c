@@ -14,7 +14,7 @@
  *   6. The program's relocations (`.rel<program section>`): each must put a
  *      map's address into an ld_imm64 instruction.
  *
- * Every byte of the object is untrusted. All reads go through span(), the one
+ * Every byte of the object is untrusted. All reads go through elf_span(), the one
  * overflow-safe bounds check, and copy with memcpy() because nothing in the
  * buffer is guaranteed to be aligned.
  */
@@ -46,24 +46,19 @@
  */
 #define MAP_TYPE_MAX 33
 
-struct bytes {
-	const uint8_t *p;
-	size_t len;
-};
-
 /* Everything parse needs while it walks the object. */
 struct reader {
-	struct bytes file;
+	struct elf_bytes file;
 	Elf64_Ehdr eh;
 	uint32_t shnum;
-	struct bytes shstrtab;
+	struct elf_bytes shstrtab;
 	uint32_t symtab_index;
-	struct bytes symtab;
-	struct bytes strtab; /* the symbol table's own (sh_link) */
+	struct elf_bytes symtab;
+	struct elf_bytes strtab; /* the symbol table's own (sh_link) */
 	size_t sym_cnt;
-	uint32_t prog_index, maps_index, license_index, prog_rel_index;
+	uint32_t prog_index, maps_index, license_index, prog_rel_index, btf_index, btf_ext_index;
 	uint8_t *relocated; /* one flag per instruction slot, while reading relocations */
-	struct bytes prog, maps;
+	struct elf_bytes prog, maps;
 	char *err;
 	size_t err_len;
 };
@@ -73,16 +68,16 @@ struct reader {
  * NULL when any of them lies outside. Written so that it cannot overflow:
  * `off + size` is never computed.
  */
-static const uint8_t *span(const struct bytes *b, uint64_t off, uint64_t size)
+const uint8_t *elf_span(const struct elf_bytes *b, uint64_t off, uint64_t size)
 {
 	if (off > b->len || size > b->len - off)
 		return NULL;
 	return b->p + off;
 }
 
-static int read_at(const struct bytes *b, uint64_t off, void *dst, size_t size)
+static int read_at(const struct elf_bytes *b, uint64_t off, void *dst, size_t size)
 {
-	const uint8_t *p = span(b, off, size);
+	const uint8_t *p = elf_span(b, off, size);
 
 	if (!p)
 		return -1;
@@ -91,9 +86,9 @@ static int read_at(const struct bytes *b, uint64_t off, void *dst, size_t size)
 }
 
 /* A NUL-terminated string at `off` that ends inside the table, or NULL. */
-static const char *string_at(const struct bytes *table, uint64_t off)
+const char *elf_string(const struct elf_bytes *table, uint64_t off)
 {
-	const uint8_t *p = span(table, off, 1);
+	const uint8_t *p = elf_span(table, off, 1);
 
 	if (!p || !memchr(p, '\0', table->len - off))
 		return NULL;
@@ -208,7 +203,7 @@ static int check_header(struct reader *r)
 			    eh->e_shstrndx, eh->e_shnum);
 	r->shnum = eh->e_shnum;
 	table_size = (uint64_t)r->shnum * sizeof(Elf64_Shdr); /* <= 65535 * 64 */
-	if (!span(&r->file, eh->e_shoff, table_size))
+	if (!elf_span(&r->file, eh->e_shoff, table_size))
 		return fail(r,
 			    "ELF header: section header table at offset 0x%llx (%llu bytes) runs past the end of the file (%zu bytes)",
 			    (unsigned long long)eh->e_shoff, (unsigned long long)table_size,
@@ -231,19 +226,20 @@ static const char *section_name(const struct reader *r, uint32_t index, char *ou
 	if (index >= r->shnum)
 		return "?";
 	section_header(r, index, &sh);
-	name = r->shstrtab.p ? string_at(&r->shstrtab, sh.sh_name) : NULL;
+	name = r->shstrtab.p ? elf_string(&r->shstrtab, sh.sh_name) : NULL;
 	return name ? escape(name, out, out_len) : "?";
 }
 
 /* The file bytes of a section; SHT_NOBITS has none to read. */
-static int section_bytes(struct reader *r, uint32_t index, const Elf64_Shdr *sh, struct bytes *out)
+static int section_bytes(struct reader *r, uint32_t index, const Elf64_Shdr *sh,
+			 struct elf_bytes *out)
 {
 	char esc[ESC_MAX];
 
 	if (sh->sh_type == SHT_NOBITS)
 		return fail(r, "section %u '%s': has no data in the file (SHT_NOBITS)", index,
 			    section_name(r, index, esc, sizeof(esc)));
-	out->p = span(&r->file, sh->sh_offset, sh->sh_size);
+	out->p = elf_span(&r->file, sh->sh_offset, sh->sh_size);
 	out->len = (size_t)sh->sh_size;
 	if (!out->p)
 		return fail(r,
@@ -274,11 +270,11 @@ static int scan_sections(struct reader *r)
 		return -1;
 
 	for (i = 1; i < r->shnum; i++) {
-		struct bytes data;
+		struct elf_bytes data;
 		const char *name;
 
 		section_header(r, i, &sh);
-		name = string_at(&r->shstrtab, sh.sh_name);
+		name = elf_string(&r->shstrtab, sh.sh_name);
 		if (!name)
 			return fail(r,
 				    "section %u: name offset %u is outside the section-name table or not NUL-terminated",
@@ -310,6 +306,10 @@ static int scan_sections(struct reader *r)
 			r->maps_index = i;
 		} else if (strcmp(name, "license") == 0) {
 			r->license_index = i;
+		} else if (strcmp(name, ".BTF") == 0) {
+			r->btf_index = i;
+		} else if (strcmp(name, ".BTF.ext") == 0) {
+			r->btf_ext_index = i;
 		} else if (strcmp(name, ".maps") == 0) {
 			return fail(r,
 				    "section %u '.maps': BTF-defined maps are not supported; declare maps as struct legacy_map_def in SEC(\"maps\")",
@@ -360,7 +360,7 @@ static int read_symbol(struct reader *r, uint64_t index, Elf64_Sym *sym, const c
 	/* index < sym_cnt keeps this inside the table; checked all the same. */
 	if (read_at(&r->symtab, index * sizeof(*sym), sym, sizeof(*sym)))
 		return fail(r, "symbol %llu: outside the symbol table", (unsigned long long)index);
-	*name = string_at(&r->strtab, sym->st_name);
+	*name = elf_string(&r->strtab, sym->st_name);
 	if (!*name)
 		return fail(r,
 			    "symbol %llu: name offset %u is outside the string table or not NUL-terminated",
@@ -383,7 +383,7 @@ static int load_program(struct reader *r, struct elf_obj *obj)
 		return fail(r,
 			    "section %u '%s': size %zu is not a multiple of the %d-byte instruction",
 			    r->prog_index, esc, r->prog.len, BPF_INSN_SIZE);
-	copy_name(obj->prog_section, string_at(&r->shstrtab, sh.sh_name));
+	copy_name(obj->prog_section, elf_string(&r->shstrtab, sh.sh_name));
 	obj->insn_cnt = r->prog.len / BPF_INSN_SIZE;
 	obj->insns = mem_alloc(r->prog.len);
 	if (!obj->insns)
@@ -447,7 +447,7 @@ static int load_maps(struct reader *r, struct elf_obj *obj)
 				    "maps: symbol %llu '%s': definition is %llu bytes, want at least %zu",
 				    (unsigned long long)s, esc, (unsigned long long)sym.st_size,
 				    LEGACY_MAP_DEF_SIZE);
-		bytes = span(&r->maps, sym.st_value, sym.st_size);
+		bytes = elf_span(&r->maps, sym.st_value, sym.st_size);
 		if (!bytes)
 			return fail(r,
 				    "maps: symbol %llu '%s': offset 0x%llx size %llu runs past the end of the section (%zu bytes)",
@@ -496,7 +496,7 @@ static int load_maps(struct reader *r, struct elf_obj *obj)
 static int load_license(struct reader *r, struct elf_obj *obj)
 {
 	Elf64_Shdr sh;
-	struct bytes lic = { 0 };
+	struct elf_bytes lic = { 0 };
 	const uint8_t *nul;
 
 	if (!r->license_index) {
@@ -531,7 +531,7 @@ static int find_map_at(const struct elf_obj *obj, uint64_t offset)
 
 /* Step 6, for one entry of a relocation section. */
 static int load_one_reloc(struct reader *r, struct elf_obj *obj, uint32_t rel_index,
-			  const struct bytes *rel, uint64_t n)
+			  const struct elf_bytes *rel, uint64_t n)
 {
 	char esc[ESC_MAX], sec[ESC_MAX], where[ESC_MAX + 96];
 	Elf64_Rel rl;
@@ -617,7 +617,7 @@ static int load_relocs(struct reader *r, struct elf_obj *obj)
 
 	for (i = 1; i < r->shnum; i++) {
 		Elf64_Shdr sh;
-		struct bytes rel;
+		struct elf_bytes rel;
 		uint64_t n, cnt;
 		struct map_reloc *grown;
 
@@ -669,6 +669,19 @@ static int load_relocs(struct reader *r, struct elf_obj *obj)
 	return 0;
 }
 
+/* The bytes of an optional section (index 0: none), as a view for later. */
+static void keep_section(const struct reader *r, uint32_t index, struct elf_bytes *out)
+{
+	Elf64_Shdr sh;
+
+	if (!index)
+		return;
+	section_header(r, index, &sh);
+	if (sh.sh_type == SHT_PROGBITS)
+		out->p = elf_span(&r->file, sh.sh_offset, sh.sh_size);
+	out->len = out->p ? (size_t)sh.sh_size : 0;
+}
+
 int elf_obj_parse(struct elf_obj *obj, const uint8_t *buf, size_t len, char *err, size_t err_len)
 {
 	struct reader r = { .file = { buf, len }, .err = err, .err_len = err_len };
@@ -687,6 +700,15 @@ int elf_obj_parse(struct elf_obj *obj, const uint8_t *buf, size_t len, char *err
 		return -1;
 	}
 	obj->section_cnt = r.shnum;
+	obj->prog_index = r.prog_index;
+	obj->file = r.file;
+	obj->shoff = r.eh.e_shoff;
+	obj->shstrtab = r.shstrtab;
+	obj->symtab = r.symtab;
+	obj->strtab = r.strtab;
+	/* scan_sections() checked that they lie in the file; btf.c checks what is in them. */
+	keep_section(&r, r.btf_index, &obj->btf);
+	keep_section(&r, r.btf_ext_index, &obj->btf_ext);
 	return 0;
 }
 
@@ -705,4 +727,58 @@ const struct map_def *elf_obj_find_map(const struct elf_obj *obj, const char *na
 		if (strcmp(obj->maps[i].name, name) == 0)
 			return &obj->maps[i];
 	return NULL;
+}
+
+/*
+ * Lookups after parsing, on the views kept in the elf_obj: the same checks
+ * as during parsing, since nothing here may trust the bytes either.
+ */
+int elf_obj_section(const struct elf_obj *obj, uint32_t index, struct elf_section *out)
+{
+	Elf64_Shdr sh;
+	const char *name;
+
+	if (index == 0 || index >= obj->section_cnt)
+		return -1;
+	/* In bounds: check_header() checked the whole table. */
+	memcpy(&sh, obj->file.p + obj->shoff + (uint64_t)index * sizeof(sh), sizeof(sh));
+	name = elf_string(&obj->shstrtab, sh.sh_name);
+	copy_name(out->name, name ? name : "?");
+	out->type = sh.sh_type;
+	out->size = sh.sh_size;
+	return 0;
+}
+
+int elf_obj_find_section(const struct elf_obj *obj, const char *name, uint32_t *index,
+			 uint64_t *size)
+{
+	struct elf_section s;
+	uint32_t i;
+
+	for (i = 1; elf_obj_section(obj, i, &s) == 0; i++)
+		if (strcmp(s.name, name) == 0) {
+			*index = i;
+			*size = s.size;
+			return 0;
+		}
+	return -1;
+}
+
+int elf_obj_symbol_value(const struct elf_obj *obj, uint32_t index, const char *name,
+			 uint64_t *value)
+{
+	size_t i, cnt = obj->symtab.len / sizeof(Elf64_Sym);
+
+	for (i = 1; i < cnt; i++) {
+		Elf64_Sym sym;
+		const char *n;
+
+		memcpy(&sym, obj->symtab.p + i * sizeof(sym), sizeof(sym));
+		n = elf_string(&obj->strtab, sym.st_name);
+		if (sym.st_shndx == index && n && strcmp(n, name) == 0) {
+			*value = sym.st_value;
+			return 0;
+		}
+	}
+	return -1;
 }

@@ -21,6 +21,30 @@
 #define ELF_LICENSE_MAX 128 /* the kernel reads at most 128 bytes */
 #define BPF_INSN_SIZE 8
 
+/* A range of the caller's buffer, checked to lie inside it. */
+struct elf_bytes {
+	const uint8_t *p;
+	size_t len;
+};
+
+/*
+ * The one bounds check every read of untrusted bytes goes through (here and
+ * in btf.c): a pointer to `size` bytes at `off` inside `b`, or NULL when any
+ * of them lies outside. It never computes `off + size`, so it cannot
+ * overflow.
+ */
+const uint8_t *elf_span(const struct elf_bytes *b, uint64_t off, uint64_t size);
+
+/* A NUL-terminated string at `off` that ends inside `table`, or NULL. */
+const char *elf_string(const struct elf_bytes *table, uint64_t off);
+
+/* One section header, for the -v trace. */
+struct elf_section {
+	char name[ELF_NAME_MAX]; /* escaped */
+	uint32_t type;		 /* SHT_... */
+	uint64_t size;
+};
+
 /* One `SEC("maps")` variable, read from its symbol and its bytes. */
 struct map_def {
 	char name[ELF_NAME_MAX]; /* symbol name, e.g. "BLOCKLIST" */
@@ -56,6 +80,15 @@ struct elf_obj {
 	struct map_reloc *relocs;
 	size_t reloc_cnt;
 	uint32_t section_cnt;
+	uint32_t prog_index; /* the program's section */
+
+	/*
+	 * Views into the caller's buffer, which must outlive the elf_obj: BTF
+	 * (btf.c) and the -v trace read sections and symbols after parsing.
+	 * btf and btf_ext are empty when the object has no .BTF / .BTF.ext.
+	 */
+	struct elf_bytes file, shstrtab, symtab, strtab, btf, btf_ext;
+	uint64_t shoff;
 };
 
 /*
@@ -66,6 +99,17 @@ struct elf_obj {
  */
 int elf_obj_parse(struct elf_obj *obj, const uint8_t *buf, size_t len, char *err, size_t err_len);
 void elf_obj_free(struct elf_obj *obj);
+
+/* Section `index` (1 to section_cnt - 1): 0, or -1 if out of range. */
+int elf_obj_section(const struct elf_obj *obj, uint32_t index, struct elf_section *out);
+
+/* The index and size of the section named `name`: 0, or -1 if there is none. */
+int elf_obj_find_section(const struct elf_obj *obj, const char *name, uint32_t *index,
+			 uint64_t *size);
+
+/* The value (offset) of symbol `name` in section `index`: 0, or -1 if there is none. */
+int elf_obj_symbol_value(const struct elf_obj *obj, uint32_t index, const char *name,
+			 uint64_t *value);
 
 /* The map definition named `name`, or NULL. */
 const struct map_def *elf_obj_find_map(const struct elf_obj *obj, const char *name);

@@ -89,7 +89,8 @@ static long (*bpf_skb_load_bytes)(const void *skb, uint32_t offset, void *to,
 
 #ifndef PROG_BTF_MAPS
 /* Single addresses, either family. Value: packets dropped to it (u64). */
-struct legacy_map_def BLOCKLIST SEC("maps") = {
+TYPED_MAP_DEF(struct addr_key, uint64_t)
+BLOCKLIST SEC("maps") = {
 	.type = BPF_MAP_TYPE_HASH,
 	.key_size = sizeof(struct addr_key),
 	.value_size = sizeof(uint64_t),
@@ -97,7 +98,8 @@ struct legacy_map_def BLOCKLIST SEC("maps") = {
 };
 
 /* Prefixes, either family; the kernel insists that a trie is not preallocated. */
-struct legacy_map_def BLOCKNETS SEC("maps") = {
+TYPED_MAP_DEF(struct addr_key, uint64_t)
+BLOCKNETS SEC("maps") = {
 	.type = BPF_MAP_TYPE_LPM_TRIE,
 	.key_size = sizeof(struct addr_key),
 	.value_size = sizeof(uint64_t),
@@ -106,7 +108,8 @@ struct legacy_map_def BLOCKNETS SEC("maps") = {
 };
 
 /* One struct prog_config, written by the loader before it attaches. */
-struct legacy_map_def CONFIG SEC("maps") = {
+TYPED_MAP_DEF(uint32_t, struct prog_config)
+CONFIG SEC("maps") = {
 	.type = BPF_MAP_TYPE_ARRAY,
 	.key_size = sizeof(uint32_t),
 	.value_size = sizeof(struct prog_config),

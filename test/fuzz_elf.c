@@ -5,12 +5,15 @@
  * Whatever the bytes, elf_obj_parse() must return without reading outside
  * them (ASan), without undefined behaviour (UBSan), and either an error
  * message or a model whose promises hold: the ones the loader relies on when
- * it patches instructions and creates maps without checking again.
+ * it patches instructions and creates maps without checking again. Then the
+ * same for the object's BTF (btf_parse(), btf_map_types()), which the
+ * teaching build reads.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "../btf.h"
 #include "../elf_min.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -24,6 +27,38 @@ static void require(int cond)
 static int terminated(const char *s, size_t cap)
 {
 	return memchr(s, '\0', cap) != NULL;
+}
+
+/* The BTF model's promises: what BPF_PROG_LOAD is handed stays inside the program. */
+static void check_btf(const struct elf_obj *obj)
+{
+	struct btf_obj b = { 0 };
+	char err[256];
+	uint32_t i, key, value;
+
+	if (!obj->btf.len)
+		return;
+	if (btf_parse(&b, obj, err, sizeof(err)) != 0) {
+		require(err[0] != '\0' && terminated(err, sizeof(err)));
+		return;
+	}
+	require(b.data && b.len == obj->btf.len);
+	for (i = 0; i < b.func_info_cnt; i++) {
+		uint32_t insn;
+
+		memcpy(&insn, b.func_info + (size_t)i * b.func_info_rec_size, sizeof(insn));
+		require(insn < obj->insn_cnt);
+	}
+	for (i = 0; i < b.line_info_cnt; i++) {
+		uint32_t insn;
+
+		memcpy(&insn, b.line_info + (size_t)i * b.line_info_rec_size, sizeof(insn));
+		require(insn < obj->insn_cnt);
+	}
+	for (i = 0; i < obj->map_cnt; i++)
+		if (btf_map_types(&b, obj->maps[i].name, &key, &value) == 0)
+			require(key && value && key <= b.type_cnt && value <= b.type_cnt);
+	btf_free(&b);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -54,6 +89,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		require(obj.insns[(size_t)r->insn_index * 8] == 0x18);
 		require(r->map_index < obj.map_cnt);
 	}
+	check_btf(&obj);
 	elf_obj_free(&obj);
 	return 0;
 }

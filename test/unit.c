@@ -2,12 +2,14 @@
 /*
  * unit.c - tests of the pure code, no root needed: the ELF reader on the real
  * object and on hand-broken copies of it, the perf ring reader on a synthetic
- * ring, the CPU list parser and the address parser.
+ * ring, the CPU list parser, the address parser and the disassembler.
  *
  * Usage: unit BPF_OBJECT   (build/prog.bpf.o)
  */
 #include <elf.h>
 #include <inttypes.h>
+#include <linux/bpf.h>
+#include <linux/btf.h>
 #include <limits.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -15,8 +17,10 @@
 #include <unistd.h>
 
 #include "addr.h"
+#include "btf.h"
 #include "check.h"
 #include "common.h"
+#include "disasm.h"
 #include "elf_min.h"
 #include "mem.h"
 #include "perf_ring.h"
@@ -1159,6 +1163,555 @@ static void memory_grows_and_keeps_bytes(void)
 	CHECK(mem_alloc(SIZE_MAX) == NULL && mem_resize(NULL, SIZE_MAX - 8) == NULL);
 }
 
+/* ---- disassembler -------------------------------------------------------------- */
+
+#define INSN(c, d, s, o, i)                                                                        \
+	{                                                                                          \
+		.code = (c), .dst_reg = (d), .src_reg = (s), .off = (o), .imm = (i)                \
+	}
+
+/* Disassembles slot i of an exact-size heap copy of insns, so that ASan sees any over-read. */
+static size_t disasm_copy(const struct bpf_insn *insns, size_t cnt, size_t i,
+			  const struct disasm_maps *maps, char *line, size_t len)
+{
+	uint8_t *copy = malloc(cnt * sizeof(*insns) + 1);
+	size_t used;
+
+	if (!copy)
+		abort();
+	memcpy(copy, insns, cnt * sizeof(*insns));
+	used = disasm_insn(copy, cnt, i, maps, line, len);
+	free(copy);
+	return used;
+}
+
+/* Slot 0 of insns prints as want and takes want_used slots; says what it got if not. */
+static int disasm_is(const struct bpf_insn *insns, size_t cnt, const struct disasm_maps *maps,
+		     const char *want, size_t want_used)
+{
+	char line[96];
+	size_t used = disasm_copy(insns, cnt, 0, maps, line, sizeof(line));
+
+	if (strcmp(line, want) == 0 && used == want_used)
+		return 1;
+	printf("    disasm: got \"%s\" (%zu slots), want \"%s\" (%zu)\n", line, used, want,
+	       want_used);
+	return 0;
+}
+
+/* The examples of the kernel's syntax, one slot each. */
+static const struct {
+	struct bpf_insn insn;
+	const char *text;
+} disasm_cases[] = {
+	{ INSN(BPF_ALU64 | BPF_MOV | BPF_X, 1, 10, 0, 0), "r1 = r10" },
+	{ INSN(BPF_ALU64 | BPF_ADD | BPF_K, 2, 0, 0, -4), "r2 += -4" },
+	{ INSN(BPF_ALU | BPF_MOV | BPF_K, 0, 0, 0, 1), "w0 = 1" },
+	{ INSN(BPF_ALU | BPF_MOV | BPF_X, 1, 2, 0, 0), "w1 = w2" },
+	{ INSN(BPF_ALU64 | BPF_ARSH | BPF_K, 1, 0, 0, 3), "r1 s>>= 3" },
+	{ INSN(BPF_ALU64 | BPF_LSH | BPF_K, 3, 0, 0, 32), "r3 <<= 32" },
+	{ INSN(BPF_ALU64 | BPF_AND | BPF_K, 1, 0, 0, 65535), "r1 &= 65535" },
+	{ INSN(BPF_ALU64 | BPF_MOV | BPF_K, 9, 0, 0, INT32_MIN), "r9 = -2147483648" },
+	{ INSN(BPF_ALU64 | BPF_NEG | BPF_K, 1, 0, 0, 0), "r1 = -r1" },
+	{ INSN(BPF_ALU | BPF_NEG | BPF_K, 7, 0, 0, 0), "w7 = -w7" },
+	{ INSN(BPF_ALU | BPF_END | BPF_TO_BE, 1, 0, 0, 16), "r1 = be16 r1" },
+	{ INSN(BPF_ALU | BPF_END | BPF_TO_LE, 1, 0, 0, 32), "r1 = le32 r1" },
+	{ INSN(BPF_ALU | BPF_END | BPF_TO_BE, 10, 0, 0, 64), "r10 = be64 r10" },
+	{ INSN(BPF_LDX | BPF_MEM | BPF_W, 0, 1, 16, 0), "r0 = *(u32 *)(r1 +16)" },
+	{ INSN(BPF_LDX | BPF_MEM | BPF_H, 2, 3, -2, 0), "r2 = *(u16 *)(r3 -2)" },
+	{ INSN(BPF_LDX | BPF_MEM | BPF_B, 4, 5, 0, 0), "r4 = *(u8 *)(r5 +0)" },
+	{ INSN(BPF_LDX | BPF_MEM | BPF_DW, 1, 10, -32768, 0), "r1 = *(u64 *)(r10 -32768)" },
+	{ INSN(BPF_STX | BPF_MEM | BPF_W, 10, 1, -4, 0), "*(u32 *)(r10 -4) = r1" },
+	{ INSN(BPF_STX | BPF_MEM | BPF_H, 1, 2, 6, 0), "*(u16 *)(r1 +6) = r2" },
+	{ INSN(BPF_STX | BPF_MEM | BPF_B, 10, 7, -20, 0), "*(u8 *)(r10 -20) = r7" },
+	{ INSN(BPF_STX | BPF_MEM | BPF_DW, 10, 9, -8, 0), "*(u64 *)(r10 -8) = r9" },
+	{ INSN(BPF_ST | BPF_MEM | BPF_DW, 10, 0, -8, 0), "*(u64 *)(r10 -8) = 0" },
+	{ INSN(BPF_ST | BPF_MEM | BPF_W, 1, 0, 32767, -1), "*(u32 *)(r1 +32767) = -1" },
+	{ INSN(BPF_ST | BPF_MEM | BPF_H, 2, 0, 2, 258), "*(u16 *)(r2 +2) = 258" },
+	{ INSN(BPF_ST | BPF_MEM | BPF_B, 3, 0, -1, 7), "*(u8 *)(r3 -1) = 7" },
+	{ INSN(BPF_STX | BPF_ATOMIC | BPF_DW, 1, 2, 0, BPF_ADD), "lock *(u64 *)(r1 +0) += r2" },
+	{ INSN(BPF_STX | BPF_XADD | BPF_W, 0, 1, 4, BPF_ADD), "lock *(u32 *)(r0 +4) += r1" },
+	{ INSN(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 5, 0), "if r0 == 0x0 goto pc+5" },
+	{ INSN(BPF_JMP | BPF_JNE | BPF_X, 1, 2, -3, 0), "if r1 != r2 goto pc-3" },
+	{ INSN(BPF_JMP32 | BPF_JGT | BPF_K, 1, 0, 2, 5), "if w1 > 0x5 goto pc+2" },
+	{ INSN(BPF_JMP | BPF_JSGT | BPF_K, 0, 0, 1, -1), "if r0 s> 0xffffffff goto pc+1" },
+	{ INSN(BPF_JMP | BPF_JA, 0, 0, 7, 0), "goto pc+7" },
+	{ INSN(BPF_JMP | BPF_JA, 0, 0, -1, 0), "goto pc-1" },
+	{ INSN(BPF_JMP | BPF_JA, 0, 0, 0, 0), "goto pc+0" },
+	{ INSN(BPF_JMP | BPF_EXIT, 0, 0, 0, 0), "exit" },
+	{ INSN(BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_map_lookup_elem),
+	  "call bpf_map_lookup_elem#1" },
+	{ INSN(BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_perf_event_output),
+	  "call bpf_perf_event_output#25" },
+	{ INSN(BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_skb_load_bytes),
+	  "call bpf_skb_load_bytes#26" },
+	{ INSN(BPF_JMP | BPF_CALL, 0, 0, 0, 12), "call #12" },
+	{ INSN(BPF_JMP | BPF_CALL, 0, 0, 0, -1), "call #-1" },
+	{ INSN(BPF_JMP | BPF_CALL, 0, BPF_PSEUDO_CALL, 0, 5), "call pc+5" },
+	{ INSN(BPF_JMP | BPF_CALL, 0, BPF_PSEUDO_CALL, 0, INT32_MIN), "call pc-2147483648" },
+	/* Not decoded: the line says so and names the opcode. */
+	{ INSN(0, 0, 0, 0, 0), "invalid (code 0x00)" },
+	{ INSN(0xff, 0, 0, 0, 0), "invalid (code 0xff)" },
+	{ INSN(BPF_ALU64 | 0xe0 | BPF_K, 1, 0, 0, 0), "invalid (code 0xe7)" },
+	{ INSN(BPF_ALU64 | BPF_END | BPF_TO_LE, 1, 0, 0, 16), "invalid (code 0xd7)" }, /* bswap */
+	{ INSN(BPF_ALU64 | BPF_DIV | BPF_K, 1, 0, 1, 3), "invalid (code 0x37)" },      /* sdiv */
+	{ INSN(BPF_ALU64 | BPF_MOV | BPF_X, 1, 2, 8, 0), "invalid (code 0xbf)" },      /* movsx */
+	{ INSN(BPF_LD | BPF_ABS | BPF_W, 0, 0, 0, 12), "invalid (code 0x20)" },
+	{ INSN(BPF_LDX | 0x80 | BPF_W, 0, 1, 0, 0), "invalid (code 0x81)" }, /* ldsx */
+	{ INSN(BPF_ST | BPF_ATOMIC | BPF_W, 1, 0, 0, 0), "invalid (code 0xc2)" },
+	{ INSN(BPF_STX | BPF_ATOMIC | BPF_DW, 1, 2, 0, BPF_ADD | BPF_FETCH),
+	  "invalid (code 0xdb)" },
+	{ INSN(BPF_STX | BPF_ATOMIC | BPF_DW, 1, 2, 0, BPF_XCHG), "invalid (code 0xdb)" },
+	{ INSN(BPF_JMP32 | BPF_JA, 0, 0, 0, 4), "invalid (code 0x06)" }, /* gotol */
+	{ INSN(BPF_JMP | BPF_JA | BPF_X, 1, 0, 0, 0), "invalid (code 0x0d)" },
+	{ INSN(BPF_JMP | BPF_CALL, 0, 2, 0, 1), "invalid (code 0x85)" }, /* kfunc */
+	{ INSN(BPF_JMP | BPF_CALL | BPF_X, 1, 0, 0, 0), "invalid (code 0x8d)" },
+	{ INSN(BPF_JMP32 | BPF_CALL, 0, 0, 0, 1), "invalid (code 0x86)" },
+	{ INSN(BPF_JMP32 | BPF_EXIT, 0, 0, 0, 0), "invalid (code 0x96)" },
+	{ INSN(BPF_JMP | 0xe0 | BPF_K, 0, 0, 0, 0), "invalid (code 0xe5)" },
+	/* Registers past r10 exist in no instruction. */
+	{ INSN(BPF_ALU64 | BPF_MOV | BPF_X, 11, 1, 0, 0), "invalid (code 0xbf)" },
+	{ INSN(BPF_ALU64 | BPF_MOV | BPF_X, 1, 15, 0, 0), "invalid (code 0xbf)" },
+	{ INSN(BPF_LDX | BPF_MEM | BPF_W, 0, 12, 0, 0), "invalid (code 0x61)" },
+	{ INSN(BPF_JMP | BPF_EXIT, 15, 15, 0, 0), "invalid (code 0x95)" },
+};
+
+static void disasm_prints_the_kernels_syntax(void)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(disasm_cases) / sizeof(disasm_cases[0]); i++)
+		CHECK(disasm_is(&disasm_cases[i].insn, 1, NULL, disasm_cases[i].text, 1));
+}
+
+/* Every operator of both ALU classes and both jump classes, with an imm and with a register. */
+static void disasm_prints_every_operator(void)
+{
+	static const struct {
+		uint8_t op;
+		const char *text;
+	} alu[] = { { BPF_ADD, "+=" }, { BPF_SUB, "-=" }, { BPF_MUL, "*=" },  { BPF_DIV, "/=" },
+		    { BPF_OR, "|=" },  { BPF_AND, "&=" }, { BPF_LSH, "<<=" }, { BPF_RSH, ">>=" },
+		    { BPF_MOD, "%=" }, { BPF_XOR, "^=" }, { BPF_MOV, "=" },   { BPF_ARSH, "s>>=" } },
+	  jmp[] = { { BPF_JEQ, "==" }, { BPF_JGT, ">" },   { BPF_JGE, ">=" },	{ BPF_JSET, "&" },
+		    { BPF_JNE, "!=" }, { BPF_JSGT, "s>" }, { BPF_JSGE, "s>=" }, { BPF_JLT, "<" },
+		    { BPF_JLE, "<=" }, { BPF_JSLT, "s<" }, { BPF_JSLE, "s<=" } };
+	char want[64];
+	size_t i, c;
+
+	for (c = 0; c < 2; c++) {
+		uint8_t cls = c ? BPF_ALU : BPF_ALU64, jcls = c ? BPF_JMP32 : BPF_JMP;
+		char w = c ? 'w' : 'r';
+
+		for (i = 0; i < sizeof(alu) / sizeof(alu[0]); i++) {
+			struct bpf_insn k = INSN(cls | alu[i].op | BPF_K, 3, 0, 0, -7),
+					x = INSN(cls | alu[i].op | BPF_X, 10, 9, 0, 0);
+
+			snprintf(want, sizeof(want), "%c3 %s -7", w, alu[i].text);
+			CHECK(disasm_is(&k, 1, NULL, want, 1));
+			snprintf(want, sizeof(want), "%c10 %s %c9", w, alu[i].text, w);
+			CHECK(disasm_is(&x, 1, NULL, want, 1));
+		}
+		for (i = 0; i < sizeof(jmp) / sizeof(jmp[0]); i++) {
+			struct bpf_insn k = INSN(jcls | jmp[i].op | BPF_K, 4, 0, 12, 0x7f),
+					x = INSN(jcls | jmp[i].op | BPF_X, 0, 10, -12, 0);
+
+			snprintf(want, sizeof(want), "if %c4 %s 0x7f goto pc+12", w, jmp[i].text);
+			CHECK(disasm_is(&k, 1, NULL, want, 1));
+			snprintf(want, sizeof(want), "if %c0 %s %c10 goto pc-12", w, jmp[i].text,
+				 w);
+			CHECK(disasm_is(&x, 1, NULL, want, 1));
+		}
+	}
+}
+
+/* ld_imm64: the value of both slots, or the map an fd stands for; never a read past the end. */
+static void disasm_reads_ld_imm64_whole(void)
+{
+	static const int fds[] = { 3, 5 };
+	static const uint32_t ids[] = { 17, 42 };
+	const struct disasm_maps maps = { fds, ids, 2 };
+	struct bpf_insn two[2] = { INSN(BPF_LD | BPF_IMM | BPF_DW, 1, 0, 0, (int32_t)0x89abcdef),
+				   INSN(0, 0, 0, 0, 0x01234567) };
+	char line[64];
+
+	CHECK(disasm_is(two, 2, NULL, "r1 = 0x123456789abcdef", 2));
+	two[0].imm = -1;
+	two[1].imm = -1;
+	two[0].dst_reg = 3;
+	CHECK(disasm_is(two, 2, NULL, "r3 = 0xffffffffffffffff", 2));
+	two[0].imm = 0;
+	two[1].imm = 0;
+	two[0].dst_reg = 1;
+	CHECK(disasm_is(two, 2, NULL, "r1 = 0x0", 2));
+	/* After relocation: the id of the map whose fd it holds, else the fd. */
+	two[0].src_reg = BPF_PSEUDO_MAP_FD;
+	two[0].imm = 5;
+	CHECK(disasm_is(two, 2, &maps, "r1 = map[id:42]", 2));
+	two[0].imm = 3;
+	CHECK(disasm_is(two, 2, &maps, "r1 = map[id:17]", 2));
+	two[0].imm = 9;
+	CHECK(disasm_is(two, 2, &maps, "r1 = map[fd:9]", 2));
+	two[0].imm = 5;
+	CHECK(disasm_is(two, 2, NULL, "r1 = map[fd:5]", 2));
+	/* Other pseudo sources (a map value, a BTF id, ...) keep their number in sight. */
+	two[0].src_reg = BPF_PSEUDO_MAP_VALUE;
+	two[0].imm = 7;
+	CHECK(disasm_is(two, 2, &maps, "r1 = 0x7 (src_reg 2)", 2));
+	/* In the last slot it is cut short, and uses one slot (ASan checks the read). */
+	two[0].src_reg = 0;
+	CHECK(disasm_is(two, 1, NULL, "invalid (code 0x18)", 1));
+	CHECK(disasm_copy(two, 2, 1, NULL, line, sizeof(line)) == 1 &&
+	      strcmp(line, "invalid (code 0x00)") == 0);
+	/* A second slot with anything but the value in it is no ld_imm64. */
+	two[1].code = BPF_JMP | BPF_EXIT;
+	CHECK(disasm_is(two, 2, NULL, "invalid (code 0x18)", 1));
+	two[1].code = 0;
+	two[1].src_reg = 1;
+	CHECK(disasm_is(two, 2, NULL, "invalid (code 0x18)", 1));
+	/* The ld_imm64 of 4 bytes: BPF_W, not BPF_DW. */
+	two[1].src_reg = 0;
+	two[0].code = BPF_LD | BPF_IMM | BPF_W;
+	CHECK(disasm_is(two, 2, NULL, "invalid (code 0x00)", 1));
+}
+
+/* Any buffer, however small, is terminated and never overrun; past the last slot is no read. */
+static void disasm_truncates_safely(void)
+{
+	const struct bpf_insn ldx = INSN(BPF_LDX | BPF_MEM | BPF_W, 0, 1, 16, 0);
+	char buf[32];
+
+	memset(buf, 'x', sizeof(buf));
+	CHECK(disasm_copy(&ldx, 1, 0, NULL, buf, 1) == 1 && buf[0] == '\0' && buf[1] == 'x');
+	memset(buf, 'x', sizeof(buf));
+	CHECK(disasm_copy(&ldx, 1, 0, NULL, buf, 5) == 1 && strcmp(buf, "r0 =") == 0 &&
+	      buf[5] == 'x');
+	memset(buf, 'x', sizeof(buf));
+	CHECK(disasm_copy(&ldx, 1, 0, NULL, buf, 0) == 1 && buf[0] == 'x');
+	CHECK(disasm_insn(NULL, 0, 0, NULL, NULL, 0) == 1);
+	CHECK(disasm_copy(&ldx, 1, 1, NULL, buf, sizeof(buf)) == 1 &&
+	      strcmp(buf, "invalid (code 0x00)") == 0);
+	CHECK(disasm_copy(&ldx, 1, SIZE_MAX, NULL, buf, sizeof(buf)) == 1);
+}
+
+/* Every byte pattern of the opcode and register fields decodes to something, in bounds. */
+static void disasm_survives_every_opcode(void)
+{
+	struct bpf_insn two[2] = { INSN(0, 0, 0, 0, 0), INSN(0, 0, 0, 0, 0) };
+	unsigned int code, regs;
+	char line[64];
+
+	for (code = 0; code < 256; code++)
+		for (regs = 0; regs < 256; regs += 17) {
+			size_t used;
+
+			two[0].code = (uint8_t)code;
+			two[0].dst_reg = regs & 15;
+			two[0].src_reg = regs >> 4;
+			two[0].off = (int16_t)(code * 257);
+			two[0].imm = (int32_t)(code * 0x01010101u);
+			used = disasm_copy(two, 2, 0, NULL, line, sizeof(line));
+			CHECK(used == 1 || (used == 2 && code == (BPF_LD | BPF_IMM | BPF_DW)));
+			CHECK(strlen(line) > 0 && strlen(line) < 48);
+		}
+}
+
+/* The real program, slot by slot: all of it decodes, and the map loads are ld_imm64s. */
+static void disasm_reads_the_real_program(void)
+{
+	struct elf_obj obj;
+	char err[512], line[96];
+	int fds[ELF_MAX_MAPS];
+	uint32_t ids[ELF_MAX_MAPS];
+	struct disasm_maps maps = { fds, ids, 0 };
+	size_t i, r, used, wide = 0, named = 0;
+
+	CHECK(elf_obj_parse(&obj, object, object_len, err, sizeof(err)) == 0);
+	if (!obj.insns)
+		return;
+	for (i = 0; i < obj.insn_cnt; i += used) {
+		used = disasm_insn(obj.insns, obj.insn_cnt, i, NULL, line, sizeof(line));
+		if (strstr(line, "invalid"))
+			printf("    disasm: instruction %zu: %s\n", i, line);
+		CHECK(!strstr(line, "invalid"));
+		wide += used == 2;
+	}
+	CHECK(i == obj.insn_cnt);
+	/* clang leaves "rN = 0x0" for each map; the other ld_imm64s are 64-bit constants. */
+	CHECK(obj.reloc_cnt == 4 && wide >= obj.reloc_cnt);
+	for (r = 0; r < obj.reloc_cnt; r++) {
+		const struct map_reloc *rel = &obj.relocs[r];
+
+		CHECK(disasm_insn(obj.insns, obj.insn_cnt, rel->insn_index, NULL, line,
+				  sizeof(line)) == 2);
+		CHECK(strlen(line) == 8 && line[0] == 'r' && strcmp(line + 2, " = 0x0") == 0);
+	}
+	/* Relocated as the loader does it, each names its map by id. */
+	for (i = 0; i < obj.map_cnt; i++) {
+		fds[i] = 100 + (int)i;
+		ids[i] = 500 + (uint32_t)i;
+	}
+	maps.cnt = obj.map_cnt;
+	for (r = 0; r < obj.reloc_cnt; r++) {
+		struct bpf_insn insn;
+		uint8_t *at = obj.insns + (size_t)obj.relocs[r].insn_index * sizeof(insn);
+		char want[32];
+
+		memcpy(&insn, at, sizeof(insn));
+		insn.src_reg = BPF_PSEUDO_MAP_FD;
+		insn.imm = fds[obj.relocs[r].map_index];
+		memcpy(at, &insn, sizeof(insn));
+		CHECK(disasm_insn(obj.insns, obj.insn_cnt, obj.relocs[r].insn_index, &maps, line,
+				  sizeof(line)) == 2);
+		snprintf(want, sizeof(want), "r%u = map[id:%u]", (unsigned int)insn.dst_reg,
+			 ids[obj.relocs[r].map_index]);
+		CHECK(strcmp(line, want) == 0);
+	}
+	for (i = 0; i < obj.insn_cnt; i += used) {
+		used = disasm_insn(obj.insns, obj.insn_cnt, i, &maps, line, sizeof(line));
+		named += strstr(line, "map[id:") != NULL;
+		CHECK(!strstr(line, "invalid"));
+	}
+	CHECK(named == obj.reloc_cnt);
+	elf_obj_free(&obj);
+}
+
+/* ---- BTF ------------------------------------------------------------------------ */
+
+/* Parse `o`, then its BTF; 0 and *b filled (free both), or -1 with err. */
+static int parse_btf(const uint8_t *o, size_t len, struct elf_obj *obj, struct btf_obj *b,
+		     char *err, size_t err_len)
+{
+	if (elf_obj_parse(obj, o, len, err, err_len))
+		return -1;
+	if (btf_parse(b, obj, err, err_len) == 0)
+		return 0;
+	elf_obj_free(obj);
+	return -1;
+}
+
+/* btf_parse() of a copy of the object must fail with `needle` in the message. */
+static int btf_rejects(const uint8_t *o, const char *needle)
+{
+	struct elf_obj obj;
+	struct btf_obj b = { 0 };
+	char err[512] = "";
+	int parsed = parse_btf(o, object_len, &obj, &b, err, sizeof(err)) == 0;
+	int ok = !parsed && strstr(err, needle);
+
+	if (parsed) {
+		btf_free(&b);
+		elf_obj_free(&obj);
+	}
+	if (!ok)
+		printf("    expected a BTF error containing '%s', got '%s'\n", needle, err);
+	return ok;
+}
+
+static size_t btf_offset(const uint8_t *o)
+{
+	return get_shdr(o, find_section(o, ".BTF")).sh_offset;
+}
+
+/* Where the NUL-framed string `s` is in the .BTF string section of `o` (0: nowhere). */
+static size_t btf_string(const uint8_t *o, const char *str)
+{
+	size_t at = btf_offset(o);
+	struct btf_header h;
+	size_t i, n = strlen(str);
+
+	memcpy(&h, o + at, sizeof(h));
+	at += h.hdr_len + h.str_off;
+	for (i = 1; i + n < h.str_len; i++)
+		if (o[at + i - 1] == '\0' && memcmp(o + at + i, str, n + 1) == 0)
+			return at + i;
+	return 0;
+}
+
+static void btf_reads_the_real_object(void)
+{
+	struct elf_obj obj;
+	struct btf_obj b = { 0 };
+	char err[512];
+	uint32_t key, value, prev = 0, i, id;
+	size_t maps_fixed = 0;
+
+	if (parse_btf(object, object_len, &obj, &b, err, sizeof(err))) {
+		printf("    %s\n", err);
+		CHECK(0);
+		return;
+	}
+	CHECK(b.type_cnt > 10 && b.datasec_cnt == 2);
+	CHECK(b.func_info_cnt == 1 && b.func_info_rec_size >= 8);
+	CHECK(b.line_info_cnt > 10 && b.line_info_rec_size >= 16);
+	/* Offsets in instructions now, ascending, the first at 0, all inside the program. */
+	for (i = 0; i < b.line_info_cnt; i++) {
+		uint32_t insn;
+
+		memcpy(&insn, b.line_info + (size_t)i * b.line_info_rec_size, sizeof(insn));
+		CHECK(insn < obj.insn_cnt && (i == 0 ? insn == 0 : insn >= prev));
+		prev = insn;
+	}
+	/* The maps DATASEC: the section's size, each variable at its symbol's offset, in order. */
+	for (id = 1; id <= b.type_cnt; id++) {
+		struct btf_type t;
+		struct btf_var_secinfo v[ELF_MAX_MAPS];
+		uint32_t k, n;
+
+		memcpy(&t, b.data + b.type_off[id], sizeof(t));
+		n = BTF_INFO_VLEN(t.info);
+		if (BTF_INFO_KIND(t.info) != BTF_KIND_DATASEC || n != obj.map_cnt)
+			continue;
+		CHECK(t.size == 20 * obj.map_cnt);
+		memcpy(v, b.data + b.type_off[id] + sizeof(t), n * sizeof(v[0]));
+		for (k = 0; k < n; k++)
+			CHECK(v[k].offset == 20 * k && v[k].size == 20);
+		maps_fixed++;
+	}
+	CHECK(maps_fixed == 1);
+	/* Typed maps name their key and value; EVENTS does not. */
+	CHECK(btf_map_types(&b, "BLOCKLIST", &key, &value) == 0 && key && value && key != value);
+	CHECK(btf_map_types(&b, "BLOCKNETS", &i, &id) == 0 && i == key && id == value);
+	CHECK(btf_map_types(&b, "CONFIG", &i, &id) == 0 && i != key && id != value);
+	CHECK(btf_map_types(&b, "EVENTS", &i, &id) < 0);
+	CHECK(btf_map_types(&b, "NOSUCH", &i, &id) < 0);
+	btf_free(&b);
+	elf_obj_free(&obj);
+}
+
+static void btf_rejects_bad_headers(void)
+{
+	uint8_t *c = copy_object();
+	size_t at = btf_offset(c);
+	struct btf_header h, orig;
+
+	memcpy(&orig, c + at, sizeof(orig));
+	h = orig;
+	h.magic = 0x9feb; /* the other byte order */
+	memcpy(c + at, &h, sizeof(h));
+	CHECK(btf_rejects(c, ".BTF: no BTF header of this byte order"));
+	h = orig;
+	h.hdr_len = 0x7fffffff;
+	memcpy(c + at, &h, sizeof(h));
+	CHECK(btf_rejects(c, "not inside the section"));
+	h = orig;
+	h.type_len = 0x7ffffff0;
+	memcpy(c + at, &h, sizeof(h));
+	CHECK(btf_rejects(c, "not inside the section"));
+	h = orig;
+	h.str_len = 0;
+	memcpy(c + at, &h, sizeof(h));
+	CHECK(btf_rejects(c, "not NUL-framed"));
+	h = orig;
+	h.str_len -= 1; /* the last string loses its NUL */
+	memcpy(c + at, &h, sizeof(h));
+	CHECK(btf_rejects(c, "not NUL-framed"));
+	h = orig;
+	h.type_off = 2;
+	memcpy(c + at, &h, sizeof(h));
+	CHECK(btf_rejects(c, "not inside the section"));
+	free(c);
+}
+
+static void btf_rejects_bad_types(void)
+{
+	uint8_t *c = copy_object();
+	size_t at = btf_offset(c), first;
+	struct btf_header h;
+	struct btf_type t, orig;
+
+	memcpy(&h, c + at, sizeof(h));
+	first = at + h.hdr_len + h.type_off;
+	memcpy(&orig, c + first, sizeof(orig));
+	t = orig;
+	t.info = 31u << 24;
+	memcpy(c + first, &t, sizeof(t));
+	CHECK(btf_rejects(c, ".BTF: type 1: unknown kind 31"));
+	t = orig;
+	t.info = (uint32_t)BTF_KIND_STRUCT << 24 | 0xffff;
+	memcpy(c + first, &t, sizeof(t));
+	CHECK(btf_rejects(c, ".BTF: type 1 (kind 4, 65535 members): cut short"));
+	memcpy(c + first, &orig, sizeof(orig));
+	/* A DATASEC whose section does not exist, and a variable without a symbol. */
+	c[btf_string(c, "maps") + 3] = 'z';
+	CHECK(btf_rejects(c, "DATASEC type") && btf_rejects(c, "'mapz': no ELF section"));
+	c[btf_string(c, "mapz") + 3] = 's';
+	c[btf_string(c, "BLOCKLIST") + 8] = 'X';
+	CHECK(btf_rejects(c, "DATASEC 'maps': entry 0 (type"));
+	free(c);
+}
+
+/* .BTF.ext: where the header is, and the first record of a kind. */
+static void btf_rejects_bad_ext(void)
+{
+	uint8_t *c = copy_object();
+	size_t ext = get_shdr(c, find_section(c, ".BTF.ext")).sh_offset, line;
+	uint32_t hdr[8], v;
+
+	memcpy(hdr, c + ext,
+	       sizeof(hdr)); /* magic/version/flags, hdr_len, func off/len, line off/len */
+	c[ext] ^= 0xff;
+	CHECK(btf_rejects(c, ".BTF.ext: no header"));
+	c[ext] ^= 0xff;
+	/* func_info's record size 4 */
+	v = 4;
+	memcpy(c + ext + hdr[1] + hdr[2], &v, 4);
+	CHECK(btf_rejects(c, ".BTF.ext: func_info at"));
+	v = 8;
+	memcpy(c + ext + hdr[1] + hdr[2], &v, 4);
+	/* line_info: the first record's offset not on an instruction, then beyond the program. */
+	line = ext + hdr[1] + hdr[4] + 4 + 8;
+	memcpy(&v, c + line, 4);
+	v += 3;
+	memcpy(c + line, &v, 4);
+	CHECK(btf_rejects(c, ".BTF.ext: line_info record 0: byte offset 3 is not an instruction"));
+	v = 0x7ffffff8;
+	memcpy(c + line, &v, 4);
+	CHECK(btf_rejects(c, "is not an instruction of the program"));
+	v = 0;
+	memcpy(c + line, &v, 4);
+	/* A section entry claiming more records than there are bytes. */
+	v = 0x10000000;
+	memcpy(c + ext + hdr[1] + hdr[4] + 4 + 4, &v, 4);
+	CHECK(btf_rejects(c, ".BTF.ext: line_info: the section entry at 4 is cut short"));
+	free(c);
+}
+
+/* Every length of .BTF and .BTF.ext from 0 up: an error or a model, never a stray read. */
+static void btf_survives_every_truncation(void)
+{
+	struct elf_obj obj;
+	struct btf_obj b = { 0 };
+	char err[512];
+	size_t full_btf, full_ext, n;
+
+	CHECK(elf_obj_parse(&obj, object, object_len, err, sizeof(err)) == 0);
+	full_btf = obj.btf.len;
+	full_ext = obj.btf_ext.len;
+	CHECK(full_btf > 0 && full_ext > 0);
+	for (n = 0; n < full_btf; n++) {
+		obj.btf.len = n;
+		if (btf_parse(&b, &obj, err, sizeof(err)) == 0)
+			btf_free(&b);
+		else
+			CHECK(err[0] != '\0');
+	}
+	obj.btf.len = full_btf;
+	for (n = 0; n < full_ext; n++) {
+		obj.btf_ext.len = n;
+		if (btf_parse(&b, &obj, err, sizeof(err)) == 0) {
+			/* Without .BTF.ext, or with a record block cut before ours: no records. */
+			CHECK(n == 0 || b.line_info_cnt == 0 || b.func_info_cnt <= 1);
+			btf_free(&b);
+		}
+	}
+	obj.btf_ext.len = 0;
+	CHECK(btf_parse(&b, &obj, err, sizeof(err)) == 0 && b.line_info_cnt == 0 &&
+	      b.func_info_cnt == 0);
+	btf_free(&b);
+	elf_obj_free(&obj);
+}
+
 static int read_file(const char *path)
 {
 	FILE *f = fopen(path, "rb");
@@ -1214,6 +1767,17 @@ int main(int argc, char **argv)
 	RUN(text_reads_numbers_and_lines);
 	RUN(keys_sort_and_search);
 	RUN(memory_grows_and_keeps_bytes);
+	RUN(disasm_prints_the_kernels_syntax);
+	RUN(disasm_prints_every_operator);
+	RUN(disasm_reads_ld_imm64_whole);
+	RUN(disasm_truncates_safely);
+	RUN(disasm_survives_every_opcode);
+	RUN(disasm_reads_the_real_program);
+	RUN(btf_reads_the_real_object);
+	RUN(btf_rejects_bad_headers);
+	RUN(btf_rejects_bad_types);
+	RUN(btf_rejects_bad_ext);
+	RUN(btf_survives_every_truncation);
 	free(object);
 	return check_fail_cnt ? 1 : 0;
 }

@@ -47,7 +47,7 @@ static void note_failed(struct blocklist_change *ch, const struct blocklist *bl,
  * says how many keys from the start may be in the map.
  */
 static int insert_keys(int fd, const struct addr_key *keys, size_t cnt, size_t *tried,
-		       struct addr_key *failed)
+		       struct blocklist_change *ch)
 {
 	static const uint64_t zero;
 	uint64_t *zeros = mem_alloc(BLOCKLIST_CHUNK * sizeof(*zeros));
@@ -59,6 +59,7 @@ static int insert_keys(int fd, const struct addr_key *keys, size_t cnt, size_t *
 			(uint32_t)(cnt - done < BLOCKLIST_CHUNK ? cnt - done : BLOCKLIST_CHUNK);
 		uint32_t n = chunk;
 
+		ch->update_calls[batch]++;
 		if (batch && bpf_map_update_batch(fd, keys + done, zeros, &n, BPF_ANY) == 0) {
 			done += chunk;
 		} else if (batch && done == 0 &&
@@ -70,13 +71,13 @@ static int insert_keys(int fd, const struct addr_key *keys, size_t cnt, size_t *
 			 * count it left as we passed it is not believed, and the
 			 * whole chunk counts as tried.
 			 */
-			*failed = keys[done + (n < chunk ? n : 0)];
+			ch->failed_key = keys[done + (n < chunk ? n : 0)];
 			done += n < chunk ? n : chunk;
 			rc = -1;
 		} else if (bpf_map_update_elem(fd, &keys[done], &zero, BPF_ANY) == 0) {
 			done++;
 		} else {
-			*failed = keys[done];
+			ch->failed_key = keys[done];
 			rc = -1;
 		}
 	}
@@ -208,14 +209,13 @@ int blocklist_add(const struct blocklist *bl, const struct addr_key *keys, size_
 		else
 			add[cnt - ++prefixes] = keys[i];
 	}
-	if (insert_keys(bl->single_fd, add, singles, &tried, &ch->failed_key) < 0) {
+	if (insert_keys(bl->single_fd, add, singles, &tried, ch) < 0) {
 		err = errno;
 		delete_keys(bl->single_fd, add, tried);
 		errno = err;
 		goto out;
 	}
-	if (insert_keys(bl->prefix_fd, add + cnt - prefixes, prefixes, &tried, &ch->failed_key) <
-	    0) {
+	if (insert_keys(bl->prefix_fd, add + cnt - prefixes, prefixes, &tried, ch) < 0) {
 		err = errno;
 		ch->failed_in_prefixes = 1;
 		delete_keys(bl->prefix_fd, add + cnt - prefixes, tried);

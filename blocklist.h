@@ -33,6 +33,7 @@ struct blocklist_change {
 	struct addr_key first_unchanged[3];
 	struct addr_key failed_key; /* on failure: the key the kernel refused */
 	int failed_in_prefixes;	    /* ... and whether BLOCKNETS refused it */
+	size_t update_calls[2];	    /* BPF_MAP_UPDATE_ELEM, BPF_MAP_UPDATE_BATCH: for -v */
 };
 
 /*

@@ -74,8 +74,17 @@ static inline void bpf_obj_name(char dst[BPF_OBJ_NAME_LEN], const char *src)
 	dst[n] = '\0';
 }
 
+/* The BTF of a map's key and value (Linux 4.18): what bpftool's typed dumps need. */
+struct map_btf {
+	int fd; /* from bpf_btf_load() */
+	uint32_t key_type_id;
+	uint32_t value_type_id;
+};
+
+/* btf: NULL for a map without types. */
 static inline int bpf_map_create(uint32_t type, const char *name, uint32_t key_size,
-				 uint32_t value_size, uint32_t max_entries, uint32_t flags)
+				 uint32_t value_size, uint32_t max_entries, uint32_t flags,
+				 const struct map_btf *btf)
 {
 	union bpf_attr attr;
 
@@ -86,7 +95,31 @@ static inline int bpf_map_create(uint32_t type, const char *name, uint32_t key_s
 	attr.max_entries = max_entries;
 	attr.map_flags = flags;
 	bpf_obj_name(attr.map_name, name);
+	if (btf) {
+		attr.btf_fd = (uint32_t)btf->fd;
+		attr.btf_key_type_id = btf->key_type_id;
+		attr.btf_value_type_id = btf->value_type_id;
+	}
 	return sys_bpf_fd(BPF_MAP_CREATE, &attr);
+}
+
+/*
+ * Load BTF (Linux 4.18) and return its fd. On rejection the kernel explains
+ * in `log` when one is given.
+ */
+static inline int bpf_btf_load(const void *btf, uint32_t size, char *log, uint32_t log_size)
+{
+	union bpf_attr attr;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.btf = ptr_to_u64(btf);
+	attr.btf_size = size;
+	if (log && log_size) {
+		attr.btf_log_buf = ptr_to_u64(log);
+		attr.btf_log_size = log_size;
+		attr.btf_log_level = 1;
+	}
+	return sys_bpf_fd(BPF_BTF_LOAD, &attr);
 }
 
 static inline int bpf_map_update_elem(int map_fd, const void *key, const void *value,
@@ -166,6 +199,11 @@ struct prog_load_args {
 	char *log_buf; /* NULL: no verifier log */
 	uint32_t log_size;
 	uint32_t log_level;
+	/* BTF (Linux 5.0): btf_fd 0 for none (ours are never below 3). */
+	int btf_fd;
+	const void *func_info, *line_info; /* .BTF.ext's records, insn_off in instructions */
+	uint32_t func_info_rec_size, func_info_cnt;
+	uint32_t line_info_rec_size, line_info_cnt;
 };
 
 static inline int bpf_prog_load(const struct prog_load_args *a)
@@ -184,6 +222,15 @@ static inline int bpf_prog_load(const struct prog_load_args *a)
 		attr.log_buf = ptr_to_u64(a->log_buf);
 		attr.log_size = a->log_size;
 		attr.log_level = a->log_level;
+	}
+	if (a->btf_fd > 0) {
+		attr.prog_btf_fd = (uint32_t)a->btf_fd;
+		attr.func_info = ptr_to_u64(a->func_info);
+		attr.func_info_rec_size = a->func_info_rec_size;
+		attr.func_info_cnt = a->func_info_cnt;
+		attr.line_info = ptr_to_u64(a->line_info);
+		attr.line_info_rec_size = a->line_info_rec_size;
+		attr.line_info_cnt = a->line_info_cnt;
 	}
 	return sys_bpf_fd(BPF_PROG_LOAD, &attr);
 }

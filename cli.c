@@ -98,6 +98,10 @@ static const struct {
 	  "      --strict            unblock: an address that is not blocked is an error\n" },
 	{ 0, "[--object FILE]",
 	  "      --object FILE       load this BPF object instead of the embedded one\n" },
+	{ 0, "[-v]",
+	  TEACH ? "  -v, --verbose           print each step the loader takes, with its values,\n"
+		  "                          on stderr; -vv also the program's instructions\n"
+		: "  -v, --verbose           the step-by-step trace: in builds by `make teach`\n" },
 	{ 0, NULL, "  -h, --help              show this help (COMMAND --help: that command's)\n" },
 	{ 0, NULL, "  -V, --version           show the version\n" },
 };
@@ -237,6 +241,7 @@ enum option_id {
 	OPT_STRICT,
 	OPT_LOG,
 	OPT_DIRECTION,
+	OPT_VERBOSE,
 	OPT_HELP,
 	OPT_VERSION,
 };
@@ -252,8 +257,8 @@ static const struct option_spec {
 	[OPT_PAGES] = { "ring-pages", 0, 1 },	  [OPT_WAKEUP] = { "wakeup-events", 0, 1 },
 	[OPT_FLUSH] = { "flush-ms", 0, 1 },	  [OPT_JSON] = { "json", 0, 0 },
 	[OPT_STRICT] = { "strict", 0, 0 },	  [OPT_LOG] = { "log", 0, 1 },
-	[OPT_DIRECTION] = { "direction", 0, 1 },  [OPT_HELP] = { "help", 'h', 0 },
-	[OPT_VERSION] = { "version", 'V', 0 },
+	[OPT_DIRECTION] = { "direction", 0, 1 },  [OPT_VERBOSE] = { "verbose", 'v', 0 },
+	[OPT_HELP] = { "help", 'h', 0 },	  [OPT_VERSION] = { "version", 'V', 0 },
 };
 
 /*
@@ -347,6 +352,13 @@ int parse_args(int argc, char **argv, struct options *o)
 			options_end = 1;
 			continue;
 		}
+		/* -vv: the one grouping there is, as every tool with -v has it. */
+		if (strspn(argv[arg] + 1, "v") == strlen(argv[arg] + 1)) {
+			o->verbose += (int)strlen(argv[arg] + 1);
+			if (!TEACH)
+				goto no_trace;
+			continue;
+		}
 		c = next_option(argc, argv, &arg, &value, help);
 		if (c < 0)
 			return EXIT_USAGE;
@@ -435,6 +447,11 @@ int parse_args(int argc, char **argv, struct options *o)
 				return EXIT_USAGE;
 			o->strict = 1;
 			break;
+		case OPT_VERBOSE:
+			o->verbose++;
+			if (!TEACH)
+				goto no_trace;
+			break;
 		case OPT_HELP:
 			usage(named ? (int)o->command : -1);
 			return -1;
@@ -459,4 +476,7 @@ int parse_args(int argc, char **argv, struct options *o)
 	}
 	addr_list_unique(&o->block);
 	return EXIT_OK;
+no_trace:
+	report("-v: this binary is built without the trace, to fit its size budget; `make teach` builds one with it");
+	return EXIT_USAGE;
 }

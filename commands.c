@@ -142,6 +142,10 @@ static int read_instance(const struct loader *l, const struct instance *inst, st
 		}
 		out->max[i] = info.max_entries;
 		out->in_map[i] = out->cnt - before;
+		trace(l, 1,
+		      "BPF_MAP_GET_FD_BY_ID %" PRIu32
+		      " (%s): %zu keys by BPF_MAP_GET_NEXT_KEY, each with BPF_MAP_LOOKUP_ELEM",
+		      ids[i], info.name, out->in_map[i]);
 	}
 	return 0;
 }
@@ -400,6 +404,10 @@ static int unblock_instance(struct loader *l, const struct instance *inst, const
 		       errno_text(errno), errno == EPERM ? GET_BY_ID_HINT : "");
 		goto out;
 	}
+	trace(l, 1,
+	      "BPF_MAP_GET_FD_BY_ID %" PRIu32 " and %" PRIu32
+	      " -> fds %d and %d; removing %zu keys",
+	      inst->blocklist_id, inst->blocknets_id, bl.single_fd, bl.prefix_fd, l->opt.block.cnt);
 	r = blocklist_remove(&bl, l->opt.block.key, l->opt.block.cnt, l->opt.strict, &ch);
 	if (r < 0) {
 		report("removing %s from the blocklist of program id %" PRIu32
@@ -493,6 +501,10 @@ int cmd_detach(struct loader *l)
 				       errno_text(errno));
 				rc = EXIT_SYSTEM;
 			} else {
+				trace(l, 1,
+				      "BPF_PROG_DETACH: program fd %d (id %" PRIu32
+				      ") from cgroup fd %d, %s",
+				      inst.prog_fd, ids[i], l->cgroup_fd, direction_names[d]);
 				detached++;
 				if (holder > 0)
 					report("detached %s program id %" PRIu32

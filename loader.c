@@ -68,6 +68,7 @@
 #include "blocklist.h"
 #include "bpf_sys.h"
 #include "common.h"
+#include "disasm.h"
 #include "elf_min.h"
 #include "instance.h"
 #include "mem.h"
@@ -93,22 +94,44 @@ const char *const command_names[COMMAND_CNT] = { "run",	 "block",   "log",   "st
 
 /* ---- messages ------------------------------------------------------------ */
 
-__attribute__((format(printf, 1, 2))) void report(const char *fmt, ...)
+/*
+ * One write(2) per line up to 4 KiB (all but those naming very long paths),
+ * so that lines from several processes do not interleave.
+ */
+static void say(const char *prefix, const char *fmt, va_list ap)
 {
 	struct text_out err;
-	va_list ap;
 
-	/*
-	 * One write(2) per message up to 4 KiB (all but those naming very long
-	 * paths), so lines from several processes do not interleave.
-	 */
 	text_out_init(&err, STDERR_FILENO);
-	text_puts(&err, PROG_NAME ": ");
-	va_start(ap, fmt);
+	text_puts(&err, prefix);
 	text_vprintf(&err, fmt, ap);
-	va_end(ap);
 	text_put(&err, "\n", 1);
 	text_flush(&err);
+}
+
+__attribute__((format(printf, 1, 2))) void report(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	say(PROG_NAME ": ", fmt, ap);
+	va_end(ap);
+}
+
+/*
+ * -v: what each step hands the kernel and gets back, numbered like the steps
+ * at the top of this file, so that the trace and the code read side by side.
+ */
+__attribute__((format(printf, 3, 4))) void trace_line(const struct loader *l, int level,
+						      const char *fmt, ...)
+{
+	va_list ap;
+
+	if (l->opt.verbose < level)
+		return;
+	va_start(ap, fmt);
+	say("", fmt, ap);
+	va_end(ap);
 }
 
 const char *errno_text(int err)
@@ -320,6 +343,113 @@ static int check_object_contract(struct loader *l)
 	return EXIT_OK;
 }
 
+/* The id the kernel gave map `fd`, for the trace; 0 if it will not say. */
+static uint32_t map_id(int fd)
+{
+	struct bpf_map_info info;
+	uint32_t len = sizeof(info);
+
+	memset(&info, 0, sizeof(info));
+	return bpf_obj_get_info_by_fd(fd, &info, &len) < 0 ? 0 : info.id;
+}
+
+/* -vv: the instructions as the kernel's verifier log and bpftool print them. */
+static void trace_insns(const struct loader *l, const char *when, const struct disasm_maps *maps)
+{
+	char line[80];
+	size_t i = 0;
+
+	trace(l, 2, "  the program %s:", when);
+	while (TEACH && l->opt.verbose >= 2 && i < l->obj.insn_cnt) {
+		size_t used =
+			disasm_insn(l->obj.insns, l->obj.insn_cnt, i, maps, line, sizeof(line));
+
+		trace(l, 2, "  %4zu: %s", i, line);
+		i += used;
+	}
+}
+
+static const char *section_type_name(uint32_t type)
+{
+	static const char *const names[] = { "NULL", "PROGBITS", "SYMTAB", "STRTAB", "RELA",
+					     "HASH", "DYNAMIC",	 "NOTE",   "NOBITS", "REL" };
+
+	return type < sizeof(names) / sizeof(names[0]) ? names[type] : "other";
+}
+
+/* -v, step 3: what the ELF reader found, in the order it looks. */
+static void trace_object(const struct loader *l)
+{
+	const struct elf_obj *o;
+	struct elf_section sec;
+	uint32_t i;
+	size_t k;
+
+	if (!TEACH || !l->opt.verbose)
+		return;
+	o = &l->obj;
+	trace(l, 1, "step 3: %s: %zu bytes, %" PRIu32 " ELF sections", l->object_label, o->file.len,
+	      o->section_cnt);
+	for (i = 1; elf_obj_section(o, i, &sec) == 0; i++)
+		trace(l, 1, "  section %2" PRIu32 " %-24s %-8s type 0x%" PRIx32 ", %llu bytes", i,
+		      sec.name, section_type_name(sec.type), sec.type,
+		      (unsigned long long)sec.size);
+	trace(l, 1,
+	      "step 3: program '%s' in section %" PRIu32 " '%s': %zu instructions, license '%s'",
+	      o->prog_name, o->prog_index, o->prog_section, o->insn_cnt, o->license);
+	for (k = 0; k < o->map_cnt; k++)
+		trace(l, 1,
+		      "step 3: map definition %s: type %" PRIu32 ", key %" PRIu32
+		      " bytes, value %" PRIu32 " bytes, max_entries %" PRIu32 ", flags 0x%" PRIx32,
+		      o->maps[k].name, o->maps[k].type, o->maps[k].key_size, o->maps[k].value_size,
+		      o->maps[k].max_entries, o->maps[k].map_flags);
+	for (k = 0; k < o->reloc_cnt; k++)
+		trace(l, 1, "step 3: relocation: instruction %" PRIu32 " (ld_imm64) uses map %s",
+		      o->relocs[k].insn_index, o->maps[o->relocs[k].map_index].name);
+	trace_insns(l, "as compiled, before relocation", NULL);
+}
+
+/*
+ * The last line of a kernel log: the verifier's summary ("processed 71
+ * insns (limit 1000000) ... peak_states 5 ...") or its reason for refusing.
+ */
+static const char *last_line(char *log)
+{
+	size_t len = strlen(log);
+
+	while (len && log[len - 1] == '\n')
+		log[--len] = '\0';
+	while (len && log[len - 1] != '\n')
+		len--;
+	return log + len;
+}
+
+/*
+ * Teaching build: the object's BTF, if it has some (btf.h). It is optional:
+ * without it, or when it is broken, everything loads as before, untyped,
+ * after one warning.
+ */
+static void read_btf(struct loader *l)
+{
+	char err[256];
+
+	if (!TEACH || !l->obj.btf.len) {
+		trace(l, 1, "step 3: no .BTF section: maps and program load without types");
+		return;
+	}
+	if (btf_parse(&l->btf, &l->obj, err, sizeof(err))) {
+		report("warning: %s: %s; loading without BTF", l->object_label, err);
+		return;
+	}
+	l->btf_parsed = 1;
+	trace(l, 1,
+	      "step 3: BTF: %" PRIu32 " types in %zu bytes, %" PRIu32
+	      " DATASECs given their ELF sizes and offsets; .BTF.ext: %" PRIu32
+	      " func_info and %" PRIu32 " line_info records for '%s'",
+	      l->btf.type_cnt, l->btf.len, l->btf.datasec_cnt, l->btf.func_info_cnt,
+	      l->btf.line_info_cnt, l->obj.prog_section);
+}
+
 int load_object(struct loader *l)
 {
 	const uint8_t *bytes = prog_obj_start;
@@ -340,7 +470,12 @@ int load_object(struct loader *l)
 		report("%s: %s", l->object_label, err);
 		return EXIT_USAGE;
 	}
-	return check_object_contract(l);
+	rc = check_object_contract(l);
+	if (rc == EXIT_OK)
+		trace_object(l);
+	if (rc == EXIT_OK)
+		read_btf(l);
+	return rc;
 }
 
 /* ---- 4. the cgroup ------------------------------------------------------- */
@@ -418,6 +553,8 @@ int open_cgroup(struct loader *l)
 		       find_cgroup2_mount(mnt, sizeof(mnt)));
 		return EXIT_USAGE;
 	}
+	trace(l, 1, "step 4: cgroup %s: fd %d, cgroup2, inode %llu", path, l->cgroup_fd,
+	      (unsigned long long)st.st_ino);
 	/* kernfs numbers the root directory of a hierarchy 1. */
 	if (st.st_ino == 1 && (l->opt.command == CMD_RUN || l->opt.command == CMD_BLOCK))
 		report("warning: %s is the root of the cgroup2 hierarchy: every process on this host is affected",
@@ -455,6 +592,16 @@ int find_our_program(struct loader *l, uint32_t id, struct instance *inst)
 	if (ours < 0)
 		report("looking at program id %" PRIu32 " on %s: %s%s", id, l->opt.cgroup_path,
 		       errno_text(errno), errno == EPERM ? GET_BY_ID_HINT : "");
+	else if (ours)
+		trace(l, 1,
+		      "BPF_PROG_GET_FD_BY_ID %" PRIu32
+		      " -> fd %d; BPF_OBJ_GET_INFO_BY_FD: ours (%s), maps: " BLOCKLIST_MAP_NAME
+		      " id %" PRIu32 ", " BLOCKNETS_MAP_NAME " id %" PRIu32 ", " EVENTS_MAP_NAME
+		      " id %" PRIu32 ", " CONFIG_MAP_NAME " id %" PRIu32,
+		      id, inst->prog_fd, inst->persistent ? "persistent" : "a run's",
+		      inst->blocklist_id, inst->blocknets_id, inst->events_id, inst->config_id);
+	else
+		trace(l, 1, "program id %" PRIu32 ": not ours (another name or other maps)", id);
 	return ours;
 }
 
@@ -510,6 +657,8 @@ static void note_left_over(struct loader *l, int d, uint32_t id, uint32_t flags)
 int query_hook(struct loader *l, int d, uint32_t ids[HOOK_QUERY_MAX], uint32_t *cnt,
 	       uint32_t *flags)
 {
+	uint32_t i;
+
 	*cnt = HOOK_QUERY_MAX;
 	*flags = 0;
 	if (bpf_prog_query(l->cgroup_fd, direction_attach_types[d], flags, ids, cnt) < 0) {
@@ -527,6 +676,12 @@ int query_hook(struct loader *l, int d, uint32_t ids[HOOK_QUERY_MAX], uint32_t *
 	}
 	if (*cnt > HOOK_QUERY_MAX)
 		*cnt = HOOK_QUERY_MAX;
+	trace(l, 1,
+	      "BPF_PROG_QUERY: cgroup fd %d, attach_type %" PRIu32 " (%s): %" PRIu32
+	      " programs, attach_flags 0x%" PRIx32,
+	      l->cgroup_fd, direction_attach_types[d], direction_names[d], *cnt, *flags);
+	for (i = 0; i < *cnt; i++)
+		trace(l, 1, "  program id %" PRIu32, ids[i]);
 	return EXIT_OK;
 }
 
@@ -767,17 +922,19 @@ static int raise_memlock(void)
 	return prlimit(0, RLIMIT_MEMLOCK, &now, NULL) == 0;
 }
 
-static int create_map(const struct map_def *m, uint32_t max_entries, int *fd_out)
+static int create_map(const struct map_def *m, uint32_t max_entries, int *fd_out,
+		      const struct map_btf *btf)
 {
 	char name[BPF_OBJ_NAME_LEN];
 	int fd;
 
 	kernel_name(name, m->name);
-	fd = bpf_map_create(m->type, name, m->key_size, m->value_size, max_entries, m->map_flags);
+	fd = bpf_map_create(m->type, name, m->key_size, m->value_size, max_entries, m->map_flags,
+			    btf);
 	if (fd < 0 && errno == EPERM) {
 		if (raise_memlock())
 			fd = bpf_map_create(m->type, name, m->key_size, m->value_size, max_entries,
-					    m->map_flags);
+					    m->map_flags, btf);
 		else
 			errno = EPERM;
 	}
@@ -806,6 +963,10 @@ static int open_reused_maps(struct loader *l)
 			       errno == EPERM ? GET_BY_ID_HINT : "");
 			return EXIT_SYSTEM;
 		}
+		trace(l, 1,
+		      "step 5: reusing: BPF_MAP_GET_FD_BY_ID %" PRIu32
+		      " -> fd %d (%s, max_entries %" PRIu32 ")",
+		      ids[i], l->map_fds[i], info[i].name, info[i].max_entries);
 	}
 	l->bl.single_fd = l->map_fds[0];
 	l->bl.prefix_fd = l->map_fds[1];
@@ -830,17 +991,77 @@ static int open_reused_maps(struct loader *l)
 	return EXIT_OK;
 }
 
+/*
+ * Teaching build: hand the fixed-up BTF to the kernel before the maps that
+ * refer to it. A kernel that refuses it (older than 5.2 does not know
+ * DATASEC, for one) costs a warning, not the run.
+ */
+static void load_btf(struct loader *l)
+{
+	char *log;
+	int err;
+
+	if (!TEACH || !l->btf_parsed)
+		return;
+	l->btf_fd = bpf_btf_load(l->btf.data, (uint32_t)l->btf.len, NULL, 0);
+	if (l->btf_fd >= 0) {
+		trace(l, 1, "step 5: BPF_BTF_LOAD: %zu bytes -> fd %d", l->btf.len, l->btf_fd);
+		return;
+	}
+	err = errno;
+	/* Again with a log, for the kernel's reason. */
+	log = mem_alloc(VERIFIER_LOG_START);
+	if (log) {
+		int fd;
+
+		log[0] = '\0';
+		fd = bpf_btf_load(l->btf.data, (uint32_t)l->btf.len, log, VERIFIER_LOG_START);
+		if (fd >= 0)
+			close(fd);
+	}
+	report("warning: the kernel refused the BTF of %s (BPF_BTF_LOAD: %s%s%s); loading without it",
+	       l->object_label, errno_text(err), log && log[0] ? ": " : "",
+	       log ? last_line(log) : "");
+	mem_free(log);
+}
+
 /* Map `i` of the object; CONFIG once for each hook's program, so each knows its direction. */
 static int create_map_for(struct loader *l, size_t i, uint32_t max_entries)
 {
 	const struct map_def *m = &l->obj.maps[i];
+	struct map_btf types = { l->btf_fd, 0, 0 };
+	const struct map_btf *btf = NULL;
 	int d;
 
-	if (i != l->config_index)
-		return create_map(m, max_entries, &l->map_fds[i]);
-	for (d = 0; d < DIR_CNT; d++)
-		if (l->hook[d].used && create_map(m, max_entries, &l->hook[d].config_fd) < 0)
-			return -1;
+	/* Teaching build: the key and value types from BTF, where the map names them. */
+	if (TEACH && l->btf_fd >= 0 &&
+	    btf_map_types(&l->btf, m->name, &types.key_type_id, &types.value_type_id) == 0)
+		btf = &types;
+	for (d = 0; d < DIR_CNT; d++) {
+		int config = i == l->config_index;
+		int *fd = config ? &l->hook[d].config_fd : &l->map_fds[i];
+
+		if (config ? !l->hook[d].used : d > 0)
+			continue;
+		if (create_map(m, max_entries, fd, btf) < 0) {
+			if (!btf)
+				return -1;
+			report("warning: map %s: the kernel refused its BTF types (%s); creating it without them",
+			       m->name, errno_text(errno));
+			btf = NULL;
+			if (create_map(m, max_entries, fd, NULL) < 0)
+				return -1;
+		}
+		trace(l, 1,
+		      "step 5: BPF_MAP_CREATE %s%s%s: map_type %" PRIu32 ", key_size %" PRIu32
+		      ", value_size %" PRIu32 ", max_entries %" PRIu32 ", map_flags 0x%" PRIx32
+		      ", btf_key_type_id %" PRIu32 ", btf_value_type_id %" PRIu32
+		      " -> fd %d, map id %" PRIu32,
+		      m->name, config ? " for " : "", config ? direction_names[d] : "", m->type,
+		      m->key_size, m->value_size, max_entries, m->map_flags,
+		      btf ? btf->key_type_id : 0, btf ? btf->value_type_id : 0, *fd,
+		      TEACH && l->opt.verbose ? map_id(*fd) : 0);
+	}
 	return 0;
 }
 
@@ -850,6 +1071,7 @@ static int create_maps(struct loader *l)
 
 	if (l->reusing)
 		return open_reused_maps(l);
+	load_btf(l);
 
 	for (i = 0; i < l->obj.map_cnt; i++) {
 		const struct map_def *m = &l->obj.maps[i];
@@ -954,6 +1176,10 @@ static int fill_blocklist(struct loader *l)
 		       l->opt.cgroup_path, errno_text(err), full, fresh ? "attached" : "added");
 		return EXIT_SYSTEM;
 	}
+	trace(l, 1,
+	      "step 6: %zu key%s into " BLOCKLIST_MAP_NAME " and " BLOCKNETS_MAP_NAME
+	      ": %zu BPF_MAP_UPDATE_BATCH and %zu BPF_MAP_UPDATE_ELEM calls",
+	      ch.changed, ch.changed == 1 ? "" : "s", ch.update_calls[1], ch.update_calls[0]);
 	if (!fresh) {
 		char ids[64];
 
@@ -985,6 +1211,11 @@ static int set_log_mode(struct loader *l, uint32_t mode)
 			       direction_names[d], l->opt.cgroup_path, errno_text(errno));
 			return EXIT_SYSTEM;
 		}
+		trace(l, 1,
+		      "BPF_MAP_UPDATE_ELEM " CONFIG_MAP_NAME
+		      " for %s (fd %d): [0] = { log %s, direction %s }",
+		      direction_names[d], l->hook[d].config_fd, log_mode_names[mode],
+		      direction_names[d]);
 	}
 	return EXIT_OK;
 }
@@ -1009,8 +1240,15 @@ static int configure(struct loader *l)
  */
 static void relocate(struct loader *l, int d)
 {
+	int fds[ELF_MAX_MAPS];
+	uint32_t ids[ELF_MAX_MAPS];
+	struct disasm_maps maps = { fds, ids, l->obj.map_cnt };
 	size_t i;
 
+	for (i = 0; i < l->obj.map_cnt; i++) {
+		fds[i] = i == l->config_index ? l->hook[d].config_fd : l->map_fds[i];
+		ids[i] = TEACH && l->opt.verbose >= 2 ? map_id(fds[i]) : 0;
+	}
 	for (i = 0; i < l->obj.reloc_cnt; i++) {
 		const struct map_reloc *r = &l->obj.relocs[i];
 		struct bpf_insn insn;
@@ -1018,11 +1256,20 @@ static void relocate(struct loader *l, int d)
 
 		/* memcpy keeps it alignment-safe; the host's bitfield order is the kernel's. */
 		memcpy(&insn, at, sizeof(insn));
+		trace(l, 1,
+		      "step 7: relocation for %s: instruction %" PRIu32
+		      " (ld_imm64 r%d), map %s: src_reg %d -> %d (BPF_PSEUDO_MAP_FD), imm %" PRId32
+		      " -> %d (its fd)",
+		      direction_names[d], r->insn_index, insn.dst_reg,
+		      l->obj.maps[r->map_index].name, insn.src_reg, BPF_PSEUDO_MAP_FD, insn.imm,
+		      fds[r->map_index]);
 		insn.src_reg = BPF_PSEUDO_MAP_FD;
-		insn.imm = r->map_index == l->config_index ? l->hook[d].config_fd
-							   : l->map_fds[r->map_index];
+		insn.imm = fds[r->map_index];
 		memcpy(at, &insn, sizeof(insn));
 	}
+	trace_insns(l,
+		    "after relocation (the kernel will put each map's address in place of its fd)",
+		    &maps);
 }
 
 /* ---- 8. loading ------------------------------------------------------------ */
@@ -1043,6 +1290,31 @@ static void print_verifier_log(const char *log)
 	text_flush(&err);
 }
 
+/*
+ * With line_info (BTF), the verifier prints the source line before the
+ * instructions it belongs to: "; return (int)skb->len; @ bad.bpf.c:32". The
+ * last such line in a rejection's log is where verification stopped; as
+ * " at bad.bpf.c:32 (return (int)skb->len;)" into `out`, or "".
+ */
+static const char *rejected_line(const char *log, char *out, size_t len)
+{
+	const char *p, *src = NULL, *at, *end;
+
+	out[0] = '\0';
+	if (!TEACH)
+		return out;
+	for (p = log; (p = strstr(p, "\n; ")) != NULL; p++)
+		src = p + 3;
+	if (!src)
+		return out;
+	end = strchr(src, '\n');
+	at = strstr(src, " @ ");
+	if (end && at && at < end)
+		text_format(out, len, " at %.*s (%.*s)", (int)(end - at - 3), at + 3,
+			    (int)(at - src), src);
+	return out;
+}
+
 /* Load the program for hook `d`, relocated to that hook's CONFIG. */
 static int load_for(struct loader *l, int d)
 {
@@ -1056,6 +1328,13 @@ static int load_for(struct loader *l, int d)
 		.insn_cnt = (uint32_t)l->obj.insn_cnt,
 		.license = l->obj.license,
 		.name = name,
+		.btf_fd = TEACH && l->btf_fd >= 0 ? l->btf_fd : 0,
+		.func_info = l->btf.func_info,
+		.func_info_rec_size = l->btf.func_info_rec_size,
+		.func_info_cnt = l->btf.func_info_cnt,
+		.line_info = l->btf.line_info,
+		.line_info_rec_size = l->btf.line_info_rec_size,
+		.line_info_cnt = l->btf.line_info_cnt,
 	};
 	char *log = NULL;
 	int attempt = 0, err = 0, first_err = 0, memlock_retried = 0, rc = EXIT_SYSTEM;
@@ -1072,8 +1351,22 @@ static int load_for(struct loader *l, int d)
 	/*
 	 * First without a log (fast), and on failure again with one, growing
 	 * it while the kernel says ENOSPC. EAGAIN means a signal interrupted
-	 * the verifier: try again a few times.
+	 * the verifier: try again a few times. -v asks for the log at once,
+	 * for the verifier's summary at its end.
 	 */
+	if (TEACH && l->opt.verbose) {
+		log = mem_alloc(VERIFIER_LOG_START);
+		a.log_buf = log;
+		a.log_size = log ? VERIFIER_LOG_START : 0;
+		a.log_level = log ? 1 : 0;
+	}
+	trace(l, 1,
+	      "step 8: BPF_PROG_LOAD: prog_type %u (cgroup_skb), expected_attach_type %" PRIu32
+	      " (%s), insn_cnt %" PRIu32 ", license '%s', prog_name '%s', log_level %" PRIu32
+	      ", prog_btf_fd %d, func_info_cnt %" PRIu32 ", line_info_cnt %" PRIu32,
+	      BPF_PROG_TYPE_CGROUP_SKB, a.expected_attach_type, direction_names[d], a.insn_cnt,
+	      a.license, name, a.log_level, a.btf_fd, a.btf_fd ? a.func_info_cnt : 0,
+	      a.btf_fd ? a.line_info_cnt : 0);
 	for (;;) {
 		h->prog_fd = bpf_prog_load(&a);
 		if (h->prog_fd >= 0) {
@@ -1104,6 +1397,23 @@ static int load_for(struct loader *l, int d)
 	/* A log still too small at the cap says ENOSPC; the verifier's own answer came first. */
 	if (rc != EXIT_OK && err == ENOSPC && first_err)
 		err = first_err;
+	/*
+	 * Refused with BTF: maybe for the BTF's sake (func_info and line_info
+	 * are checked against the program). Once more without; if that loads,
+	 * say so; if not, the log above, with its source lines, is the one to
+	 * show.
+	 */
+	if (rc != EXIT_OK && a.btf_fd) {
+		a.btf_fd = 0;
+		a.log_buf = NULL;
+		h->prog_fd = bpf_prog_load(&a);
+		if (h->prog_fd >= 0) {
+			report("warning: the kernel refused the program's BTF (%s%s%s); loaded without it",
+			       errno_text(err), log && log[0] ? ": " : "",
+			       log ? last_line(log) : "");
+			rc = EXIT_OK;
+		}
+	}
 	if (rc != EXIT_OK) {
 		char hint[192];
 
@@ -1112,11 +1422,13 @@ static int load_for(struct loader *l, int d)
 
 		/* Which kernel said no matters: verifiers differ between versions. */
 		if (log && log[0]) {
+			char where[96];
+
 			if (uname(&kernel) < 0)
 				text_format(kernel.release, sizeof(kernel.release), "?");
 			text_format(hint, sizeof(hint),
-				    "; the verifier of Linux %.64s rejected it, its log follows",
-				    kernel.release);
+				    "; the verifier of Linux %.64s rejected it%s, its log follows",
+				    kernel.release, rejected_line(log, where, sizeof(where)));
 			why = hint;
 		}
 		report("loading program '%s' for %s (section %s, %zu instructions) from %s: %s%s%s",
@@ -1139,6 +1451,8 @@ static int load_for(struct loader *l, int d)
 			rc = EXIT_SYSTEM;
 		} else {
 			h->prog_id = info.id;
+			trace(l, 1, "step 8: -> fd %d, program id %" PRIu32 "; the verifier: %s",
+			      h->prog_fd, h->prog_id, log ? last_line(log) : "(no log)");
 		}
 	}
 	mem_free(log);
@@ -1209,6 +1523,11 @@ static int open_rings(struct loader *l)
 			       errno_text(errno));
 			return EXIT_SYSTEM;
 		}
+		trace(l, 1,
+		      "step 9: perf_event_open CPU %d: fd %d, mmap 1 + %u pages at 0x%lx; BPF_MAP_UPDATE_ELEM " EVENTS_MAP_NAME
+		      "[%d] = %d",
+		      cpu, ring->fd, l->opt.ring_pages, (unsigned long)(uintptr_t)ring->meta, cpu,
+		      ring->fd);
 	}
 	return EXIT_OK;
 }
@@ -1292,6 +1611,11 @@ static int attach_one(struct loader *l, int d)
 		return EXIT_SYSTEM;
 	}
 	h->attached = l->was_attached = 1;
+	trace(l, 1,
+	      "step 10: BPF_PROG_ATTACH: program fd %d (id %" PRIu32
+	      ") to cgroup fd %d, attach_type %" PRIu32 " (%s), attach_flags 0x%" PRIx32 " (%s)",
+	      h->prog_fd, h->prog_id, l->cgroup_fd, type, direction_names[d], flags,
+	      attach_mode_names[l->opt.mode]);
 	return EXIT_OK;
 }
 
@@ -1637,6 +1961,8 @@ static int detach_one(struct loader *l, int d)
 	/* On a removed cgroup the kernel says ENOENT, and lets go once our fds close. */
 	if (bpf_prog_detach(h->prog_fd, l->cgroup_fd, direction_attach_types[d]) == 0 ||
 	    l->cgroup_removed) {
+		trace(l, 1, "BPF_PROG_DETACH: program fd %d (id %" PRIu32 ") from cgroup fd %d, %s",
+		      h->prog_fd, h->prog_id, l->cgroup_fd, direction_names[d]);
 		h->attached = 0;
 		return EXIT_OK;
 	}
@@ -1710,6 +2036,10 @@ int loader_close(struct loader *l)
 		close(l->signal_fd);
 	if (l->cgroup_fd >= 0)
 		close(l->cgroup_fd);
+	if (l->btf_fd >= 0)
+		close(l->btf_fd);
+	if (TEACH)
+		btf_free(&l->btf);
 	elf_obj_free(&l->obj);
 	mem_free(l->object_copy);
 	addr_list_free(&l->opt.block);
@@ -1777,7 +2107,7 @@ int main(int argc, char **argv)
 
 	fill_stdio();
 	memset(&l, 0, sizeof(l));
-	l.cgroup_fd = l.epoll_fd = l.signal_fd = -1;
+	l.cgroup_fd = l.epoll_fd = l.signal_fd = l.btf_fd = -1;
 	l.bl.single_fd = l.bl.prefix_fd = l.events_fd = -1;
 	for (i = 0; i < DIR_CNT; i++)
 		l.hook[i].prog_fd = l.hook[i].config_fd = l.hook[i].left_over_fd = -1;

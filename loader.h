@@ -22,6 +22,7 @@
 #include "addr.h"
 #include "blocklist.h"
 #include "bpf_sys.h"
+#include "btf.h"
 #include "elf_min.h"
 #include "instance.h"
 #include "perf_ring.h"
@@ -90,6 +91,7 @@ struct options {
 	unsigned int ring_pages;
 	unsigned int wakeup_events;
 	int flush_ms;
+	int verbose; /* -v: trace each step; -vv: and the instructions */
 };
 
 /* Everything a run holds, so that one function can let go of all of it. */
@@ -99,6 +101,9 @@ struct loader {
 	uint8_t *object_copy;	  /* --object: the file's bytes */
 	size_t object_copy_len;
 	struct elf_obj obj;
+	struct btf_obj btf; /* teaching build: the object's BTF, fixed up */
+	int btf_parsed;
+	int btf_fd; /* after BPF_BTF_LOAD; -1 without BTF */
 	int cgroup_fd;
 	int map_fds[ELF_MAX_MAPS];
 	struct blocklist bl; /* its fds borrowed from map_fds */
@@ -140,6 +145,24 @@ struct loader {
 
 /* loader.c */
 __attribute__((format(printf, 1, 2))) void report(const char *fmt, ...);
+__attribute__((format(printf, 3, 4))) void trace_line(const struct loader *l, int level,
+						      const char *fmt, ...);
+/*
+ * The teaching layer: the -v/-vv trace of every step, the disassembler and
+ * BTF. It costs about 7 KB, more than the 64 KiB budget of the embedded
+ * binary leaves (README, "Size"), so `make teach` builds the tool with it
+ * (-DTEACH=1) and `make` without. Written as `if (TEACH)`, not #ifdef, so
+ * that both builds compile every line; the budget build drops the dead code
+ * and its strings.
+ */
+#ifndef TEACH
+#define TEACH 0
+#endif
+#define trace(l, level, ...)                                                                       \
+	do {                                                                                       \
+		if (TEACH)                                                                         \
+			trace_line((l), (level), __VA_ARGS__);                                     \
+	} while (0)
 const char *errno_text(int err);
 const char *privilege_hint(int err, char *buf, size_t len);
 void kernel_name(char out[BPF_OBJ_NAME_LEN], const char *name);

@@ -100,7 +100,7 @@ static int load_object(const char *path, struct loaded *out)
 		if (m->type == BPF_MAP_TYPE_HASH || m->type == BPF_MAP_TYPE_LPM_TRIE)
 			max = TABLE_KEYS + 16;
 		out->map_fd[i] = bpf_map_create(m->type, m->name, m->key_size, m->value_size, max,
-						m->map_flags);
+						m->map_flags, NULL);
 		if (out->map_fd[i] < 0) {
 			fprintf(stderr, "prog_cost: creating map %s: %s\n", m->name,
 				strerror(errno));

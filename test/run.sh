@@ -144,6 +144,11 @@ host_order=$([ "$(printf '\1' | od -An -tu2 | tr -d ' ')" = 1 ] && echo bpfel ||
 expect_exit "cli rejects an object of the other byte order" 2 "rebuild with -target $host_order" -- --object build/test/prog.other-endian.o
 expect_exit "cli rejects a missing cgroup" 2 "opening cgroup $TMP/nope: No such file or directory; pass a cgroup v2 directory with -c (cgroup2 is mounted at" -- -c "$TMP/nope"
 expect_exit "cli rejects a file as cgroup" 2 "opening cgroup $TMP/text.o: Not a directory" -- -c "$TMP/text.o"
+expect_exit "cli: -v in the budget build says which build has the trace" 2 \
+	"-v: this binary is built without the trace, to fit its size budget; \`make teach\` builds one with it" -- status -v
+expect_exit "cli: -vv too" 2 "built without the trace" -- -vv -b 192.0.2.1
+BIN=build/teach/cgroup-skb-egress expect_exit "cli: make teach's binary documents -v" 0 \
+	"-v, --verbose           print each step the loader takes" -- --help
 expect_exit "cli rejects a directory outside cgroupfs" 2 "cgroup $TMP: is not a cgroup v2 directory; cgroup2 is mounted at" -- -c "$TMP"
 
 # make install puts the binary and the man page where PREFIX and DESTDIR say.
@@ -193,6 +198,14 @@ fi
 . test/e2e.sh
 # shellcheck source=test/faults.sh
 . test/faults.sh
+# The teaching build (make teach): the trace, BTF, source lines.
+BIN_STATIC=$BIN
+BIN=build/teach/cgroup-skb-egress EMBEDDED=build/teach/prog.embed.o
+TAG="[teach] "
+# shellcheck source=test/teach.sh
+. test/teach.sh
+TAG=""
+BIN=$BIN_STATIC
 # The end-to-end tests again, on the loader built with ASan and UBSan (any
 # report makes an exit status wrong). Leak checking is valgrind's job:
 # LeakSanitizer's stop-the-world tracer once spun forever at exit on this
@@ -204,6 +217,9 @@ TAG="[asan] "
 new_cgroup
 # shellcheck source=test/e2e.sh
 . test/e2e.sh
+EMBEDDED=build/prog.bpf.o
+# shellcheck source=test/teach.sh
+. test/teach.sh
 TAG=""
 BIN=$BIN_STATIC
 

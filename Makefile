@@ -86,7 +86,7 @@ endif
 TEACH ?=
 ifneq ($(TEACH),)
   override CFLAGS += -DTEACH=1
-  EMBED_STRIP := --strip-debug -R .llvm_addrsig
+  EMBED_STRIP := --strip-debug -R .llvm_addrsig -R .rel.BTF -R .rel.BTF.ext
 else
   EMBED_STRIP := --strip-unneeded -R .BTF -R .BTF.ext -R .llvm_addrsig
 endif
@@ -168,6 +168,9 @@ $(BUILD)/test/nethelper: test/nethelper.c
 $(BUILD)/test/bad_prog.bpf.o: test/bad_prog.bpf.c common.h
 	@mkdir -p $(BUILD)/test
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+$(BUILD)/test/wrong_types.bpf.o: test/wrong_types.bpf.c common.h
+	@mkdir -p $(BUILD)/test
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
 # The program for the other byte order: the loader must refuse it by name.
 $(BUILD)/test/prog.other-endian.o: prog.bpf.c common.h
@@ -184,7 +187,7 @@ endif
 TEST_DEPS := $(BIN) $(BPF_OBJ) $(BUILD)/test/unit $(UNIT_LIBC) $(BUILD)/test/nethelper \
 	$(BUILD)/test/nethelper-static \
 	$(BUILD)/test/prog.other-endian.o $(BUILD)/test/fuzz_replay $(SEEDS) \
-	$(BUILD)/test/bad_prog.bpf.o $(BUILD)/asan/cgroup-skb-egress \
+	$(BUILD)/test/bad_prog.bpf.o $(BUILD)/test/wrong_types.bpf.o $(BUILD)/asan/cgroup-skb-egress \
 	$(BUILD)/vg/cgroup-skb-egress $(BUILD)/vg/unit
 # make test = make check: lint (format, clang-tidy, cppcheck), then every test,
 # on the static binary, the ASan/UBSan build and (in parts) under valgrind.
@@ -228,7 +231,7 @@ BENCH_REPEATS ?= 11
 BENCH_DEPS := $(BIN) $(BPF_OBJ) $(BUILD)/bench/prog_cost $(BUILD)/bench/prog-direct.bpf.o \
 	$(BUILD)/bench/prog-notrie.bpf.o \
 	$(BUILD)/bench/prog_btf.o $(BUILD)/bench/prog_btf_100k.o $(BUILD)/bench/libbpf_block \
-	$(BUILD)/bench/libbpf_log $(BUILD)/bench/events $(BUILD)/test/nethelper
+	$(BUILD)/bench/libbpf_log $(BUILD)/bench/events $(BUILD)/bench/timeit $(BUILD)/test/nethelper
 bench: $(BENCH_DEPS)
 	@mkdir -p bench/results
 	$(BUILD)/bench/prog_cost $(BPF_OBJ) $(BUILD)/bench/prog-direct.bpf.o $(BENCH_REPEATS) 1000000 \
@@ -261,6 +264,10 @@ $(BUILD)/bench/libbpf_block: bench/peer/libbpf_block.c common.h
 $(BUILD)/bench/libbpf_log: bench/peer/libbpf_log.c common.h
 	@mkdir -p $(BUILD)/bench
 	$(HOST_CC) -std=gnu11 -O2 -Wall -Wextra -Werror -I. $< -static -lbpf -lelf -lz -lzstd -o $@
+# One-shot timings from exec to exit, without bash's fork (bench/oneshot.sh, peers.sh).
+$(BUILD)/bench/timeit: bench/timeit.c
+	@mkdir -p $(BUILD)/bench
+	$(HOST_CC) -std=gnu11 -O2 $(WARN) $< -o $@
 # The feeder of bench/events.sh: BPF_PROG_TEST_RUN on the instance's program.
 $(BUILD)/bench/events: bench/events.c bench/packet.h bpf_sys.h
 	@mkdir -p $(BUILD)/bench
@@ -350,8 +357,8 @@ explain: $(BPF_OBJ) $(BUILD)/prog.embed.o teach
 	if [ "$$(id -u)" -ne 0 ] || [ -z "$$cg2" ]; then \
 		echo "(skipped: needs root and a cgroup2 mount)"; exit 0; fi; \
 	cg="$$cg2/cse-explain-$$$$"; mkdir "$$cg" || exit 1; \
-	$(BUILD)/teach/cgroup-skb-egress block -vv -c "$$cg" 192.0.2.1 2>&1; rc=$$?; \
-	$(BUILD)/teach/cgroup-skb-egress detach -c "$$cg" >/dev/null 2>&1; rmdir "$$cg"; exit $$rc
+	trap '$(BUILD)/teach/cgroup-skb-egress detach -c "$$cg" >/dev/null 2>&1; rmdir "$$cg"' EXIT; \
+	$(BUILD)/teach/cgroup-skb-egress block -vv -c "$$cg" 192.0.2.1 2>&1
 
 BENCH_SRCS := bench/*.c bench/peer/*.c
 lint:

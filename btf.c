@@ -42,7 +42,7 @@ struct btf_ext_header {
 };
 
 #define BTF_TYPE_SIZE sizeof(struct btf_type)
-#define EXT_REC_MAX 256u /* far above today's 8 and 16 bytes */
+#define EXT_REC_MAX 252u /* the kernel's MAX_FUNCINFO_REC_SIZE; today's are 8 and 16 */
 #define TYPEDEF_HOPS 16	 /* typedefs and qualifiers followed before giving up */
 
 struct btf_reader {
@@ -150,12 +150,23 @@ static int read_types(struct btf_reader *r)
 	body.len = body.p ? b->len - h.hdr_len : 0;
 	types.p = body.p ? elf_span(&body, h.type_off, h.type_len) : NULL;
 	types.len = h.type_len;
-	if (h.hdr_len < sizeof(h) || !types.p || h.type_off % 4 ||
-	    !elf_span(&body, h.str_off, h.str_len) || h.str_len == 0 || body.p[h.str_off] != '\0' ||
+	/*
+	 * Types and strings must not overlap, as the kernel insists: fix-ups
+	 * write into the types, and must never rewrite a name while it is used.
+	 */
+	if (h.hdr_len < sizeof(h) || !types.p || !elf_span(&body, h.str_off, h.str_len) ||
+	    ((uint64_t)h.type_off + h.type_len > h.str_off &&
+	     (uint64_t)h.str_off + h.str_len > h.type_off))
+		return fail(r,
+			    ".BTF: header length %u, types at %u (%u bytes), strings at %u (%u bytes): not inside the section (%zu bytes), or overlapping",
+			    h.hdr_len, h.type_off, h.type_len, h.str_off, h.str_len, b->len);
+	if (h.type_off % 4)
+		return fail(r, ".BTF: types at offset %u, not 4-byte aligned", h.type_off);
+	if (h.str_len == 0 || body.p[h.str_off] != '\0' ||
 	    body.p[(uint64_t)h.str_off + h.str_len - 1] != '\0')
 		return fail(r,
-			    ".BTF: header length %u, types at %u (%u bytes), strings at %u (%u bytes): not inside the section (%zu bytes), or strings not NUL-framed",
-			    h.hdr_len, h.type_off, h.type_len, h.str_off, h.str_len, b->len);
+			    ".BTF: the string section (%u bytes) does not begin and end with NUL",
+			    h.str_len);
 	b->str_off = h.hdr_len + h.str_off;
 	b->str_len = h.str_len;
 
@@ -195,20 +206,27 @@ static int read_types(struct btf_reader *r)
 static int fix_datasec(struct btf_reader *r, uint32_t id, struct btf_type *t)
 {
 	struct btf_obj *b = r->b;
-	const char *sec = name_at(b, t->name_off);
+	const char *name = name_at(b, t->name_off);
+	char sec[ELF_NAME_MAX];
 	uint32_t vlen = BTF_INFO_VLEN(t->info), index, k, j;
 	uint64_t size;
 	uint32_t at = b->type_off[id] + (uint32_t)BTF_TYPE_SIZE;
 
-	if (!sec || elf_obj_find_section(r->obj, sec, &index, &size) || size > UINT32_MAX)
-		return fail(r, ".BTF: DATASEC type %u '%s': no ELF section of that name", id,
-			    sec ? sec : "?");
+	/* A copy, safe to print: what follows writes into b->data, where the name lives. */
+	text_format(sec, sizeof(sec), "%s", name ? name : "?");
+	for (k = 0; sec[k]; k++)
+		if ((unsigned char)sec[k] < 0x20 || (unsigned char)sec[k] >= 0x7f)
+			sec[k] = '?';
+	if (!name || elf_obj_find_section(r->obj, sec, &index, &size))
+		return fail(r, ".BTF: DATASEC type %u '%s': no ELF section of that name", id, sec);
+	if (size > UINT32_MAX)
+		return fail(r, ".BTF: DATASEC type %u '%s': its section is %llu bytes, over 4 GiB",
+			    id, sec, (unsigned long long)size);
 	t->size = (uint32_t)size;
 	memcpy(b->data + b->type_off[id], t, BTF_TYPE_SIZE);
 	for (k = 0; k < vlen; k++) {
 		struct btf_var_secinfo v;
 		struct btf_type var;
-		const char *name;
 		uint64_t value;
 
 		/* In bounds: read_types() checked the whole entry array. */
@@ -216,7 +234,8 @@ static int fix_datasec(struct btf_reader *r, uint32_t id, struct btf_type *t)
 		name = get_type(b, v.type, &var) == 0 && BTF_INFO_KIND(var.info) == BTF_KIND_VAR
 			       ? name_at(b, var.name_off)
 			       : NULL;
-		if (!name || elf_obj_symbol_value(r->obj, index, name, &value) || value > size)
+		/* The kernel wants each variable to start inside the section. */
+		if (!name || elf_obj_symbol_value(r->obj, index, name, &value) || value >= size)
 			return fail(r,
 				    ".BTF: DATASEC '%s': entry %u (type %u) is not a variable with a symbol in that section",
 				    sec, k, v.type);
@@ -286,7 +305,7 @@ static int read_ext_info(struct btf_reader *r, const struct elf_bytes *body, uin
 			if (insn_off % BPF_INSN_SIZE ||
 			    insn_off / BPF_INSN_SIZE >= r->obj->insn_cnt)
 				return fail(r,
-					    ".BTF.ext: %s record %u: byte offset %u is not an instruction of the program (%zu)",
+					    ".BTF.ext: %s record %u: byte offset %u is not an instruction of the program's %zu",
 					    what, i, insn_off, r->obj->insn_cnt);
 			insn_off /= BPF_INSN_SIZE;
 			memcpy(*out + (size_t)i * rec, &insn_off, sizeof(insn_off));

@@ -424,32 +424,6 @@ static const char *last_line(char *log)
 	return log + len;
 }
 
-/*
- * Teaching build: the object's BTF, if it has some (btf.h). It is optional:
- * without it, or when it is broken, everything loads as before, untyped,
- * after one warning.
- */
-static void read_btf(struct loader *l)
-{
-	char err[256];
-
-	if (!TEACH || !l->obj.btf.len) {
-		trace(l, 1, "step 3: no .BTF section: maps and program load without types");
-		return;
-	}
-	if (btf_parse(&l->btf, &l->obj, err, sizeof(err))) {
-		report("warning: %s: %s; loading without BTF", l->object_label, err);
-		return;
-	}
-	l->btf_parsed = 1;
-	trace(l, 1,
-	      "step 3: BTF: %" PRIu32 " types in %zu bytes, %" PRIu32
-	      " DATASECs given their ELF sizes and offsets; .BTF.ext: %" PRIu32
-	      " func_info and %" PRIu32 " line_info records for '%s'",
-	      l->btf.type_cnt, l->btf.len, l->btf.datasec_cnt, l->btf.func_info_cnt,
-	      l->btf.line_info_cnt, l->obj.prog_section);
-}
-
 int load_object(struct loader *l)
 {
 	const uint8_t *bytes = prog_obj_start;
@@ -473,8 +447,6 @@ int load_object(struct loader *l)
 	rc = check_object_contract(l);
 	if (rc == EXIT_OK)
 		trace_object(l);
-	if (rc == EXIT_OK)
-		read_btf(l);
 	return rc;
 }
 
@@ -991,38 +963,64 @@ static int open_reused_maps(struct loader *l)
 	return EXIT_OK;
 }
 
+/* The verifier's reason in its log: the last line but its summary ("processed ..."). */
+static const char *log_reason(char *log)
+{
+	const char *line = last_line(log);
+
+	if (strncmp(line, "processed ", 10) == 0 && line > log) {
+		log[line - log - 1] = '\0';
+		line = last_line(log);
+	}
+	return line;
+}
+
 /*
- * Teaching build: hand the fixed-up BTF to the kernel before the maps that
- * refer to it. A kernel that refuses it (older than 5.2 does not know
- * DATASEC, for one) costs a warning, not the run.
+ * Teaching build, before the first map is created: the object's BTF, read
+ * and fixed up (btf.h), then handed to the kernel. BTF is optional: an
+ * object without it loads as before, and one whose BTF this reader or the
+ * kernel refuses (older than 5.2 does not know DATASEC, for one) costs a
+ * warning, not the run. Commands that create nothing never read it.
  */
 static void load_btf(struct loader *l)
 {
-	char *log;
+	char err_text[256], *log;
 	int err;
 
-	if (!TEACH || !l->btf_parsed)
+	if (!TEACH)
 		return;
+	if (!l->obj.btf.len) {
+		trace(l, 1, "step 5: no .BTF section: maps and program load without types");
+		return;
+	}
+	if (btf_parse(&l->btf, &l->obj, err_text, sizeof(err_text))) {
+		report("warning: %s: %s; loading without BTF", l->object_label, err_text);
+		return;
+	}
+	trace(l, 1,
+	      "step 5: BTF: %" PRIu32 " types in %zu bytes, %" PRIu32
+	      " DATASECs given their ELF sizes and offsets; .BTF.ext: %" PRIu32
+	      " func_info and %" PRIu32 " line_info records for '%s'",
+	      l->btf.type_cnt, l->btf.len, l->btf.datasec_cnt, l->btf.func_info_cnt,
+	      l->btf.line_info_cnt, l->obj.prog_section);
 	l->btf_fd = bpf_btf_load(l->btf.data, (uint32_t)l->btf.len, NULL, 0);
-	if (l->btf_fd >= 0) {
+	if (l->btf_fd < 0) {
+		/* Again with a log, for the kernel's reason. */
+		err = errno;
+		log = mem_alloc(VERIFIER_LOG_START);
+		if (log) {
+			log[0] = '\0';
+			l->btf_fd = bpf_btf_load(l->btf.data, (uint32_t)l->btf.len, log,
+						 VERIFIER_LOG_START);
+		}
+		if (l->btf_fd < 0)
+			report("warning: the kernel refused the BTF of %s (BPF_BTF_LOAD: %s%s%s); loading without it",
+			       l->object_label, errno_text(err), log && log[0] ? ": " : "",
+			       log ? last_line(log) : "");
+		mem_free(log);
+	}
+	if (l->btf_fd >= 0)
 		trace(l, 1, "step 5: BPF_BTF_LOAD: %zu bytes -> fd %d", l->btf.len, l->btf_fd);
-		return;
-	}
-	err = errno;
-	/* Again with a log, for the kernel's reason. */
-	log = mem_alloc(VERIFIER_LOG_START);
-	if (log) {
-		int fd;
-
-		log[0] = '\0';
-		fd = bpf_btf_load(l->btf.data, (uint32_t)l->btf.len, log, VERIFIER_LOG_START);
-		if (fd >= 0)
-			close(fd);
-	}
-	report("warning: the kernel refused the BTF of %s (BPF_BTF_LOAD: %s%s%s); loading without it",
-	       l->object_label, errno_text(err), log && log[0] ? ": " : "",
-	       log ? last_line(log) : "");
-	mem_free(log);
 }
 
 /* Map `i` of the object; CONFIG once for each hook's program, so each knows its direction. */
@@ -1044,13 +1042,14 @@ static int create_map_for(struct loader *l, size_t i, uint32_t max_entries)
 		if (config ? !l->hook[d].used : d > 0)
 			continue;
 		if (create_map(m, max_entries, fd, btf) < 0) {
-			if (!btf)
+			int err = errno;
+
+			/* Without the types; only if that works were they the reason. */
+			if (!btf || create_map(m, max_entries, fd, NULL) < 0)
 				return -1;
-			report("warning: map %s: the kernel refused its BTF types (%s); creating it without them",
-			       m->name, errno_text(errno));
+			report("warning: map %s: the kernel refused its BTF key and value types (%s); created without them",
+			       m->name, errno_text(err));
 			btf = NULL;
-			if (create_map(m, max_entries, fd, NULL) < 0)
-				return -1;
 		}
 		trace(l, 1,
 		      "step 5: BPF_MAP_CREATE %s%s%s: map_type %" PRIu32 ", key_size %" PRIu32
@@ -1303,6 +1302,8 @@ static const char *rejected_line(const char *log, char *out, size_t len)
 	out[0] = '\0';
 	if (!TEACH)
 		return out;
+	if (strncmp(log, "; ", 2) == 0)
+		src = log + 2;
 	for (p = log; (p = strstr(p, "\n; ")) != NULL; p++)
 		src = p + 3;
 	if (!src)
@@ -1313,6 +1314,49 @@ static const char *rejected_line(const char *log, char *out, size_t len)
 		text_format(out, len, " at %.*s (%.*s)", (int)(end - at - 3), at + 3,
 			    (int)(at - src), src);
 	return out;
+}
+
+/*
+ * BPF_PROG_LOAD until the kernel gives an answer. Without a log at first
+ * (fast), unless -v asked for one; on failure again with one, growing it
+ * while the kernel says ENOSPC. EAGAIN means a signal interrupted the
+ * verifier: try again a few times. Returns the fd, or -1 with *err the
+ * kernel's reason; *log is the verifier's log or NULL, for the caller to free.
+ */
+static int try_load(struct prog_load_args *a, char **log, int *err)
+{
+	int fd, attempt = 0, first_err = 0, memlock_retried = 0;
+
+	for (;;) {
+		fd = bpf_prog_load(a);
+		if (fd >= 0)
+			return fd;
+		*err = errno;
+		if (*err == EAGAIN && ++attempt < PROG_LOAD_ATTEMPTS)
+			continue;
+		/* Programs, too, were charged to RLIMIT_MEMLOCK before 5.11. */
+		if (*err == EPERM && !memlock_retried++ && raise_memlock())
+			continue;
+		if (!first_err)
+			first_err = *err;
+		if (*err == EAGAIN || *err == E2BIG || *err == ENOSYS ||
+		    (a->log_buf && *err != ENOSPC) ||
+		    (a->log_buf && a->log_size >= VERIFIER_LOG_MAX))
+			break;
+		a->log_size = a->log_buf ? a->log_size * 4 : VERIFIER_LOG_START;
+		if (a->log_size > VERIFIER_LOG_MAX)
+			a->log_size = VERIFIER_LOG_MAX;
+		mem_free(*log);
+		*log = mem_alloc(a->log_size);
+		a->log_buf = *log;
+		a->log_level = 1;
+		if (!*log)
+			break;
+	}
+	/* A log still too small at the cap says ENOSPC; the verifier's own answer came first. */
+	if (*err == ENOSPC && first_err)
+		*err = first_err;
+	return -1;
 }
 
 /* Load the program for hook `d`, relocated to that hook's CONFIG. */
@@ -1328,7 +1372,7 @@ static int load_for(struct loader *l, int d)
 		.insn_cnt = (uint32_t)l->obj.insn_cnt,
 		.license = l->obj.license,
 		.name = name,
-		.btf_fd = TEACH && l->btf_fd >= 0 ? l->btf_fd : 0,
+		.btf_fd = TEACH && l->btf_fd >= 0 && !l->prog_btf_refused ? l->btf_fd : 0,
 		.func_info = l->btf.func_info,
 		.func_info_rec_size = l->btf.func_info_rec_size,
 		.func_info_cnt = l->btf.func_info_cnt,
@@ -1336,8 +1380,10 @@ static int load_for(struct loader *l, int d)
 		.line_info_rec_size = l->btf.line_info_rec_size,
 		.line_info_cnt = l->btf.line_info_cnt,
 	};
+	struct bpf_prog_info info;
+	uint32_t info_len = sizeof(info);
 	char *log = NULL;
-	int attempt = 0, err = 0, first_err = 0, memlock_retried = 0, rc = EXIT_SYSTEM;
+	int err = 0, rc = EXIT_SYSTEM;
 
 	relocate(l, d);
 	program_name(l, name);
@@ -1348,12 +1394,7 @@ static int load_for(struct loader *l, int d)
 		memcpy(base, name, sizeof(base));
 		instance_persistent_name(name, base);
 	}
-	/*
-	 * First without a log (fast), and on failure again with one, growing
-	 * it while the kernel says ENOSPC. EAGAIN means a signal interrupted
-	 * the verifier: try again a few times. -v asks for the log at once,
-	 * for the verifier's summary at its end.
-	 */
+	/* -v: the log at once, for the verifier's summary at its end. */
 	if (TEACH && l->opt.verbose) {
 		log = mem_alloc(VERIFIER_LOG_START);
 		a.log_buf = log;
@@ -1367,63 +1408,36 @@ static int load_for(struct loader *l, int d)
 	      BPF_PROG_TYPE_CGROUP_SKB, a.expected_attach_type, direction_names[d], a.insn_cnt,
 	      a.license, name, a.log_level, a.btf_fd, a.btf_fd ? a.func_info_cnt : 0,
 	      a.btf_fd ? a.line_info_cnt : 0);
-	for (;;) {
-		h->prog_fd = bpf_prog_load(&a);
-		if (h->prog_fd >= 0) {
-			rc = EXIT_OK;
-			break;
-		}
-		err = errno;
-		if (err == EAGAIN && ++attempt < PROG_LOAD_ATTEMPTS)
-			continue;
-		/* Programs, too, were charged to RLIMIT_MEMLOCK before 5.11. */
-		if (err == EPERM && !a.log_buf && !memlock_retried++ && raise_memlock())
-			continue;
-		if (!a.log_buf)
-			first_err = err;
-		if (err == EAGAIN || err == E2BIG || err == ENOSYS ||
-		    (a.log_buf && err != ENOSPC) || (a.log_buf && a.log_size >= VERIFIER_LOG_MAX))
-			break;
-		a.log_size = a.log_buf ? a.log_size * 4 : VERIFIER_LOG_START;
-		if (a.log_size > VERIFIER_LOG_MAX)
-			a.log_size = VERIFIER_LOG_MAX;
-		mem_free(log);
-		log = mem_alloc(a.log_size);
-		if (!log)
-			break;
-		a.log_buf = log;
-		a.log_level = 1;
-	}
-	/* A log still too small at the cap says ENOSPC; the verifier's own answer came first. */
-	if (rc != EXIT_OK && err == ENOSPC && first_err)
-		err = first_err;
+	h->prog_fd = try_load(&a, &log, &err);
 	/*
-	 * Refused with BTF: maybe for the BTF's sake (func_info and line_info
-	 * are checked against the program). Once more without; if that loads,
-	 * say so; if not, the log above, with its source lines, is the one to
-	 * show.
+	 * Refused with BTF in a way that may be the BTF's fault (the kernel
+	 * checks func_info and line_info against the program: EINVAL; one
+	 * without program BTF: E2BIG): once more without it. If that loads,
+	 * say so, and leave BTF out of the other hook's load too; if not, the
+	 * first log, with its source lines, is the one worth showing.
 	 */
-	if (rc != EXIT_OK && a.btf_fd) {
-		a.btf_fd = 0;
-		a.log_buf = NULL;
-		h->prog_fd = bpf_prog_load(&a);
+	if (h->prog_fd < 0 && a.btf_fd && (err == EINVAL || err == E2BIG || err == EACCES)) {
+		struct prog_load_args plain = a;
+
+		plain.btf_fd = 0;
+		plain.log_buf = NULL;
+		h->prog_fd = bpf_prog_load(&plain);
 		if (h->prog_fd >= 0) {
-			report("warning: the kernel refused the program's BTF (%s%s%s); loaded without it",
-			       errno_text(err), log && log[0] ? ": " : "",
-			       log ? last_line(log) : "");
-			rc = EXIT_OK;
+			report("warning: the kernel refused the BTF of program '%s' for %s (%s%s%s); loaded without it",
+			       name, direction_names[d], errno_text(err), log && log[0] ? ": " : "",
+			       log ? log_reason(log) : "");
+			l->prog_btf_refused = 1;
+			if (log)
+				log[0] = '\0';
 		}
 	}
-	if (rc != EXIT_OK) {
-		char hint[192];
-
+	if (h->prog_fd < 0) {
+		char hint[256], where[96];
 		const char *why = privilege_hint(err, hint, sizeof(hint));
 		struct utsname kernel;
 
 		/* Which kernel said no matters: verifiers differ between versions. */
 		if (log && log[0]) {
-			char where[96];
-
 			if (uname(&kernel) < 0)
 				text_format(kernel.release, sizeof(kernel.release), "?");
 			text_format(hint, sizeof(hint),
@@ -1437,24 +1451,21 @@ static int load_for(struct loader *l, int d)
 		       err == E2BIG ? "; the program is too large for this kernel" : "", why);
 		if (log && log[0])
 			print_verifier_log(log);
-	} else {
-		struct bpf_prog_info info;
-		uint32_t info_len = sizeof(info);
-
-		/* The id is how we tell our program from others on the hook later. */
-		memset(&info, 0, sizeof(info));
-		if (bpf_obj_get_info_by_fd(h->prog_fd, &info, &info_len) < 0) {
-			report("reading the id of program '%s': %s", name, errno_text(errno));
-			rc = EXIT_SYSTEM;
-		} else if (info.id == 0) {
-			report("reading the id of program '%s': the kernel gave none", name);
-			rc = EXIT_SYSTEM;
-		} else {
-			h->prog_id = info.id;
-			trace(l, 1, "step 8: -> fd %d, program id %" PRIu32 "; the verifier: %s",
-			      h->prog_fd, h->prog_id, log ? last_line(log) : "(no log)");
-		}
+		goto out;
 	}
+	/* The id is how we tell our program from others on the hook later. */
+	memset(&info, 0, sizeof(info));
+	if (bpf_obj_get_info_by_fd(h->prog_fd, &info, &info_len) < 0) {
+		report("reading the id of program '%s': %s", name, errno_text(errno));
+	} else if (info.id == 0) {
+		report("reading the id of program '%s': the kernel gave none", name);
+	} else {
+		h->prog_id = info.id;
+		rc = EXIT_OK;
+		trace(l, 1, "step 8: -> fd %d, program id %" PRIu32 "; the verifier: %s",
+		      h->prog_fd, h->prog_id, log && log[0] ? last_line(log) : "(no log)");
+	}
+out:
 	mem_free(log);
 	return rc;
 }

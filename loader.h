@@ -101,9 +101,9 @@ struct loader {
 	uint8_t *object_copy;	  /* --object: the file's bytes */
 	size_t object_copy_len;
 	struct elf_obj obj;
-	struct btf_obj btf; /* teaching build: the object's BTF, fixed up */
-	int btf_parsed;
-	int btf_fd; /* after BPF_BTF_LOAD; -1 without BTF */
+	struct btf_obj btf;   /* teaching build: the object's BTF, fixed up */
+	int btf_fd;	      /* after BPF_BTF_LOAD; -1 without BTF */
+	int prog_btf_refused; /* the program loaded only without it */
 	int cgroup_fd;
 	int map_fds[ELF_MAX_MAPS];
 	struct blocklist bl; /* its fds borrowed from map_fds */
@@ -149,7 +149,7 @@ __attribute__((format(printf, 3, 4))) void trace_line(const struct loader *l, in
 						      const char *fmt, ...);
 /*
  * The teaching layer: the -v/-vv trace of every step, the disassembler and
- * BTF. It costs about 7 KB, more than the 64 KiB budget of the embedded
+ * BTF. It costs about 18 KB, more than the 64 KiB budget of the embedded
  * binary leaves (README, "Size"), so `make teach` builds the tool with it
  * (-DTEACH=1) and `make` without. Written as `if (TEACH)`, not #ifdef, so
  * that both builds compile every line; the budget build drops the dead code

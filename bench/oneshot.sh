@@ -22,21 +22,8 @@ trap '"$BIN" detach -c "$CG" >/dev/null 2>&1; rmdir "$CG" 2>/dev/null; rm -rf "$
 mkdir "$CG" || exit 1
 addresses 100000 >"$TMP/100k.txt"
 
-# ms WANT ARGS...: run the tool once, print the wall time in ms; an exit
-# status other than WANT ends the bench.
-ms() {
-	local want=$1 t0 t1 rc
-	shift
-	t0=$EPOCHREALTIME
-	"$BIN" "$@" >/dev/null 2>"$TMP/err"
-	rc=$?
-	t1=$EPOCHREALTIME
-	if [ "$rc" -ne "$want" ]; then
-		echo "oneshot bench: $* exited $rc: $(cat "$TMP/err")" >&2
-		kill -TERM $$
-	fi
-	awk -v a="${t0/./}" -v b="${t1/./}" 'BEGIN { printf "%.3f", (b - a) / 1000 }'
-}
+# ms WANT ARGS...: the tool's time from exec to exit in ms (exec_ms, lib.sh).
+ms() { exec_ms "$1" "$BIN" "${@:2}"; }
 for ((r = 0; r < REPEATS; r++)); do
 	add floor "$(ms 3 status -c "$CG")"
 	add "block 1 address (load, attach)" "$(ms 0 block -c "$CG" 192.0.2.1)"

@@ -60,8 +60,11 @@ awk '{ split($1, o, "."); printf "map update pinned PIN key hex 40 00 00 00 04 0
 fresh_cg() { n=$((n + 1)); CG=$BASE/$n; mkdir "$CG"; }
 drop_cg() { "$BIN" detach -c "$CG" >/dev/null 2>&1; rmdir "$CG"; }
 
-# ms CMD...: the command's wall time in ms; a failure ends the bench.
-ms() {
+# ms CMD...: a program's time from exec to exit in ms (exec_ms, lib.sh).
+ms() { exec_ms 0 "$@"; }
+# script_ms CMD...: the wall time of a shell function (the bpftool script,
+# several processes) from bash; a failure ends the bench.
+script_ms() {
 	local t0 t1
 	t0=$EPOCHREALTIME
 	if ! "$@" >/dev/null 2>"$TMP/err"; then
@@ -97,12 +100,12 @@ for ((r = 0; r < REPEATS; r++)); do
 	fresh_cg; add "ours:block 1" "$(ms "$BIN" block -c "$CG" 192.0.2.1)"; drop_cg
 	fresh_cg; add "libbpf:block 1" "$(ms "$PEER" "$OBJ" "$CG" 192.0.2.1)"; drop_cg
 	if [ $HAVE_BPFTOOL = 1 ]; then
-		fresh_cg; add "bpftool:block 1" "$(ms bpftool_block "$CG" "")"; drop_cg
+		fresh_cg; add "bpftool:block 1" "$(script_ms bpftool_block "$CG" "")"; drop_cg
 	fi
 	fresh_cg; add "ours:block 100000" "$(ms "$BIN" block -c "$CG" --max-entries 100000 -f "$TMP/100000.txt")"; drop_cg
 	fresh_cg; add "libbpf:block 100000" "$(ms "$PEER" "$OBJ" "$CG" -f "$TMP/100000.txt")"; drop_cg
 	if [ $HAVE_BPFTOOL = 1 ]; then
-		fresh_cg; add "bpftool:block 100000" "$(ms bpftool_block "$CG" "$TMP/100000.batch")"; drop_cg
+		fresh_cg; add "bpftool:block 100000" "$(script_ms bpftool_block "$CG" "$TMP/100000.batch")"; drop_cg
 	fi
 	for k in 10000 1000000; do
 		fresh_cg; add "ours:block $k" "$(ms "$BIN" block -c "$CG" --max-entries $k -f "$TMP/$k.txt")"; drop_cg

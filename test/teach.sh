@@ -46,9 +46,10 @@ check "teach: the attach call and its flags" \
 	grep -Eq '^step 10: BPF_PROG_ATTACH: program fd [0-9]+ \(id [0-9]+\) to cgroup fd [0-9]+, attach_type 1 \(egress\), attach_flags 0x0 \(single\)' "$TRACE"
 # -vv: the instructions before relocation, then with each map's id in place.
 blocklist_id=$(sed -n 's/^step 5: BPF_MAP_CREATE BLOCKLIST: .*map id \([0-9]*\)$/\1/p' "$TRACE")
-blocklist_insn=$(awk '$2 == "BLOCKLIST" { print $1 }' <<<"$relocs")
+blocklist_insn=$(awk '$2 == "BLOCKLIST" { print $1; exit }' <<<"$relocs")
 check "teach: -vv shows the ld_imm64 of BLOCKLIST before relocation (r1 = 0x0) and after (map[id:N])" \
-	eval 'grep -Eq "^ +$blocklist_insn: r1 = 0x0\$" "$TRACE" && grep -Eq "^ +$blocklist_insn: r1 = map\[id:$blocklist_id\]\$" "$TRACE"'
+	eval '[ -n "$blocklist_insn" ] && grep -Eq "^ +$blocklist_insn: r[0-9]+ = 0x0\$" "$TRACE" &&
+		grep -Eq "^ +$blocklist_insn: r[0-9]+ = map\[id:$blocklist_id\]\$" "$TRACE"'
 prog_id=$(sed -n 's/^step 8: -> fd [0-9]*, program id \([0-9]*\);.*/\1/p' "$TRACE")
 
 # ---- what BTF gives bpftool -------------------------------------------------------------
@@ -91,26 +92,35 @@ llvm-objcopy -R .BTF -R .BTF.ext -R .rel.BTF -R .rel.BTF.ext build/prog.bpf.o "$
 expect_exit "teach: an object without BTF loads as before" 0 "attached program id" -- \
 	block -v -c "$CG" --object "$TMP/nobtf.o" 192.0.2.1
 check "teach: ... says so in the trace, and warns of nothing" \
-	eval 'grep -q "^step 3: no .BTF section" "$TMP/cli.err" && ! grep -q warning "$TMP/cli.err"'
+	eval 'grep -q "^step 5: no .BTF section" "$TMP/cli.err" && ! grep -q warning "$TMP/cli.err"'
 "$BIN" detach -c "$CG" >/dev/null 2>&1
 
 # A copy whose .BTF this reader refuses (a bad magic), and one only the kernel
 # refuses (a name on a pointer type, the first type clang writes).
-btf_at=$((16#$(llvm-readelf -S --wide build/prog.bpf.o | awk '{ for (i = 1; i < NF; i++) if ($i == ".BTF") print $(i + 3) }')))
+section_at() { # SECTION: its offset in build/prog.bpf.o
+	echo $((16#$(llvm-readelf -S --wide build/prog.bpf.o | awk -v s="$1" '{ for (i = 1; i < NF; i++) if ($i == s) print $(i + 3) }')))
+}
+u32_at() { od -An -tu4 -j "$1" -N4 build/prog.bpf.o | tr -d ' '; } # OFFSET, host order
+u32_bytes() { # VALUE as printf escapes, host order
+	local b="\\x$(printf %02x $(($1 & 255)))\\x$(printf %02x $(($1 >> 8 & 255)))\\x$(printf %02x $(($1 >> 16 & 255)))\\x$(printf %02x $(($1 >> 24 & 255)))"
+	if [ "$host_order" = bpfel ]; then echo "$b"; else echo "$b" | sed 's/\(\\x..\)\(\\x..\)\(\\x..\)\(\\x..\)/\4\3\2\1/'; fi
+}
 patch_object() { # OUT OFFSET BYTES (printf escapes)
 	cp build/prog.bpf.o "$1"
 	printf "$3" | dd of="$1" bs=1 seek="$2" conv=notrunc status=none
 }
+btf_at=$(section_at .BTF)
 patch_object "$TMP/badmagic.o" "$btf_at" '\0\0'
 expect_exit "teach: a .BTF this reader refuses: one warning, then a load without it" 0 \
 	"warning: $TMP/badmagic.o: .BTF: no BTF header of this byte order and version 1; loading without BTF" -- \
 	block -c "$CG" --object "$TMP/badmagic.o" 192.0.2.1
 check "teach: ... and it blocks" test "$(prog_count "$CG")" = 1
 "$BIN" detach -c "$CG" >/dev/null 2>&1
-# The top byte of the first type's info (its kind) is at +7 little-endian, +4 big.
-first_kind=$(od -An -tu1 -j $((btf_at + 24 + ($([ "$host_order" = bpfel ] && echo 7 || echo 4)))) -N1 build/prog.bpf.o | tr -d ' ')
+# The first type: after the header (hdr_len) at type_off; its info's kind in bits 24-28.
+first_type=$((btf_at + $(u32_at $((btf_at + 4))) + $(u32_at $((btf_at + 8)))))
+first_kind=$(($(u32_at $((first_type + 4))) >> 24 & 31))
 if [ "$first_kind" = 2 ]; then # BTF_KIND_PTR
-	patch_object "$TMP/kernelbad.o" $((btf_at + 24)) "$([ "$host_order" = bpfel ] && echo '\1\0\0\0' || echo '\0\0\0\1')"
+	patch_object "$TMP/kernelbad.o" "$first_type" "$(u32_bytes 1)"
 	expect_exit "teach: BTF the kernel refuses: one warning naming its reason, then a load without it" 0 \
 		"warning: the kernel refused the BTF of $TMP/kernelbad.o (BPF_BTF_LOAD: Invalid argument: .*); loading without it" -- \
 		block -c "$CG" --object "$TMP/kernelbad.o" 192.0.2.1
@@ -119,3 +129,22 @@ if [ "$first_kind" = 2 ]; then # BTF_KIND_PTR
 else
 	bad "teach: the first BTF type of prog.bpf.o is a pointer" "kind byte $first_kind: adapt the test"
 fi
+
+# The kernel refuses the program's line_info (a line offset outside the
+# strings) but not the BTF itself: the program loads again without it.
+ext_at=$(section_at .BTF.ext)
+line_off_at=$((ext_at + $(u32_at $((ext_at + 4))) + $(u32_at $((ext_at + 16))) + 4 + 8 + 8))
+patch_object "$TMP/badline.o" "$line_off_at" "$(u32_bytes 16777215)"
+expect_exit "teach: line_info the kernel refuses: one warning, the program loaded without BTF" 0 \
+	"warning: the kernel refused the BTF of program 'block_skb.p' for egress (Invalid argument: .*line_info.*); loaded without it" -- \
+	block -c "$CG" --object "$TMP/badline.o" 192.0.2.1
+check "teach: ... and it blocks" test "$(prog_count "$CG")" = 1
+"$BIN" detach -c "$CG" >/dev/null 2>&1
+
+# Key and value types the kernel refuses (a u32 named for a 24-byte key): a
+# warning, and the map made without them.
+expect_exit "teach: map types the kernel refuses: one warning, the map made untyped" 0 \
+	"warning: map BLOCKLIST: the kernel refused its BTF key and value types (.*); created without them" -- \
+	block -c "$CG" --object build/test/wrong_types.bpf.o 192.0.2.1
+check "teach: ... and it is attached" test "$(prog_count "$CG")" = 1
+"$BIN" detach -c "$CG" >/dev/null 2>&1

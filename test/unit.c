@@ -1549,7 +1549,8 @@ static void btf_reads_the_real_object(void)
 		uint32_t insn;
 
 		memcpy(&insn, b.line_info + (size_t)i * b.line_info_rec_size, sizeof(insn));
-		CHECK(insn < obj.insn_cnt && (i == 0 ? insn == 0 : insn >= prev));
+		/* Strictly increasing, as the kernel wants. */
+		CHECK(insn < obj.insn_cnt && (i == 0 ? insn == 0 : insn > prev));
 		prev = insn;
 	}
 	/* The maps DATASEC: the section's size, each variable at its symbol's offset, in order. */
@@ -1601,15 +1602,85 @@ static void btf_rejects_bad_headers(void)
 	h = orig;
 	h.str_len = 0;
 	memcpy(c + at, &h, sizeof(h));
-	CHECK(btf_rejects(c, "not NUL-framed"));
+	CHECK(btf_rejects(c, "does not begin and end with NUL"));
 	h = orig;
 	h.str_len -= 1; /* the last string loses its NUL */
 	memcpy(c + at, &h, sizeof(h));
-	CHECK(btf_rejects(c, "not NUL-framed"));
+	CHECK(btf_rejects(c, "does not begin and end with NUL"));
 	h = orig;
 	h.type_off = 2;
+	h.type_len -= 4;
 	memcpy(c + at, &h, sizeof(h));
-	CHECK(btf_rejects(c, "not inside the section"));
+	CHECK(btf_rejects(c, ".BTF: types at offset 2, not 4-byte aligned"));
+	/* Strings inside the types: the fix-ups would rewrite names while reading them. */
+	h = orig;
+	h.str_off = h.type_off + 4;
+	h.str_len = 8;
+	memcpy(c + at, &h, sizeof(h));
+	CHECK(btf_rejects(c, "or overlapping"));
+	h = orig;
+	h.type_off = h.str_off;
+	h.type_len = 12;
+	memcpy(c + at, &h, sizeof(h));
+	CHECK(btf_rejects(c, "or overlapping"));
+	free(c);
+}
+
+/* The maps DATASEC with two entries swapped: put back in offset order. */
+static void btf_sorts_datasec_entries(void)
+{
+	uint8_t *c = copy_object();
+	size_t at = btf_offset(c), off;
+	struct btf_header h;
+	struct elf_obj obj;
+	struct btf_obj b = { 0 };
+	char err[512];
+	uint32_t id;
+	int swapped = 0;
+
+	memcpy(&h, c + at, sizeof(h));
+	for (off = at + h.hdr_len + h.type_off;
+	     !swapped && off < at + h.hdr_len + h.type_off + h.type_len;) {
+		struct btf_type t;
+		struct btf_var_secinfo v[2];
+		uint32_t kind, vlen;
+
+		memcpy(&t, c + off, sizeof(t));
+		kind = BTF_INFO_KIND(t.info);
+		vlen = BTF_INFO_VLEN(t.info);
+		if (kind == BTF_KIND_DATASEC && vlen >= 2) {
+			memcpy(v, c + off + sizeof(t), sizeof(v));
+			memcpy(c + off + sizeof(t), &v[1], sizeof(v[1]));
+			memcpy(c + off + sizeof(t) + sizeof(v[1]), &v[0], sizeof(v[0]));
+			swapped = 1;
+		}
+		/* The kinds of this object: their sizes after the header. */
+		off += sizeof(t) +
+		       (kind == BTF_KIND_INT || kind == BTF_KIND_VAR	       ? 4
+			: kind == BTF_KIND_ARRAY			       ? 12
+			: kind == BTF_KIND_STRUCT || kind == BTF_KIND_DATASEC  ? 12 * vlen
+			: kind == BTF_KIND_FUNC_PROTO || kind == BTF_KIND_ENUM ? 8 * vlen
+									       : 0);
+	}
+	CHECK(swapped);
+	CHECK(parse_btf(c, object_len, &obj, &b, err, sizeof(err)) == 0);
+	for (id = 1; b.data && id <= b.type_cnt; id++) {
+		struct btf_type t;
+		struct btf_var_secinfo v[ELF_MAX_MAPS];
+		uint32_t k, n;
+
+		memcpy(&t, b.data + b.type_off[id], sizeof(t));
+		n = BTF_INFO_VLEN(t.info);
+		if (BTF_INFO_KIND(t.info) != BTF_KIND_DATASEC || n < 2 || n > ELF_MAX_MAPS)
+			continue;
+		memcpy(v, b.data + b.type_off[id] + sizeof(t), n * sizeof(v[0]));
+		for (k = 1; k < n; k++)
+			CHECK(v[k - 1].offset < v[k].offset);
+	}
+	if (b.data) {
+		btf_free(&b);
+		elf_obj_free(&obj);
+	}
 	free(c);
 }
 
@@ -1677,38 +1748,48 @@ static void btf_rejects_bad_ext(void)
 	free(c);
 }
 
-/* Every length of .BTF and .BTF.ext from 0 up: an error or a model, never a stray read. */
+/*
+ * Every length of .BTF and .BTF.ext from 0 up, each cut copied into a
+ * buffer of exactly that size, so that ASan sees any read past the cut:
+ * only the whole section parses.
+ */
 static void btf_survives_every_truncation(void)
 {
 	struct elf_obj obj;
 	struct btf_obj b = { 0 };
 	char err[512];
-	size_t full_btf, full_ext, n;
+	struct elf_bytes full_btf, full_ext;
+	size_t n;
 
 	CHECK(elf_obj_parse(&obj, object, object_len, err, sizeof(err)) == 0);
-	full_btf = obj.btf.len;
-	full_ext = obj.btf_ext.len;
-	CHECK(full_btf > 0 && full_ext > 0);
-	for (n = 0; n < full_btf; n++) {
+	full_btf = obj.btf;
+	full_ext = obj.btf_ext;
+	CHECK(full_btf.len > 0 && full_ext.len > 0);
+	for (n = 0; n < full_btf.len; n++) {
+		uint8_t *cut = malloc(n ? n : 1);
+
+		memcpy(cut, full_btf.p, n);
+		obj.btf.p = cut;
 		obj.btf.len = n;
-		if (btf_parse(&b, &obj, err, sizeof(err)) == 0)
-			btf_free(&b);
-		else
-			CHECK(err[0] != '\0');
+		CHECK(btf_parse(&b, &obj, err, sizeof(err)) != 0 && err[0] != '\0');
+		free(cut);
 	}
-	obj.btf.len = full_btf;
-	for (n = 0; n < full_ext; n++) {
+	obj.btf = full_btf;
+	for (n = 1; n < full_ext.len; n++) {
+		uint8_t *cut = malloc(n);
+
+		memcpy(cut, full_ext.p, n);
+		obj.btf_ext.p = cut;
 		obj.btf_ext.len = n;
-		if (btf_parse(&b, &obj, err, sizeof(err)) == 0) {
-			/* Without .BTF.ext, or with a record block cut before ours: no records. */
-			CHECK(n == 0 || b.line_info_cnt == 0 || b.func_info_cnt <= 1);
-			btf_free(&b);
-		}
+		CHECK(btf_parse(&b, &obj, err, sizeof(err)) != 0 && err[0] != '\0');
+		free(cut);
 	}
+	/* Without .BTF.ext at all: the types, and no records. */
 	obj.btf_ext.len = 0;
 	CHECK(btf_parse(&b, &obj, err, sizeof(err)) == 0 && b.line_info_cnt == 0 &&
 	      b.func_info_cnt == 0);
 	btf_free(&b);
+	obj.btf_ext = full_ext;
 	elf_obj_free(&obj);
 }
 
@@ -1777,6 +1858,7 @@ int main(int argc, char **argv)
 	RUN(btf_rejects_bad_headers);
 	RUN(btf_rejects_bad_types);
 	RUN(btf_rejects_bad_ext);
+	RUN(btf_sorts_datasec_entries);
 	RUN(btf_survives_every_truncation);
 	free(object);
 	return check_fail_cnt ? 1 : 0;

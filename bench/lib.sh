@@ -15,16 +15,19 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || b == 0) pri
 # addresses N: N distinct IPv4 addresses, 10.0.0.0 upwards, one per line, in order.
 addresses() { awk -v n="$1" 'BEGIN { for (i = 0; i < n; i++) printf "10.%d.%d.%d\n", i / 65536, (i / 256) % 256, i % 256 }'; }
 
-# exec_ms WANT CMD...: CMD's time from exec to exit in ms (bench/timeit.c:
-# timing from bash would add bash's own fork to every sample); an exit
+# timed WANT [-i MS] CMD...: run CMD under bench/timeit.c (timing from bash
+# would add bash's own fork to every sample; -i MS stops it with SIGINT after
+# MS ms) and set T (ms from exec to exit) and KIB (its peak RSS); an exit
 # status other than WANT ends the bench. Needs TMP.
-exec_ms() {
-	local want=$1 out
+timed() {
+	local want=$1 out st
 	shift
-	out=$(build/bench/timeit "$@" 2>"$TMP/err") || out="- start"
-	if [ "${out#* }" != "$want" ]; then
-		echo "bench: $* exited ${out#* }, want $want: $(head -c 300 "$TMP/err")" >&2
+	out=$(build/bench/timeit "$@" 2>"$TMP/err") || out="- start -"
+	read -r T st KIB <<<"$out"
+	if [ "$st" != "$want" ]; then
+		echo "bench: $* exited $st, want $want: $(head -c 300 "$TMP/err")" >&2
 		kill -TERM $$
 	fi
-	echo "${out% *}"
 }
+exec_ms() { timed "$@" && echo "$T"; }
+exec_kib() { timed "$@" && echo "$KIB"; }

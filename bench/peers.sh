@@ -21,6 +21,7 @@ cd "$(dirname "$0")/.."
 . bench/lib.sh
 BIN=build/cgroup-skb-egress
 PEER=build/bench/libbpf_block
+LOG_PEER=build/bench/libbpf_log
 OBJ=build/bench/prog_btf.o
 REPEATS=${1:-7}
 CG2=$(awk '$9 == "cgroup2" { print $5; exit }' /proc/self/mountinfo)
@@ -115,6 +116,15 @@ for ((r = 0; r < REPEATS; r++)); do
 		fresh_cg; add "libbpf per element:block $k" "$(ms "$PEER" "$OBJ" "$CG" -f "$TMP/$k.txt" --per-element)"; drop_cg
 	done
 done
+# run and log, each stopped with SIGINT after a second: the rings (64 pages
+# per CPU) and their scratch buffers; the peer is libbpf's perf_buffer reader.
+fresh_cg; add "ours:rss run" "$(exec_kib 0 -i 1000 "$BIN" run -c "$CG" -b 192.0.2.1)"; drop_cg
+fresh_cg
+"$BIN" block -c "$CG" 192.0.2.1 >/dev/null 2>&1
+add "ours:rss log" "$(exec_kib 0 -i 1000 "$BIN" log -c "$CG")"
+id=$("$BIN" status -c "$CG" --json | grep -o '"prog_id":[0-9]*' | head -1 | cut -d: -f2)
+add "libbpf:rss log" "$(exec_kib 0 -i 1000 "$LOG_PEER" "$id" 64)"
+drop_cg
 fresh_cg; add "ours:rss 1" "$(kb "$BIN" block -c "$CG" 192.0.2.1)"; drop_cg
 fresh_cg; add "libbpf:rss 1" "$(kb "$PEER" "$OBJ" "$CG" 192.0.2.1)"; drop_cg
 fresh_cg; add "ours:rss 100000" "$(kb "$BIN" block -c "$CG" --max-entries 100000 -f "$TMP/100000.txt")"; drop_cg
@@ -157,13 +167,16 @@ for op in "block 1" "block 10000" "block 100000" "block 1000000"; do
 done
 printf '\n| %-34s | %10s | %10s | %10s |\n' "peak RSS (KiB)" ours libbpf bpftool
 printf '|%s|%s|%s|%s|\n' "$(printf -- '-%.0s' {1..36})" "------------" "------------" "------------"
-for op in "rss 1" "rss 100000"; do
-	printf '| %-34s | %10s | %10s | %10s |\n' "${op/rss/block}" "${samples[ours:$op]:--}" \
+for op in "rss 1" "rss 100000" "rss run" "rss log"; do
+	label=${op/rss/block}
+	[ "$op" = "rss run" ] && label="run, 1 s"
+	[ "$op" = "rss log" ] && label="log (libbpf: perf_buffer), 1 s"
+	printf '| %-34s | %10s | %10s | %10s |\n' "$label" "${samples[ours:$op]:--}" \
 		"${samples[libbpf:$op]:--}" "${samples[bpftool:$op]:--}"
 	for who in ours libbpf bpftool; do
 		[ -n "${samples[$who:$op]:-}" ] &&
 			printf '{"bench":"peers","when":"%s","tool":"%s","case":"%s","peak_rss_kib":%s}\n' \
-				"$stamp" "$who" "${op/rss/block}" "${samples[$who:$op]// /}" >>"$JSON"
+				"$stamp" "$who" "$label" "${samples[$who:$op]// /}" >>"$JSON"
 	done
 done
 per_address=$(awk -v a="${samples[ours:rss 100000]}" -v b="${samples[ours:rss 1]}" \

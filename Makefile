@@ -84,7 +84,7 @@ endif
 # trace, the disassembler, BTF), in build/teach/, and the object's BTF
 # embedded with it. It has no size budget; `make` leaves the layer out.
 TEACH ?=
-ifneq ($(TEACH),)
+ifeq ($(TEACH),1)
   override CFLAGS += -DTEACH=1
   EMBED_STRIP := --strip-debug -R .llvm_addrsig -R .rel.BTF -R .rel.BTF.ext
 else

@@ -44,6 +44,12 @@ struct btf_ext_header {
 #define BTF_TYPE_SIZE sizeof(struct btf_type)
 #define EXT_REC_MAX 252u /* the kernel's MAX_FUNCINFO_REC_SIZE; today's are 8 and 16 */
 #define TYPEDEF_HOPS 16	 /* typedefs and qualifiers followed before giving up */
+/*
+ * Each variable is looked up among the ELF symbols and sorted by insertion:
+ * quadratic, so a hostile object could make it take minutes. A section of
+ * maps holds at most ELF_MAX_MAPS; this leaves room for data sections.
+ */
+#define DATASEC_VARS_MAX 1024u
 
 struct btf_reader {
 	struct btf_obj *b;
@@ -212,12 +218,16 @@ static int fix_datasec(struct btf_reader *r, uint32_t id, struct btf_type *t)
 	uint64_t size;
 	uint32_t at = b->type_off[id] + (uint32_t)BTF_TYPE_SIZE;
 
-	/* A copy, safe to print: what follows writes into b->data, where the name lives. */
+	/* For messages: the name cut and made printable. */
 	text_format(sec, sizeof(sec), "%s", name ? name : "?");
 	for (k = 0; sec[k]; k++)
 		if ((unsigned char)sec[k] < 0x20 || (unsigned char)sec[k] >= 0x7f)
 			sec[k] = '?';
-	if (!name || elf_obj_find_section(r->obj, sec, &index, &size))
+	if (vlen > DATASEC_VARS_MAX)
+		return fail(r, ".BTF: DATASEC type %u '%s': %u variables, more than %u", id, sec,
+			    vlen, DATASEC_VARS_MAX);
+	/* The raw name: the types, which the fix-ups write, never overlap the strings. */
+	if (!name || elf_obj_find_section(r->obj, name, &index, &size))
 		return fail(r, ".BTF: DATASEC type %u '%s': no ELF section of that name", id, sec);
 	if (size > UINT32_MAX)
 		return fail(r, ".BTF: DATASEC type %u '%s': its section is %llu bytes, over 4 GiB",
@@ -269,6 +279,8 @@ static int read_ext_info(struct btf_reader *r, const struct elf_bytes *body, uin
 			 uint32_t *rec_size, uint32_t *cnt)
 {
 	struct elf_bytes blk = { elf_span(body, off, len), len };
+	/* The program section's name as the object spells it. */
+	const char *prog = elf_obj_section_name(r->obj, r->obj->prog_index);
 	uint32_t rec, hdr[2], i;
 	uint64_t pos = 4;
 
@@ -289,10 +301,11 @@ static int read_ext_info(struct btf_reader *r, const struct elf_bytes *body, uin
 				    (unsigned long long)pos);
 		pos += sizeof(hdr);
 		sec = name_at(r->b, hdr[0]);
-		if (!sec || strcmp(sec, r->obj->prog_section) != 0 || hdr[1] == 0)
+		if (!sec || !prog || strcmp(sec, prog) != 0 || hdr[1] == 0)
 			continue;
 		if (*out)
-			return fail(r, ".BTF.ext: %s: a second entry for section '%s'", what, sec);
+			return fail(r, ".BTF.ext: %s: a second entry for section '%s'", what,
+				    r->obj->prog_section);
 		*out = mem_alloc((size_t)hdr[1] * rec);
 		if (!*out)
 			return fail(r, ".BTF.ext: %s: copying %u records: out of memory", what,

@@ -127,8 +127,9 @@ size_t disasm_insn(const uint8_t *insns, size_t slot_cnt, size_t i, const struct
 			const char *kind = "fd";
 			uint32_t v = (uint32_t)imm;
 
+			/* An id of 0 means the kernel would not say: the fd, then. */
 			for (k = 0; maps && k < maps->cnt; k++)
-				if (maps->fds[k] == imm) {
+				if (maps->fds[k] == imm && maps->ids[k]) {
 					kind = "id";
 					v = maps->ids[k];
 				}

@@ -4,7 +4,9 @@
  *
  * The loader's -vv trace prints the program before and after relocation the
  * way `bpftool prog dump xlated` shows it (kernel/bpf/disasm.c), so that what
- * the loader sent can be set beside what the kernel reports, line by line.
+ * the loader sent can be set beside what the kernel kept. Not line for line:
+ * the kernel rewrites some instructions as it verifies (context accesses,
+ * inlined map lookups), so the numbers drift apart after the first of those.
  */
 #ifndef DISASM_H
 #define DISASM_H

@@ -733,32 +733,50 @@ const struct map_def *elf_obj_find_map(const struct elf_obj *obj, const char *na
  * Lookups after parsing, on the views kept in the elf_obj: the same checks
  * as during parsing, since nothing here may trust the bytes either.
  */
+/* Section `index`'s header and raw name (NULL if not in the table): 0, or -1 if out of range. */
+static int raw_section(const struct elf_obj *obj, uint32_t index, Elf64_Shdr *sh, const char **name)
+{
+	if (index == 0 || index >= obj->section_cnt)
+		return -1;
+	/* In bounds: check_header() checked the whole table. */
+	memcpy(sh, obj->file.p + obj->shoff + (uint64_t)index * sizeof(*sh), sizeof(*sh));
+	*name = elf_string(&obj->shstrtab, sh->sh_name);
+	return 0;
+}
+
 int elf_obj_section(const struct elf_obj *obj, uint32_t index, struct elf_section *out)
 {
 	Elf64_Shdr sh;
 	const char *name;
 
-	if (index == 0 || index >= obj->section_cnt)
+	if (raw_section(obj, index, &sh, &name))
 		return -1;
-	/* In bounds: check_header() checked the whole table. */
-	memcpy(&sh, obj->file.p + obj->shoff + (uint64_t)index * sizeof(sh), sizeof(sh));
-	name = elf_string(&obj->shstrtab, sh.sh_name);
 	copy_name(out->name, name ? name : "?");
 	out->type = sh.sh_type;
 	out->size = sh.sh_size;
 	return 0;
 }
 
+const char *elf_obj_section_name(const struct elf_obj *obj, uint32_t index)
+{
+	Elf64_Shdr sh;
+	const char *name;
+
+	return raw_section(obj, index, &sh, &name) ? NULL : name;
+}
+
+/* Names compared as the object spells them, not as escaped for printing. */
 int elf_obj_find_section(const struct elf_obj *obj, const char *name, uint32_t *index,
 			 uint64_t *size)
 {
-	struct elf_section s;
+	Elf64_Shdr sh;
+	const char *n;
 	uint32_t i;
 
-	for (i = 1; elf_obj_section(obj, i, &s) == 0; i++)
-		if (strcmp(s.name, name) == 0) {
+	for (i = 1; raw_section(obj, i, &sh, &n) == 0; i++)
+		if (n && strcmp(n, name) == 0) {
 			*index = i;
-			*size = s.size;
+			*size = sh.sh_size;
 			return 0;
 		}
 	return -1;

@@ -103,7 +103,10 @@ void elf_obj_free(struct elf_obj *obj);
 /* Section `index` (1 to section_cnt - 1): 0, or -1 if out of range. */
 int elf_obj_section(const struct elf_obj *obj, uint32_t index, struct elf_section *out);
 
-/* The index and size of the section named `name`: 0, or -1 if there is none. */
+/* The name of section `index` as the object spells it (not escaped), or NULL. */
+const char *elf_obj_section_name(const struct elf_obj *obj, uint32_t index);
+
+/* The index and size of the section named `name` (unescaped): 0, or -1 if there is none. */
 int elf_obj_find_section(const struct elf_obj *obj, const char *name, uint32_t *index,
 			 uint64_t *size);
 

@@ -343,6 +343,20 @@ static int check_object_contract(struct loader *l)
 	return EXIT_OK;
 }
 
+/*
+ * Text from the object (the license, source lines from BTF) reaches the
+ * terminal only through here: what is not printable ASCII becomes '?'.
+ */
+static char *make_printable(char *s)
+{
+	char *p;
+
+	for (p = s; *p; p++)
+		if ((unsigned char)*p < 0x20 || (unsigned char)*p >= 0x7f)
+			*p = '?';
+	return s;
+}
+
 /* The id the kernel gave map `fd`, for the trace; 0 if it will not say. */
 static uint32_t map_id(int fd)
 {
@@ -382,12 +396,14 @@ static void trace_object(const struct loader *l)
 {
 	const struct elf_obj *o;
 	struct elf_section sec;
+	char license[ELF_LICENSE_MAX];
 	uint32_t i;
 	size_t k;
 
 	if (!TEACH || !l->opt.verbose)
 		return;
 	o = &l->obj;
+	text_format(license, sizeof(license), "%s", o->license);
 	trace(l, 1, "step 3: %s: %zu bytes, %" PRIu32 " ELF sections", l->object_label, o->file.len,
 	      o->section_cnt);
 	for (i = 1; elf_obj_section(o, i, &sec) == 0; i++)
@@ -396,7 +412,7 @@ static void trace_object(const struct loader *l)
 		      (unsigned long long)sec.size);
 	trace(l, 1,
 	      "step 3: program '%s' in section %" PRIu32 " '%s': %zu instructions, license '%s'",
-	      o->prog_name, o->prog_index, o->prog_section, o->insn_cnt, o->license);
+	      o->prog_name, o->prog_index, o->prog_section, o->insn_cnt, make_printable(license));
 	for (k = 0; k < o->map_cnt; k++)
 		trace(l, 1,
 		      "step 3: map definition %s: type %" PRIu32 ", key %" PRIu32
@@ -1309,11 +1325,16 @@ static const char *rejected_line(const char *log, char *out, size_t len)
 	if (!src)
 		return out;
 	end = strchr(src, '\n');
+	if (!end)
+		end = src + strlen(src);
+	/* " @ file:line" came with Linux 6.8 or so; before, the source alone. */
 	at = strstr(src, " @ ");
-	if (end && at && at < end)
+	if (at && at < end)
 		text_format(out, len, " at %.*s (%.*s)", (int)(end - at - 3), at + 3,
 			    (int)(at - src), src);
-	return out;
+	else
+		text_format(out, len, " at (%.*s)", (int)(end - src), src);
+	return make_printable(out);
 }
 
 /*
@@ -1337,7 +1358,8 @@ static int try_load(struct prog_load_args *a, char **log, int *err)
 		/* Programs, too, were charged to RLIMIT_MEMLOCK before 5.11. */
 		if (*err == EPERM && !memlock_retried++ && raise_memlock())
 			continue;
-		if (!first_err)
+		/* ENOSPC says only that the log was too small. */
+		if (!first_err && *err != ENOSPC)
 			first_err = *err;
 		if (*err == EAGAIN || *err == E2BIG || *err == ENOSYS ||
 		    (a->log_buf && *err != ENOSPC) ||
@@ -1356,7 +1378,36 @@ static int try_load(struct prog_load_args *a, char **log, int *err)
 	/* A log still too small at the cap says ENOSPC; the verifier's own answer came first. */
 	if (*err == ENOSPC && first_err)
 		*err = first_err;
+	/*
+	 * Only ENOSPC: a log asked for at once (-v) never fitted, and the
+	 * kernel says so even when the program passed. Without a log, then.
+	 */
+	if (TEACH && *err == ENOSPC && a->log_buf) {
+		a->log_buf = NULL;
+		fd = bpf_prog_load(a);
+		if (fd >= 0) {
+			(*log)[0] = '\0';
+			return fd;
+		}
+		*err = errno;
+	}
 	return -1;
+}
+
+/*
+ * Whether a refusal of a program carrying BTF may be the BTF's doing: the
+ * kernel checks func_info and line_info against the program (EINVAL, or
+ * EACCES with a log that names them), and one that knows no program BTF
+ * refuses the larger attributes before verifying anything (E2BIG, no log).
+ * A plain verifier rejection is not retried: it would only fail again.
+ */
+static int btf_may_be_why(int err, const char *log)
+{
+	int empty = !log || !log[0];
+
+	return err == EINVAL || (err == E2BIG && empty) ||
+	       (err == EACCES && !empty &&
+		(strstr(log, "func_info") || strstr(log, "line_info") || strstr(log, "BTF")));
 }
 
 /* Load the program for hook `d`, relocated to that hook's CONFIG. */
@@ -1382,7 +1433,7 @@ static int load_for(struct loader *l, int d)
 	};
 	struct bpf_prog_info info;
 	uint32_t info_len = sizeof(info);
-	char *log = NULL;
+	char *log = NULL, license[ELF_LICENSE_MAX];
 	int err = 0, rc = EXIT_SYSTEM;
 
 	relocate(l, d);
@@ -1400,13 +1451,15 @@ static int load_for(struct loader *l, int d)
 		a.log_buf = log;
 		a.log_size = log ? VERIFIER_LOG_START : 0;
 		a.log_level = log ? 1 : 0;
+		text_format(license, sizeof(license), "%s", a.license);
+		make_printable(license);
 	}
 	trace(l, 1,
 	      "step 8: BPF_PROG_LOAD: prog_type %u (cgroup_skb), expected_attach_type %" PRIu32
 	      " (%s), insn_cnt %" PRIu32 ", license '%s', prog_name '%s', log_level %" PRIu32
 	      ", prog_btf_fd %d, func_info_cnt %" PRIu32 ", line_info_cnt %" PRIu32,
 	      BPF_PROG_TYPE_CGROUP_SKB, a.expected_attach_type, direction_names[d], a.insn_cnt,
-	      a.license, name, a.log_level, a.btf_fd, a.btf_fd ? a.func_info_cnt : 0,
+	      license, name, a.log_level, a.btf_fd, a.btf_fd ? a.func_info_cnt : 0,
 	      a.btf_fd ? a.line_info_cnt : 0);
 	h->prog_fd = try_load(&a, &log, &err);
 	/*
@@ -1416,12 +1469,16 @@ static int load_for(struct loader *l, int d)
 	 * say so, and leave BTF out of the other hook's load too; if not, the
 	 * first log, with its source lines, is the one worth showing.
 	 */
-	if (h->prog_fd < 0 && a.btf_fd && (err == EINVAL || err == E2BIG || err == EACCES)) {
+	if (TEACH && h->prog_fd < 0 && a.btf_fd && btf_may_be_why(err, log)) {
 		struct prog_load_args plain = a;
+		char *plain_log = NULL;
+		int plain_err = 0;
 
 		plain.btf_fd = 0;
 		plain.log_buf = NULL;
-		h->prog_fd = bpf_prog_load(&plain);
+		h->prog_fd = try_load(&plain, &plain_log, &plain_err);
+		mem_free(plain_log);
+		trace(l, 1, "step 8: BPF_PROG_LOAD again without BTF -> %d", h->prog_fd);
 		if (h->prog_fd >= 0) {
 			report("warning: the kernel refused the BTF of program '%s' for %s (%s%s%s); loaded without it",
 			       name, direction_names[d], errno_text(err), log && log[0] ? ": " : "",
@@ -1432,7 +1489,7 @@ static int load_for(struct loader *l, int d)
 		}
 	}
 	if (h->prog_fd < 0) {
-		char hint[256], where[96];
+		char hint[320], where[160];
 		const char *why = privilege_hint(err, hint, sizeof(hint));
 		struct utsname kernel;
 
@@ -1483,6 +1540,13 @@ static int load_program(struct loader *l)
 	for (d = 0; d < DIR_CNT && rc == EXIT_OK; d++)
 		if (l->hook[d].used)
 			rc = load_for(l, d);
+	/* The maps and programs hold the kernel's BTF now; ours is done with. */
+	if (TEACH) {
+		if (l->btf_fd >= 0)
+			close(l->btf_fd);
+		l->btf_fd = -1;
+		btf_free(&l->btf);
+	}
 	return rc;
 }
 

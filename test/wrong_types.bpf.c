@@ -3,7 +3,9 @@
  * wrong_types.bpf.c - a program whose BLOCKLIST names a key type of the
  * wrong size in its BTF (a u32 for a 24-byte key). The kernel refuses those
  * types at BPF_MAP_CREATE; the teaching build must warn and create the map
- * without them (test/teach.sh). The program itself passes every packet.
+ * without them (test/teach.sh). The program passes every packet; it touches
+ * each map once, because the loader knows its own program by the four maps
+ * it uses (instance.h), and `detach` must find it.
  */
 #include "../common.h"
 
@@ -27,10 +29,20 @@ struct legacy_map_def CONFIG SEC("maps") = {
 	.type = 2, .key_size = 4, .value_size = sizeof(struct prog_config), .max_entries = 1
 };
 
+static void *(*bpf_map_lookup_elem)(void *map, const void *key) = (void *)1;
+static long (*bpf_perf_event_output)(void *ctx, void *map, uint64_t flags, void *data,
+				     uint64_t size) = (void *)25;
+
 SEC("cgroup_skb/egress")
 int pass_all(struct __sk_buff *skb)
 {
-	(void)skb;
+	struct addr_key key = { 0 };
+	uint32_t zero = 0;
+
+	bpf_map_lookup_elem(&BLOCKLIST, &key);
+	bpf_map_lookup_elem(&BLOCKNETS, &key);
+	bpf_map_lookup_elem(&CONFIG, &zero);
+	bpf_perf_event_output(skb, &EVENTS, 0xffffffffULL, &zero, sizeof(zero));
 	return 1;
 }
 

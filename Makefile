@@ -187,7 +187,8 @@ endif
 TEST_DEPS := $(BIN) $(BPF_OBJ) $(BUILD)/test/unit $(UNIT_LIBC) $(BUILD)/test/nethelper \
 	$(BUILD)/test/nethelper-static \
 	$(BUILD)/test/prog.other-endian.o $(BUILD)/test/fuzz_replay $(SEEDS) \
-	$(BUILD)/test/bad_prog.bpf.o $(BUILD)/test/wrong_types.bpf.o $(BUILD)/asan/cgroup-skb-egress \
+	$(BUILD)/test/bad_prog.bpf.o $(BUILD)/test/wrong_types.bpf.o $(BUILD)/bench/prog-notrie.bpf.o \
+	$(BUILD)/asan/cgroup-skb-egress \
 	$(BUILD)/vg/cgroup-skb-egress $(BUILD)/vg/unit
 # make test = make check: lint (format, clang-tidy, cppcheck), then every test,
 # on the static binary, the ASan/UBSan build and (in parts) under valgrind.

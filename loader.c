@@ -304,6 +304,8 @@ out:
 /* The contract between prog.bpf.c and this file, checked for any object. */
 static int check_object_contract(struct loader *l)
 {
+	uint32_t used = 0; /* a bit per map the program's relocations name (ELF_MAX_MAPS is 16) */
+	size_t r;
 	const struct map_def *singles = elf_obj_find_map(&l->obj, BLOCKLIST_MAP_NAME);
 	const struct map_def *prefixes = elf_obj_find_map(&l->obj, BLOCKNETS_MAP_NAME);
 	const struct map_def *events = elf_obj_find_map(&l->obj, EVENTS_MAP_NAME);
@@ -337,6 +339,21 @@ static int check_object_contract(struct loader *l)
 	    events->value_size != 4) {
 		report("%s: needs a map '" EVENTS_MAP_NAME
 		       "': a perf event array with 4-byte keys and values",
+		       l->object_label);
+		return EXIT_USAGE;
+	}
+	/*
+	 * Later commands know our program by the four maps it uses, and no
+	 * others (instance.h): a program using another set would stay attached
+	 * where `status`, `list` and `detach` cannot see it.
+	 */
+	for (r = 0; r < l->obj.reloc_cnt; r++)
+		used |= 1u << l->obj.relocs[r].map_index;
+	if (used != (1u << (singles - l->obj.maps) | 1u << (prefixes - l->obj.maps) |
+		     1u << (events - l->obj.maps) | 1u << l->config_index)) {
+		report("%s: the program must use exactly the maps " BLOCKLIST_MAP_NAME
+		       ", " BLOCKNETS_MAP_NAME ", " CONFIG_MAP_NAME " and " EVENTS_MAP_NAME
+		       ", by which later commands recognise it",
 		       l->object_label);
 		return EXIT_USAGE;
 	}

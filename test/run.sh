@@ -142,6 +142,9 @@ expect_exit "cli rejects an object over 16 MiB" 2 "not a regular file of 1 to 16
 expect_exit "cli rejects a non-ELF object" 2 "$TMP/text.o: ELF header: bad magic" -- --object "$TMP/text.o"
 host_order=$([ "$(printf '\1' | od -An -tu2 | tr -d ' ')" = 1 ] && echo bpfel || echo bpfeb)
 expect_exit "cli rejects an object of the other byte order" 2 "rebuild with -target $host_order" -- --object build/test/prog.other-endian.o
+expect_exit "cli rejects an object whose program leaves a map unused (detach could not find it)" 2 \
+	"build/bench/prog-notrie.bpf.o: the program must use exactly the maps BLOCKLIST, BLOCKNETS, CONFIG and EVENTS" -- \
+	status -c /nonexistent --object build/bench/prog-notrie.bpf.o
 expect_exit "cli rejects a missing cgroup" 2 "opening cgroup $TMP/nope: No such file or directory; pass a cgroup v2 directory with -c (cgroup2 is mounted at" -- -c "$TMP/nope"
 expect_exit "cli rejects a file as cgroup" 2 "opening cgroup $TMP/text.o: Not a directory" -- -c "$TMP/text.o"
 expect_exit "cli: -v in the budget build says which build has the trace" 2 \

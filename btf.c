@@ -69,16 +69,6 @@ __attribute__((format(printf, 2, 3))) static int fail(struct btf_reader *r, cons
 	return -1;
 }
 
-static int read_at(const struct elf_bytes *b, uint64_t off, void *dst, size_t size)
-{
-	const uint8_t *p = elf_span(b, off, size);
-
-	if (!p)
-		return -1;
-	memcpy(dst, p, size);
-	return 0;
-}
-
 static struct elf_bytes view(const struct btf_obj *b)
 {
 	struct elf_bytes all = { b->data, b->len };
@@ -93,7 +83,7 @@ static int get_type(const struct btf_obj *b, uint32_t id, struct btf_type *t)
 
 	if (id == 0 || id > b->type_cnt)
 		return -1;
-	return read_at(&all, b->type_off[id], t, BTF_TYPE_SIZE);
+	return elf_read(&all, b->type_off[id], t, BTF_TYPE_SIZE);
 }
 
 /* The name at `off` in the string section: "" for none, NULL if it is not inside. */
@@ -149,7 +139,7 @@ static int read_types(struct btf_reader *r)
 	uint64_t off;
 	int pass;
 
-	if (read_at(&r->all, 0, &h, sizeof(h)) || h.magic != BTF_MAGIC || h.version != BTF_VERSION)
+	if (elf_read(&r->all, 0, &h, sizeof(h)) || h.magic != BTF_MAGIC || h.version != BTF_VERSION)
 		return fail(r, ".BTF: no BTF header of this byte order and version %d",
 			    BTF_VERSION);
 	body.p = elf_span(&r->all, h.hdr_len, 0);
@@ -184,7 +174,7 @@ static int read_types(struct btf_reader *r)
 			struct btf_type t;
 			int64_t extra;
 
-			if (read_at(&types, off, &t, BTF_TYPE_SIZE))
+			if (elf_read(&types, off, &t, BTF_TYPE_SIZE))
 				return fail(r, ".BTF: type %u at offset %llu: cut short", id + 1,
 					    (unsigned long long)off);
 			extra = extra_size(BTF_INFO_KIND(t.info), BTF_INFO_VLEN(t.info));
@@ -213,16 +203,13 @@ static int fix_datasec(struct btf_reader *r, uint32_t id, struct btf_type *t)
 {
 	struct btf_obj *b = r->b;
 	const char *name = name_at(b, t->name_off);
-	char sec[ELF_NAME_MAX];
+	char sec[ELF_ESC_MAX];
 	uint32_t vlen = BTF_INFO_VLEN(t->info), index, k, j;
 	uint64_t size;
 	uint32_t at = b->type_off[id] + (uint32_t)BTF_TYPE_SIZE;
 
-	/* For messages: the name cut and made printable. */
-	text_format(sec, sizeof(sec), "%s", name ? name : "?");
-	for (k = 0; sec[k]; k++)
-		if ((unsigned char)sec[k] < 0x20 || (unsigned char)sec[k] >= 0x7f)
-			sec[k] = '?';
+	/* For messages, escaped like every name the ELF reader prints. */
+	elf_escape(name ? name : "?", sec, sizeof(sec));
 	if (vlen > DATASEC_VARS_MAX)
 		return fail(r, ".BTF: DATASEC type %u '%s': %u variables, more than %u", id, sec,
 			    vlen, DATASEC_VARS_MAX);
@@ -286,7 +273,7 @@ static int read_ext_info(struct btf_reader *r, const struct elf_bytes *body, uin
 
 	if (len == 0)
 		return 0;
-	if (!blk.p || read_at(&blk, 0, &rec, sizeof(rec)) || rec < min_rec || rec % 4 ||
+	if (!blk.p || elf_read(&blk, 0, &rec, sizeof(rec)) || rec < min_rec || rec % 4 ||
 	    rec > EXT_REC_MAX)
 		return fail(r,
 			    ".BTF.ext: %s at %u (%u bytes): outside the section, or a bad record size",
@@ -295,7 +282,7 @@ static int read_ext_info(struct btf_reader *r, const struct elf_bytes *body, uin
 		const uint8_t *recs;
 		const char *sec;
 
-		if (read_at(&blk, pos, hdr, sizeof(hdr)) ||
+		if (elf_read(&blk, pos, hdr, sizeof(hdr)) ||
 		    !(recs = elf_span(&blk, pos + sizeof(hdr), (uint64_t)hdr[1] * rec)))
 			return fail(r, ".BTF.ext: %s: the section entry at %llu is cut short", what,
 				    (unsigned long long)pos);
@@ -338,7 +325,7 @@ static int read_ext(struct btf_reader *r)
 
 	if (!ext->len)
 		return 0;
-	if (read_at(ext, 0, &h, sizeof(h)) || h.magic != BTF_MAGIC || h.version != BTF_VERSION ||
+	if (elf_read(ext, 0, &h, sizeof(h)) || h.magic != BTF_MAGIC || h.version != BTF_VERSION ||
 	    h.hdr_len < sizeof(h) || h.hdr_len > ext->len)
 		return fail(r, ".BTF.ext: no header of this byte order and version %d",
 			    BTF_VERSION);
@@ -437,9 +424,10 @@ int btf_map_types(const struct btf_obj *b, const char *name, uint32_t *key_id, u
 		struct btf_array arr;
 		const char *n;
 
-		if (read_at(&all, b->type_off[id] + BTF_TYPE_SIZE + k * sizeof(m), &m, sizeof(m)) ||
+		if (elf_read(&all, b->type_off[id] + BTF_TYPE_SIZE + k * sizeof(m), &m,
+			     sizeof(m)) ||
 		    get_type(b, m.type, &mt) || BTF_INFO_KIND(mt.info) != BTF_KIND_ARRAY ||
-		    read_at(&all, b->type_off[m.type] + BTF_TYPE_SIZE, &arr, sizeof(arr)))
+		    elf_read(&all, b->type_off[m.type] + BTF_TYPE_SIZE, &arr, sizeof(arr)))
 			continue;
 		n = name_at(b, m.name_off);
 		if (arr.type == 0 || arr.type > b->type_cnt)

@@ -75,7 +75,7 @@ const uint8_t *elf_span(const struct elf_bytes *b, uint64_t off, uint64_t size)
 	return b->p + off;
 }
 
-static int read_at(const struct elf_bytes *b, uint64_t off, void *dst, size_t size)
+int elf_read(const struct elf_bytes *b, uint64_t off, void *dst, size_t size)
 {
 	const uint8_t *p = elf_span(b, off, size);
 
@@ -95,11 +95,7 @@ const char *elf_string(const struct elf_bytes *table, uint64_t off)
 	return (const char *)p;
 }
 
-/*
- * Names come from the object and end up on a terminal: print them with
- * non-printable bytes as \xNN, and cut very long ones.
- */
-static const char *escape(const char *s, char *out, size_t out_len)
+const char *elf_escape(const char *s, char *out, size_t out_len)
 {
 	size_t o = 0;
 
@@ -120,8 +116,6 @@ static const char *escape(const char *s, char *out, size_t out_len)
 	return out;
 }
 
-#define ESC_MAX (ELF_NAME_MAX * 4 + 4)
-
 __attribute__((format(printf, 2, 3))) static void set_error(struct reader *r, const char *fmt, ...)
 {
 	va_list ap;
@@ -141,9 +135,9 @@ __attribute__((format(printf, 2, 3))) static void set_error(struct reader *r, co
  */
 static void copy_name(char *dst, const char *src)
 {
-	char esc[ESC_MAX];
+	char esc[ELF_ESC_MAX];
 
-	text_format(dst, ELF_NAME_MAX, "%s", escape(src, esc, sizeof(esc)));
+	text_format(dst, ELF_NAME_MAX, "%s", elf_escape(src, esc, sizeof(esc)));
 }
 
 static const char *byte_order_name(uint8_t data)
@@ -165,7 +159,7 @@ static int check_header(struct reader *r)
 	const Elf64_Ehdr *eh = &r->eh;
 	uint64_t table_size;
 
-	if (read_at(&r->file, 0, &r->eh, sizeof(r->eh)))
+	if (elf_read(&r->file, 0, &r->eh, sizeof(r->eh)))
 		return fail(r, "ELF header: file is %zu bytes, shorter than an ELF64 header (%zu)",
 			    r->file.len, sizeof(r->eh));
 	if (memcmp(eh->e_ident, ELFMAG, SELFMAG) != 0)
@@ -227,14 +221,14 @@ static const char *section_name(const struct reader *r, uint32_t index, char *ou
 		return "?";
 	section_header(r, index, &sh);
 	name = r->shstrtab.p ? elf_string(&r->shstrtab, sh.sh_name) : NULL;
-	return name ? escape(name, out, out_len) : "?";
+	return name ? elf_escape(name, out, out_len) : "?";
 }
 
 /* The file bytes of a section; SHT_NOBITS has none to read. */
 static int section_bytes(struct reader *r, uint32_t index, const Elf64_Shdr *sh,
 			 struct elf_bytes *out)
 {
-	char esc[ESC_MAX];
+	char esc[ELF_ESC_MAX];
 
 	if (sh->sh_type == SHT_NOBITS)
 		return fail(r, "section %u '%s': has no data in the file (SHT_NOBITS)", index,
@@ -259,7 +253,7 @@ static int is_program_section(const char *name)
 static int scan_sections(struct reader *r)
 {
 	Elf64_Shdr sh;
-	char esc[ESC_MAX];
+	char esc[ELF_ESC_MAX];
 	uint32_t i;
 
 	section_header(r, r->eh.e_shstrndx, &sh);
@@ -287,7 +281,7 @@ static int scan_sections(struct reader *r)
 			if (r->symtab_index)
 				return fail(r,
 					    "section %u '%s': a second symbol table (first is section %u)",
-					    i, escape(name, esc, sizeof(esc)), r->symtab_index);
+					    i, elf_escape(name, esc, sizeof(esc)), r->symtab_index);
 			r->symtab_index = i;
 		} else if (sh.sh_type == SHT_PROGBITS && (sh.sh_flags & SHF_EXECINSTR)) {
 			if (sh.sh_size == 0)
@@ -295,12 +289,12 @@ static int scan_sections(struct reader *r)
 			if (!is_program_section(name))
 				return fail(r,
 					    "section %u '%s': %llu bytes of code outside a cgroup_skb/ section (subprograms, BPF-to-BPF calls and other program types are not supported)",
-					    i, escape(name, esc, sizeof(esc)),
+					    i, elf_escape(name, esc, sizeof(esc)),
 					    (unsigned long long)sh.sh_size);
 			if (r->prog_index)
 				return fail(r,
 					    "section %u '%s': a second program (first is section %u); this loader takes exactly one",
-					    i, escape(name, esc, sizeof(esc)), r->prog_index);
+					    i, elf_escape(name, esc, sizeof(esc)), r->prog_index);
 			r->prog_index = i;
 		} else if (strcmp(name, "maps") == 0) {
 			r->maps_index = i;
@@ -328,7 +322,7 @@ static int scan_sections(struct reader *r)
 static int load_symtab(struct reader *r)
 {
 	Elf64_Shdr sh, str;
-	char esc[ESC_MAX];
+	char esc[ELF_ESC_MAX];
 	uint32_t i = r->symtab_index;
 
 	section_header(r, i, &sh);
@@ -358,7 +352,7 @@ static int read_symbol(struct reader *r, uint64_t index, Elf64_Sym *sym, const c
 		return fail(r, "symbol %llu: out of range (%zu symbols)", (unsigned long long)index,
 			    r->sym_cnt);
 	/* index < sym_cnt keeps this inside the table; checked all the same. */
-	if (read_at(&r->symtab, index * sizeof(*sym), sym, sizeof(*sym)))
+	if (elf_read(&r->symtab, index * sizeof(*sym), sym, sizeof(*sym)))
 		return fail(r, "symbol %llu: outside the symbol table", (unsigned long long)index);
 	*name = elf_string(&r->strtab, sym->st_name);
 	if (!*name)
@@ -372,7 +366,7 @@ static int read_symbol(struct reader *r, uint64_t index, Elf64_Sym *sym, const c
 static int load_program(struct reader *r, struct elf_obj *obj)
 {
 	Elf64_Shdr sh;
-	char esc[ESC_MAX];
+	char esc[ELF_ESC_MAX];
 	uint64_t s;
 
 	section_header(r, r->prog_index, &sh);
@@ -411,7 +405,7 @@ static int load_program(struct reader *r, struct elf_obj *obj)
 static int load_maps(struct reader *r, struct elf_obj *obj)
 {
 	Elf64_Shdr sh;
-	char esc[ESC_MAX];
+	char esc[ELF_ESC_MAX];
 	uint64_t s;
 
 	if (!r->maps_index)
@@ -432,7 +426,7 @@ static int load_maps(struct reader *r, struct elf_obj *obj)
 			return -1;
 		if (sym.st_shndx != r->maps_index || ELF64_ST_TYPE(sym.st_info) == STT_SECTION)
 			continue;
-		escape(name, esc, sizeof(esc));
+		elf_escape(name, esc, sizeof(esc));
 		if (obj->map_cnt == ELF_MAX_MAPS)
 			return fail(r, "maps: symbol %llu '%s': more than %d maps",
 				    (unsigned long long)s, esc, ELF_MAX_MAPS);
@@ -533,7 +527,7 @@ static int find_map_at(const struct elf_obj *obj, uint64_t offset)
 static int load_one_reloc(struct reader *r, struct elf_obj *obj, uint32_t rel_index,
 			  const struct elf_bytes *rel, uint64_t n)
 {
-	char esc[ESC_MAX], sec[ESC_MAX], where[ESC_MAX + 96];
+	char esc[ELF_ESC_MAX], sec[ELF_ESC_MAX], where[ELF_ESC_MAX + 96];
 	Elf64_Rel rl;
 	Elf64_Sym sym;
 	const char *name;
@@ -543,7 +537,7 @@ static int load_one_reloc(struct reader *r, struct elf_obj *obj, uint32_t rel_in
 	uint64_t map_offset;
 	int map;
 
-	if (read_at(rel, n * sizeof(rl), &rl, sizeof(rl)))
+	if (elf_read(rel, n * sizeof(rl), &rl, sizeof(rl)))
 		return fail(r, "section %u: relocation %llu: outside the section", rel_index,
 			    (unsigned long long)n);
 	text_format(where, sizeof(where), "section %u '%s': relocation %llu at offset 0x%llx",
@@ -556,7 +550,7 @@ static int load_one_reloc(struct reader *r, struct elf_obj *obj, uint32_t rel_in
 		text_format(why, sizeof(why), "%s", r->err);
 		return fail(r, "%s: %s", where, why);
 	}
-	escape(name, esc, sizeof(esc));
+	elf_escape(name, esc, sizeof(esc));
 	if (type == R_BPF_64_32)
 		return fail(r,
 			    "%s: call to '%s': BPF-to-BPF calls are not supported (mark the function __always_inline)",
@@ -566,7 +560,7 @@ static int load_one_reloc(struct reader *r, struct elf_obj *obj, uint32_t rel_in
 			    "%s: symbol '%s': relocation type %u is not supported (only R_BPF_64_64 for maps)",
 			    where, esc, type);
 	/* An ld_imm64 spans two 8-byte slots, so 16 bytes must be there. */
-	if (rl.r_offset % BPF_INSN_SIZE != 0 || read_at(&r->prog, rl.r_offset, insn, sizeof(insn)))
+	if (rl.r_offset % BPF_INSN_SIZE != 0 || elf_read(&r->prog, rl.r_offset, insn, sizeof(insn)))
 		return fail(r,
 			    "%s: symbol '%s': not an instruction boundary with room for ld_imm64 (program is %zu bytes)",
 			    where, esc, r->prog.len);
@@ -575,7 +569,7 @@ static int load_one_reloc(struct reader *r, struct elf_obj *obj, uint32_t rel_in
 			    "%s: symbol '%s': instruction %llu has opcode 0x%02x, not ld_imm64 (0x18)",
 			    where, esc, (unsigned long long)(rl.r_offset / BPF_INSN_SIZE), insn[0]);
 	if (!r->maps_index || sym.st_shndx != r->maps_index) {
-		char target[ESC_MAX];
+		char target[ELF_ESC_MAX];
 
 		return fail(r,
 			    "%s: symbol '%s' is in section %u '%s', not 'maps': global data is not supported",
@@ -612,7 +606,7 @@ static int load_one_reloc(struct reader *r, struct elf_obj *obj, uint32_t rel_in
 /* Step 6: relocations of the program section; those of .BTF, .debug_* are not ours. */
 static int load_relocs(struct reader *r, struct elf_obj *obj)
 {
-	char esc[ESC_MAX];
+	char esc[ELF_ESC_MAX];
 	uint32_t i;
 
 	for (i = 1; i < r->shnum; i++) {

@@ -165,10 +165,10 @@ $(BUILD)/test/nethelper: test/nethelper.c
 	@mkdir -p $(BUILD)/test
 	$(HOST_CC) -std=gnu11 -O2 $(WARN) $< -o $@
 
-$(BUILD)/test/bad_prog.bpf.o: test/bad_prog.bpf.c common.h
+$(BUILD)/test/bad_prog.bpf.o: test/bad_prog.bpf.c test/fixture.bpf.h common.h
 	@mkdir -p $(BUILD)/test
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
-$(BUILD)/test/wrong_types.bpf.o: test/wrong_types.bpf.c common.h
+$(BUILD)/test/wrong_types.bpf.o: test/wrong_types.bpf.c test/fixture.bpf.h common.h
 	@mkdir -p $(BUILD)/test
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
@@ -308,7 +308,7 @@ $(FUZZ)/seeds/prog-bpfeb-g.o: prog.bpf.c common.h
 $(FUZZ)/seeds/prog-bpfel-nodebug.o: prog.bpf.c common.h
 	@mkdir -p $(FUZZ)/seeds
 	$(CLANG) -O1 -target bpfel -ffreestanding -c $< -o $@
-$(FUZZ)/seeds/bad_prog.o: test/bad_prog.bpf.c common.h
+$(FUZZ)/seeds/bad_prog.o: test/bad_prog.bpf.c test/fixture.bpf.h common.h
 	@mkdir -p $(FUZZ)/seeds
 	$(CLANG) -O2 -g -target bpfel -ffreestanding -c $< -o $@
 $(FUZZ)/seeds/globals.o: test/globals.bpf.c common.h

@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * fixture.bpf.h - what the test programs share: prog.bpf.c's four maps (small
+ * ones), the helpers they call, and touch_maps(), which uses each map once,
+ * because the loader wants every program to use exactly those four (loader.c
+ * check_object_contract()).
+ *
+ * BLOCKLIST names its key type for BTF: struct addr_key, or
+ * BLOCKLIST_KEY_TYPE when the including file defines one (wrong_types.bpf.c
+ * names a wrong one on purpose).
+ */
+#ifndef FIXTURE_BPF_H
+#define FIXTURE_BPF_H
+
+#include "../common.h"
+
+#define SEC(name) __attribute__((section(name), used))
+
+#ifndef BLOCKLIST_KEY_TYPE
+#define BLOCKLIST_KEY_TYPE struct addr_key
+#endif
+
+struct __sk_buff {
+	uint32_t len;
+};
+
+TYPED_MAP_DEF(BLOCKLIST_KEY_TYPE, uint64_t)
+BLOCKLIST SEC("maps") = {
+	.type = 1, .key_size = sizeof(struct addr_key), .value_size = 8, .max_entries = 16
+};
+struct legacy_map_def BLOCKNETS SEC("maps") = { .type = 11,
+						.key_size = sizeof(struct addr_key),
+						.value_size = 8,
+						.max_entries = 16,
+						.map_flags = 1 };
+struct legacy_map_def EVENTS SEC("maps") = { .type = 4, .key_size = 4, .value_size = 4 };
+struct legacy_map_def CONFIG SEC("maps") = {
+	.type = 2, .key_size = 4, .value_size = sizeof(struct prog_config), .max_entries = 1
+};
+
+static void *(*bpf_map_lookup_elem)(void *map, const void *key) = (void *)1;
+static long (*bpf_perf_event_output)(void *ctx, void *map, uint64_t flags, void *data,
+				     uint64_t size) = (void *)25;
+
+static __attribute__((always_inline)) void touch_maps(struct __sk_buff *skb)
+{
+	struct addr_key key = { 0 };
+	uint32_t zero = 0;
+
+	bpf_map_lookup_elem(&BLOCKLIST, &key);
+	bpf_map_lookup_elem(&BLOCKNETS, &key);
+	bpf_map_lookup_elem(&CONFIG, &zero);
+	bpf_perf_event_output(skb, &EVENTS, 0xffffffffULL, &zero, sizeof(zero));
+}
+
+char LICENSE[] SEC("license") = "GPL";
+
+#endif

@@ -5,14 +5,15 @@
  * Each test is a function; RUN() calls it and prints one line, "PASS name"
  * or "FAIL name", which test/run.sh counts. CHECK() records a failure with
  * its file and line and carries on, so one run shows every broken check.
+ * The counters are shared by every file of tests: test/unit.c defines them.
  */
 #ifndef CHECK_H
 #define CHECK_H
 
 #include <stdio.h>
 
-static int check_failed; /* in the current test */
-static int check_pass_cnt, check_fail_cnt;
+extern int check_failed; /* in the current test */
+extern int check_pass_cnt, check_fail_cnt;
 
 #define CHECK(cond)                                                                                \
 	do {                                                                                       \

@@ -1,0 +1,183 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * unit_addr.c - tests of the address parser and of address files (addr.c).
+ */
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "addr.h"
+#include "check.h"
+#include "common.h"
+#include "text.h"
+#include "unit.h"
+
+/* ---- addresses --------------------------------------------------------------- */
+
+/* Parse `text`, expecting success, and return its formatted key (static buffer). */
+static const char *parsed(const char *text)
+{
+	static char out[ADDR_TEXT_MAX + 8];
+	struct addr_key k;
+	char why[200];
+
+	if (addr_parse(text, &k, why, sizeof(why)) != 0) {
+		snprintf(out, sizeof(out), "error");
+		printf("    '%s': %s\n", text, why);
+		return out;
+	}
+	return addr_format(&k, out);
+}
+
+static void prefixes_parse_both_families(void)
+{
+	static const struct {
+		const char *in, *out;
+	} good[] = {
+		{ "192.0.2.1", "192.0.2.1" },
+		{ "192.0.2.1/32", "192.0.2.1" },
+		{ "10.0.0.0/8", "10.0.0.0/8" },
+		{ "0.0.0.0/0", "0.0.0.0/0" },
+		{ "0.0.0.0", "0.0.0.0" },
+		{ "255.255.255.255", "255.255.255.255" },
+		{ "::", "::" },
+		{ "::/0", "::/0" },
+		{ "::1", "::1" },
+		{ "2001:db8::1", "2001:db8::1" },
+		{ "2001:DB8:0:0:0:0:0:1", "2001:db8::1" },
+		{ "2001:db8::/32", "2001:db8::/32" },
+		{ "2001:0db8:0000:0000:0001:0000:0000:0001", "2001:db8::1:0:0:1" },
+		{ "2001:db8:0:1:1:1:1:1", "2001:db8:0:1:1:1:1:1" },
+		{ "1::", "1::" },
+		{ "fd00::/64", "fd00::/64" },
+		{ "::ffff:1.2.3.4", "1.2.3.4" },
+		{ "::ffff:0102:0304", "1.2.3.4" },
+		{ "::ffff:10.0.0.0/104", "10.0.0.0/8" },
+		{ "::ffff:0:0/96", "0.0.0.0/0" },
+		{ "::1.2.3.4", "::102:304" },
+		{ "2001:db8::/128", "2001:db8::" },
+	};
+	static const char *const bad[] = {
+		"",
+		"/8",
+		"10.0.0.1/8",
+		"10.0.0.0/33",
+		"10.0.0.0/-1",
+		"10.0.0.0/08",
+		"10.0.0.0/",
+		"10.0.0.0/8/8",
+		"10.0.0.0/ 8",
+		"01.2.3.4",
+		"1.2.3",
+		"1.2.3.4 ",
+		"::/129",
+		"fe80::1%eth0",
+		"fe80::%1/64",
+		"2001:db8::1/32",
+		"2001:db8:::1",
+		"12345::",
+		"2001:db8::g",
+		"1.2.3.4/32x",
+		"::ffff:1.2.3.5/127",
+		"0x7f.0.0.1",
+		"abc",
+		"2001:db8::/+32",
+	};
+	struct addr_key k, l;
+	char why[200];
+	size_t i;
+
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+		if (strcmp(parsed(good[i].in), good[i].out) != 0) {
+			printf("    '%s' gave '%s', want '%s'\n", good[i].in, parsed(good[i].in),
+			       good[i].out);
+			check_failed = 1;
+		}
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (addr_parse(bad[i], &k, why, sizeof(why)) == 0) {
+			printf("    accepted '%s'\n", bad[i]);
+			check_failed = 1;
+		}
+	CHECK(addr_parse(NULL, &k, why, sizeof(why)) == -1);
+	/* The key's bytes: what the BPF program builds from a packet must equal them. */
+	CHECK(addr_parse("1.2.3.4", &k, why, sizeof(why)) == 0 && k.family == ADDR_IPV4 &&
+	      k.prefixlen == 64 && k.addr[0] == 1 && k.addr[3] == 4 && k.addr[4] == 0 &&
+	      addr_is_single(&k));
+	CHECK(addr_parse("::ffff:1.2.3.4", &l, why, sizeof(why)) == 0 &&
+	      memcmp(&k, &l, sizeof(k)) == 0);
+	CHECK(addr_parse("2001:db8::/32", &k, why, sizeof(why)) == 0 && k.family == ADDR_IPV6 &&
+	      k.prefixlen == 64 && !addr_is_single(&k) && k.addr[0] == 0x20 && k.addr[4] == 0);
+	/* Errors say what was probably meant. */
+	CHECK(addr_parse("10.0.0.1/8", &k, why, sizeof(why)) == -1 &&
+	      strcmp(why,
+		     "'10.0.0.1/8' has bits set beyond the /8 prefix: the network is 10.0.0.0/8") ==
+		      0);
+	CHECK(addr_parse("2001:db8::1/32", &k, why, sizeof(why)) == -1 &&
+	      strstr(why, "the network is 2001:db8::/32") != NULL);
+	CHECK(addr_parse("fe80::1%eth0", &k, why, sizeof(why)) == -1 &&
+	      strstr(why, "zone ids") != NULL);
+	CHECK(addr_parse("10.0.0.0/33", &k, why, sizeof(why)) == -1 &&
+	      strstr(why, "from 0 to 32") != NULL);
+	/* Order: IPv4 first, then by address, then the shorter prefix first. */
+	CHECK(addr_parse("10.0.0.0/8", &k, why, sizeof(why)) == 0 &&
+	      addr_parse("10.0.0.0/16", &l, why, sizeof(why)) == 0 && addr_cmp(&k, &l) < 0);
+	CHECK(addr_parse("255.0.0.0/8", &k, why, sizeof(why)) == 0 &&
+	      addr_parse("::/0", &l, why, sizeof(why)) == 0 && addr_cmp(&k, &l) < 0);
+}
+
+static void address_files(void)
+{
+	static const char good[] = "# blocklist\n\n  1.2.3.4  \r\n10.0.0.1 # a comment\n"
+				   "1.2.3.4\n\t2001:db8::/32\n10.0.0.0/8";
+	static const char bad[] = "1.2.3.4\n\n# fine so far\n1.2.3\n5.6.7.8\n";
+	static const char host_bits[] = "10.0.0.1/8\n";
+	static char long_line[TEXT_LINE_MAX + 100];
+	struct addr_list list = { 0 };
+	char err[300] = "", text[ADDR_TEXT_MAX];
+	int fd;
+
+	fd = fd_with(good, sizeof(good) - 1);
+	CHECK(addr_file_read(fd, "good.txt", &list, err, sizeof(err)) == 0);
+	close(fd);
+	CHECK(list.cnt == 5 && strcmp(addr_format(&list.key[0], text), "1.2.3.4") == 0 &&
+	      strcmp(addr_format(&list.key[3], text), "2001:db8::/32") == 0);
+	addr_list_unique(&list);
+	CHECK(list.cnt == 4 && strcmp(addr_format(&list.key[0], text), "1.2.3.4") == 0 &&
+	      strcmp(addr_format(&list.key[1], text), "10.0.0.0/8") == 0 &&
+	      strcmp(addr_format(&list.key[2], text), "10.0.0.1") == 0 &&
+	      strcmp(addr_format(&list.key[3], text), "2001:db8::/32") == 0);
+	/* A bad line: named with its number, and nothing of the file is kept. */
+	fd = fd_with(bad, sizeof(bad) - 1);
+	CHECK(addr_file_read(fd, "bad.txt", &list, err, sizeof(err)) == -1);
+	close(fd);
+	CHECK(strncmp(err, "bad.txt:4: '1.2.3' is not an IPv4 or IPv6 address", 49) == 0);
+	CHECK(list.cnt == 4);
+	fd = fd_with(host_bits, sizeof(host_bits) - 1);
+	CHECK(addr_file_read(fd, "nets.txt", &list, err, sizeof(err)) == -1);
+	close(fd);
+	CHECK(strcmp(err,
+		     "nets.txt:1: '10.0.0.1/8' has bits set beyond the /8 prefix: the network is 10.0.0.0/8") ==
+	      0);
+	/* A good first line, then one too long (the buffer is static, so zeroed). */
+	memset(long_line, 'x', sizeof(long_line) - 1);
+	long_line[7] = '\n';
+	long_line[0] = '1';
+	long_line[1] = '.';
+	long_line[2] = '2';
+	long_line[3] = '.';
+	long_line[4] = '3';
+	long_line[5] = '.';
+	long_line[6] = '4';
+	fd = fd_with(long_line, sizeof(long_line) - 1);
+	CHECK(addr_file_read(fd, "long.txt", &list, err, sizeof(err)) == -1);
+	close(fd);
+	CHECK(strcmp(err, "long.txt:2: line longer than 4095 bytes") == 0 && list.cnt == 4);
+	addr_list_free(&list);
+	CHECK(list.cnt == 0 && list.key == NULL);
+}
+
+void unit_addr(void)
+{
+	RUN(prefixes_parse_both_families);
+	RUN(address_files);
+}

@@ -5,14 +5,14 @@
  * The loader attaches it to a cgroup's egress hook, its ingress hook, or
  * both (one load each, each with its own CONFIG saying which). For every
  * packet a socket in the cgroup sends (egress) or receives (ingress):
- *   1. Anything that is neither IPv4 nor IPv6 passes (return 1).
- *   2. The far end's address becomes a struct addr_key (common.h): on
+ *   a. Anything that is neither IPv4 nor IPv6 passes (return 1).
+ *   b. The far end's address becomes a struct addr_key (common.h): on
  *      egress the destination, on ingress the source; an IPv4-mapped IPv6
  *      address as the IPv4 address it maps.
- *   3. The key is looked up in BLOCKLIST (single addresses, a hash), and if
+ *   c. The key is looked up in BLOCKLIST (single addresses, a hash), and if
  *      it is not there in BLOCKNETS (prefixes, a longest-prefix-match trie).
  *      Found means drop (return 0) and count the drop in the entry.
- *   4. {destination, family, verdict} goes to user space through EVENTS,
+ *   d. {destination, family, verdict} goes to user space through EVENTS,
  *      on the ring of the CPU we run on, if CONFIG asks for it: every
  *      packet, only drops, or none (when nobody reads, or by choice).
  *
@@ -52,11 +52,6 @@ struct __sk_buff {
 	uint32_t mark;
 	uint32_t queue_mapping;
 	uint32_t protocol; /* __be16 in the low bytes: network order */
-#ifdef PROG_DIRECT_ACCESS
-	uint32_t vlan_present, vlan_tci, vlan_proto, priority, ingress_ifindex, ifindex, tc_index;
-	uint32_t cb[5], hash, tc_classid;
-	uint32_t data, data_end; /* offsets 76 and 80 */
-#endif
 };
 
 /*
@@ -67,10 +62,8 @@ struct __sk_buff {
 static void *(*bpf_map_lookup_elem)(void *map, const void *key) = (void *)1;
 static long (*bpf_perf_event_output)(void *ctx, void *map, uint64_t flags, void *data,
 				     uint64_t size) = (void *)25;
-#ifndef PROG_DIRECT_ACCESS
 static long (*bpf_skb_load_bytes)(const void *skb, uint32_t offset, void *to,
 				  uint32_t len) = (void *)26;
-#endif
 
 /*
  * skb->protocol is in network order (big-endian). Converting with the
@@ -87,7 +80,6 @@ static long (*bpf_skb_load_bytes)(const void *skb, uint32_t offset, void *to,
 #define cpu_to_be32(x) (x)
 #endif
 
-#ifndef PROG_BTF_MAPS
 /* Single addresses, either family. Value: packets dropped to it (u64). */
 TYPED_MAP_DEF(struct addr_key, uint64_t)
 BLOCKLIST SEC("maps") = {
@@ -123,69 +115,6 @@ struct legacy_map_def EVENTS SEC("maps") = {
 	.value_size = sizeof(uint32_t),
 	.max_entries = 0,
 };
-#else
-/*
- * bench/peer only: the same maps as BTF-defined ones in ".maps", the only
- * kind libbpf 1.x (and so bpftool) loads, for the benchmarks against them.
- * These two macros are libbpf's bpf_helpers.h ones: a map's attributes are
- * encoded in the BTF of its members' types.
- */
-#define __uint(name, val) int(*name)[val]
-#define __type(name, val) __typeof__(val) *name
-/* bpftool cannot resize a map at load: a build for large lists says how large. */
-#ifndef PROG_BTF_ENTRIES
-#define PROG_BTF_ENTRIES BLOCKLIST_DEFAULT_ENTRIES
-#endif
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, PROG_BTF_ENTRIES);
-	__type(key, struct addr_key);
-	__type(value, uint64_t);
-} BLOCKLIST SEC(".maps");
-struct {
-	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
-	__uint(max_entries, BLOCKLIST_DEFAULT_ENTRIES);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, struct addr_key);
-	__type(value, uint64_t);
-} BLOCKNETS SEC(".maps");
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, uint32_t);
-	__type(value, struct prog_config);
-} CONFIG SEC(".maps");
-struct {
-	__uint(type, BPF_MAP_TYPE_PERF_EVENT_ARRAY);
-	__uint(key_size, sizeof(uint32_t));
-	__uint(value_size, sizeof(uint32_t));
-} EVENTS SEC(".maps");
-#endif
-
-/*
- * Copy `len` bytes at offset `off` of the packet. bpf_skb_load_bytes works
- * on every kernel with cgroup SKB programs. Built with -DPROG_DIRECT_ACCESS
- * (bench/ only), the program reads skb->data directly instead, which the
- * verifier allows for cgroup SKB programs only since Linux 5.2; bench/
- * measures whether that is worth it.
- */
-#ifdef PROG_DIRECT_ACCESS
-static __attribute__((always_inline)) int load(struct __sk_buff *skb, uint32_t off, void *to,
-					       uint32_t len)
-{
-	const uint8_t *data = (const uint8_t *)(long)skb->data;
-	const uint8_t *end = (const uint8_t *)(long)skb->data_end;
-	uint32_t i;
-
-	if (data + off + len > end)
-		return -1;
-	for (i = 0; i < len; i += 4)
-		((uint32_t *)to)[i / 4] = *(const uint32_t *)(data + off + i);
-	return 0;
-}
-#else
-#define load(skb, off, to, len) bpf_skb_load_bytes(skb, off, to, len)
-#endif
 
 /*
  * The address at the far end as a key: the destination of an outgoing
@@ -200,14 +129,15 @@ static __attribute__((always_inline)) int far_end(struct __sk_buff *skb, uint32_
 	uint32_t w[4];
 
 	if (proto == ETH_P_IP) {
-		if (load(skb, ingress ? IPV4_SADDR_OFFSET : IPV4_DADDR_OFFSET, key->addr, 4) < 0)
+		if (bpf_skb_load_bytes(skb, ingress ? IPV4_SADDR_OFFSET : IPV4_DADDR_OFFSET,
+				       key->addr, 4) < 0)
 			return -1;
 		key->family = ADDR_IPV4;
 		key->prefixlen = ADDR_FAMILY_BITS + 32;
 		return 0;
 	}
 	if (proto != ETH_P_IPV6 ||
-	    load(skb, ingress ? IPV6_SADDR_OFFSET : IPV6_DADDR_OFFSET, w, 16) < 0)
+	    bpf_skb_load_bytes(skb, ingress ? IPV6_SADDR_OFFSET : IPV6_DADDR_OFFSET, w, 16) < 0)
 		return -1;
 	/* ::ffff:a.b.c.d is keyed as a.b.c.d, so that the IPv4 entry catches it. */
 	if (w[0] == 0 && w[1] == 0 && w[2] == cpu_to_be32(0xffff)) {
@@ -250,10 +180,8 @@ int block_skb(struct __sk_buff *skb)
 		return 1;
 	/* The exact match first: it is the common case and the cheaper lookup. */
 	drops = bpf_map_lookup_elem(&BLOCKLIST, &key);
-#ifndef PROG_NO_TRIE /* bench/ only: what the trie lookup costs on a miss */
 	if (!drops)
 		drops = bpf_map_lookup_elem(&BLOCKNETS, &key);
-#endif
 	action = 1;
 	if (drops) {
 		/*

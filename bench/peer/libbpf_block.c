@@ -9,7 +9,7 @@
  *                                            N entries (default: the count)
  *   libbpf_block ... --per-element            updates one by one, not batched
  *
- * OBJECT is prog.bpf.c built with -DPROG_BTF_MAPS (libbpf 1.x loads only
+ * OBJECT is prog.bpf.c with BTF-defined maps (bench/prog/; libbpf 1.x loads only
  * BTF-defined maps). Like `block`, it loads, fills BLOCKLIST, attaches to
  * the cgroup's egress hook (the attachment outlives the process) and exits.
  */

@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * bench/prog/btf_maps.bpf.h - prog.bpf.c's maps as BTF-defined ones in
+ * ".maps", the only kind libbpf 1.x (and so bpftool) loads, for the
+ * benchmarks against them. The Makefile puts this in place of prog.bpf.c's
+ * legacy definitions (bench/prog/drop_maps.awk). The two macros are libbpf's
+ * bpf_helpers.h ones: a map's attributes are encoded in the BTF of its
+ * members' types.
+ */
+#define __uint(name, val) int(*name)[val]
+#define __type(name, val) __typeof__(val) *name
+/* bpftool cannot resize a map at load: a build for large lists says how large. */
+#ifndef PROG_BTF_ENTRIES
+#define PROG_BTF_ENTRIES BLOCKLIST_DEFAULT_ENTRIES
+#endif
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, PROG_BTF_ENTRIES);
+	__type(key, struct addr_key);
+	__type(value, uint64_t);
+} BLOCKLIST SEC(".maps");
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, BLOCKLIST_DEFAULT_ENTRIES);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct addr_key);
+	__type(value, uint64_t);
+} BLOCKNETS SEC(".maps");
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, uint32_t);
+	__type(value, struct prog_config);
+} CONFIG SEC(".maps");
+struct {
+	__uint(type, BPF_MAP_TYPE_PERF_EVENT_ARRAY);
+	__uint(key_size, sizeof(uint32_t));
+	__uint(value_size, sizeof(uint32_t));
+} EVENTS SEC(".maps");

@@ -3,9 +3,8 @@
 #   make          build/cgroup-skb-egress (static; musl-gcc when installed)
 #   make test     lint, unit tests (no root), end-to-end and fault tests (root)
 #   make demo     block 127.0.0.2 for a throwaway cgroup and show it working
-#   make teach    build/teach/cgroup-skb-egress: the tool with -v/-vv and BTF
 #   make explain  the BPF object from the outside, then from the loader's side (-vv)
-#   make bench    benchmarks against the floor and the peers (root; see README)
+#   make bench    benchmarks against the floor and the peers (root; docs/performance.md)
 #   make install  PREFIX=/usr/local DESTDIR= : binary and man page
 #   make clean
 #
@@ -37,9 +36,9 @@ BPF_OBJ := $(BUILD)/prog.bpf.o
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes
 # -Oz: nothing in user space is CPU-bound (the kernel runs the program),
-# and the static binary has a 64 KiB budget (README, "Size"). -flto lets the
+# and the static binary has a 128 KiB budget (docs/size.md). -flto lets the
 # compiler see all files at once: 450 bytes fewer, and -Oz 800 fewer than
-# -Os, with `block` of a million addresses as fast (README, "Size").
+# -Os, with `block` of a million addresses as fast (docs/size.md).
 CFLAGS ?= -Oz -flto=auto
 # What a cross build starts from: the user's CFLAGS, before ours are added
 # (-isystem build/uapi holds x86_64's headers, for musl-gcc only).
@@ -80,24 +79,21 @@ ifneq ($(filter %musl-gcc,$(CC)),)
   STRIP_SECTIONS = $(LLVM_STRIP) --strip-sections
 endif
 
-# make teach: the same tool with its teaching layer (loader.h: the -v/-vv
-# trace, the disassembler, BTF), in build/teach/, and the object's BTF
-# embedded with it. It has no size budget; `make` leaves the layer out.
-TEACH ?=
-ifeq ($(TEACH),1)
-  override CFLAGS += -DTEACH=1
-  EMBED_STRIP := --strip-debug -R .llvm_addrsig -R .rel.BTF -R .rel.BTF.ext
-else
-  EMBED_STRIP := --strip-unneeded -R .BTF -R .BTF.ext -R .llvm_addrsig
-endif
+# The binary embeds the object with its BTF (for -v, typed maps and source
+# lines in verifier logs), but without DWARF: 5.7 KB of its 11.
+EMBED_STRIP := --strip-debug -R .llvm_addrsig -R .rel.BTF -R .rel.BTF.ext
 
-# What the unit tests (no root, no kernel) build against.
+# What the unit tests (no root, no kernel) build against, and the tests
+# themselves (test/unit.c runs those of each test/unit_*.c).
 UNIT_SRCS := elf_min.c perf_ring.c addr.c text.c mem.c disasm.c btf.c
-SRCS := loader.c cli.c commands.c blocklist.c instance.c $(UNIT_SRCS)
+UNIT_TESTS := $(wildcard test/unit*.c)
+UNIT_TEST_HDRS := $(wildcard test/unit*.h) test/check.h
+SRCS := loader.c cli.c signals.c object.c cgroup.c reuse.c maps.c program.c events.c \
+	commands.c messages.c blocklist.c instance.c $(UNIT_SRCS)
 OBJS := $(SRCS:%.c=$(BUILD)/%.o) $(BUILD)/embed.o
 HDRS := $(wildcard *.h)
 
-.PHONY: all test check demo clean format lint fuzz install bench bench-smoke cross cross-unit vm explain teach
+.PHONY: all test check demo clean format lint fuzz install bench bench-smoke cross cross-unit vm explain
 all: $(BIN)
 
 $(BUILD)/uapi/.stamp:
@@ -115,10 +111,8 @@ $(BUILD)/%.o: %.c $(HDRS) $(UAPI)
 	@mkdir -p $(BUILD)
 	$(CC) $(CFLAGS) $(TOOL_CFLAGS) -c $< -o $@
 
-# The binary carries only what the loader reads of the object: sections,
-# program, maps, license, relocations and the symbols they name (2 KiB of
-# its 11). DWARF, BTF and local labels stay in build/prog.bpf.o, which
-# --object loads just the same. The teaching build keeps the BTF.
+# DWARF and the relocations of BTF stay in build/prog.bpf.o, which
+# --object loads just the same.
 LLVM_STRIP ?= llvm-strip
 $(BUILD)/prog.embed.o: $(BPF_OBJ)
 	$(LLVM_STRIP) $(EMBED_STRIP) $< -o $@
@@ -128,9 +122,6 @@ $(BUILD)/embed.o: embed.S $(BUILD)/prog.embed.o
 $(BIN): $(OBJS)
 	$(CC) $(CFLAGS) $(OBJS) $(LDFLAGS) -o $@
 	$(if $(STRIP_SECTIONS),$(STRIP_SECTIONS) $@)
-
-teach:
-	$(MAKE) --no-print-directory BUILD=$(BUILD)/teach TEACH=1 all
 
 # ---- tests: host compiler, sanitizers on, no static linking -------------------
 
@@ -142,24 +133,23 @@ SEEDS := $(FUZZ)/seeds/prog-g.o $(FUZZ)/seeds/prog-nodebug.o $(FUZZ)/seeds/prog-
 
 # MEM_LIBC: buffers come from malloc(), so that ASan and valgrind watch them (mem.h).
 TEST_CFLAGS := -std=gnu11 -O1 -g $(WARN) -DMEM_LIBC -fsanitize=address,undefined -fno-sanitize-recover=all
-$(BUILD)/test/unit: test/unit.c $(UNIT_SRCS) $(HDRS) test/check.h
+$(BUILD)/test/unit: $(UNIT_TESTS) $(UNIT_SRCS) $(HDRS) $(UNIT_TEST_HDRS)
 	@mkdir -p $(BUILD)/test
-	$(HOST_CC) $(TEST_CFLAGS) -I. test/unit.c $(UNIT_SRCS) -o $@
+	$(HOST_CC) $(TEST_CFLAGS) -I. $(UNIT_TESTS) $(UNIT_SRCS) -o $@
 
-# The loader again, dynamic, with ASan and UBSan, and with the teaching
-# layer so that the sanitizers watch it too: the end-to-end tests run it.
+# The loader again, dynamic, with ASan and UBSan: the end-to-end tests run it.
 $(BUILD)/asan/cgroup-skb-egress: $(SRCS) embed.S $(HDRS) $(BPF_OBJ)
 	@mkdir -p $(BUILD)/asan
-	$(HOST_CC) $(TEST_CFLAGS) -DTEACH=1 -DBPF_OBJECT='"$(BPF_OBJ)"' $(SRCS) embed.S -o $@
+	$(HOST_CC) $(TEST_CFLAGS) -DBPF_OBJECT='"$(BPF_OBJ)"' $(SRCS) embed.S -o $@
 
 # And plain builds of both for valgrind, which cannot run ASan binaries.
 $(BUILD)/vg/cgroup-skb-egress: $(SRCS) embed.S $(HDRS) $(BPF_OBJ)
 	@mkdir -p $(BUILD)/vg
-	$(HOST_CC) -std=gnu11 -O1 -g $(WARN) -DMEM_LIBC -DTEACH=1 -DBPF_OBJECT='"$(BPF_OBJ)"' $(SRCS) embed.S -o $@
+	$(HOST_CC) -std=gnu11 -O1 -g $(WARN) -DMEM_LIBC -DBPF_OBJECT='"$(BPF_OBJ)"' $(SRCS) embed.S -o $@
 
-$(BUILD)/vg/unit: test/unit.c $(UNIT_SRCS) $(HDRS) test/check.h
+$(BUILD)/vg/unit: $(UNIT_TESTS) $(UNIT_SRCS) $(HDRS) $(UNIT_TEST_HDRS)
 	@mkdir -p $(BUILD)/vg
-	$(HOST_CC) -std=gnu11 -O1 -g $(WARN) -DMEM_LIBC -I. test/unit.c $(UNIT_SRCS) -o $@
+	$(HOST_CC) -std=gnu11 -O1 -g $(WARN) -DMEM_LIBC -I. $(UNIT_TESTS) $(UNIT_SRCS) -o $@
 
 $(BUILD)/test/nethelper: test/nethelper.c
 	@mkdir -p $(BUILD)/test
@@ -193,7 +183,7 @@ TEST_DEPS := $(BIN) $(BPF_OBJ) $(BUILD)/test/unit $(UNIT_LIBC) $(BUILD)/test/net
 # make test = make check: lint (format, clang-tidy, cppcheck), then every test,
 # on the static binary, the ASan/UBSan build and (in parts) under valgrind.
 test: check
-check: lint $(TEST_DEPS) cross teach
+check: lint $(TEST_DEPS) cross
 	bash test/run.sh
 
 # Boot tests alone: the binary in an initramfs on stock Debian kernels under qemu.
@@ -219,9 +209,9 @@ $(BUILD)/test/nethelper-static: test/nethelper.c $(UAPI)
 	@mkdir -p $(BUILD)/test
 	$(CC) $(CFLAGS) -static $< -o $@
 
-$(BUILD)/test/unit-static: test/unit.c $(UNIT_SRCS) $(HDRS) test/check.h $(UAPI)
+$(BUILD)/test/unit-static: $(UNIT_TESTS) $(UNIT_SRCS) $(HDRS) $(UNIT_TEST_HDRS) $(UAPI)
 	@mkdir -p $(BUILD)/test
-	$(CC) $(CFLAGS) -static -I. test/unit.c $(UNIT_SRCS) -o $@
+	$(CC) $(CFLAGS) -static -I. $(UNIT_TESTS) $(UNIT_SRCS) -o $@
 
 demo: $(BIN) $(BUILD)/test/nethelper
 	bash test/demo.sh
@@ -253,12 +243,15 @@ bench-smoke: $(BENCH_DEPS)
 # The peers (bench/peers.sh): the program with BTF-defined maps, which is
 # all libbpf 1.x loads, and a static libbpf loader doing what `block` does.
 # Debian's libbpf-dev, libelf-dev, zlib1g-dev and libzstd-dev; benchmark only.
-$(BUILD)/bench/prog_btf.o: prog.bpf.c common.h
+# bench/prog/: the variants of prog.bpf.c that only the benchmarks load.
+BENCH_PROG_CFLAGS := $(BPF_CFLAGS) -I. -Ibench/prog
+$(BUILD)/bench/prog_btf.bpf.c: prog.bpf.c bench/prog/drop_maps.awk
 	@mkdir -p $(BUILD)/bench
-	$(CLANG) $(BPF_CFLAGS) -DPROG_BTF_MAPS -c $< -o $@
-$(BUILD)/bench/prog_btf_100k.o: prog.bpf.c common.h
-	@mkdir -p $(BUILD)/bench
-	$(CLANG) $(BPF_CFLAGS) -DPROG_BTF_MAPS -DPROG_BTF_ENTRIES=100000 -c $< -o $@
+	awk -f bench/prog/drop_maps.awk prog.bpf.c >$@.tmp && mv $@.tmp $@
+$(BUILD)/bench/prog_btf.o: $(BUILD)/bench/prog_btf.bpf.c bench/prog/btf_maps.bpf.h common.h
+	$(CLANG) $(BENCH_PROG_CFLAGS) -c $< -o $@
+$(BUILD)/bench/prog_btf_100k.o: $(BUILD)/bench/prog_btf.bpf.c bench/prog/btf_maps.bpf.h common.h
+	$(CLANG) $(BENCH_PROG_CFLAGS) -DPROG_BTF_ENTRIES=100000 -c $< -o $@
 $(BUILD)/bench/libbpf_block: bench/peer/libbpf_block.c common.h
 	@mkdir -p $(BUILD)/bench
 	$(HOST_CC) -std=gnu11 -O2 -Wall -Wextra -Werror -I. $< -static -lbpf -lelf -lz -lzstd -o $@
@@ -278,14 +271,13 @@ $(BUILD)/bench/prog_cost: bench/prog_cost.c bench/packet.h elf_min.c addr.c text
 	@mkdir -p $(BUILD)/bench
 	$(HOST_CC) -std=gnu11 -O2 $(WARN) -I. bench/prog_cost.c elf_min.c addr.c text.c mem.c perf_ring.c -pthread -o $@
 
-# The program without its trie lookup: what that lookup costs on a miss (bench/ only).
-$(BUILD)/bench/prog-notrie.bpf.o: prog.bpf.c common.h
+$(BUILD)/bench/prog-notrie.bpf.o: bench/prog/notrie.bpf.c prog.bpf.c common.h
 	@mkdir -p $(BUILD)/bench
-	$(CLANG) $(BPF_CFLAGS) -DPROG_NO_TRIE -c $< -o $@
-# The program reading the packet directly instead of with bpf_skb_load_bytes: bench/ only.
-$(BUILD)/bench/prog-direct.bpf.o: prog.bpf.c common.h
+	$(CLANG) $(BENCH_PROG_CFLAGS) -c $< -o $@
+# (The helper's declaration that direct.bpf.c's macro leaves unused.)
+$(BUILD)/bench/prog-direct.bpf.o: bench/prog/direct.bpf.c prog.bpf.c common.h
 	@mkdir -p $(BUILD)/bench
-	$(CLANG) $(BPF_CFLAGS) -DPROG_DIRECT_ACCESS -c $< -o $@
+	$(CLANG) $(BENCH_PROG_CFLAGS) -Wno-unused-variable -c $< -o $@
 
 # ---- fuzzing the ELF reader (clang's libFuzzer) -----------------------------------
 
@@ -334,14 +326,14 @@ install: $(BIN)
 	install -D -m 0644 cgroup-skb-egress.8 $(DESTDIR)$(PREFIX)/share/man/man8/cgroup-skb-egress.8
 
 format:
-	clang-format -i *.c *.h test/*.c test/*.h bench/*.c bench/peer/*.c bench/*.h
+	clang-format -i *.c *.h test/*.c test/*.h bench/*.c bench/peer/*.c bench/*.h bench/prog/*.c bench/prog/*.h
 
 # make explain: the object from the outside, as a reader of the loader's
-# steps 3 and 7 would want to see it (no root needed). The loader's own
-# view of it (a -v trace) is not written yet.
+# steps 3 and 8 would want to see it (no root needed), then from the
+# loader's side: the -vv trace of a block on a throwaway cgroup (root).
 LLVM_READELF ?= llvm-readelf
 LLVM_OBJDUMP ?= llvm-objdump
-explain: $(BPF_OBJ) $(BUILD)/prog.embed.o teach
+explain: $(BPF_OBJ) $(BUILD)/prog.embed.o $(BIN)
 	@printf '\n== 1. the sections of %s (the loader reads: the program section, maps, license, .rel*, .symtab, .strtab)\n' $(BPF_OBJ)
 	@$(LLVM_READELF) -S $(BPF_OBJ)
 	@printf '\n== 2. the symbols that matter: the program (FUNC) and the map definitions (OBJECT in maps)\n'
@@ -353,23 +345,20 @@ explain: $(BPF_OBJ) $(BUILD)/prog.embed.o teach
 	@printf '\n== 5. what the binary embeds of it (%s)\n' $(BUILD)/prog.embed.o
 	@$(LLVM_READELF) -S $(BUILD)/prog.embed.o | grep -E '^ +\['
 	@printf '\n== 6. the same object from the loader'"'"'s side: %s block -vv 192.0.2.1 on a throwaway cgroup\n' \
-		$(BUILD)/teach/cgroup-skb-egress
+		$(BIN)
 	@cg2=$$(awk '$$9 == "cgroup2" { print $$5; exit }' /proc/self/mountinfo); \
 	if [ "$$(id -u)" -ne 0 ] || [ -z "$$cg2" ]; then \
 		echo "(skipped: needs root and a cgroup2 mount)"; exit 0; fi; \
 	cg="$$cg2/cse-explain-$$$$"; mkdir "$$cg" || exit 1; \
-	trap '$(BUILD)/teach/cgroup-skb-egress detach -c "$$cg" >/dev/null 2>&1; rmdir "$$cg"' EXIT; \
-	$(BUILD)/teach/cgroup-skb-egress block -vv -c "$$cg" 192.0.2.1 2>&1
+	trap '$(BIN) detach -c "$$cg" >/dev/null 2>&1; rmdir "$$cg"' EXIT; \
+	$(BIN) block -vv -c "$$cg" 192.0.2.1 2>&1
 
 BENCH_SRCS := bench/*.c bench/peer/*.c
 lint:
-	clang-format --dry-run --Werror *.c *.h test/*.c test/*.h $(BENCH_SRCS) bench/*.h
+	clang-format --dry-run --Werror *.c *.h test/*.c test/*.h $(BENCH_SRCS) bench/*.h bench/prog/*.c bench/prog/*.h
 	@# One file per run: clang-tidy 14 carries analyzer state across files.
-	for f in $(SRCS) test/unit.c test/nethelper.c $(BENCH_SRCS); do \
+	for f in $(SRCS) $(UNIT_TESTS) test/nethelper.c $(BENCH_SRCS); do \
 		clang-tidy --quiet $$f -- -I. -std=gnu11 || exit 1; done
-	@# Again with the teaching layer (loader.h) compiled in.
-	for f in loader.c cli.c commands.c; do \
-		clang-tidy --quiet $$f -- -I. -std=gnu11 -DTEACH=1 || exit 1; done
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability,performance \
 		--inline-suppr --suppress=missingIncludeSystem -I. $(SRCS) test/*.c $(BENCH_SRCS)
 

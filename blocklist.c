@@ -2,7 +2,7 @@
 /*
  * blocklist.c - add and remove blocklist keys, all or nothing (blocklist.h).
  *
- * Callers hold the flock on the cgroup directory (loader.c lock_cgroup()),
+ * Callers hold the flock on the cgroup directory (cgroup.c, cgroup_lock()),
  * so no other cgroup-skb-egress changes the maps meanwhile; the program
  * itself only ever bumps counters, never adds or removes keys.
  */

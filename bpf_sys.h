@@ -3,7 +3,7 @@
  * bpf_sys.h - thin wrappers over the bpf(2) and perf_event_open(2) syscalls.
  *
  * Each wrapper fills one member of `union bpf_attr` and makes the call; none
- * of them prints, retries or decides anything (that is loader.c's job). They
+ * of them prints, retries or decides anything (the step files above do). They
  * return what the kernel returned: a new fd or 0 on success, -1 with errno
  * set on failure.
  *
@@ -65,13 +65,22 @@ static inline int sys_bpf_fd(enum bpf_cmd cmd, union bpf_attr *attr)
 	return fd_above_stdio(sys_bpf(cmd, attr));
 }
 
-/* Kernel object names: at most 15 bytes plus NUL, [A-Za-z0-9_.] only. */
+/*
+ * Kernel object names: at most 15 bytes plus NUL, [A-Za-z0-9_.] only (the
+ * kernel refuses others with EINVAL), so any other byte becomes '_'.
+ */
 static inline void bpf_obj_name(char dst[BPF_OBJ_NAME_LEN], const char *src)
 {
-	size_t n = strnlen(src, BPF_OBJ_NAME_LEN - 1);
+	size_t i;
 
-	memcpy(dst, src, n);
-	dst[n] = '\0';
+	for (i = 0; i < BPF_OBJ_NAME_LEN - 1 && src[i]; i++) {
+		char c = src[i];
+		int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			 (c >= '0' && c <= '9') || c == '_' || c == '.';
+
+		dst[i] = ok ? c : '_';
+	}
+	dst[i] = '\0';
 }
 
 /* The BTF of a map's key and value (Linux 4.18): what bpftool's typed dumps need. */
@@ -289,6 +298,16 @@ static inline int bpf_obj_get_info_by_fd(int fd, void *info, uint32_t *info_len)
 	err = sys_bpf(BPF_OBJ_GET_INFO_BY_FD, &attr);
 	*info_len = attr.info.info_len;
 	return err;
+}
+
+/* The id the kernel gave map `fd` (what bpftool shows), or 0 if it will not say. */
+static inline uint32_t bpf_map_id(int fd)
+{
+	struct bpf_map_info info;
+	uint32_t len = sizeof(info);
+
+	memset(&info, 0, sizeof(info));
+	return bpf_obj_get_info_by_fd(fd, &info, &len) < 0 ? 0 : info.id;
 }
 
 /*

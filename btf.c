@@ -2,16 +2,17 @@
 /*
  * btf.c - read the object's BTF and make it loadable (btf.h).
  *
- * The steps, in the order btf_parse() takes them:
- *   1. Copy .BTF and check its header: magic, version, and that the type
+ * Step 6 of a run (loader.c, maps.c) reads the BTF before creating the
+ * maps; btf_parse() takes it in these parts, in order:
+ *   6a. Copy .BTF and check its header: magic, version, and that the type
  *      and string sections lie inside it.
- *   2. Walk the types once, noting where each starts. A type's length
+ *   6b. Walk the types once, noting where each starts. A type's length
  *      depends on its kind (a struct's members follow it), so type id N can
  *      only be found by walking the N - 1 before it.
- *   3. Fix each DATASEC: its size from the ELF section of the same name,
+ *   6c. Fix each DATASEC: its size from the ELF section of the same name,
  *      each variable's offset from the ELF symbol of the same name, and the
  *      variables put in offset order, which the kernel insists on.
- *   4. From .BTF.ext, copy the func_info and line_info records of the
+ *   6d. From .BTF.ext, copy the func_info and line_info records of the
  *      program's section, their offsets turned from bytes into instructions.
  *
  * BPF_BTF_LOAD checks all of it again; what is checked here is everything
@@ -130,7 +131,7 @@ static int64_t extra_size(uint32_t kind, uint32_t vlen)
 	}
 }
 
-/* Steps 1 and 2: the header, then one walk over the types. */
+/* 6a and 6b: the header, then one walk over the types. */
 static int read_types(struct btf_reader *r)
 {
 	struct btf_obj *b = r->b;
@@ -198,7 +199,7 @@ static int read_types(struct btf_reader *r)
 	return 0;
 }
 
-/* Step 3 for DATASEC `id`: size and offsets from the ELF object. */
+/* 6c for DATASEC `id`: size and offsets from the ELF object. */
 static int fix_datasec(struct btf_reader *r, uint32_t id, struct btf_type *t)
 {
 	struct btf_obj *b = r->b;
@@ -257,7 +258,7 @@ static int fix_datasec(struct btf_reader *r, uint32_t id, struct btf_type *t)
 }
 
 /*
- * Step 4 for one kind of record: the block of `what` in .BTF.ext is a record
+ * 6d for one kind of record: the block of `what` in .BTF.ext is a record
  * size, then per section {name, count, records}. Ours are copied out, each
  * record's first field (insn_off) turned from bytes into instructions.
  */

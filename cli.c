@@ -9,7 +9,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "loader.h"
+#include "messages.h"
+#include "options.h"
 #include "text.h"
 
 /*
@@ -99,9 +100,8 @@ static const struct {
 	{ 0, "[--object FILE]",
 	  "      --object FILE       load this BPF object instead of the embedded one\n" },
 	{ 0, "[-v]",
-	  TEACH ? "  -v, --verbose           print each step the loader takes, with its values,\n"
-		  "                          on stderr; -vv also the program's instructions\n"
-		: "  -v, --verbose           the step-by-step trace: in builds by `make teach`\n" },
+	  "  -v, --verbose           print each step the loader takes, with its values,\n"
+	  "                          on stderr; -vv also the program's instructions\n" },
 	{ 0, NULL, "  -h, --help              show this help (COMMAND --help: that command's)\n" },
 	{ 0, NULL, "  -V, --version           show the version\n" },
 };
@@ -355,8 +355,6 @@ int parse_args(int argc, char **argv, struct options *o)
 		/* -vv: the one grouping there is, as every tool with -v has it. */
 		if (strspn(argv[arg] + 1, "v") == strlen(argv[arg] + 1)) {
 			o->verbose += (int)strlen(argv[arg] + 1);
-			if (!TEACH)
-				goto no_trace;
 			continue;
 		}
 		c = next_option(argc, argv, &arg, &value, help);
@@ -449,8 +447,6 @@ int parse_args(int argc, char **argv, struct options *o)
 			break;
 		case OPT_VERBOSE:
 			o->verbose++;
-			if (!TEACH)
-				goto no_trace;
 			break;
 		case OPT_HELP:
 			usage(named ? (int)o->command : -1);
@@ -476,7 +472,4 @@ int parse_args(int argc, char **argv, struct options *o)
 	}
 	addr_list_unique(&o->block);
 	return EXIT_OK;
-no_trace:
-	report("-v: this binary is built without the trace, to fit its size budget; `make teach` builds one with it");
-	return EXIT_USAGE;
 }

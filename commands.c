@@ -1,23 +1,23 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * commands.c - the subcommands that load nothing: status, list, unblock and
- * detach. Each looks at what is on a cgroup's egress hook and recognises
- * our own programs there (instance.c); run, block and log are in loader.c.
+ * commands.c - status, list, unblock and detach (commands.h). Each looks at
+ * what is on a cgroup's egress and ingress hooks and recognises our own
+ * programs there (instance.c); run, block and log take loader.c's steps.
  */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/types.h>
 #include <unistd.h>
 
-#include "addr.h"
+#include "commands.h"
+
 #include "blocklist.h"
 #include "common.h"
 #include "instance.h"
-#include "loader.h"
 #include "mem.h"
+#include "messages.h"
 #include "text.h"
 
 /* Length of the valid UTF-8 sequence at `s`, or 0. */
@@ -115,7 +115,7 @@ static int collect(int fd, struct entries *out)
  * slow reader of our output must not stretch the walk. Returns 0, or -1
  * after saying why.
  */
-static int read_instance(const struct loader *l, const struct instance *inst, struct entries *out)
+static int read_instance(const char *cgroup_path, const struct instance *inst, struct entries *out)
 {
 	const uint32_t ids[2] = { inst->blocklist_id, inst->blocknets_id };
 	size_t i;
@@ -131,7 +131,7 @@ static int read_instance(const struct loader *l, const struct instance *inst, st
 		rc = fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len) < 0 ? -1 : collect(fd, out);
 		if (rc < 0)
 			report("reading map id %" PRIu32 " of program id %" PRIu32 " on %s: %s%s",
-			       ids[i], inst->prog_id, l->opt.cgroup_path, errno_text(errno),
+			       ids[i], inst->prog_id, cgroup_path, errno_text(errno),
 			       errno == EPERM ? GET_BY_ID_HINT : "");
 		if (fd >= 0)
 			close(fd);
@@ -142,7 +142,7 @@ static int read_instance(const struct loader *l, const struct instance *inst, st
 		}
 		out->max[i] = info.max_entries;
 		out->in_map[i] = out->cnt - before;
-		trace(l, 1,
+		trace(1,
 		      "BPF_MAP_GET_FD_BY_ID %" PRIu32
 		      " (%s): %zu keys by BPF_MAP_GET_NEXT_KEY, each with BPF_MAP_LOOKUP_ELEM",
 		      ids[i], info.name, out->in_map[i]);
@@ -164,7 +164,8 @@ static const char *log_mode_of(const struct instance *inst)
 }
 
 /* One line about program `id` on hook `d`, human or JSON. Returns 1 if it is ours. */
-static int show_program(struct loader *l, int d, uint32_t id, uint32_t flags)
+static int show_program(const struct command_target *t, struct text_out *out, int d, uint32_t id,
+			uint32_t flags)
 {
 	char pid_text[48], counts[160];
 	struct instance inst;
@@ -173,17 +174,17 @@ static int show_program(struct loader *l, int d, uint32_t id, uint32_t flags)
 	const char *log_mode = "?";
 	int ours, filled = -1;
 
-	ours = find_our_program(l, id, &inst);
+	ours = instance_recognise(t->cg->path, t->prog_name, id, &inst);
 	if (ours < 0)
 		return -1;
 	if (ours) {
 		holder = instance_holder(id);
-		filled = read_instance(l, &inst, &bl);
+		filled = read_instance(t->cg->path, &inst, &bl);
 		log_mode = log_mode_of(&inst);
 		mem_free(bl.e);
 		close(inst.prog_fd);
 	}
-	if (l->opt.json) {
+	if (t->json) {
 		/* holder_pid: a pid, 0 for nobody, null when /proc cannot tell. */
 		if (holder < 0)
 			text_format(pid_text, sizeof(pid_text), "null");
@@ -199,20 +200,20 @@ static int show_program(struct loader *l, int d, uint32_t id, uint32_t flags)
 			text_format(counts, sizeof(counts),
 				    "\"entries\":null,\"max_entries\":null,\"prefixes\":null,"
 				    "\"max_prefixes\":null,\"dropped\":null");
-		text_printf(&l->print, "{\"cgroup\":");
-		json_string(&l->print, l->opt.cgroup_path);
-		text_printf(&l->print,
+		text_printf(out, "{\"cgroup\":");
+		json_string(out, t->cg->path);
+		text_printf(out,
 			    ",\"direction\":\"%s\",\"attached\":true,\"prog_id\":%" PRIu32
 			    ",\"ours\":%s,\"mode\":\"%s\"",
 			    direction_names[d], id, ours ? "true" : "false", flags_text(flags));
 		if (ours)
-			text_printf(&l->print,
+			text_printf(out,
 				    ",\"persistent\":%s,\"log\":\"%s\",\"holder_pid\":%s,\"blocklist_map_id\":%" PRIu32
 				    ",\"blocknets_map_id\":%" PRIu32
 				    ",%s,\"events_map_id\":%" PRIu32,
 				    inst.persistent ? "true" : "false", log_mode, pid_text,
 				    inst.blocklist_id, inst.blocknets_id, counts, inst.events_id);
-		text_printf(&l->print, "}\n");
+		text_printf(out, "}\n");
 	} else if (ours) {
 		if (holder > 0)
 			text_format(pid_text, sizeof(pid_text), "%s by pid %ld",
@@ -226,54 +227,57 @@ static int show_program(struct loader *l, int d, uint32_t id, uint32_t flags)
 				    bl.in_map[1], bl.max[1]);
 		else
 			text_format(counts, sizeof(counts), "entries unknown");
-		text_printf(&l->print,
+		text_printf(out,
 			    "%s: %s program id %" PRIu32
 			    " (cgroup-skb-egress, mode %s, %s, logging %s), " BLOCKLIST_MAP_NAME
 			    " map id %" PRIu32 " %s, " EVENTS_MAP_NAME " map id %" PRIu32 "\n",
-			    l->opt.cgroup_path, direction_names[d], id, flags_text(flags),
+			    t->cg->path, direction_names[d], id, flags_text(flags),
 			    holder > 0	      ? pid_text
 			    : inst.persistent ? "persistent: stays until detach"
 			    : holder == 0     ? "left attached: no process holds it"
 					      : "/proc cannot tell who runs it",
 			    log_mode, inst.blocklist_id, counts, inst.events_id);
 	} else {
-		text_printf(&l->print, "%s: %s program id %" PRIu32 " (not ours, mode %s)\n",
-			    l->opt.cgroup_path, direction_names[d], id, flags_text(flags));
+		text_printf(out, "%s: %s program id %" PRIu32 " (not ours, mode %s)\n", t->cg->path,
+			    direction_names[d], id, flags_text(flags));
 	}
 	return ours;
 }
 
 /* status: what is on the cgroup's egress and ingress hooks. Exit 3 when nothing of ours is. */
-int cmd_status(struct loader *l)
+int cmd_status(const struct command_target *t)
 {
-	uint32_t ids[HOOK_QUERY_MAX], cnt, flags, i;
+	struct text_out stdout_text, *out = &stdout_text;
+	struct hook_programs on;
+	uint32_t i;
 	int ours = 0, d;
 
+	text_out_init(out, STDOUT_FILENO);
 	for (d = 0; d < DIR_CNT; d++) {
-		if (query_hook(l, d, ids, &cnt, &flags))
+		if (hook_query(t->cg, d, &on))
 			return EXIT_SYSTEM;
-		if (cnt == 0 && l->opt.json) {
-			text_printf(&l->print, "{\"cgroup\":");
-			json_string(&l->print, l->opt.cgroup_path);
-			text_printf(&l->print, ",\"direction\":\"%s\",\"attached\":false}\n",
+		if (on.cnt == 0 && t->json) {
+			text_printf(out, "{\"cgroup\":");
+			json_string(out, t->cg->path);
+			text_printf(out, ",\"direction\":\"%s\",\"attached\":false}\n",
 				    direction_names[d]);
-		} else if (cnt == 0) {
-			text_printf(&l->print, "%s: no %s program attached\n", l->opt.cgroup_path,
+		} else if (on.cnt == 0) {
+			text_printf(out, "%s: no %s program attached\n", t->cg->path,
 				    direction_names[d]);
 		}
 		/*
 		 * Each program's lines go out before the next is looked at, so
 		 * that a message on stderr about it comes after them, not before.
 		 */
-		for (i = 0; i < cnt; i++) {
-			int one = show_program(l, d, ids[i], flags);
+		for (i = 0; i < on.cnt; i++) {
+			int one = show_program(t, out, d, on.ids[i], on.flags);
 
-			text_flush(&l->print);
+			text_flush(out);
 			if (one < 0)
 				return EXIT_SYSTEM;
 			ours += one;
 		}
-		text_flush(&l->print);
+		text_flush(out);
 	}
 	return ours ? EXIT_OK : EXIT_NONE;
 }
@@ -284,25 +288,34 @@ int cmd_status(struct loader *l)
  * failing result of `fn`, EXIT_SYSTEM if a hook cannot be read, or
  * EXIT_NONE (after saying so) when there is no instance of ours.
  */
-static int each_instance(struct loader *l,
-			 int (*fn)(struct loader *, const struct instance *, const char *hooks))
+struct instance_job {
+	int (*fn)(const struct command_target *t, struct text_out *out, const struct instance *inst,
+		  const char *hooks, const struct instance_job *job);
+	const struct addr_list *addrs; /* unblock: what to remove */
+	int strict;
+};
+
+static int each_instance(const struct command_target *t, const struct instance_job *job)
 {
+	struct text_out stdout_text, *out = &stdout_text;
 	struct {
 		struct instance inst;
 		unsigned int dirs; /* the hooks its programs sit on */
 	} found[DIR_CNT * HOOK_QUERY_MAX];
-	uint32_t ids[HOOK_QUERY_MAX], cnt, flags, i;
+	struct hook_programs on;
 	size_t found_cnt = 0, k;
+	uint32_t i;
 	int d, rc = EXIT_OK;
 
+	text_out_init(out, STDOUT_FILENO);
 	for (d = 0; d < DIR_CNT && rc == EXIT_OK; d++) {
-		if (query_hook(l, d, ids, &cnt, &flags)) {
+		if (hook_query(t->cg, d, &on)) {
 			rc = EXIT_SYSTEM;
 			break;
 		}
-		for (i = 0; i < cnt && rc == EXIT_OK; i++) {
+		for (i = 0; i < on.cnt && rc == EXIT_OK; i++) {
 			struct instance inst;
-			int ours = find_our_program(l, ids[i], &inst);
+			int ours = instance_recognise(t->cg->path, t->prog_name, on.ids[i], &inst);
 
 			if (ours < 0)
 				rc = EXIT_SYSTEM;
@@ -323,19 +336,22 @@ static int each_instance(struct loader *l,
 	/* Each instance's lines go out before the next one's header on stderr. */
 	for (k = 0; k < found_cnt; k++) {
 		if (rc == EXIT_OK)
-			rc = fn(l, &found[k].inst, hook_set_names[found[k].dirs & 3]);
-		text_flush(&l->print);
+			rc = job->fn(t, out, &found[k].inst, hook_set_names[found[k].dirs & 3],
+				     job);
+		text_flush(out);
 		close(found[k].inst.prog_fd);
 	}
 	if (rc == EXIT_OK && !found_cnt) {
-		report("nothing of ours is attached to %s", l->opt.cgroup_path);
+		report("nothing of ours is attached to %s", t->cg->path);
 		rc = EXIT_NONE;
 	}
 	return rc;
 }
 
 /* Every address and prefix in one instance's blocklist with its drop counter, sorted. */
-static int list_instance(struct loader *l, const struct instance *inst, const char *hooks)
+static int list_instance(const struct command_target *t, struct text_out *out,
+			 const struct instance *inst, const char *hooks,
+			 const struct instance_job *job)
 {
 	struct entries bl;
 	char text[ADDR_TEXT_MAX];
@@ -347,24 +363,25 @@ static int list_instance(struct loader *l, const struct instance *inst, const ch
 	 * walk), print after it: a reader that stops reading our output must
 	 * not hold up a block.
 	 */
-	if (lock_cgroup(l))
+	(void)job;
+	if (cgroup_lock(t->cg, t->signals->fd))
 		return EXIT_SYSTEM;
-	rc = read_instance(l, inst, &bl);
-	flock(l->cgroup_fd, LOCK_UN);
+	rc = read_instance(t->cg->path, inst, &bl);
+	cgroup_unlock(t->cg);
 	if (rc < 0)
 		return EXIT_SYSTEM;
 	if (bl.cnt)
 		addr_sort(bl.e, bl.cnt, sizeof(*bl.e));
 	/* Which hooks the list applies to: on stderr, so that stdout stays "address count". */
-	if (!l->opt.json)
-		report("program id %" PRIu32 " on %s (%s): %zu entries", inst->prog_id,
-		       l->opt.cgroup_path, hooks, bl.cnt);
+	if (!t->json)
+		report("program id %" PRIu32 " on %s (%s): %zu entries", inst->prog_id, t->cg->path,
+		       hooks, bl.cnt);
 	for (i = 0; i < bl.cnt; i++) {
 		addr_format(&bl.e[i].key, text);
-		if (l->opt.json) {
-			text_printf(&l->print, "{\"cgroup\":");
-			json_string(&l->print, l->opt.cgroup_path);
-			text_printf(&l->print,
+		if (t->json) {
+			text_printf(out, "{\"cgroup\":");
+			json_string(out, t->cg->path);
+			text_printf(out,
 				    ",\"prog_id\":%" PRIu32
 				    ",\"direction\":\"%s\",\"family\":\"%s\",\"address\":\"%s\",\"prefix\":%s,\"dropped\":%" PRIu64
 				    "}\n",
@@ -372,7 +389,7 @@ static int list_instance(struct loader *l, const struct instance *inst, const ch
 				    bl.e[i].key.family == ADDR_IPV4 ? "ipv4" : "ipv6", text,
 				    addr_is_single(&bl.e[i].key) ? "false" : "true", bl.e[i].drops);
 		} else {
-			text_printf(&l->print, "%s %" PRIu64 "\n", text, bl.e[i].drops);
+			text_printf(out, "%s %" PRIu64 "\n", text, bl.e[i].drops);
 		}
 	}
 	mem_free(bl.e);
@@ -383,14 +400,19 @@ static int list_instance(struct loader *l, const struct instance *inst, const ch
  * list: each blocked address and the packets dropped to it, for every
  * program of ours on the hook. Exit 3 when there is none.
  */
-int cmd_list(struct loader *l)
+int cmd_list(const struct command_target *t)
 {
-	return each_instance(l, list_instance);
+	const struct instance_job job = { list_instance, NULL, 0 };
+
+	return each_instance(t, &job);
 }
 
 /* Remove the addresses from one instance's blocklist; all of them, or none. */
-static int unblock_instance(struct loader *l, const struct instance *inst, const char *hooks)
+static int unblock_instance(const struct command_target *t, struct text_out *out,
+			    const struct instance *inst, const char *hooks,
+			    const struct instance_job *job)
 {
+	(void)out;
 	(void)hooks; /* one blocklist, whichever hooks it serves */
 	struct blocklist bl = { bpf_map_get_fd_by_id(inst->blocklist_id),
 				bpf_map_get_fd_by_id(inst->blocknets_id) };
@@ -404,15 +426,15 @@ static int unblock_instance(struct loader *l, const struct instance *inst, const
 		       errno_text(errno), errno == EPERM ? GET_BY_ID_HINT : "");
 		goto out;
 	}
-	trace(l, 1,
+	trace(1,
 	      "BPF_MAP_GET_FD_BY_ID %" PRIu32 " and %" PRIu32
 	      " -> fds %d and %d; removing %zu keys",
-	      inst->blocklist_id, inst->blocknets_id, bl.single_fd, bl.prefix_fd, l->opt.block.cnt);
-	r = blocklist_remove(&bl, l->opt.block.key, l->opt.block.cnt, l->opt.strict, &ch);
+	      inst->blocklist_id, inst->blocknets_id, bl.single_fd, bl.prefix_fd, job->addrs->cnt);
+	r = blocklist_remove(&bl, job->addrs->key, job->addrs->cnt, job->strict, &ch);
 	if (r < 0) {
 		report("removing %s from the blocklist of program id %" PRIu32
 		       " on %s: %s; nothing was removed",
-		       addr_format(&ch.failed_key, text), inst->prog_id, l->opt.cgroup_path,
+		       addr_format(&ch.failed_key, text), inst->prog_id, t->cg->path,
 		       errno_text(errno));
 		goto out;
 	}
@@ -424,18 +446,17 @@ static int unblock_instance(struct loader *l, const struct instance *inst, const
 		text_format(absent + used, sizeof(absent) - used, ", ...");
 	if (r > 0) {
 		report("%zu address%s not blocked on %s (%s); --strict: nothing was removed",
-		       ch.unchanged, ch.unchanged == 1 ? " is" : "es are", l->opt.cgroup_path,
-		       absent);
+		       ch.unchanged, ch.unchanged == 1 ? " is" : "es are", t->cg->path, absent);
 		goto out;
 	}
 	if (ch.unchanged)
 		report("removed %zu address%s from program id %" PRIu32
 		       " on %s; %zu %s not blocked (%s)",
-		       ch.changed, ch.changed == 1 ? "" : "es", inst->prog_id, l->opt.cgroup_path,
+		       ch.changed, ch.changed == 1 ? "" : "es", inst->prog_id, t->cg->path,
 		       ch.unchanged, ch.unchanged == 1 ? "was" : "were", absent);
 	else
 		report("removed %zu address%s from program id %" PRIu32 " on %s", ch.changed,
-		       ch.changed == 1 ? "" : "es", inst->prog_id, l->opt.cgroup_path);
+		       ch.changed == 1 ? "" : "es", inst->prog_id, t->cg->path);
 	rc = EXIT_OK;
 out:
 	if (bl.single_fd >= 0)
@@ -449,13 +470,15 @@ out:
  * unblock: remove addresses from every program of ours on the hook. The
  * program stays attached, even with an empty list; `detach` removes it.
  */
-int cmd_unblock(struct loader *l)
+int cmd_unblock(const struct command_target *t, const struct addr_list *addrs, int strict)
 {
-	if (lock_cgroup(l))
+	const struct instance_job job = { unblock_instance, addrs, strict };
+
+	if (cgroup_lock(t->cg, t->signals->fd))
 		return EXIT_SYSTEM;
-	if (stop_signal_pending(l, "unblocking"))
+	if (signals_pending(t->signals, "unblocking", "changed"))
 		return EXIT_SYSTEM;
-	return each_instance(l, unblock_instance);
+	return each_instance(t, &job);
 }
 
 /*
@@ -463,22 +486,24 @@ int cmd_unblock(struct loader *l)
  * running instance notices within a second and exits). Programs that are
  * not ours are never touched. Exit 3 when there was nothing of ours.
  */
-int cmd_detach(struct loader *l)
+int cmd_detach(const struct command_target *t)
 {
-	uint32_t ids[HOOK_QUERY_MAX], cnt, flags, i;
+	struct hook_programs on;
+	const uint32_t *ids = on.ids;
+	uint32_t i;
 	int detached = 0, rc = EXIT_OK, d;
 
-	if (lock_cgroup(l))
+	if (cgroup_lock(t->cg, t->signals->fd))
 		return EXIT_SYSTEM;
-	if (stop_signal_pending(l, "detaching"))
+	if (signals_pending(t->signals, "detaching", "changed"))
 		return EXIT_SYSTEM;
 	for (d = 0; d < DIR_CNT; d++) {
-		if (query_hook(l, d, ids, &cnt, &flags))
+		if (hook_query(t->cg, d, &on))
 			return EXIT_SYSTEM;
-		for (i = 0; i < cnt; i++) {
+		for (i = 0; i < on.cnt; i++) {
 			struct instance inst;
 			pid_t holder;
-			int found = find_our_program(l, ids[i], &inst);
+			int found = instance_recognise(t->cg->path, t->prog_name, ids[i], &inst);
 
 			if (found < 0) {
 				rc = EXIT_SYSTEM;
@@ -486,7 +511,7 @@ int cmd_detach(struct loader *l)
 			}
 			if (!found) {
 				report("left %s program id %" PRIu32 " on %s alone: it is not ours",
-				       direction_names[d], ids[i], l->opt.cgroup_path);
+				       direction_names[d], ids[i], t->cg->path);
 				continue;
 			}
 			holder = instance_holder(ids[i]);
@@ -494,32 +519,31 @@ int cmd_detach(struct loader *l)
 			 * Without the multi flag the hook holds one program and the
 			 * kernel detaches it whatever fd we name: it is this one.
 			 */
-			if (bpf_prog_detach(inst.prog_fd, l->cgroup_fd, direction_attach_types[d]) <
+			if (bpf_prog_detach(inst.prog_fd, t->cg->fd, direction_attach_type(d)) <
 			    0) {
 				report("detaching %s program id %" PRIu32 " from %s: %s",
-				       direction_names[d], ids[i], l->opt.cgroup_path,
-				       errno_text(errno));
+				       direction_names[d], ids[i], t->cg->path, errno_text(errno));
 				rc = EXIT_SYSTEM;
 			} else {
-				trace(l, 1,
+				trace(1,
 				      "BPF_PROG_DETACH: program fd %d (id %" PRIu32
 				      ") from cgroup fd %d, %s",
-				      inst.prog_fd, ids[i], l->cgroup_fd, direction_names[d]);
+				      inst.prog_fd, ids[i], t->cg->fd, direction_names[d]);
 				detached++;
 				if (holder > 0)
 					report("detached %s program id %" PRIu32
 					       " from %s; pid %ld ran it and will exit",
-					       direction_names[d], ids[i], l->opt.cgroup_path,
+					       direction_names[d], ids[i], t->cg->path,
 					       (long)holder);
 				else
 					report("detached %s program id %" PRIu32 " from %s",
-					       direction_names[d], ids[i], l->opt.cgroup_path);
+					       direction_names[d], ids[i], t->cg->path);
 			}
 			close(inst.prog_fd);
 		}
 	}
 	if (rc == EXIT_OK && !detached) {
-		report("nothing of ours is attached to %s", l->opt.cgroup_path);
+		report("nothing of ours is attached to %s", t->cg->path);
 		rc = EXIT_NONE;
 	}
 	return rc;

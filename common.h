@@ -3,7 +3,7 @@
  * common.h - what the BPF program and the loader must agree on.
  *
  * This header is compiled twice: once by clang for the BPF target (prog.bpf.c)
- * and once by the host compiler (loader.c). It therefore uses only fixed-width
+ * and once by the host compiler (the loader). It therefore uses only fixed-width
  * types and no library headers beyond <stdint.h>, which clang provides itself
  * when it builds freestanding BPF code.
  *

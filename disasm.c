@@ -7,7 +7,7 @@
  * The loader's -vv trace prints the program before and after relocation, so
  * that a reader can set it beside bpftool's dump of the loaded program. The
  * kernel's own file needs stdio and names every helper: far too large for the
- * 64 KiB binary. This one decodes the instruction set clang emits for
+ * 128 KiB binary. This one decodes the instruction set clang emits for
  * -mcpu=v1 to v3, less the atomics other than add, names the three helpers
  * prog.bpf.c calls, and prints anything else (v4's sdiv, smod, movsx, bswap
  * and gotol; the other atomics; kfunc calls; the legacy packet loads) as

@@ -2,16 +2,18 @@
 /*
  * elf_min.c - read a BPF ELF64 relocatable object without libelf.
  *
- * The steps, in the order elf_obj_parse() takes them:
- *   1. The ELF header: magic, 64-bit, this host's byte order, relocatable,
+ * Step 3 of a run (loader.c, object.c) reads the object; elf_obj_parse()
+ * takes it in these parts, lettered so as not to be taken for the run's
+ * steps:
+ *   3a. The ELF header: magic, 64-bit, this host's byte order, relocatable,
  *      machine EM_BPF, section headers of the size we expect.
- *   2. The section-name table (e_shstrndx), then every section header: find
+ *   3b. The section-name table (e_shstrndx), then every section header: find
  *      the symbol table, the program section (`cgroup_skb/...`), `maps` and
  *      `license`, and refuse what this loader does not support.
- *   3. The program's instructions, copied so the loader can patch them.
- *   4. The map definitions: one per symbol in `maps`, sized by st_size.
- *   5. The license string.
- *   6. The program's relocations (`.rel<program section>`): each must put a
+ *   3c. The program's instructions, copied so the loader can patch them.
+ *   3d. The map definitions: one per symbol in `maps`, sized by st_size.
+ *   3e. The license string.
+ *   3f. The program's relocations (`.rel<program section>`): each must put a
  *      map's address into an ld_imm64 instruction.
  *
  * Every byte of the object is untrusted. All reads go through elf_span(), the one
@@ -147,7 +149,7 @@ static const char *byte_order_name(uint8_t data)
 				     : "of unknown byte order";
 }
 
-/* Step 1: the ELF header. */
+/* 3a: the ELF header. */
 static int check_header(struct reader *r)
 {
 	static const uint8_t host_data =
@@ -249,7 +251,7 @@ static int is_program_section(const char *name)
 	return strncmp(name, "cgroup_skb/", 11) == 0 || strncmp(name, "cgroup/skb", 10) == 0;
 }
 
-/* Step 2: the section-name table, then each section header in turn. */
+/* 3b: the section-name table, then each section header in turn. */
 static int scan_sections(struct reader *r)
 {
 	Elf64_Shdr sh;
@@ -362,7 +364,7 @@ static int read_symbol(struct reader *r, uint64_t index, Elf64_Sym *sym, const c
 	return 0;
 }
 
-/* Step 3: the instructions, copied so that relocation never writes into the object. */
+/* 3c: the instructions, copied so that relocation never writes into the object. */
 static int load_program(struct reader *r, struct elf_obj *obj)
 {
 	Elf64_Shdr sh;
@@ -401,7 +403,7 @@ static int load_program(struct reader *r, struct elf_obj *obj)
 	return 0;
 }
 
-/* Step 4: one legacy map definition per symbol in `maps`. */
+/* 3d: one legacy map definition per symbol in `maps`. */
 static int load_maps(struct reader *r, struct elf_obj *obj)
 {
 	Elf64_Shdr sh;
@@ -486,7 +488,7 @@ static int load_maps(struct reader *r, struct elf_obj *obj)
 	return 0;
 }
 
-/* Step 5: the license, which decides whether GPL-only helpers may be used. */
+/* 3e: the license, which decides whether GPL-only helpers may be used. */
 static int load_license(struct reader *r, struct elf_obj *obj)
 {
 	Elf64_Shdr sh;
@@ -523,7 +525,7 @@ static int find_map_at(const struct elf_obj *obj, uint64_t offset)
 	return -1;
 }
 
-/* Step 6, for one entry of a relocation section. */
+/* 3f, for one entry of a relocation section. */
 static int load_one_reloc(struct reader *r, struct elf_obj *obj, uint32_t rel_index,
 			  const struct elf_bytes *rel, uint64_t n)
 {
@@ -603,7 +605,7 @@ static int load_one_reloc(struct reader *r, struct elf_obj *obj, uint32_t rel_in
 	return 0;
 }
 
-/* Step 6: relocations of the program section; those of .BTF, .debug_* are not ours. */
+/* 3f: relocations of the program section; those of .BTF, .debug_* are not ours. */
 static int load_relocs(struct reader *r, struct elf_obj *obj)
 {
 	char esc[ELF_ESC_MAX];

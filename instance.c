@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -10,6 +11,7 @@
 
 #include "bpf_sys.h"
 #include "common.h"
+#include "messages.h"
 #include "text.h"
 
 #define OUR_MAP_CNT 4
@@ -91,6 +93,27 @@ fail:
 	close(fd);
 	errno = saved;
 	return -1;
+}
+
+int instance_recognise(const char *cgroup_path, const char *prog_name, uint32_t id,
+		       struct instance *inst)
+{
+	int ours = instance_find(id, prog_name, inst);
+
+	if (ours < 0)
+		report("looking at program id %" PRIu32 " on %s: %s%s", id, cgroup_path,
+		       errno_text(errno), errno == EPERM ? GET_BY_ID_HINT : "");
+	else if (ours)
+		trace(1,
+		      "BPF_PROG_GET_FD_BY_ID %" PRIu32
+		      " -> fd %d; BPF_OBJ_GET_INFO_BY_FD: ours (%s), maps: " BLOCKLIST_MAP_NAME
+		      " id %" PRIu32 ", " BLOCKNETS_MAP_NAME " id %" PRIu32 ", " EVENTS_MAP_NAME
+		      " id %" PRIu32 ", " CONFIG_MAP_NAME " id %" PRIu32,
+		      id, inst->prog_fd, inst->persistent ? "persistent" : "a run's",
+		      inst->blocklist_id, inst->blocknets_id, inst->events_id, inst->config_id);
+	else
+		trace(1, "program id %" PRIu32 ": not ours (another name or other maps)", id);
+	return ours;
 }
 
 /* Whether fd `name` of the process whose /proc directory is `pid_dir` is program `id`. */

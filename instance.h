@@ -48,6 +48,13 @@ void instance_persistent_name(char out[INSTANCE_NAME_LEN], const char *prog_name
 int instance_find(uint32_t id, const char *prog_name, struct instance *inst);
 
 /*
+ * instance_find() for program `id` on a hook of `cgroup_path`, saying why
+ * when the kernel will not tell (-1), and tracing what it found (-v).
+ */
+int instance_recognise(const char *cgroup_path, const char *prog_name, uint32_t id,
+		       struct instance *inst);
+
+/*
  * A process other than this one that holds an fd of program `id`, found in
  * /proc/PID/fdinfo: its pid, 0 if there is none, -1 when /proc cannot tell.
  */

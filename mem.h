@@ -5,7 +5,7 @@
  * Every allocation here is one of a few large buffers that live for a
  * whole step: the object's copy, its instructions, key lists, per-CPU
  * scratch space. Pages from mmap(2) serve those as well as malloc() does,
- * and leave musl's allocator (9 KiB) out of the static binary's 64 KiB.
+ * and leave musl's allocator (9 KiB) out of the static binary's 128 KiB.
  * Growing uses mremap(2), which moves pages rather than copying bytes, so
  * a list of a million keys doubles for the price of a page-table update.
  *

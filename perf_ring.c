@@ -22,6 +22,7 @@
 #include "perf_ring.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -241,4 +242,42 @@ int cpu_list_parse(const char *text, uint8_t set[CPU_MAX], int *highest)
 			return -1;
 	}
 	return count > 0 ? count : -1;
+}
+
+/*
+ * Plain open/read: no stdio buffer to allocate, and an initramfs without
+ * /sys gets a message that says so.
+ */
+int cpu_list_read(const char *path, uint8_t set[CPU_MAX], int *highest, char *err, size_t err_len)
+{
+	char text[4096];
+	size_t len = 0;
+	ssize_t n = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC), rc;
+
+	/* Sparse lists ("0,4,8,...") on large machines are long: read it all. */
+	while (fd >= 0 && len < sizeof(text) - 1 &&
+	       ((n = read(fd, text + len, sizeof(text) - 1 - len)) > 0 ||
+		(n < 0 && errno == EINTR)))
+		len += n > 0 ? (size_t)n : 0;
+	if (fd < 0 || n < 0) {
+		int saved = errno;
+
+		if (fd >= 0)
+			close(fd);
+		text_format(err, err_len, "reading %s: %s%s", path, strerror(saved),
+			    saved == ENOENT ? "; is sysfs mounted (mount -t sysfs sysfs /sys)?"
+					    : "");
+		return -1;
+	}
+	close(fd);
+	text[len] = '\0';
+	rc = len == sizeof(text) - 1 ? -1 : cpu_list_parse(text, set, highest);
+	if (rc == -2)
+		text_format(err, err_len, "reading %s: CPU numbers above %d are not supported",
+			    path, CPU_MAX - 1);
+	else if (rc < 0)
+		text_format(err, err_len, "reading %s: not a CPU list of under 4 KiB: '%.32s'",
+			    path, text);
+	return rc < 0 ? -1 : 0;
 }

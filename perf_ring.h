@@ -73,4 +73,10 @@ void perf_ring_read(struct perf_event_mmap_page *meta, const uint8_t *data, size
  */
 int cpu_list_parse(const char *text, uint8_t set[CPU_MAX], int *highest);
 
+/*
+ * cpu_list_parse() on a sysfs file ("/sys/devices/system/cpu/online"):
+ * 0, or -1 with one line about what went wrong in `err`.
+ */
+int cpu_list_read(const char *path, uint8_t set[CPU_MAX], int *highest, char *err, size_t err_len);
+
 #endif

@@ -6,6 +6,8 @@
 #include "text.h"
 
 #include <errno.h>
+#include <limits.h>
+#include <poll.h>
 #include <stdint.h>
 #include <string.h>
 #include <unistd.h>
@@ -265,13 +267,49 @@ const char *text_decimal(const char *p, unsigned long max, unsigned long *out)
 	return p == start ? NULL : p;
 }
 
+const char *text_last_line(char *s)
+{
+	size_t len = strlen(s);
+
+	while (len && s[len - 1] == '\n')
+		s[--len] = '\0';
+	while (len && s[len - 1] != '\n')
+		len--;
+	return s + len;
+}
+
 /* ---- buffered output -------------------------------------------------------- */
 
 void text_out_init(struct text_out *o, int fd)
 {
 	o->fd = fd;
 	o->err = 0;
+	o->stop_fd = -1;
 	o->len = 0;
+}
+
+void text_out_stop_on(struct text_out *o, int stop_fd)
+{
+	o->stop_fd = stop_fd;
+}
+
+/* Whether o->fd takes data now; 0 when a stop signal waits instead (or poll failed: o->err). */
+static int ready_to_write(struct text_out *o)
+{
+	for (;;) {
+		struct pollfd p[2] = { { o->fd, POLLOUT, 0 }, { o->stop_fd, POLLIN, 0 } };
+
+		if (poll(p, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			o->err = errno;
+			return 0;
+		}
+		if (p[0].revents & (POLLOUT | POLLERR | POLLHUP | POLLNVAL))
+			return 1;
+		if (p[1].revents & POLLIN)
+			return 0;
+	}
 }
 
 int text_flush(struct text_out *o)
@@ -279,13 +317,21 @@ int text_flush(struct text_out *o)
 	size_t done = 0;
 
 	while (done < o->len && !o->err) {
-		ssize_t n = write(o->fd, o->buf + done, o->len - done);
+		size_t chunk = o->len - done;
+		ssize_t n;
 
+		if (o->stop_fd >= 0) {
+			if (!ready_to_write(o))
+				break;
+			if (chunk > PIPE_BUF)
+				chunk = PIPE_BUF;
+		}
+		n = write(o->fd, o->buf + done, chunk);
 		if (n > 0)
 			done += (size_t)n;
 		else if (n == 0)
 			o->err = EIO; /* no progress and no error: do not spin */
-		else if (errno != EINTR)
+		else if (errno != EINTR && !(errno == EAGAIN && o->stop_fd >= 0))
 			o->err = errno;
 	}
 	o->len = 0;

@@ -2,7 +2,7 @@
 /*
  * text.h - formatted text and line reading on plain file descriptors.
  *
- * The tool does not use stdio. The static binary has a 64 KiB budget, and
+ * The tool does not use stdio. The static binary has a 128 KiB budget, and
  * musl's printf family alone is 10 KiB (mostly floating point we never
  * print); FILE buffering adds more. What the tool prints needs only %s, %c,
  * %%, integers in decimal and hex, widths, zero padding and precisions.
@@ -26,11 +26,21 @@ __attribute__((format(printf, 3, 0))) int text_vformat(char *buf, size_t len, co
 struct text_out {
 	int fd;
 	int err;
+	int stop_fd; /* -1, or see text_out_stop_on() */
 	size_t len;
 	char buf[4096];
 };
 
 void text_out_init(struct text_out *o, int fd);
+/*
+ * Flushing waits in poll() until o->fd takes data or `stop_fd` (a signalfd)
+ * is readable, then writes at most PIPE_BUF bytes at a time; when stop_fd
+ * is readable it drops what is left. For output that must never keep a
+ * stop signal from being heard: a write(2) into a stalled pipe or a stopped
+ * terminal blocks for good, and a supervisor's SIGTERM would go unheard
+ * until its SIGKILL left the program attached.
+ */
+void text_out_stop_on(struct text_out *o, int stop_fd);
 void text_put(struct text_out *o, const char *s, size_t n);
 void text_puts(struct text_out *o, const char *s);
 __attribute__((format(printf, 2, 3))) void text_printf(struct text_out *o, const char *fmt, ...);
@@ -45,6 +55,12 @@ int text_flush(struct text_out *o);
  * prefixes: strtoul() takes all three, and pulls in musl's stdio besides.
  */
 const char *text_decimal(const char *p, unsigned long max, unsigned long *out);
+
+/*
+ * The last line of `s`, its trailing newlines cut off in place: of a kernel
+ * log, the verifier's summary ("processed 71 insns ...") or its reason.
+ */
+const char *text_last_line(char *s);
 
 /*
  * Lines from an fd, without stdio. A line is returned without its '\n' and

@@ -344,8 +344,9 @@ if command -v strace >/dev/null; then
 	memlock_run ""
 	check "faults: RLIMIT_MEMLOCK left alone when nothing fails (exit $?)" \
 		eval 'grep -q BPF_PROG_ATTACH "$TMP/memlock.trace" && ! grep -q "RLIMIT_MEMLOCK, {" "$TMP/memlock.trace"'
-	# bpf call 3: the first BPF_MAP_CREATE, after the egress and ingress hook queries.
-	memlock_run "-e inject=bpf:error=EPERM:when=3"
+	# The first BPF_MAP_CREATE: after the two hook queries and BPF_BTF_LOAD.
+	map_call=$(grep 'bpf(' "$TMP/normal.trace" | grep -n -m1 BPF_MAP_CREATE | cut -d: -f1)
+	memlock_run "-e inject=bpf:error=EPERM:when=${map_call:-4}"
 	check "faults: EPERM from BPF_MAP_CREATE raises RLIMIT_MEMLOCK and retries (exit $?)" \
 		eval 'grep -q BPF_PROG_ATTACH "$TMP/memlock.trace" && grep -q "RLIMIT_MEMLOCK, {rlim_cur=8192\*1024, rlim_max=8192\*1024}.* = 0" "$TMP/memlock.trace"'
 	ids_are "$ids_before" >/dev/null

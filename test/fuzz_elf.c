@@ -7,7 +7,7 @@
  * message or a model whose promises hold: the ones the loader relies on when
  * it patches instructions and creates maps without checking again. Then the
  * same for the object's BTF (btf_parse(), btf_map_types()), which the
- * teaching build reads.
+ * loader reads before creating maps (step 6).
  */
 #include <stdint.h>
 #include <stdlib.h>

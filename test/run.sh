@@ -66,21 +66,27 @@ cross_check() { # TRIPLET CLASS DATA MACHINE QEMU
 		[ "${CI:-}" = true ] && bad "cross $t under qemu" "$qemu missing under CI=true"
 	fi
 }
-# The size budget: the x86_64 musl binary, stripped, object included, fits
-# in 64 KiB (README, "Size"). Every target's size is printed for the table.
+# The size budget: the x86_64 musl binary, stripped, object and teaching
+# layer included, fits in 128 KiB (docs/size.md). Every target's size is
+# printed for the table.
 size_budget() {
 	local size
 	size=$(stat -c %s "$BIN")
-	echo "    $BIN: $size bytes, budget 65536"
-	[ "$size" -le 65536 ]
+	echo "    $BIN: $size bytes, budget 131072"
+	[ "$size" -le 131072 ]
 }
 # (make builds with musl-gcc whenever it is installed.)
 if [ "$(uname -m)" = x86_64 ] && command -v musl-gcc >/dev/null; then
-	check "size: the x86_64 musl binary is at most 64 KiB" size_budget
+	check "size: the x86_64 musl binary is at most 128 KiB" size_budget
 else
-	echo "SKIPPED: the 64 KiB size budget (needs x86_64 and musl-gcc)"
+	echo "SKIPPED: the 128 KiB size budget (needs x86_64 and musl-gcc)"
 	[ "${CI:-}" = true ] && bad "size budget" "not checked under CI=true (.ci/run installs musl-tools)"
 fi
+# The spine's promise: calls between the tool's files run one way, from
+# loader.c down; nothing below calls back up (test/callgraph.sh).
+mapfile -t tool_sources < <(ls *.c | grep -v '\.bpf\.c$')
+check "the calls between files run one way, down from loader.c (no loop)" \
+	bash test/callgraph.sh "${tool_sources[@]}"
 for b in build/*-linux-gnu*/cgroup-skb-egress; do
 	[ -x "$b" ] && echo "size: $b: $(stat -c %s "$b") bytes"
 done
@@ -147,10 +153,7 @@ expect_exit "cli rejects an object whose program leaves a map unused (detach cou
 	status -c /nonexistent --object build/bench/prog-notrie.bpf.o
 expect_exit "cli rejects a missing cgroup" 2 "opening cgroup $TMP/nope: No such file or directory; pass a cgroup v2 directory with -c (cgroup2 is mounted at" -- -c "$TMP/nope"
 expect_exit "cli rejects a file as cgroup" 2 "opening cgroup $TMP/text.o: Not a directory" -- -c "$TMP/text.o"
-expect_exit "cli: -v in the budget build says which build has the trace" 2 \
-	"-v: this binary is built without the trace, to fit its size budget; \`make teach\` builds one with it" -- status -v
-expect_exit "cli: -vv too" 2 "built without the trace" -- -vv -b 192.0.2.1
-BIN=build/teach/cgroup-skb-egress expect_exit "cli: make teach's binary documents -v" 0 \
+expect_exit "cli: the binary documents -v" 0 \
 	"-v, --verbose           print each step the loader takes" -- --help
 expect_exit "cli rejects a directory outside cgroupfs" 2 "cgroup $TMP: is not a cgroup v2 directory; cgroup2 is mounted at" -- -c "$TMP"
 
@@ -201,14 +204,10 @@ fi
 . test/e2e.sh
 # shellcheck source=test/faults.sh
 . test/faults.sh
-# The teaching build (make teach): the trace, BTF, source lines.
-BIN_STATIC=$BIN
-BIN=build/teach/cgroup-skb-egress EMBEDDED=build/teach/prog.embed.o
-TAG="[teach] "
+# The teaching layer: the trace, BTF, source lines.
+EMBEDDED=build/prog.embed.o
 # shellcheck source=test/teach.sh
 . test/teach.sh
-TAG=""
-BIN=$BIN_STATIC
 # The end-to-end tests again, on the loader built with ASan and UBSan (any
 # report makes an exit status wrong). Leak checking is valgrind's job:
 # LeakSanitizer's stop-the-world tracer once spun forever at exit on this

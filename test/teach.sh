@@ -1,7 +1,7 @@
 # teach.sh - the teaching layer against the real kernel (root): the -v/-vv
 # trace, BTF loaded by hand, source lines in verifier rejections. Sourced by
-# test/run.sh with BIN set to a build made with TEACH=1 (build/teach/, and
-# the ASan build); EMBEDDED names the object that build carries.
+# test/run.sh with BIN set to the static binary, then to the ASan build;
+# EMBEDDED names the object that build carries.
 #
 # What it takes of the machine, beyond the rest of the tests: a kernel with
 # DATASEC BTF (5.2) and program BTF (5.0); bpftool's JSON-like dump format;
@@ -24,10 +24,10 @@ trace_names_relocations() {
 	local idx sym n=0
 	while read -r idx sym; do
 		n=$((n + 1))
-		grep -q "^step 7: relocation for egress: instruction $idx (ld_imm64 r[0-9]*), map $sym: src_reg 0 -> 1 (BPF_PSEUDO_MAP_FD), imm 0 -> [0-9]* (its fd)" "$TRACE" ||
+		grep -q "^step 8: relocation for egress: instruction $idx (ld_imm64 r[0-9]*), map $sym: src_reg 0 -> 1 (BPF_PSEUDO_MAP_FD), imm 0 -> [0-9]* (its fd)" "$TRACE" ||
 			{ echo "    no trace of the relocation of instruction $idx to $sym"; return 1; }
 	done <<<"$relocs"
-	[ "$n" -ge 4 ] && [ "$(grep -c '^step 7: relocation' "$TRACE")" -eq "$n" ]
+	[ "$n" -ge 4 ] && [ "$(grep -c '^step 8: relocation' "$TRACE")" -eq "$n" ]
 }
 check "teach: the trace names every relocation the object has (llvm-readelf -r), and no other" trace_names_relocations
 steps_in_order() {
@@ -36,27 +36,27 @@ steps_in_order() {
 		[ "$n" -ge "$last" ] || { echo "    step $n after step $last"; return 1; }
 		last=$n
 	done
-	for n in 3 4 5 6 7 8 10; do grep -q "^step $n: " "$TRACE" || { echo "    no step $n"; return 1; }; done
+	for n in 2 3 4 5 6 7 8 9 11; do grep -q "^step $n: " "$TRACE" || { echo "    no step $n"; return 1; }; done
 }
-check "teach: steps 3 to 10 appear, in the README's order" steps_in_order
+check "teach: steps 2 to 11 appear, in the order of loader.c and docs/walkthrough.md" steps_in_order
 check "teach: each ELF section, with index, name, type and size" \
 	grep -Eq '^  section +[0-9]+ \.symtab +SYMTAB +type 0x2, [0-9]+ bytes' "$TRACE"
 check "teach: each map created, with the fd the kernel gave it" \
-	grep -Eq '^step 5: BPF_MAP_CREATE BLOCKLIST: map_type 1, key_size 24, .* -> fd [0-9]+, map id [1-9]' "$TRACE"
+	grep -Eq '^step 6: BPF_MAP_CREATE BLOCKLIST: map_type 1, key_size 24, .* -> fd [0-9]+, map id [1-9]' "$TRACE"
 check "teach: BPF_BTF_LOAD and the key and value types of BLOCKLIST" \
-	eval 'grep -q "^step 5: BPF_BTF_LOAD: [0-9]* bytes -> fd" "$TRACE" && grep -Eq "BPF_MAP_CREATE BLOCKLIST: .*btf_key_type_id [1-9][0-9]*, btf_value_type_id [1-9]" "$TRACE"'
+	eval 'grep -q "^step 6: BPF_BTF_LOAD: [0-9]* bytes -> fd" "$TRACE" && grep -Eq "BPF_MAP_CREATE BLOCKLIST: .*btf_key_type_id [1-9][0-9]*, btf_value_type_id [1-9]" "$TRACE"'
 check "teach: the BPF_PROG_LOAD attributes and the verifier's summary line" \
-	eval 'grep -Eq "^step 8: BPF_PROG_LOAD: prog_type 8 \(cgroup_skb\), expected_attach_type 1 \(egress\), insn_cnt [0-9]+, .*line_info_cnt [1-9]" "$TRACE" &&
-		grep -Eq "^step 8: -> fd [0-9]+, program id [0-9]+; the verifier: processed [0-9]+ insns" "$TRACE"'
+	eval 'grep -Eq "^step 9: BPF_PROG_LOAD: prog_type 8 \(cgroup_skb\), expected_attach_type 1 \(egress\), insn_cnt [0-9]+, .*line_info_cnt [1-9]" "$TRACE" &&
+		grep -Eq "^step 9: -> fd [0-9]+, program id [0-9]+; the verifier: processed [0-9]+ insns" "$TRACE"'
 check "teach: the attach call and its flags" \
-	grep -Eq '^step 10: BPF_PROG_ATTACH: program fd [0-9]+ \(id [0-9]+\) to cgroup fd [0-9]+, attach_type 1 \(egress\), attach_flags 0x0 \(single\)' "$TRACE"
+	grep -Eq '^step 11: BPF_PROG_ATTACH: program fd [0-9]+ \(id [0-9]+\) to cgroup fd [0-9]+, attach_type 1 \(egress\), attach_flags 0x0 \(single\)' "$TRACE"
 # -vv: the instructions before relocation, then with each map's id in place.
-blocklist_id=$(sed -n 's/^step 5: BPF_MAP_CREATE BLOCKLIST: .*map id \([0-9]*\)$/\1/p' "$TRACE")
+blocklist_id=$(sed -n 's/^step 6: BPF_MAP_CREATE BLOCKLIST: .*map id \([0-9]*\)$/\1/p' "$TRACE")
 blocklist_insn=$(awk '$2 == "BLOCKLIST" { print $1; exit }' <<<"$relocs")
 check "teach: -vv shows the ld_imm64 of BLOCKLIST before relocation (r1 = 0x0) and after (map[id:N])" \
 	eval '[ -n "$blocklist_insn" ] && grep -Eq "^ +$blocklist_insn: r[0-9]+ = 0x0\$" "$TRACE" &&
 		grep -Eq "^ +$blocklist_insn: r[0-9]+ = map\[id:$blocklist_id\]\$" "$TRACE"'
-prog_id=$(sed -n 's/^step 8: -> fd [0-9]*, program id \([0-9]*\);.*/\1/p' "$TRACE")
+prog_id=$(sed -n 's/^step 9: -> fd [0-9]*, program id \([0-9]*\);.*/\1/p' "$TRACE")
 
 # ---- what BTF gives bpftool -------------------------------------------------------------
 if command -v bpftool >/dev/null; then
@@ -82,7 +82,7 @@ fi
 "$BIN" block -c "$CG" 192.0.2.1 >/dev/null 2>&1
 timeout -s INT 2 "$BIN" log -v -c "$CG" >/dev/null 2>"$TRACE"
 check "teach: log -v shows each perf ring (CPU, fd, pages, address) and its EVENTS slot" \
-	grep -Eq '^step 9: perf_event_open CPU [0-9]+: fd [0-9]+, mmap 1 \+ 64 pages at 0x[0-9a-f]+; BPF_MAP_UPDATE_ELEM EVENTS\[[0-9]+\] = [0-9]+' "$TRACE"
+	grep -Eq '^step 10: perf_event_open CPU [0-9]+: fd [0-9]+, mmap 1 \+ 64 pages at 0x[0-9a-f]+; BPF_MAP_UPDATE_ELEM EVENTS\[[0-9]+\] = [0-9]+' "$TRACE"
 expect_exit "teach: detach -v traces the detach" 0 "^BPF_PROG_DETACH: program fd" -- detach -v -c "$CG"
 
 # ---- a rejected program, named by its source line ---------------------------------------
@@ -98,7 +98,7 @@ llvm-objcopy -R .BTF -R .BTF.ext -R .rel.BTF -R .rel.BTF.ext build/prog.bpf.o "$
 expect_exit "teach: an object without BTF loads as before" 0 "attached program id" -- \
 	block -v -c "$CG" --object "$TMP/nobtf.o" 192.0.2.1
 check "teach: ... says so in the trace, and warns of nothing" \
-	eval 'grep -q "^step 5: no .BTF section" "$TMP/cli.err" && ! grep -q warning "$TMP/cli.err"'
+	eval 'grep -q "^step 6: no .BTF section" "$TMP/cli.err" && ! grep -q warning "$TMP/cli.err"'
 "$BIN" detach -c "$CG" >/dev/null 2>&1
 
 # A copy whose .BTF this reader refuses (a bad magic), and one only the kernel

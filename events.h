@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * events.h - steps 10 and 12: the perf rings the program writes its events
+ * to, and the loop that turns them into LOG lines.
+ *
+ * Step 10 opens one perf ring per online CPU (perf_ring.c), stores its fd
+ * in EVENTS at that CPU's index (the program writes to EVENTS[current
+ * CPU]), and puts the rings and the signalfd in one epoll set, all before
+ * attaching, so that nothing can fail between attaching and watching.
+ * Step 12 prints a LOG line per event until a stop signal, checking once a
+ * second that our program and the cgroup are still there.
+ */
+#ifndef EVENTS_H
+#define EVENTS_H
+
+#include <stdint.h>
+
+#include "cgroup.h"
+#include "perf_ring.h"
+#include "text.h"
+
+struct events {
+	struct perf_ring *rings;
+	size_t ring_cnt;
+	int epoll_fd;
+	int stop_fd; /* the signalfd, borrowed */
+	int json;    /* --json: one object per line */
+	struct perf_ring_stats stats;
+	uint64_t short_samples;
+	struct text_out out; /* LOG and LOST lines; never blocks a stop signal */
+	int64_t last_check;  /* monotonic second of the last look at the hooks */
+};
+
+void events_init(struct events *ev, int json);
+
+/* Step 10; `stop_fd`: the signalfd the loop and the output listen to. EXIT_OK or EXIT_SYSTEM. */
+int events_open(struct events *ev, int events_map_fd, uint32_t events_slots, unsigned int pages,
+		unsigned int wakeup_events, int stop_fd);
+
+/*
+ * Step 12: until a stop signal (EXIT_OK), a failure (EXIT_SYSTEM), the
+ * cgroup's removal (EXIT_OK, cg->removed) or our program's detaching
+ * (*seen_detached; EXIT_OK when `reading_only`, as `log` is, else
+ * EXIT_SYSTEM: blocking has stopped behind the operator's back).
+ */
+int events_loop(struct events *ev, struct cgroup *cg, struct hook hook[DIR_CNT], int flush_ms,
+		int reading_only, int *seen_detached);
+
+/*
+ * What is still in the rings (events written before the detach), then one
+ * line: "`what` `cgroup_path`; N events, M lost", and any corrupt records.
+ */
+void events_summary(struct events *ev, const char *what, const char *cgroup_path);
+
+void events_close(struct events *ev);
+
+#endif

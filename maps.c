@@ -1,0 +1,361 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * maps.c - steps 6 and 7: the maps created and filled (maps.h).
+ */
+#define _GNU_SOURCE /* prlimit() */
+#include "maps.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "blocklist.h"
+#include "bpf_sys.h"
+#include "common.h"
+#include "mem.h"
+#include "messages.h"
+#include "perf_ring.h"
+#include "text.h"
+
+#define BTF_LOG_SIZE (64u << 10)
+
+void maps_init(struct maps *m)
+{
+	int i;
+
+	memset(m, 0, sizeof(*m));
+	for (i = 0; i < MAP_ROLE_CNT; i++)
+		m->fd[i] = -1;
+	for (i = 0; i < DIR_CNT; i++)
+		m->config_fd[i] = -1;
+	m->btf_fd = -1;
+}
+
+int memlock_raise(void)
+{
+	struct rlimit now, inf = { RLIM_INFINITY, RLIM_INFINITY };
+
+	/*
+	 * prlimit(2), not setrlimit(): the same for a single-threaded process,
+	 * and musl's setrlimit() brings code to reach every thread, 4 KiB of it.
+	 * Unlimited if we may (CAP_SYS_RESOURCE), else up to the hard limit.
+	 */
+	if (prlimit(0, RLIMIT_MEMLOCK, NULL, &now) < 0 || now.rlim_cur == RLIM_INFINITY)
+		return 0;
+	if (prlimit(0, RLIMIT_MEMLOCK, &inf, NULL) == 0)
+		return 1;
+	if (now.rlim_cur >= now.rlim_max)
+		return 0;
+	now.rlim_cur = now.rlim_max;
+	return prlimit(0, RLIMIT_MEMLOCK, &now, NULL) == 0;
+}
+
+/*
+ * Before the first map: the object's BTF, read and fixed up (btf.h), then
+ * handed to the kernel. BTF is optional: an object without it loads as
+ * before, and one whose BTF this reader or the kernel refuses (older than
+ * 5.2 does not know DATASEC, for one) costs a warning, not the run.
+ */
+static void load_btf(struct maps *m, const struct object *obj)
+{
+	char err_text[256], *log;
+	int err;
+
+	if (!obj->elf.btf.len) {
+		trace(1, "no .BTF section: maps and program load without types");
+		return;
+	}
+	if (btf_parse(&m->btf, &obj->elf, err_text, sizeof(err_text))) {
+		report("warning: %s: %s; loading without BTF", obj->label, err_text);
+		return;
+	}
+	trace(1,
+	      "BTF: %" PRIu32 " types in %zu bytes, %" PRIu32
+	      " DATASECs given their ELF sizes and offsets; .BTF.ext: %" PRIu32
+	      " func_info and %" PRIu32 " line_info records for '%s'",
+	      m->btf.type_cnt, m->btf.len, m->btf.datasec_cnt, m->btf.func_info_cnt,
+	      m->btf.line_info_cnt, obj->elf.prog_section);
+	m->btf_fd = bpf_btf_load(m->btf.data, (uint32_t)m->btf.len, NULL, 0);
+	if (m->btf_fd < 0) {
+		/* Again with a log, for the kernel's reason. */
+		err = errno;
+		log = mem_alloc(BTF_LOG_SIZE);
+		if (log) {
+			log[0] = '\0';
+			m->btf_fd =
+				bpf_btf_load(m->btf.data, (uint32_t)m->btf.len, log, BTF_LOG_SIZE);
+		}
+		if (m->btf_fd < 0)
+			report("warning: the kernel refused the BTF of %s (BPF_BTF_LOAD: %s%s%s); loading without it",
+			       obj->label, errno_text(err), log && log[0] ? ": " : "",
+			       log ? text_last_line(log) : "");
+		mem_free(log);
+	}
+	if (m->btf_fd >= 0)
+		trace(1, "BPF_BTF_LOAD: %zu bytes -> fd %d", m->btf.len, m->btf_fd);
+}
+
+/* BPF_MAP_CREATE for `def`, once more after raising RLIMIT_MEMLOCK if it says EPERM. */
+static int create_map(const struct map_def *def, uint32_t max_entries, const struct map_btf *btf)
+{
+	int fd = bpf_map_create(def->type, def->name, def->key_size, def->value_size, max_entries,
+				def->map_flags, btf);
+
+	if (fd < 0 && errno == EPERM) {
+		if (!memlock_raise()) {
+			errno = EPERM;
+			return -1;
+		}
+		fd = bpf_map_create(def->type, def->name, def->key_size, def->value_size,
+				    max_entries, def->map_flags, btf);
+	}
+	return fd;
+}
+
+/*
+ * One map, with its key and value types from BTF where the object names
+ * them. Returns the fd, or -1 with errno.
+ */
+static int create_typed(struct maps *m, const struct map_def *def, uint32_t max_entries,
+			const char *for_hook)
+{
+	struct map_btf types = { m->btf_fd, 0, 0 };
+	const struct map_btf *btf = NULL;
+	int fd;
+
+	if (m->btf_fd >= 0 &&
+	    btf_map_types(&m->btf, def->name, &types.key_type_id, &types.value_type_id) == 0)
+		btf = &types;
+	fd = create_map(def, max_entries, btf);
+	if (fd < 0 && btf) {
+		int err = errno;
+
+		/* Without the types; only if that works were they the reason. */
+		fd = create_map(def, max_entries, NULL);
+		if (fd < 0)
+			return -1;
+		report("warning: map %s: the kernel refused its BTF key and value types (%s); created without them",
+		       def->name, errno_text(err));
+		btf = NULL;
+	}
+	if (fd >= 0)
+		trace(1,
+		      "BPF_MAP_CREATE %s%s%s: map_type %" PRIu32 ", key_size %" PRIu32
+		      ", value_size %" PRIu32 ", max_entries %" PRIu32 ", map_flags 0x%" PRIx32
+		      ", btf_key_type_id %" PRIu32 ", btf_value_type_id %" PRIu32
+		      " -> fd %d, map id %" PRIu32,
+		      def->name, for_hook[0] ? " for " : "", for_hook, def->type, def->key_size,
+		      def->value_size, max_entries, def->map_flags, btf ? btf->key_type_id : 0,
+		      btf ? btf->value_type_id : 0, fd, trace_level() ? bpf_map_id(fd) : 0);
+	return fd;
+}
+
+/*
+ * How large each map is made: EVENTS has a slot for every CPU that may ever
+ * run us, the blocklist maps take --max-entries and must hold what is to be
+ * blocked. Decided before creating anything: a million-entry map costs ~100 MiB.
+ */
+static int size_maps(uint32_t size[MAP_ROLE_CNT], const struct object *obj,
+		     const struct addr_list *block, uint32_t max_entries)
+{
+	uint8_t possible[CPU_MAX];
+	char err[160];
+	int highest, role;
+
+	for (role = 0; role < MAP_ROLE_CNT; role++)
+		size[role] = object_map(obj, role)->max_entries;
+	if (size[MAP_EVENTS] == 0) {
+		if (cpu_list_read("/sys/devices/system/cpu/possible", possible, &highest, err,
+				  sizeof(err))) {
+			report("%s", err);
+			return EXIT_SYSTEM;
+		}
+		size[MAP_EVENTS] = (uint32_t)highest + 1;
+	}
+	for (role = MAP_BLOCKLIST; role <= MAP_BLOCKNETS; role++) {
+		int prefixes = role == MAP_BLOCKNETS;
+		size_t want = 0, k;
+
+		if (max_entries)
+			size[role] = max_entries;
+		for (k = 0; k < block->cnt; k++)
+			want += addr_is_single(&block->key[k]) != prefixes;
+		if (want > size[role]) {
+			report("%zu %s to block, but %s holds %" PRIu32
+			       " (--max-entries); nothing was attached",
+			       want, prefixes ? "prefixes" : "addresses",
+			       object_map(obj, role)->name, size[role]);
+			return EXIT_SYSTEM;
+		}
+	}
+	return EXIT_OK;
+}
+
+int maps_create(struct maps *m, const struct object *obj, unsigned int hooks,
+		const struct addr_list *block, uint32_t max_entries)
+{
+	int role, d;
+
+	if (size_maps(m->max_entries, obj, block, max_entries))
+		return EXIT_SYSTEM;
+	load_btf(m, obj);
+	for (role = 0; role < MAP_ROLE_CNT; role++) {
+		const struct map_def *def = object_map(obj, role);
+		int *fd = &m->fd[role];
+
+		/* CONFIG once for each hook's program, so that each knows its direction. */
+		for (d = 0; d < DIR_CNT; d++) {
+			if (role == MAP_CONFIG ? !(hooks & (1u << d)) : d > 0)
+				continue;
+			if (role == MAP_CONFIG)
+				fd = &m->config_fd[d];
+			*fd = create_typed(m, def, m->max_entries[role],
+					   role == MAP_CONFIG ? direction_names[d] : "");
+			if (*fd < 0) {
+				int err = errno;
+				char hint[192];
+
+				report("creating map %s (type %u, key %u, value %u, %u entries) from %s: %s%s",
+				       def->name, def->type, def->key_size, def->value_size,
+				       m->max_entries[role], obj->label, errno_text(err),
+				       privilege_hint(err, hint, sizeof(hint)));
+				return EXIT_SYSTEM;
+			}
+		}
+	}
+	return EXIT_OK;
+}
+
+int maps_open_reused(struct maps *m, const struct reuse *r, const char *cgroup_path)
+{
+	const struct instance *inst = &r->inst[r->inst[DIR_EGRESS].prog_id ? 0 : 1];
+	const struct {
+		enum map_role role;
+		uint32_t id;
+	} shared[3] = { { MAP_BLOCKLIST, inst->blocklist_id },
+			{ MAP_BLOCKNETS, inst->blocknets_id },
+			{ MAP_EVENTS, inst->events_id } };
+	size_t i;
+	int d;
+
+	for (i = 0; i < 3; i++) {
+		struct bpf_map_info info;
+		uint32_t len = sizeof(info);
+		int *fd = &m->fd[shared[i].role];
+
+		memset(&info, 0, sizeof(info));
+		*fd = bpf_map_get_fd_by_id(shared[i].id);
+		if (*fd < 0 || bpf_obj_get_info_by_fd(*fd, &info, &len) < 0) {
+			report("opening map id %" PRIu32 " of program id %" PRIu32 " on %s: %s%s",
+			       shared[i].id, inst->prog_id, cgroup_path, errno_text(errno),
+			       errno == EPERM ? GET_BY_ID_HINT : "");
+			return EXIT_SYSTEM;
+		}
+		m->max_entries[shared[i].role] = info.max_entries;
+		trace(1,
+		      "reusing: BPF_MAP_GET_FD_BY_ID %" PRIu32 " -> fd %d (%s, max_entries %" PRIu32
+		      ")",
+		      shared[i].id, *fd, info.name, info.max_entries);
+	}
+	/* Each program has its own CONFIG. */
+	for (d = 0; d < DIR_CNT; d++) {
+		if (!r->inst[d].prog_id)
+			continue;
+		m->config_fd[d] = bpf_map_get_fd_by_id(r->inst[d].config_id);
+		if (m->config_fd[d] < 0) {
+			report("opening map id %" PRIu32 " of program id %" PRIu32 " on %s: %s%s",
+			       r->inst[d].config_id, r->inst[d].prog_id, cgroup_path,
+			       errno_text(errno), errno == EPERM ? GET_BY_ID_HINT : "");
+			return EXIT_SYSTEM;
+		}
+	}
+	return EXIT_OK;
+}
+
+int maps_fill(const struct maps *m, const struct addr_list *block, int fresh,
+	      const char *cgroup_path, const char *prog_ids)
+{
+	const struct blocklist bl = { m->fd[MAP_BLOCKLIST], m->fd[MAP_BLOCKNETS] };
+	struct blocklist_change ch;
+	char text[ADDR_TEXT_MAX];
+
+	if (blocklist_add(&bl, block->key, block->cnt, fresh, &ch) < 0) {
+		int err = errno;
+		char full[160] = "";
+
+		/* A full hash says E2BIG, a full trie ENOSPC. */
+		if ((err == E2BIG || err == ENOSPC) && !fresh)
+			text_format(full, sizeof(full),
+				    "; it is full (%" PRIu32
+				    " entries, sized when first loaded): detach, then block again with a larger --max-entries",
+				    m->max_entries[ch.failed_in_prefixes ? MAP_BLOCKNETS
+									 : MAP_BLOCKLIST]);
+		report("adding %s to %s of %s: %s%s; nothing was %s",
+		       addr_format(&ch.failed_key, text),
+		       ch.failed_in_prefixes ? BLOCKNETS_MAP_NAME : BLOCKLIST_MAP_NAME, cgroup_path,
+		       errno_text(err), full, fresh ? "attached" : "added");
+		return EXIT_SYSTEM;
+	}
+	trace(1,
+	      "%zu key%s into " BLOCKLIST_MAP_NAME " and " BLOCKNETS_MAP_NAME
+	      ": %zu BPF_MAP_UPDATE_BATCH and %zu BPF_MAP_UPDATE_ELEM calls",
+	      ch.changed, ch.changed == 1 ? "" : "s", ch.update_calls[1], ch.update_calls[0]);
+	if (!fresh)
+		report("added %zu address%s to %s on %s (%zu already there)", ch.changed,
+		       ch.changed == 1 ? "" : "es", prog_ids, cgroup_path, ch.unchanged);
+	return EXIT_OK;
+}
+
+int maps_write_config(const struct maps *m, uint32_t log_mode, const char *cgroup_path)
+{
+	const uint32_t zero = 0;
+	int d;
+
+	for (d = 0; d < DIR_CNT; d++) {
+		struct prog_config config = { log_mode, (uint32_t)d };
+
+		if (m->config_fd[d] < 0)
+			continue;
+		if (bpf_map_update_elem(m->config_fd[d], &zero, &config, BPF_ANY) < 0) {
+			report("writing " CONFIG_MAP_NAME " of the %s program on %s: %s",
+			       direction_names[d], cgroup_path, errno_text(errno));
+			return EXIT_SYSTEM;
+		}
+		trace(1,
+		      "BPF_MAP_UPDATE_ELEM " CONFIG_MAP_NAME
+		      " for %s (fd %d): [0] = { log %s, direction %s }",
+		      direction_names[d], m->config_fd[d], log_mode_names[log_mode],
+		      direction_names[d]);
+	}
+	return EXIT_OK;
+}
+
+void maps_fds_for_hook(const struct maps *m, int d, int fds[MAP_ROLE_CNT])
+{
+	memcpy(fds, m->fd, sizeof(m->fd));
+	fds[MAP_CONFIG] = m->config_fd[d];
+}
+
+void maps_drop_btf(struct maps *m)
+{
+	if (m->btf_fd >= 0)
+		close(m->btf_fd);
+	m->btf_fd = -1;
+	btf_free(&m->btf);
+}
+
+void maps_close(struct maps *m)
+{
+	int i;
+
+	maps_drop_btf(m);
+	for (i = 0; i < MAP_ROLE_CNT; i++)
+		if (m->fd[i] >= 0)
+			close(m->fd[i]);
+	for (i = 0; i < DIR_CNT; i++)
+		if (m->config_fd[i] >= 0)
+			close(m->config_fd[i]);
+	maps_init(m);
+}

@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * maps.h - steps 6 and 7: the maps the object defines, created
+ * (BPF_MAP_CREATE) and filled before anything is attached.
+ *
+ * Step 6 loads the object's BTF first (btf.c), so that each map is created
+ * with its key and value types; a BTF the reader or the kernel refuses
+ * costs a warning, not the run. Step 7 puts every address into BLOCKLIST
+ * or BLOCKNETS (blocklist.c, all or nothing) and tells each program, in its
+ * CONFIG, which hook it serves and which events to send.
+ *
+ * A reused instance (reuse.c) brings its maps: they are reached by id
+ * instead of made.
+ */
+#ifndef MAPS_H
+#define MAPS_H
+
+#include <stdint.h>
+
+#include "addr.h"
+#include "btf.h"
+#include "object.h"
+#include "reuse.h"
+
+struct maps {
+	/* By role; fd[MAP_CONFIG] stays -1: each hook's program has its own, in config_fd. */
+	int fd[MAP_ROLE_CNT];
+	int config_fd[DIR_CNT];		    /* -1 for a hook this run does not use */
+	uint32_t max_entries[MAP_ROLE_CNT]; /* as created or found */
+	struct btf_obj btf; /* the object's BTF, fixed up, until the program loads */
+	int btf_fd;	    /* from BPF_BTF_LOAD; -1 without BTF */
+};
+
+void maps_init(struct maps *m);
+
+/*
+ * Step 6: every map of the contract, one CONFIG per hook in `hooks` (a set
+ * of 1 << DIR_...). BLOCKLIST and BLOCKNETS get `max_entries` (0: the
+ * object's), and must hold `block`. EXIT_OK or EXIT_SYSTEM.
+ */
+int maps_create(struct maps *m, const struct object *obj, unsigned int hooks,
+		const struct addr_list *block, uint32_t max_entries);
+
+/* Step 6 of a reused instance: its maps, reached by id. EXIT_OK or EXIT_SYSTEM. */
+int maps_open_reused(struct maps *m, const struct reuse *r, const char *cgroup_path);
+
+/*
+ * Step 7: add `block` to the blocklist; `fresh`: the maps are new and
+ * empty. Says what was added to a reused instance (`prog_ids`: "program id
+ * 7"). All or nothing: EXIT_OK, or EXIT_SYSTEM with the maps as they were.
+ */
+int maps_fill(const struct maps *m, const struct addr_list *block, int fresh,
+	      const char *cgroup_path, const char *prog_ids);
+
+/* Step 7, and again on the way out: which events each program sends (LOG_ALL, ...). */
+int maps_write_config(const struct maps *m, uint32_t log_mode, const char *cgroup_path);
+
+/* The fd each map role has for hook `d`'s program: what step 8 relocates with. */
+void maps_fds_for_hook(const struct maps *m, int d, int fds[MAP_ROLE_CNT]);
+
+/* After step 9: the maps and programs hold the kernel's BTF; ours is done with. */
+void maps_drop_btf(struct maps *m);
+
+void maps_close(struct maps *m);
+
+/*
+ * Before 5.11 BPF memory was charged to RLIMIT_MEMLOCK, 64 KiB by default,
+ * and running out looks like EPERM. So only after an EPERM: raise the soft
+ * limit. Returns 1 if it went up and a retry can help.
+ */
+int memlock_raise(void);
+
+#endif

@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * options.h - what the command line asks for (step 1, cli.c), and the few
+ * words every step shares: the commands, the two hooks, the attach modes.
+ */
+#ifndef OPTIONS_H
+#define OPTIONS_H
+
+#include <stdint.h>
+
+#include <linux/bpf.h>
+
+#include "addr.h"
+
+/*
+ * run, block and log take the setup steps of loader.c; block leaves its
+ * program attached, log only reads an attached one. The others load
+ * nothing (commands.c).
+ */
+enum command { CMD_RUN, CMD_BLOCK, CMD_LOG, CMD_STATUS, CMD_LIST, CMD_UNBLOCK, CMD_DETACH };
+#define COMMAND_CNT 7
+
+/* The two hooks a cgroup has for sockets' packets; the program can sit on either or both. */
+enum direction { DIR_EGRESS, DIR_INGRESS };
+#define DIR_CNT 2
+
+static inline uint32_t direction_attach_type(int d)
+{
+	return d == DIR_EGRESS ? BPF_CGROUP_INET_EGRESS : BPF_CGROUP_INET_INGRESS;
+}
+
+/* --attach-mode: what BPF_PROG_ATTACH lets others do on the hook after us. */
+enum attach_mode { ATTACH_SINGLE, ATTACH_OVERRIDE, ATTACH_MULTI };
+
+static inline uint32_t attach_mode_flags(enum attach_mode m)
+{
+	return m == ATTACH_MULTI      ? BPF_F_ALLOW_MULTI
+	       : m == ATTACH_OVERRIDE ? BPF_F_ALLOW_OVERRIDE
+				      : 0;
+}
+
+struct options {
+	enum command command;
+	unsigned int directions; /* --direction: a set of 1 << DIR_... */
+	int directions_given;
+	int json;	   /* --json: one JSON object per line */
+	int strict;	   /* unblock --strict: an address not blocked is an error */
+	uint32_t log_mode; /* --log: LOG_ALL, LOG_DROPS or LOG_NONE */
+	const char *cgroup_path;
+	const char *object_path; /* NULL: the embedded object */
+	struct addr_list block;	 /* addresses and prefixes, sorted, unique */
+	int addresses_given;	 /* by -b or -f, even if none */
+	uint32_t max_entries;	 /* --max-entries; 0: the object's */
+	enum attach_mode mode;
+	unsigned int ring_pages;
+	unsigned int wakeup_events;
+	int flush_ms;
+	int verbose; /* -v: trace each step; -vv: and the instructions */
+};
+
+/* Step 1 (cli.c): EXIT_OK, EXIT_USAGE or EXIT_SYSTEM, or -1 after --help or --version. */
+int parse_args(int argc, char **argv, struct options *o);
+
+#endif

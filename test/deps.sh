@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# deps.sh - what `make test` needs on Debian, installed (root). README's
+# second set-up command and .ci/run both run it, so that a missing package
+# shows on a developer's machine as it would in CI.
+#
+#   clang, llvm          the BPF object; llvm-strip, llvm-readelf (make explain, tests)
+#   libclang-rt-dev      the fuzzer's runtime (libFuzzer)
+#   make gcc libc6-dev linux-libc-dev musl-tools   the binary (static, musl) and the unit tests
+#   clang-format clang-tidy cppcheck               make lint
+#   util-linux valgrind strace iproute2            setpriv, nsenter; valgrind runs; fault
+#                                                  injection; network namespaces
+#   gcc-*-linux-gnu*, libc6-dev-*-cross, qemu-user-static   the cross builds, their unit tests
+#   qemu-system-x86 qemu-system-arm qemu-system-misc cpio   the boot tests on four architectures
+#   libbpf-dev libelf-dev zlib1g-dev libzstd-dev bpftool nftables time
+#                                                  the peers of the benchmarks; bpftool also
+#                                                  checks what BTF gives (test/teach.sh)
+# The boot tests fetch Debian's kernels and busybox for the foreign
+# architectures with apt-get download (never installed), so those
+# architectures' package lists are added.
+set -euo pipefail
+export DEBIAN_FRONTEND=noninteractive
+dpkg --add-architecture arm64
+dpkg --add-architecture armhf
+dpkg --add-architecture s390x
+# A mirror in the middle of a sync fails one index now and then: try again.
+for attempt in 1 2 3; do
+	if apt-get update -qq; then break; fi
+	echo "apt-get update failed (attempt $attempt of 3)" >&2
+	[ "$attempt" = 3 ] || sleep 15
+done
+apt-get install -y -qq --no-install-recommends \
+	ca-certificates clang llvm libclang-rt-dev make gcc libc6-dev linux-libc-dev musl-tools \
+	clang-format clang-tidy cppcheck util-linux valgrind strace iproute2 \
+	gcc-aarch64-linux-gnu gcc-arm-linux-gnueabihf gcc-s390x-linux-gnu \
+	libc6-dev-arm64-cross libc6-dev-armhf-cross libc6-dev-s390x-cross qemu-user-static \
+	qemu-system-x86 qemu-system-arm qemu-system-misc cpio \
+	libbpf-dev libelf-dev zlib1g-dev libzstd-dev bpftool nftables time >/dev/null

@@ -16,20 +16,33 @@ CLANG ?= clang
 HOST_CC ?= cc
 MUSL_GCC := $(shell command -v musl-gcc 2>/dev/null)
 # Cross builds: make CROSS_COMPILE=aarch64-linux-gnu- (or arm-linux-gnueabihf-,
-# s390x-linux-gnu-, ...) uses Debian's cross gcc and its static glibc, and
+# s390x-linux-gnu-, mipsel-linux-gnu-, ...) uses Debian's cross gcc, and
 # builds into build/<triplet>/ so that targets never overwrite each other.
+# Where Debian ships musl for the target (musl-dev:<arch>, Multi-Arch), its
+# specs file turns the cross gcc into that target's musl-gcc; elsewhere
+# (riscv64 in bookworm) the binary links glibc statically.
 CROSS_COMPILE ?=
 ifneq ($(CROSS_COMPILE),)
+  CROSS_TRIPLET := $(CROSS_COMPILE:%-=%)
+  MUSL_TRIPLET := $(patsubst %abi64,%,$(subst -linux-gnu,-linux-musl,$(CROSS_TRIPLET)))
+  MUSL_SPECS := $(wildcard /usr/lib/$(MUSL_TRIPLET)/musl-gcc.specs)
   ifeq ($(origin CC),default)
-    CC := $(CROSS_COMPILE)gcc
+    CC := $(CROSS_COMPILE)gcc$(if $(MUSL_SPECS), -specs=$(MUSL_SPECS))
   endif
-  BUILD := build/$(CROSS_COMPILE:%-=%)
+  BUILD := build/$(CROSS_TRIPLET)
+  # The kernel's uapi headers for the target, from linux-libc-dev-<arch>-cross.
+  UAPI_DIR := /usr/$(CROSS_TRIPLET)/include
+  UAPI_ASM := $(UAPI_DIR)/asm
 else
   ifeq ($(origin CC),default)
     CC := $(if $(MUSL_GCC),musl-gcc,gcc)
   endif
   BUILD := build
+  UAPI_DIR := /usr/include
+  UAPI_ASM := /usr/include/$(shell gcc -print-multiarch 2>/dev/null)/asm
 endif
+# musl-gcc, or a cross gcc with musl's specs.
+LIBC := $(if $(filter %musl-gcc %musl-gcc.specs,$(CC)),musl,glibc)
 
 BIN := $(BUILD)/cgroup-skb-egress
 BPF_OBJ := $(BUILD)/prog.bpf.o
@@ -58,8 +71,7 @@ override LDFLAGS += -no-pie -Wl,--gc-sections -Wl,-z,noseparate-code
 BPF_TARGET := $(shell $(CC) -dM -E - </dev/null 2>/dev/null | grep -q '__BYTE_ORDER__ __ORDER_BIG_ENDIAN__' && echo bpfeb || echo bpfel)
 BPF_CFLAGS := -O2 -g -target $(BPF_TARGET) -ffreestanding -Wall -Wextra -Werror
 
-ifneq ($(filter %musl-gcc,$(CC)),)
-  MULTIARCH := $(shell gcc -print-multiarch 2>/dev/null)
+ifeq ($(LIBC),musl)
   UAPI := $(BUILD)/uapi/.stamp
   override CFLAGS += -isystem $(BUILD)/uapi
   # musl never write-protects PT_GNU_RELRO in a static binary (its pages
@@ -98,9 +110,9 @@ all: $(BIN)
 
 $(BUILD)/uapi/.stamp:
 	@mkdir -p $(BUILD)/uapi
-	ln -sfn /usr/include/linux $(BUILD)/uapi/linux
-	ln -sfn /usr/include/asm-generic $(BUILD)/uapi/asm-generic
-	ln -sfn /usr/include/$(MULTIARCH)/asm $(BUILD)/uapi/asm
+	ln -sfn $(UAPI_DIR)/linux $(BUILD)/uapi/linux
+	ln -sfn $(UAPI_DIR)/asm-generic $(BUILD)/uapi/asm-generic
+	ln -sfn $(UAPI_ASM) $(BUILD)/uapi/asm
 	@touch $@
 
 $(BPF_OBJ): prog.bpf.c common.h
@@ -170,7 +182,7 @@ $(BUILD)/test/prog.other-endian.o: prog.bpf.c common.h
 # The unit tests again with the binary's C library (the rule is cross-unit's,
 # below): address parsing relies on its inet_pton, and musl's and glibc's
 # differ in corners.
-ifneq ($(filter %musl-gcc,$(CC)),)
+ifeq ($(LIBC),musl)
 UNIT_LIBC := $(BUILD)/test/unit-static
 endif
 
@@ -192,14 +204,15 @@ vm: $(BIN) $(BUILD)/test/nethelper-static cross
 
 # ---- cross builds ----------------------------------------------------------------
 # make cross: the binary, and the unit tests linked statically, for every target
-# in CROSS_TARGETS whose cross gcc is installed (Debian: gcc-aarch64-linux-gnu,
-# gcc-arm-linux-gnueabihf, gcc-s390x-linux-gnu and their libc6-dev-*-cross). The
+# in CROSS_TARGETS whose cross gcc is installed (Debian: gcc-<triplet>, its
+# libc6-dev-<arch>-cross, and musl-dev:<arch>; test/deps.sh installs them). The
 # tests check each binary's ELF header and run the unit tests under qemu-user.
-CROSS_TARGETS := aarch64-linux-gnu arm-linux-gnueabihf s390x-linux-gnu
+CROSS_TARGETS := aarch64-linux-gnu arm-linux-gnueabihf s390x-linux-gnu mipsel-linux-gnu \
+	mips64el-linux-gnuabi64 riscv64-linux-gnu
 cross:
 	@for t in $(CROSS_TARGETS); do \
 		if command -v $$t-gcc >/dev/null; then \
-			$(MAKE) --no-print-directory CROSS_COMPILE=$$t- CC=$$t-gcc \
+			$(MAKE) --no-print-directory CROSS_COMPILE=$$t- \
 				CFLAGS="$(CROSS_CFLAGS)" all cross-unit || exit 1; \
 		else echo "cross: $$t-gcc is not installed; skipping $$t"; fi; \
 	done

@@ -230,6 +230,9 @@ static int still_attached(struct cgroup *cg, struct hook hook[DIR_CNT], int read
  * before 5.1 or under a seccomp filter that refuses it, the old call (two
  * longs: a 32-bit monotonic clock is fine).
  */
+#if !defined(SYS_clock_gettime) && defined(SYS_clock_gettime32)
+#define SYS_clock_gettime SYS_clock_gettime32 /* musl 1.2's name for it on 32-bit targets */
+#endif
 static int64_t monotonic_seconds(void)
 {
 	struct {

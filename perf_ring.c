@@ -18,6 +18,11 @@
  * after it are the ones the kernel wrote before publishing it; data_tail is
  * written with release, so the kernel cannot reuse the space while we still
  * read it. x86 would forgive plain loads here; arm64 does not.
+ *
+ * A 32-bit machine without 64-bit atomics (MIPS32) reads and writes the
+ * counters in 32-bit halves instead, as the kernel's own tools do there
+ * (tools/include/linux/ring_buffer.h): see counter_load() and
+ * counter_store().
  */
 #include "perf_ring.h"
 
@@ -149,11 +154,59 @@ static void handle_record(const uint8_t *rec, uint32_t size, uint32_t type, int 
 	}
 }
 
+/*
+ * The 32-bit halves of a counter in the shared page, low and high, in this
+ * machine's byte order.
+ */
+static uint32_t *counter_half(__u64 *counter, int high)
+{
+	const int little = __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__;
+
+	return (uint32_t *)counter + (high ? little : !little);
+}
+
+/*
+ * data_head with acquire. Without 64-bit atomics: the kernel only ever
+ * moves it forward, so a high half that reads the same before and after
+ * the low half brackets a low half that belongs to it (a 32-bit kernel
+ * leaves the high half 0; a 64-bit kernel under a 32-bit process, MIPS64
+ * running a mipsel binary, may carry into it).
+ */
+static uint64_t counter_load(__u64 *counter)
+{
+	uint32_t high, low;
+
+	if (__atomic_always_lock_free(sizeof(*counter), 0))
+		return __atomic_load_n(counter, __ATOMIC_ACQUIRE);
+	do {
+		high = __atomic_load_n(counter_half(counter, 1), __ATOMIC_RELAXED);
+		low = __atomic_load_n(counter_half(counter, 0), __ATOMIC_ACQUIRE);
+	} while (high != __atomic_load_n(counter_half(counter, 1), __ATOMIC_ACQUIRE));
+	return (uint64_t)high << 32 | low;
+}
+
+/*
+ * data_tail with release. Without 64-bit atomics, two 32-bit stores: the
+ * kernel masks the tail with the ring's size before using it (CIRC_SPACE
+ * in kernel/events/ring_buffer.c), so only the low half matters to it, and
+ * a moment in which the halves disagree costs nothing. The low half goes
+ * last, with release, so that it is published after our reads of the ring.
+ */
+static void counter_store(__u64 *counter, uint64_t value)
+{
+	if (__atomic_always_lock_free(sizeof(*counter), 0)) {
+		__atomic_store_n(counter, value, __ATOMIC_RELEASE);
+		return;
+	}
+	__atomic_store_n(counter_half(counter, 1), (uint32_t)(value >> 32), __ATOMIC_RELAXED);
+	__atomic_store_n(counter_half(counter, 0), (uint32_t)value, __ATOMIC_RELEASE);
+}
+
 void perf_ring_read(struct perf_event_mmap_page *meta, const uint8_t *data, size_t data_size,
 		    uint8_t *scratch, int cpu, const struct perf_ring_handler *h,
 		    struct perf_ring_stats *stats)
 {
-	uint64_t head = __atomic_load_n(&meta->data_head, __ATOMIC_ACQUIRE);
+	uint64_t head = counter_load(&meta->data_head);
 	uint64_t tail = meta->data_tail; /* only we write it */
 	uint64_t avail = head - tail;
 
@@ -197,7 +250,7 @@ void perf_ring_read(struct perf_event_mmap_page *meta, const uint8_t *data, size
 		tail += hdr.size;
 		avail -= hdr.size;
 	}
-	__atomic_store_n(&meta->data_tail, head, __ATOMIC_RELEASE);
+	counter_store(&meta->data_tail, head);
 }
 
 void perf_ring_drain(struct perf_ring *ring, const struct perf_ring_handler *h,

@@ -10,28 +10,40 @@
 #   util-linux valgrind strace iproute2            setpriv, nsenter; valgrind runs; fault
 #                                                  injection; network namespaces
 #   gcc-*-linux-gnu*, libc6-dev-*-cross, qemu-user-static   the cross builds, their unit tests
+#   musl-dev:<arch>      each cross target's musl (Multi-Arch; none for riscv64 in bookworm)
 #   qemu-system-x86 qemu-system-arm qemu-system-misc cpio   the boot tests on four architectures
 #   libbpf-dev libelf-dev zlib1g-dev libzstd-dev bpftool nftables time
 #                                                  the peers of the benchmarks; bpftool also
 #                                                  checks what BTF gives (test/teach.sh)
-# The boot tests fetch Debian's kernels and busybox for the foreign
-# architectures with apt-get download (never installed), so those
-# architectures' package lists are added.
+# The foreign architectures' package lists are added for their musl-dev, and
+# for the boot tests, which fetch Debian's kernels and busybox for them with
+# apt-get download (never installed).
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
-dpkg --add-architecture arm64
-dpkg --add-architecture armhf
-dpkg --add-architecture s390x
+for arch in arm64 armhf s390x mipsel mips64el; do
+	dpkg --add-architecture "$arch"
+done
 # A mirror in the middle of a sync fails one index now and then: try again.
 for attempt in 1 2 3; do
 	if apt-get update -qq; then break; fi
 	echo "apt-get update failed (attempt $attempt of 3)" >&2
 	[ "$attempt" = 3 ] || sleep 15
 done
-apt-get install -y -qq --no-install-recommends \
-	ca-certificates clang llvm libclang-rt-dev make gcc libc6-dev linux-libc-dev musl-tools \
-	clang-format clang-tidy cppcheck util-linux valgrind strace iproute2 \
-	gcc-aarch64-linux-gnu gcc-arm-linux-gnueabihf gcc-s390x-linux-gnu \
-	libc6-dev-arm64-cross libc6-dev-armhf-cross libc6-dev-s390x-cross qemu-user-static \
-	qemu-system-x86 qemu-system-arm qemu-system-misc cpio \
-	libbpf-dev libelf-dev zlib1g-dev libzstd-dev bpftool nftables time >/dev/null
+packages=(
+	ca-certificates clang llvm libclang-rt-dev make gcc libc6-dev linux-libc-dev musl-tools
+	clang-format clang-tidy cppcheck util-linux valgrind strace iproute2 gcc-aarch64-linux-gnu
+	gcc-arm-linux-gnueabihf gcc-s390x-linux-gnu gcc-mipsel-linux-gnu gcc-mips64el-linux-gnuabi64
+	gcc-riscv64-linux-gnu libc6-dev-arm64-cross libc6-dev-armhf-cross libc6-dev-s390x-cross
+	libc6-dev-mipsel-cross libc6-dev-mips64el-cross libc6-dev-riscv64-cross musl-dev:arm64
+	musl-dev:armhf musl-dev:s390x musl-dev:mipsel musl-dev:mips64el qemu-user-static
+	qemu-system-x86 qemu-system-arm qemu-system-misc cpio libbpf-dev libelf-dev zlib1g-dev
+	libzstd-dev bpftool nftables time
+)
+# An index that failed to come in makes a package "not found": update and try again.
+for attempt in 1 2 3; do
+	if apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null; then exit 0; fi
+	echo "apt-get install failed (attempt $attempt of 3)" >&2
+	[ "$attempt" = 3 ] && exit 1
+	sleep 15
+	apt-get update -qq || true
+done

@@ -40,8 +40,8 @@ fi
 # The cross builds (make cross): each binary is a static, stripped ELF for its
 # machine with a BPF object of its byte order inside; its unit tests pass
 # under qemu-user, and the binary itself parses a command line there.
-cross_check() { # TRIPLET CLASS DATA MACHINE QEMU
-	local t=$1 class=$2 data=$3 machine=$4 qemu=$5 bin=build/$1/cgroup-skb-egress hdr
+cross_check() { # TRIPLET CLASS DATA MACHINE QEMU LIBC
+	local t=$1 class=$2 data=$3 machine=$4 qemu=$5 libc=$6 bin=build/$1/cgroup-skb-egress hdr
 	if [ ! -x "$bin" ]; then
 		echo "SKIPPED: cross build for $t ($t-gcc is not installed)"
 		[ "${CI:-}" = true ] && bad "cross $t" "not built under CI=true (.ci/run installs the cross compilers)"
@@ -54,6 +54,14 @@ cross_check() { # TRIPLET CLASS DATA MACHINE QEMU
 		eval '! readelf -l "$bin" | grep -q INTERP && ! readelf -d "$bin" 2>/dev/null | grep -q NEEDED'
 	check "cross $t: stripped" eval '! readelf -S "$bin" | grep -q "\.symtab"'
 	check "cross $t: its BPF object is $data too" grep -q "Data: *.*$data" <(readelf -h "build/$t/prog.bpf.o")
+	# musl wherever Debian ships it for the target (musl-dev:<arch>), and then
+	# the same size budget as x86_64; glibc leaves its symbol versions (GLIBC_) in a static binary.
+	if [ "$libc" = musl ]; then
+		check "cross $t: linked with musl, at most 128 KiB" \
+			eval '! grep -q GLIBC_ "$bin" && BIN=$bin size_budget'
+	else
+		check "cross $t: static glibc (Debian has no musl for it)" grep -q GLIBC_ "$bin"
+	fi
 	if command -v "$qemu" >/dev/null; then
 		TAG="[$t] " run_counted "unit tests ($t, $qemu)" "$qemu" "build/$t/test/unit-static" "build/$t/prog.bpf.o"
 		check "cross $t: --help runs under $qemu" grep -q "^Usage:" <("$qemu" "$bin" --help)
@@ -90,9 +98,13 @@ check "the calls between files run one way, down from loader.c (no loop)" \
 for b in build/*-linux-gnu*/cgroup-skb-egress; do
 	[ -x "$b" ] && echo "size: $b: $(stat -c %s "$b") bytes"
 done
-cross_check aarch64-linux-gnu ELF64 "little endian" AArch64 qemu-aarch64-static
-cross_check arm-linux-gnueabihf ELF32 "little endian" ARM qemu-arm-static
-cross_check s390x-linux-gnu ELF64 "big endian" "IBM S/390" qemu-s390x-static
+cross_check aarch64-linux-gnu ELF64 "little endian" AArch64 qemu-aarch64-static musl
+cross_check arm-linux-gnueabihf ELF32 "little endian" ARM qemu-arm-static musl
+cross_check s390x-linux-gnu ELF64 "big endian" "IBM S/390" qemu-s390x-static musl
+cross_check mipsel-linux-gnu ELF32 "little endian" "MIPS R3000" qemu-mipsel-static musl
+cross_check mips64el-linux-gnuabi64 ELF64 "little endian" "MIPS R3000" qemu-mips64el-static musl
+# bookworm has no musl-dev:riscv64 (riscv64 is a release architecture from trixie on).
+cross_check riscv64-linux-gnu ELF64 "little endian" RISC-V qemu-riscv64-static glibc
 
 # Boot tests: the static binaries in an initramfs on stock Debian kernels,
 # under qemu (TCG), on x86_64, arm64, armhf and s390x (test/vm/boot.sh).

@@ -189,8 +189,8 @@ int hook_has(const struct cgroup *cg, int d, uint32_t id, uint32_t *others)
  * Attaching with flags 0 or BPF_F_ALLOW_OVERRIDE replaces whatever program is
  * on the hook, without a word. So look first, and refuse to displace anyone.
  */
-int hook_is_free(const struct cgroup *cg, int d, enum attach_mode mode,
-		 const struct hook_programs *on, uint32_t left_over_id)
+int hook_refuse_if_taken(const struct cgroup *cg, int d, enum attach_mode mode,
+			 const struct hook_programs *on, uint32_t left_over_id)
 {
 	if (on->cnt == 0 || (on->cnt == 1 && on->ids[0] == left_over_id))
 		return EXIT_OK;
@@ -220,7 +220,7 @@ int hook_attach(const struct cgroup *cg, int d, struct hook *h, enum attach_mode
 	 * rings; look again, so that the window in which a newcomer could be
 	 * replaced shrinks to the two system calls here.
 	 */
-	if (hook_query(cg, d, &now) || hook_is_free(cg, d, mode, &now, h->left_over_id))
+	if (hook_query(cg, d, &now) || hook_refuse_if_taken(cg, d, mode, &now, h->left_over_id))
 		return EXIT_SYSTEM;
 	if (bpf_prog_attach(h->prog_fd, cg->fd, type, flags) < 0) {
 		int err = errno;

@@ -69,11 +69,11 @@ int hook_query(const struct cgroup *cg, int d, struct hook_programs *on);
 int hook_has(const struct cgroup *cg, int d, uint32_t id, uint32_t *others);
 
 /*
- * Whether attaching in `mode` now would displace nobody but the left-over
- * `left_over_id` (0: none): EXIT_OK, or EXIT_SYSTEM after saying who is there.
+ * EXIT_OK when attaching in `mode` now would displace nobody but the
+ * left-over `left_over_id` (0: none); EXIT_SYSTEM after saying who is there.
  */
-int hook_is_free(const struct cgroup *cg, int d, enum attach_mode mode,
-		 const struct hook_programs *on, uint32_t left_over_id);
+int hook_refuse_if_taken(const struct cgroup *cg, int d, enum attach_mode mode,
+			 const struct hook_programs *on, uint32_t left_over_id);
 
 /* Look at hook `d` once more, then attach h's program in `mode`. EXIT_OK or EXIT_SYSTEM. */
 int hook_attach(const struct cgroup *cg, int d, struct hook *h, enum attach_mode mode);

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * commands.h - the commands that load nothing: status, list, unblock and
- * detach. After steps 1 to 4 (the object for its program's name, and the
- * cgroup), each looks at what is on the cgroup's hooks, recognises our
- * programs there (instance.c) and does its one job.
+ * detach. After steps 1 and 3 (the object, for its program's name) and the
+ * cgroup opened, each looks at what is on the cgroup's hooks, recognises
+ * our programs there (instance.c) and does its one job.
  */
 #ifndef COMMANDS_H
 #define COMMANDS_H

@@ -42,9 +42,10 @@
  * rings and the loop (10, 12) and leaves its program attached under a name
  * that marks it persistent (instance.h); when such an instance is there
  * already (step 5), `block` adds to its blocklist and `run` and `log` read
- * its events: steps 6, 8, 9 and 11 then open what it has instead of making
- * anew. `status`, `list`, `unblock` and `detach` (commands.c) take steps 1
- * to 4 and do their one job.
+ * its events: step 6 opens its maps instead of making new ones, and steps 8,
+ * 9 and 11 have nothing to do. `status`, `list`, `unblock` and `detach`
+ * (commands.c) take steps 1 and 3, open the cgroup (and hold the stop
+ * signals, for the two that change things), and do their one job.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -72,6 +73,7 @@ struct loader {
 	struct hook_programs found[DIR_CNT]; /* 4: what was on the hooks */
 	struct reuse reuse;		     /* 5 */
 	struct hook hook[DIR_CNT];	     /* 5, 9, 11: our program on each hook */
+	struct kernel_btf btf;		     /* 6 to 9: the object's BTF, loaded */
 	struct maps maps;		     /* 6, 7 */
 	struct events events;		     /* 10, 12 */
 	int configured;	   /* 7 wrote CONFIG: a reused one is reset on the way out */
@@ -81,15 +83,15 @@ struct loader {
 };
 
 /* Each step, below main(), is a few lines that hand one file what it needs. */
-static int hold_signals(struct loader *l);
-static int read_object(struct loader *l);
-static int look_at_hooks(struct loader *l);
-static int decide(struct loader *l);
-static int create_maps(struct loader *l);
-static int fill_maps(struct loader *l);
-static int load_programs(struct loader *l);
-static int open_rings(struct loader *l);
-static int attach(struct loader *l);
+static int step_hold_signals(struct loader *l);
+static int step_read_object(struct loader *l);
+static int step_look_at_hooks(struct loader *l);
+static int step_decide(struct loader *l);
+static int step_create_maps(struct loader *l);
+static int step_fill_maps(struct loader *l);
+static int step_load_programs(struct loader *l);
+static int step_open_rings(struct loader *l);
+static int step_attach(struct loader *l);
 static int inspect(struct loader *l);
 static int close_run(struct loader *l);
 static void fill_stdio(void);
@@ -102,19 +104,20 @@ static void fill_stdio(void);
 /* clang-format off */
 static const struct step {
 	int number;
+	int stoppable; /* 0: no stop before it: it acts on what the step before saw */
 	const char *name;
 	const char *file; /* where the step's work is: -v says so */
 	int (*take)(struct loader *l);
 } steps[] = {
-	{ 2, "holding the stop signals", "signals.c", hold_signals },
-	{ 3, "reading the BPF object", "object.c", read_object },
-	{ 4, "looking at the hooks", "cgroup.c", look_at_hooks },
-	{ 5, "deciding what to load", "reuse.c", decide },
-	{ 6, "creating the maps", "maps.c", create_maps },
-	{ 7, "filling the maps", "maps.c", fill_maps },
-	{ 8, "relocating and loading the program", "program.c", load_programs },
-	{ 10, "opening the perf rings", "events.c", open_rings },
-	{ 11, "attaching", "cgroup.c", attach },
+	{ 2, 1, "holding the stop signals", "signals.c", step_hold_signals },
+	{ 3, 1, "reading the BPF object", "object.c", step_read_object },
+	{ 4, 1, "looking at the hooks", "cgroup.c", step_look_at_hooks },
+	{ 5, 0, "deciding what to load", "reuse.c", step_decide },
+	{ 6, 1, "creating the maps", "maps.c", step_create_maps },
+	{ 7, 1, "filling the maps", "maps.c", step_fill_maps },
+	{ 8, 1, "relocating and loading the program", "program.c", step_load_programs },
+	{ 10, 1, "opening the perf rings", "events.c", step_open_rings },
+	{ 11, 1, "attaching", "cgroup.c", step_attach },
 };
 /* clang-format on */
 
@@ -130,6 +133,7 @@ int main(int argc, char **argv)
 	for (i = 0; i < DIR_CNT; i++)
 		l.hook[i].prog_fd = l.hook[i].left_over_fd = -1;
 	maps_init(&l.maps);
+	kernel_btf_init(&l.btf);
 
 	rc = parse_args(argc, argv, &l.opt); /* step 1 */
 	if (rc < 0) {
@@ -144,7 +148,7 @@ int main(int argc, char **argv)
 		return rc;
 	}
 	for (i = 0; rc == EXIT_OK && i < sizeof(steps) / sizeof(steps[0]); i++) {
-		if (signals_pending(&l.signals, steps[i].name, "attached"))
+		if (steps[i].stoppable && signals_pending(&l.signals, steps[i].name, "attached"))
 			break;
 		trace_step(steps[i].number);
 		trace(1, "%s (%s)", steps[i].name, steps[i].file);
@@ -191,6 +195,7 @@ static int close_run(struct loader *l)
 			       l->cg.path);
 	events_close(&l->events);
 	maps_close(&l->maps);
+	kernel_btf_release(&l->btf);
 	for (d = 0; d < DIR_CNT; d++) {
 		if (l->hook[d].prog_fd >= 0)
 			close(l->hook[d].prog_fd);
@@ -207,26 +212,26 @@ static int close_run(struct loader *l)
 
 /* ---- the steps, in order ------------------------------------------------------- */
 
-static int hold_signals(struct loader *l)
+static int step_hold_signals(struct loader *l)
 {
 	return signals_hold(&l->signals);
 }
 
-static int read_object(struct loader *l)
+static int step_read_object(struct loader *l)
 {
 	return object_load(&l->obj, l->opt.object_path);
 }
 
-static int open_cgroup(struct loader *l)
+static int step_open_cgroup(struct loader *l)
 {
 	return cgroup_open(&l->cg, l->opt.cgroup_path,
 			   l->opt.command == CMD_RUN || l->opt.command == CMD_BLOCK);
 }
 
 /* Under the lock, held until step 11 has attached: nobody else attaches meanwhile. */
-static int look_at_hooks(struct loader *l)
+static int step_look_at_hooks(struct loader *l)
 {
-	int rc = open_cgroup(l), d;
+	int rc = step_open_cgroup(l), d;
 
 	if (rc != EXIT_OK)
 		return rc;
@@ -238,7 +243,7 @@ static int look_at_hooks(struct loader *l)
 	return EXIT_OK;
 }
 
-static int decide(struct loader *l)
+static int step_decide(struct loader *l)
 {
 	char name[BPF_OBJ_NAME_LEN];
 
@@ -246,14 +251,14 @@ static int decide(struct loader *l)
 	return reuse_decide(&l->reuse, l->hook, &l->cg, l->found, &l->opt, name);
 }
 
-static int create_maps(struct loader *l)
+static int step_create_maps(struct loader *l)
 {
 	unsigned int hooks = (unsigned int)l->hook[DIR_EGRESS].used |
 			     (unsigned int)l->hook[DIR_INGRESS].used << 1;
 
 	if (l->reuse.active)
 		return maps_open_reused(&l->maps, &l->reuse, l->cg.path);
-	return maps_create(&l->maps, &l->obj, hooks, &l->opt.block, l->opt.max_entries);
+	return maps_create(&l->maps, &l->btf, &l->obj, hooks, &l->opt.block, l->opt.max_entries);
 }
 
 /*
@@ -263,7 +268,7 @@ static int create_maps(struct loader *l)
  * `run` and `log` ask for what --log says, also of a reused instance (one
  * reader at a time), and close_run() hands that back to "none".
  */
-static int fill_maps(struct loader *l)
+static int step_fill_maps(struct loader *l)
 {
 	char ids[64];
 	int rc = EXIT_OK;
@@ -281,12 +286,14 @@ static int fill_maps(struct loader *l)
 }
 
 /* Steps 8 and 9, once for each hook this run uses. */
-static int load_programs(struct loader *l)
+static int step_load_programs(struct loader *l)
 {
-	int fds[MAP_ROLE_CNT], btf_refused = 0, d, rc = EXIT_OK;
+	int fds[MAP_ROLE_CNT], d, rc = EXIT_OK;
 
-	if (l->reuse.active)
+	if (l->reuse.active) {
+		trace(1, "nothing to load: the instance's programs are in the kernel already");
 		return EXIT_OK;
+	}
 	program_trace(&l->obj, "as compiled, before relocation", NULL);
 	for (d = 0; d < DIR_CNT && rc == EXIT_OK; d++) {
 		if (!l->hook[d].used)
@@ -300,23 +307,25 @@ static int load_programs(struct loader *l)
 			      fds);
 		trace_step(9);
 		trace(1, "loading for %s (program.c)", direction_names[d]);
-		rc = program_load(&l->hook[d], d, &l->obj, &l->maps, l->opt.command == CMD_BLOCK,
-				  &btf_refused);
+		rc = program_load(&l->hook[d], d, &l->obj, &l->btf, l->opt.command == CMD_BLOCK);
 	}
-	maps_drop_btf(&l->maps);
+	kernel_btf_release(&l->btf);
 	return rc;
 }
 
-static int open_rings(struct loader *l)
+static int step_open_rings(struct loader *l)
 {
-	if (l->opt.command == CMD_BLOCK)
-		return EXIT_OK; /* nobody reads: the program's events go nowhere, cheaply */
+	if (l->opt.command == CMD_BLOCK) {
+		/* Nobody reads: the program's events go nowhere, cheaply (CONFIG says none). */
+		trace(1, "none: nobody reads the events of a block");
+		return EXIT_OK;
+	}
 	return events_open(&l->events, l->maps.fd[MAP_EVENTS], l->maps.max_entries[MAP_EVENTS],
 			   l->opt.ring_pages, l->opt.wakeup_events, l->signals.fd);
 }
 
 /* With both hooks, a failure on the second leaves the first attached only until close_run(). */
-static int attach(struct loader *l)
+static int step_attach(struct loader *l)
 {
 	char ids[64];
 	const char *hooks;
@@ -368,13 +377,13 @@ static int inspect(struct loader *l)
 	int rc = EXIT_OK;
 
 	if (l->opt.command == CMD_UNBLOCK || l->opt.command == CMD_DETACH)
-		rc = hold_signals(l);
+		rc = step_hold_signals(l);
 	trace_step(3);
 	if (rc == EXIT_OK)
-		rc = read_object(l);
+		rc = step_read_object(l);
 	trace_step(4);
 	if (rc == EXIT_OK)
-		rc = open_cgroup(l);
+		rc = step_open_cgroup(l);
 	trace_step(0);
 	if (rc != EXIT_OK)
 		return rc;

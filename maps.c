@@ -30,7 +30,21 @@ void maps_init(struct maps *m)
 		m->fd[i] = -1;
 	for (i = 0; i < DIR_CNT; i++)
 		m->config_fd[i] = -1;
-	m->btf_fd = -1;
+}
+
+void kernel_btf_init(struct kernel_btf *btf)
+{
+	memset(btf, 0, sizeof(*btf));
+	btf->fd = -1;
+}
+
+/* After step 9 the maps and programs hold the kernel's BTF: ours is done with. */
+void kernel_btf_release(struct kernel_btf *btf)
+{
+	if (btf->fd >= 0)
+		close(btf->fd);
+	btf_free(&btf->parsed);
+	kernel_btf_init(btf);
 }
 
 int memlock_raise(void)
@@ -58,7 +72,7 @@ int memlock_raise(void)
  * before, and one whose BTF this reader or the kernel refuses (older than
  * 5.2 does not know DATASEC, for one) costs a warning, not the run.
  */
-static void load_btf(struct maps *m, const struct object *obj)
+static void load_btf(struct kernel_btf *b, const struct object *obj)
 {
 	char err_text[256], *log;
 	int err;
@@ -67,7 +81,7 @@ static void load_btf(struct maps *m, const struct object *obj)
 		trace(1, "no .BTF section: maps and program load without types");
 		return;
 	}
-	if (btf_parse(&m->btf, &obj->elf, err_text, sizeof(err_text))) {
+	if (btf_parse(&b->parsed, &obj->elf, err_text, sizeof(err_text))) {
 		report("warning: %s: %s; loading without BTF", obj->label, err_text);
 		return;
 	}
@@ -75,26 +89,26 @@ static void load_btf(struct maps *m, const struct object *obj)
 	      "BTF: %" PRIu32 " types in %zu bytes, %" PRIu32
 	      " DATASECs given their ELF sizes and offsets; .BTF.ext: %" PRIu32
 	      " func_info and %" PRIu32 " line_info records for '%s'",
-	      m->btf.type_cnt, m->btf.len, m->btf.datasec_cnt, m->btf.func_info_cnt,
-	      m->btf.line_info_cnt, obj->elf.prog_section);
-	m->btf_fd = bpf_btf_load(m->btf.data, (uint32_t)m->btf.len, NULL, 0);
-	if (m->btf_fd < 0) {
+	      b->parsed.type_cnt, b->parsed.len, b->parsed.datasec_cnt, b->parsed.func_info_cnt,
+	      b->parsed.line_info_cnt, obj->elf.prog_section);
+	b->fd = bpf_btf_load(b->parsed.data, (uint32_t)b->parsed.len, NULL, 0);
+	if (b->fd < 0) {
 		/* Again with a log, for the kernel's reason. */
 		err = errno;
 		log = mem_alloc(BTF_LOG_SIZE);
 		if (log) {
 			log[0] = '\0';
-			m->btf_fd =
-				bpf_btf_load(m->btf.data, (uint32_t)m->btf.len, log, BTF_LOG_SIZE);
+			b->fd = bpf_btf_load(b->parsed.data, (uint32_t)b->parsed.len, log,
+					     BTF_LOG_SIZE);
 		}
-		if (m->btf_fd < 0)
+		if (b->fd < 0)
 			report("warning: the kernel refused the BTF of %s (BPF_BTF_LOAD: %s%s%s); loading without it",
 			       obj->label, errno_text(err), log && log[0] ? ": " : "",
 			       log ? text_last_line(log) : "");
 		mem_free(log);
 	}
-	if (m->btf_fd >= 0)
-		trace(1, "BPF_BTF_LOAD: %zu bytes -> fd %d", m->btf.len, m->btf_fd);
+	if (b->fd >= 0)
+		trace(1, "BPF_BTF_LOAD: %zu bytes -> fd %d", b->parsed.len, b->fd);
 }
 
 /* BPF_MAP_CREATE for `def`, once more after raising RLIMIT_MEMLOCK if it says EPERM. */
@@ -118,15 +132,15 @@ static int create_map(const struct map_def *def, uint32_t max_entries, const str
  * One map, with its key and value types from BTF where the object names
  * them. Returns the fd, or -1 with errno.
  */
-static int create_typed(struct maps *m, const struct map_def *def, uint32_t max_entries,
+static int create_typed(struct kernel_btf *b, const struct map_def *def, uint32_t max_entries,
 			const char *for_hook)
 {
-	struct map_btf types = { m->btf_fd, 0, 0 };
+	struct map_btf types = { b->fd, 0, 0 };
 	const struct map_btf *btf = NULL;
 	int fd;
 
-	if (m->btf_fd >= 0 &&
-	    btf_map_types(&m->btf, def->name, &types.key_type_id, &types.value_type_id) == 0)
+	if (b->fd >= 0 && !b->types_refused &&
+	    btf_map_types(&b->parsed, def->name, &types.key_type_id, &types.value_type_id) == 0)
 		btf = &types;
 	fd = create_map(def, max_entries, btf);
 	if (fd < 0 && btf) {
@@ -138,6 +152,8 @@ static int create_typed(struct maps *m, const struct map_def *def, uint32_t max_
 			return -1;
 		report("warning: map %s: the kernel refused its BTF key and value types (%s); created without them",
 		       def->name, errno_text(err));
+		/* CONFIG's second copy, for the other hook, goes without them at once. */
+		b->types_refused = 1;
 		btf = NULL;
 	}
 	if (fd >= 0)
@@ -193,14 +209,14 @@ static int size_maps(uint32_t size[MAP_ROLE_CNT], const struct object *obj,
 	return EXIT_OK;
 }
 
-int maps_create(struct maps *m, const struct object *obj, unsigned int hooks,
-		const struct addr_list *block, uint32_t max_entries)
+int maps_create(struct maps *m, struct kernel_btf *btf, const struct object *obj,
+		unsigned int hooks, const struct addr_list *block, uint32_t max_entries)
 {
 	int role, d;
 
 	if (size_maps(m->max_entries, obj, block, max_entries))
 		return EXIT_SYSTEM;
-	load_btf(m, obj);
+	load_btf(btf, obj);
 	for (role = 0; role < MAP_ROLE_CNT; role++) {
 		const struct map_def *def = object_map(obj, role);
 		int *fd = &m->fd[role];
@@ -211,7 +227,7 @@ int maps_create(struct maps *m, const struct object *obj, unsigned int hooks,
 				continue;
 			if (role == MAP_CONFIG)
 				fd = &m->config_fd[d];
-			*fd = create_typed(m, def, m->max_entries[role],
+			*fd = create_typed(btf, def, m->max_entries[role],
 					   role == MAP_CONFIG ? direction_names[d] : "");
 			if (*fd < 0) {
 				int err = errno;
@@ -338,19 +354,10 @@ void maps_fds_for_hook(const struct maps *m, int d, int fds[MAP_ROLE_CNT])
 	fds[MAP_CONFIG] = m->config_fd[d];
 }
 
-void maps_drop_btf(struct maps *m)
-{
-	if (m->btf_fd >= 0)
-		close(m->btf_fd);
-	m->btf_fd = -1;
-	btf_free(&m->btf);
-}
-
 void maps_close(struct maps *m)
 {
 	int i;
 
-	maps_drop_btf(m);
 	for (i = 0; i < MAP_ROLE_CNT; i++)
 		if (m->fd[i] >= 0)
 			close(m->fd[i]);

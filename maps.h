@@ -27,19 +27,30 @@ struct maps {
 	int fd[MAP_ROLE_CNT];
 	int config_fd[DIR_CNT];		    /* -1 for a hook this run does not use */
 	uint32_t max_entries[MAP_ROLE_CNT]; /* as created or found */
-	struct btf_obj btf; /* the object's BTF, fixed up, until the program loads */
-	int btf_fd;	    /* from BPF_BTF_LOAD; -1 without BTF */
+};
+
+/*
+ * The object's BTF as the kernel has it: step 6 loads it for the maps, and
+ * step 9 hands it to BPF_PROG_LOAD; then it can go (kernel_btf_release()).
+ */
+struct kernel_btf {
+	struct btf_obj parsed; /* fixed up (btf.c) */
+	int fd;		       /* from BPF_BTF_LOAD; -1 without BTF */
+	int types_refused;     /* a map's key and value types were refused: the others go without */
+	int prog_refused;      /* a program loaded only without it: the other hook's goes without */
 };
 
 void maps_init(struct maps *m);
+void kernel_btf_init(struct kernel_btf *btf);
+void kernel_btf_release(struct kernel_btf *btf);
 
 /*
  * Step 6: every map of the contract, one CONFIG per hook in `hooks` (a set
  * of 1 << DIR_...). BLOCKLIST and BLOCKNETS get `max_entries` (0: the
  * object's), and must hold `block`. EXIT_OK or EXIT_SYSTEM.
  */
-int maps_create(struct maps *m, const struct object *obj, unsigned int hooks,
-		const struct addr_list *block, uint32_t max_entries);
+int maps_create(struct maps *m, struct kernel_btf *btf, const struct object *obj,
+		unsigned int hooks, const struct addr_list *block, uint32_t max_entries);
 
 /* Step 6 of a reused instance: its maps, reached by id. EXIT_OK or EXIT_SYSTEM. */
 int maps_open_reused(struct maps *m, const struct reuse *r, const char *cgroup_path);
@@ -57,9 +68,6 @@ int maps_write_config(const struct maps *m, uint32_t log_mode, const char *cgrou
 
 /* The fd each map role has for hook `d`'s program: what step 8 relocates with. */
 void maps_fds_for_hook(const struct maps *m, int d, int fds[MAP_ROLE_CNT]);
-
-/* After step 9: the maps and programs hold the kernel's BTF; ours is done with. */
-void maps_drop_btf(struct maps *m);
 
 void maps_close(struct maps *m);
 

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * messages.h - everything the tool says on stderr, and the names it says
- * things with. The bottom of the tree: every other file may use it, and it
- * uses nothing of theirs but options.h's words.
+ * things with. Every step file uses it; it uses only text.c and options.h.
+ * The pure rooms beneath (elf_min.c, btf.c, perf_ring.c, addr.c, text.c,
+ * mem.c, disasm.c) say nothing themselves: they hand their caller an error
+ * text, so that they can be unit-tested and fuzzed alone.
  *
  *   report()  one line, "cgroup-skb-egress: ...": what failed, on what, the
  *             errno text, what to do. Said once, where the context is.

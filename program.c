@@ -237,8 +237,8 @@ static void report_refusal(const char *name, int d, const struct object *obj, in
 		print_verifier_log(log);
 }
 
-int program_load(struct hook *h, int d, const struct object *obj, const struct maps *m,
-		 int persistent, int *btf_refused)
+int program_load(struct hook *h, int d, const struct object *obj, struct kernel_btf *btf,
+		 int persistent)
 {
 	char name[BPF_OBJ_NAME_LEN], license[ELF_ESC_MAX], *log = NULL;
 	struct prog_load_args a = {
@@ -263,14 +263,14 @@ int program_load(struct hook *h, int d, const struct object *obj, const struct m
 		instance_persistent_name(name, base);
 	}
 	/* BTF (Linux 5.0): each instruction's function and source line. */
-	if (m->btf_fd >= 0 && !*btf_refused) {
-		a.btf_fd = m->btf_fd;
-		a.func_info = m->btf.func_info;
-		a.func_info_rec_size = m->btf.func_info_rec_size;
-		a.func_info_cnt = m->btf.func_info_cnt;
-		a.line_info = m->btf.line_info;
-		a.line_info_rec_size = m->btf.line_info_rec_size;
-		a.line_info_cnt = m->btf.line_info_cnt;
+	if (btf->fd >= 0 && !btf->prog_refused) {
+		a.btf_fd = btf->fd;
+		a.func_info = btf->parsed.func_info;
+		a.func_info_rec_size = btf->parsed.func_info_rec_size;
+		a.func_info_cnt = btf->parsed.func_info_cnt;
+		a.line_info = btf->parsed.line_info;
+		a.line_info_rec_size = btf->parsed.line_info_rec_size;
+		a.line_info_cnt = btf->parsed.line_info_cnt;
 	}
 	/* -v: the log at once, for the verifier's summary at its end. */
 	if (trace_level()) {
@@ -307,7 +307,7 @@ int program_load(struct hook *h, int d, const struct object *obj, const struct m
 			report("warning: the kernel refused the BTF of program '%s' for %s (%s%s%s); loaded without it",
 			       name, direction_names[d], errno_text(err), log && log[0] ? ": " : "",
 			       log ? log_reason(log) : "");
-			*btf_refused = 1;
+			btf->prog_refused = 1;
 			if (log)
 				log[0] = '\0';
 		}

@@ -23,11 +23,12 @@ void program_relocate(struct object *obj, const int fds[MAP_ROLE_CNT], int d);
 /*
  * Step 9: load the relocated program for hook `d`, into h->prog_fd and
  * h->prog_id; `persistent` names it as a `block` instance (instance.h).
- * With m's BTF unless *btf_refused; a kernel that refuses it sets that, for
- * the other hook. EXIT_OK, or EXIT_SYSTEM after the verifier's log.
+ * With the object's BTF (func_info, line_info) unless a load refused it
+ * before (btf->prog_refused, which a refusal sets for the other hook).
+ * EXIT_OK, or EXIT_SYSTEM after the verifier's log.
  */
-int program_load(struct hook *h, int d, const struct object *obj, const struct maps *m,
-		 int persistent, int *btf_refused);
+int program_load(struct hook *h, int d, const struct object *obj, struct kernel_btf *btf,
+		 int persistent);
 
 /* -vv: the instructions, as the verifier log and bpftool print them; `fds` NULL before step 8. */
 void program_trace(const struct object *obj, const char *when, const int fds[MAP_ROLE_CNT]);

@@ -163,7 +163,7 @@ int reuse_decide(struct reuse *r, struct hook hook[DIR_CNT], const struct cgroup
 		if (found[d].cnt == 1)
 			note_left_over(&hook[d], cg, d, found[d].ids[0], found[d].flags, opt->mode,
 				       prog_name);
-		if (hook_is_free(cg, d, opt->mode, &found[d], hook[d].left_over_id))
+		if (hook_refuse_if_taken(cg, d, opt->mode, &found[d], hook[d].left_over_id))
 			return EXIT_SYSTEM;
 	}
 	return EXIT_OK;

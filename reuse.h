@@ -18,7 +18,7 @@
 #include "options.h"
 
 struct reuse {
-	int active;		       /* a persistent instance we add to or read */
+	int active; /* an instance of ours is used: persistent, or for `log` one nobody holds */
 	struct instance inst[DIR_CNT]; /* its program on each hook; prog_id 0: none */
 };
 

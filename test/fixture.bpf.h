@@ -2,8 +2,8 @@
 /*
  * fixture.bpf.h - what the test programs share: prog.bpf.c's four maps (small
  * ones), the helpers they call, and touch_maps(), which uses each map once,
- * because the loader wants every program to use exactly those four (loader.c
- * check_object_contract()).
+ * because the loader wants every program to use exactly those four (object.c,
+ * check_contract()).
  *
  * BLOCKLIST names its key type for BTF: struct addr_key, or
  * BLOCKLIST_KEY_TYPE when the including file defines one (wrong_types.bpf.c

@@ -11,13 +11,13 @@
 #                                                  injection; network namespaces
 #   gcc-*-linux-gnu*, libc6-dev-*-cross, qemu-user-static   the cross builds, their unit tests
 #   musl-dev:<arch>      each cross target's musl (Multi-Arch; none for riscv64 in bookworm)
-#   qemu-system-x86 qemu-system-arm qemu-system-misc cpio   the boot tests on four architectures
+#   qemu-system-{x86,arm,mips,misc} cpio   the boot tests (seven architectures, three releases)
 #   libbpf-dev libelf-dev zlib1g-dev libzstd-dev bpftool nftables time
 #                                                  the peers of the benchmarks; bpftool also
 #                                                  checks what BTF gives (test/teach.sh)
-# The foreign architectures' package lists are added for their musl-dev, and
-# for the boot tests, which fetch Debian's kernels and busybox for them with
-# apt-get download (never installed).
+# The foreign architectures are added for their musl-dev. (The boot tests
+# fetch Debian's kernels and busybox through an apt state of their own,
+# test/vm/boot.sh, and install nothing.)
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 for arch in arm64 armhf s390x mipsel mips64el; do
@@ -36,7 +36,7 @@ packages=(
 	gcc-riscv64-linux-gnu libc6-dev-arm64-cross libc6-dev-armhf-cross libc6-dev-s390x-cross
 	libc6-dev-mipsel-cross libc6-dev-mips64el-cross libc6-dev-riscv64-cross musl-dev:arm64
 	musl-dev:armhf musl-dev:s390x musl-dev:mipsel musl-dev:mips64el qemu-user-static
-	qemu-system-x86 qemu-system-arm qemu-system-misc cpio libbpf-dev libelf-dev zlib1g-dev
+	qemu-system-x86 qemu-system-arm qemu-system-mips qemu-system-misc cpio libbpf-dev libelf-dev zlib1g-dev
 	libzstd-dev bpftool nftables time
 )
 # An index that failed to come in makes a package "not found": update and try again.

@@ -150,29 +150,39 @@ static int read_instance(const char *cgroup_path, const struct instance *inst, s
 	return 0;
 }
 
-/* Which events instance `inst` sends (CONFIG), as text; "?" when it cannot be read. */
-static const char *log_mode_of(const struct instance *inst)
+/*
+ * What instance `inst`'s CONFIG holds: which events it sends, as text ("?"
+ * when it cannot be read), and in *counts how many it could not send;
+ * *counted is 0 when that is unknown (an instance from before the counts
+ * has no CONFIG_COUNTS).
+ */
+static const char *config_of(const struct instance *inst, struct prog_config *counts, int *counted)
 {
-	const uint32_t zero = 0;
-	struct prog_config config = { 0 };
+	const uint32_t settings_key = CONFIG_SETTINGS, counts_key = CONFIG_COUNTS;
+	struct prog_config settings;
 	int fd = bpf_map_get_fd_by_id(inst->config_id), ok;
 
-	ok = fd >= 0 && bpf_map_lookup_elem(fd, &zero, &config) == 0 && config.log <= LOG_NONE;
+	memset(&settings, 0, sizeof(settings));
+	memset(counts, 0, sizeof(*counts));
+	ok = fd >= 0 && bpf_map_lookup_elem(fd, &settings_key, &settings) == 0 &&
+	     settings.log <= LOG_NONE;
+	*counted = fd >= 0 && bpf_map_lookup_elem(fd, &counts_key, counts) == 0;
 	if (fd >= 0)
 		close(fd);
-	return ok ? log_mode_names[config.log] : "?";
+	return ok ? log_mode_names[settings.log] : "?";
 }
 
 /* One line about program `id` on hook `d`, human or JSON. Returns 1 if it is ours. */
 static int show_program(const struct command_target *t, struct text_out *out, int d, uint32_t id,
 			uint32_t flags)
 {
-	char pid_text[48], counts[160];
+	char pid_text[48], counts[160], unsent[96] = "";
+	struct prog_config sent = { 0 };
 	struct instance inst;
 	struct entries bl = { 0 };
 	pid_t holder = 0;
 	const char *log_mode = "?";
-	int ours, filled = -1;
+	int ours, filled = -1, counted = 0;
 
 	ours = instance_recognise(t->cg->path, t->prog_name, id, &inst);
 	if (ours < 0)
@@ -180,7 +190,7 @@ static int show_program(const struct command_target *t, struct text_out *out, in
 	if (ours) {
 		holder = instance_holder(id);
 		filled = read_instance(t->cg->path, &inst, &bl);
-		log_mode = log_mode_of(&inst);
+		log_mode = config_of(&inst, &sent, &counted);
 		mem_free(bl.e);
 		close(inst.prog_fd);
 	}
@@ -213,6 +223,11 @@ static int show_program(const struct command_target *t, struct text_out *out, in
 				    ",%s,\"events_map_id\":%" PRIu32,
 				    inst.persistent ? "true" : "false", log_mode, pid_text,
 				    inst.blocklist_id, inst.blocknets_id, counts, inst.events_id);
+		/* unsent: events the program could not hand the kernel; null when it does not count them. */
+		if (ours && !counted)
+			text_printf(out, ",\"unsent\":null");
+		else if (ours)
+			text_printf(out, ",\"unsent\":%" PRIu64, sent.unsent);
 		text_printf(out, "}\n");
 	} else if (ours) {
 		if (holder > 0)
@@ -227,16 +242,19 @@ static int show_program(const struct command_target *t, struct text_out *out, in
 				    bl.in_map[1], bl.max[1]);
 		else
 			text_format(counts, sizeof(counts), "entries unknown");
+		if (counted && sent.unsent)
+			text_format(unsent, sizeof(unsent), ", %" PRIu64 " events not sent (%s)",
+				    sent.unsent, errno_text(-sent.error));
 		text_printf(out,
 			    "%s: %s program id %" PRIu32
 			    " (cgroup-skb-egress, mode %s, %s, logging %s), " BLOCKLIST_MAP_NAME
-			    " map id %" PRIu32 " %s, " EVENTS_MAP_NAME " map id %" PRIu32 "\n",
+			    " map id %" PRIu32 " %s, " EVENTS_MAP_NAME " map id %" PRIu32 "%s\n",
 			    t->cg->path, direction_names[d], id, flags_text(flags),
 			    holder > 0	      ? pid_text
 			    : inst.persistent ? "persistent: stays until detach"
 			    : holder == 0     ? "left attached: no process holds it"
 					      : "/proc cannot tell who runs it",
-			    log_mode, inst.blocklist_id, counts, inst.events_id);
+			    log_mode, inst.blocklist_id, counts, inst.events_id, unsent);
 	} else {
 		text_printf(out, "%s: %s program id %" PRIu32 " (not ours, mode %s)\n", t->cg->path,
 			    direction_names[d], id, flags_text(flags));

@@ -88,18 +88,29 @@ struct addr_key {
 };
 
 /*
- * What the loader tells the program, in the single entry of its CONFIG
- * array: which events to send (LOG_ALL is 0, so that a zeroed entry means
- * the Aya example's behaviour) and which hook it runs on. Every program
- * load gets its own CONFIG map; the blocklist maps are shared.
+ * CONFIG, an array of two: in [CONFIG_SETTINGS] what the loader tells the
+ * program, which events to send (LOG_ALL is 0, so that a zeroed entry means
+ * the Aya example's behaviour) and which hook it runs on; in
+ * [CONFIG_COUNTS] what the program tells the loader back, how many events
+ * bpf_perf_event_output() refused (a kernel without CONFIG_BPF_EVENTS
+ * refuses them all, with ENOTSUPP) and what it answered the last time, so
+ * that no count the tool prints leaves them out. Two entries, so that each
+ * side only ever writes its own. Every program load gets its own CONFIG
+ * map; the blocklist maps are shared.
  */
 #define LOG_ALL 0   /* every packet */
 #define LOG_DROPS 1 /* dropped packets only */
 #define LOG_NONE 2  /* no events: nobody reads them */
 
+#define CONFIG_SETTINGS 0
+#define CONFIG_COUNTS 1
+
 struct prog_config {
-	uint32_t log;
-	uint32_t direction; /* 0 egress, 1 ingress */
+	uint32_t log;	    /* [CONFIG_SETTINGS] */
+	uint32_t direction; /* [CONFIG_SETTINGS]: 0 egress, 1 ingress */
+	uint64_t unsent;    /* [CONFIG_COUNTS]: events the kernel would not take */
+	int32_t error;	    /* [CONFIG_COUNTS]: what it answered the last time, -errno */
+	uint32_t zero;
 };
 
 /* Names the loader looks for; also what `bpftool map show` prints. */

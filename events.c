@@ -290,11 +290,28 @@ int events_loop(struct events *ev, struct cgroup *cg, struct hook hook[DIR_CNT],
 	}
 }
 
-void events_summary(struct events *ev, const char *what, const char *cgroup_path)
+void events_summary(struct events *ev, const char *what, const char *cgroup_path, uint64_t unsent,
+		    int32_t error)
 {
+	char refused[224] = "";
+
 	drain_rings(ev);
-	report("%s %s; %" PRIu64 " events, %" PRIu64 " lost", what, cgroup_path, ev->stats.samples,
-	       ev->stats.lost);
+	/* Beside the kernel's {"lost":N} lines, for a script that reads only stdout. */
+	if (unsent && ev->json) {
+		text_printf(&ev->out, "{\"unsent\":%" PRIu64 ",\"errno\":%d}\n", unsent, -error);
+		text_flush(&ev->out);
+	}
+	if (unsent)
+		text_format(refused, sizeof(refused),
+			    ", %" PRIu64 " not sent: the kernel refused them (%s)%s", unsent,
+			    errno_text(-error),
+			    -error == ENOTSUPP
+				    ? "; it lacks perf events for BPF (CONFIG_BPF_EVENTS): blocking works, LOG lines cannot"
+			    : -error == ENOENT
+				    ? "; no perf ring for the CPU (one brought online after the start?)"
+				    : "");
+	report("%s %s; %" PRIu64 " events, %" PRIu64 " lost%s", what, cgroup_path,
+	       ev->stats.samples, ev->stats.lost, refused);
 	if (ev->stats.corrupt || ev->stats.unknown || ev->short_samples)
 		report("warning: %" PRIu64 " corrupt ring headers, %" PRIu64
 		       " unknown records, %" PRIu64 " short samples skipped",

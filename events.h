@@ -48,9 +48,12 @@ int events_loop(struct events *ev, struct cgroup *cg, struct hook hook[DIR_CNT],
 
 /*
  * What is still in the rings (events written before the detach), then one
- * line: "`what` `cgroup_path`; N events, M lost", and any corrupt records.
+ * line: "`what` `cgroup_path`; N events, M lost", with ", K not sent" when
+ * the program counted `unsent` events the kernel refused (last with
+ * -`error`), and any corrupt records.
  */
-void events_summary(struct events *ev, const char *what, const char *cgroup_path);
+void events_summary(struct events *ev, const char *what, const char *cgroup_path, uint64_t unsent,
+		    int32_t error);
 
 void events_close(struct events *ev);
 

@@ -76,10 +76,11 @@ struct loader {
 	struct kernel_btf btf;		     /* 6 to 9: the object's BTF, loaded */
 	struct maps maps;		     /* 6, 7 */
 	struct events events;		     /* 10, 12 */
-	int configured;	   /* 7 wrote CONFIG: a reused one is reset on the way out */
-	int was_attached;  /* 11 attached something of ours: say how it ended */
-	int watching;	   /* 12 runs: run and log */
-	int seen_detached; /* 12 saw our program taken off */
+	int configured;		/* 7 wrote CONFIG: a reused one is reset on the way out */
+	int was_attached;	/* 11 attached something of ours: say how it ended */
+	int watching;		/* 12 runs: run and log */
+	int seen_detached;	/* 12 saw our program taken off */
+	uint64_t unsent_before; /* 7: what CONFIG had counted already (a reused instance) */
 };
 
 /* Each step, below main(), is a few lines that hand one file what it needs. */
@@ -172,6 +173,8 @@ int main(int argc, char **argv)
  */
 static int close_run(struct loader *l)
 {
+	uint64_t unsent = 0;
+	int32_t error = 0;
 	int rc = EXIT_OK, d, still = 0, replaced = 0;
 
 	trace_step(0);
@@ -184,6 +187,8 @@ static int close_run(struct loader *l)
 	/* A reused instance stays: nobody reads its events after us (nor after a failed start). */
 	if (l->reuse.active && l->configured)
 		maps_write_config(&l->maps, LOG_NONE, l->cg.path);
+	if ((l->was_attached || l->watching) && maps_unsent(&l->maps, &unsent, &error) < 0)
+		unsent = l->unsent_before; /* nothing to read: nothing counted */
 	if (l->was_attached || l->watching)
 		events_summary(&l->events,
 			       l->reuse.active && !l->seen_detached
@@ -192,7 +197,7 @@ static int close_run(struct loader *l)
 			       : still		 ? "left attached to"
 			       : replaced	 ? "stopped; our program had been replaced on"
 						 : "detached from",
-			       l->cg.path);
+			       l->cg.path, unsent - l->unsent_before, error);
 	events_close(&l->events);
 	maps_close(&l->maps);
 	kernel_btf_release(&l->btf);
@@ -271,6 +276,7 @@ static int step_create_maps(struct loader *l)
 static int step_fill_maps(struct loader *l)
 {
 	char ids[64];
+	int32_t error;
 	int rc = EXIT_OK;
 
 	if (l->opt.command != CMD_LOG && (!l->reuse.active || l->opt.addresses_given)) {
@@ -281,8 +287,11 @@ static int step_fill_maps(struct loader *l)
 	if (rc || (l->reuse.active && l->opt.command == CMD_BLOCK))
 		return rc;
 	l->configured = 1;
-	return maps_write_config(&l->maps, l->opt.command == CMD_BLOCK ? LOG_NONE : l->opt.log_mode,
-				 l->cg.path);
+	rc = maps_write_config(&l->maps, l->opt.command == CMD_BLOCK ? LOG_NONE : l->opt.log_mode,
+			       l->cg.path);
+	if (rc == EXIT_OK && maps_unsent(&l->maps, &l->unsent_before, &error) < 0)
+		l->unsent_before = 0;
+	return rc;
 }
 
 /* Steps 8 and 9, once for each hook this run uses. */

@@ -326,15 +326,15 @@ int maps_fill(const struct maps *m, const struct addr_list *block, int fresh,
 
 int maps_write_config(const struct maps *m, uint32_t log_mode, const char *cgroup_path)
 {
-	const uint32_t zero = 0;
+	const uint32_t key = CONFIG_SETTINGS;
 	int d;
 
 	for (d = 0; d < DIR_CNT; d++) {
-		struct prog_config config = { log_mode, (uint32_t)d };
+		struct prog_config config = { .log = log_mode, .direction = (uint32_t)d };
 
 		if (m->config_fd[d] < 0)
 			continue;
-		if (bpf_map_update_elem(m->config_fd[d], &zero, &config, BPF_ANY) < 0) {
+		if (bpf_map_update_elem(m->config_fd[d], &key, &config, BPF_ANY) < 0) {
 			report("writing " CONFIG_MAP_NAME " of the %s program on %s: %s",
 			       direction_names[d], cgroup_path, errno_text(errno));
 			return EXIT_SYSTEM;
@@ -346,6 +346,27 @@ int maps_write_config(const struct maps *m, uint32_t log_mode, const char *cgrou
 		      direction_names[d]);
 	}
 	return EXIT_OK;
+}
+
+int maps_unsent(const struct maps *m, uint64_t *unsent, int32_t *error)
+{
+	const uint32_t key = CONFIG_COUNTS;
+	int d, read = 0;
+
+	*unsent = 0;
+	*error = 0;
+	for (d = 0; d < DIR_CNT; d++) {
+		struct prog_config counts;
+
+		memset(&counts, 0, sizeof(counts));
+		if (m->config_fd[d] < 0 || bpf_map_lookup_elem(m->config_fd[d], &key, &counts) < 0)
+			continue;
+		*unsent += counts.unsent;
+		if (counts.unsent)
+			*error = counts.error;
+		read++;
+	}
+	return read ? 0 : -1;
 }
 
 void maps_fds_for_hook(const struct maps *m, int d, int fds[MAP_ROLE_CNT])

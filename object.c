@@ -88,11 +88,11 @@ static const struct contract_map {
 			    sizeof(uint64_t),
 			    "an LPM trie with 24-byte keys (struct addr_key) and 8-byte values (drop counters)" },
 	[MAP_CONFIG] = { CONFIG_MAP_NAME, BPF_MAP_TYPE_ARRAY, 4, sizeof(struct prog_config),
-			 "an array of at least one 8-byte struct prog_config" },
+			 "an array of at least two 24-byte struct prog_config (settings, counts)" },
 	[MAP_EVENTS] = { EVENTS_MAP_NAME, BPF_MAP_TYPE_PERF_EVENT_ARRAY, 4, 4,
 			 "a perf event array with 4-byte keys and values" },
 };
-_Static_assert(sizeof(struct addr_key) == 24 && sizeof(struct prog_config) == 8,
+_Static_assert(sizeof(struct addr_key) == 24 && sizeof(struct prog_config) == 24,
 	       "the contract's messages name these sizes");
 
 /* The contract between prog.bpf.c and the loader, checked for any object. */
@@ -106,7 +106,7 @@ static int check_contract(struct object *o)
 		const struct map_def *m = elf_obj_find_map(&o->elf, c->name);
 
 		if (!m || m->type != c->type || m->key_size != c->key_size ||
-		    m->value_size != c->value_size || (k == MAP_CONFIG && m->max_entries < 1)) {
+		    m->value_size != c->value_size || (k == MAP_CONFIG && m->max_entries < 2)) {
 			report("%s: needs a map '%s': %s", o->label, c->name, c->wanted);
 			return EXIT_USAGE;
 		}

@@ -14,7 +14,8 @@
  *      Found means drop (return 0) and count the drop in the entry.
  *   d. {destination, family, verdict} goes to user space through EVENTS,
  *      on the ring of the CPU we run on, if CONFIG asks for it: every
- *      packet, only drops, or none (when nobody reads, or by choice).
+ *      packet, only drops, or none (when nobody reads, or by choice). An
+ *      event the kernel will not take is counted in CONFIG.
  *
  * Built with `clang -O2 -target bpfel|bpfeb -ffreestanding`: no libbpf, no
  * kernel headers. The few kernel ABI numbers this needs are spelled out below
@@ -32,6 +33,8 @@
 #define BPF_F_NO_PREALLOC 1
 /* include/uapi/linux/bpf.h: flags of bpf_perf_event_output() */
 #define BPF_F_CURRENT_CPU 0xffffffffULL
+/* include/uapi/asm-generic/errno-base.h */
+#define ENOSPC 28
 /* include/uapi/linux/if_ether.h */
 #define ETH_P_IP 0x0800
 #define ETH_P_IPV6 0x86DD
@@ -99,13 +102,13 @@ BLOCKNETS SEC("maps") = {
 	.map_flags = BPF_F_NO_PREALLOC,
 };
 
-/* One struct prog_config, written by the loader before it attaches. */
+/* Settings the loader writes before it attaches, and counts the program writes back. */
 TYPED_MAP_DEF(uint32_t, struct prog_config)
 CONFIG SEC("maps") = {
 	.type = BPF_MAP_TYPE_ARRAY,
 	.key_size = sizeof(uint32_t),
 	.value_size = sizeof(struct prog_config),
-	.max_entries = 1,
+	.max_entries = 2, /* CONFIG_SETTINGS, CONFIG_COUNTS */
 };
 
 /* max_entries 0: the loader sizes it to the number of possible CPUs. */
@@ -164,14 +167,15 @@ int block_skb(struct __sk_buff *skb)
 	struct addr_key key = { 0 };
 	/* Aligned, so that the address is copied in by words, not byte by byte. */
 	struct packet_log log __attribute__((aligned(8)));
-	const uint32_t zero = 0;
+	const uint32_t settings_key = CONFIG_SETTINGS;
 	struct prog_config *config;
 	uint64_t *drops;
 	uint32_t log_mode = LOG_ALL, ingress = 0;
 	int action;
+	long sent;
 
 	/* An array lookup with a constant key: the verifier inlines it to a few instructions. */
-	config = bpf_map_lookup_elem(&CONFIG, &zero);
+	config = bpf_map_lookup_elem(&CONFIG, &settings_key);
 	if (config) {
 		log_mode = config->log;
 		ingress = config->direction;
@@ -199,7 +203,22 @@ int block_skb(struct __sk_buff *skb)
 	log.action = (uint8_t)action;
 	log.direction = (uint8_t)ingress;
 	log.zero = 0;
-	bpf_perf_event_output(skb, &EVENTS, BPF_F_CURRENT_CPU, &log, sizeof(log));
+	sent = bpf_perf_event_output(skb, &EVENTS, BPF_F_CURRENT_CPU, &log, sizeof(log));
+	/*
+	 * A refusal is counted, never silent: no ring for this CPU (nobody
+	 * reads), or no perf events for BPF in this kernel (ENOTSUPP). A full
+	 * ring (ENOSPC) is not: the kernel counts those itself, in the
+	 * PERF_RECORD_LOST it writes next.
+	 */
+	if (sent < 0 && sent != -ENOSPC) {
+		const uint32_t counts_key = CONFIG_COUNTS;
+		struct prog_config *counts = bpf_map_lookup_elem(&CONFIG, &counts_key);
+
+		if (counts) {
+			__sync_fetch_and_add(&counts->unsent, 1);
+			counts->error = (int32_t)sent;
+		}
+	}
 	/*
 	 * Return the register copy, not log.action: the verifier must see
 	 * that the return value is 0 or 1, and it does not follow a value

@@ -149,7 +149,7 @@ out:
 static void set_log(const struct loaded *p, uint32_t mode)
 {
 	const uint32_t zero = 0;
-	struct prog_config c = { mode, 0 };
+	struct prog_config c = { .log = mode };
 
 	bpf_map_update_elem(p->config, &zero, &c, BPF_ANY);
 }

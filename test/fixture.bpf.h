@@ -35,7 +35,7 @@ struct legacy_map_def BLOCKNETS SEC("maps") = { .type = 11,
 						.map_flags = 1 };
 struct legacy_map_def EVENTS SEC("maps") = { .type = 4, .key_size = 4, .value_size = 4 };
 struct legacy_map_def CONFIG SEC("maps") = {
-	.type = 2, .key_size = 4, .value_size = sizeof(struct prog_config), .max_entries = 1
+	.type = 2, .key_size = 4, .value_size = sizeof(struct prog_config), .max_entries = 2
 };
 
 static void *(*bpf_map_lookup_elem)(void *map, const void *key) = (void *)1;

@@ -36,6 +36,31 @@ check "oneshot: 127.0.0.1 passes" test "$(probe "$CG" udp 127.0.0.1)" = "udp pas
 expect_exit "oneshot: status: persistent, nobody holds it" 0 \
 	"(cgroup-skb-egress, mode single, persistent: stays until detach, logging none)" -- status -c "$CG"
 expect_exit "oneshot: status --json: persistent" 0 '"persistent":true,"log":"none","holder_pid":0,' -- status -c "$CG" --json
+# No silent loss: a program asked for events with nowhere to send them (no
+# reader, so no perf ring in EVENTS) counts each one the kernel refuses, and
+# status says how many. CONFIG is set to "all" from outside, with bpftool.
+config_map_id() { # the CONFIG map of the program on $CG
+	local id
+	for id in $(bpftool prog show id "$(status_prog_id)" | sed -n 's/.*map_ids \([0-9,]*\).*/\1/p' | tr ',' ' '); do
+		bpftool map show id "$id" | grep -q " name CONFIG " && echo "$id"
+	done
+}
+status_prog_id() { "$BIN" status -c "$CG" 2>/dev/null | sed -n 's/.* egress program id \([0-9]*\) .*/\1/p'; }
+if command -v bpftool >/dev/null; then
+	config_id=$(config_map_id)
+	bpftool map update id "$config_id" key 0 0 0 0 value 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 >/dev/null 2>&1
+	for _ in 1 2 3; do probe "$CG" udp 127.0.0.1 >/dev/null; done
+	expect_exit "oneshot: status counts the 3 events the kernel refused (no ring)" 0 \
+		"logging all), .*, 3 events not sent (No such file or directory)$" -- status -c "$CG"
+	expect_exit "oneshot: status --json: unsent 3" 0 '"unsent":3}' -- status -c "$CG" --json
+	bpftool map update id "$config_id" key 0 0 0 0 value 2 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 >/dev/null 2>&1
+	probe "$CG" udp 127.0.0.1 >/dev/null
+	expect_exit "oneshot: with CONFIG back at none, nothing is sent and the count stays" 0 \
+		'"log":"none",.*"unsent":3}' -- status -c "$CG" --json
+else
+	echo "SKIPPED: the unsent count (bpftool is not installed)"
+	[ "${CI:-}" = true ] && bad "oneshot: unsent" "bpftool not installed under CI=true (test/deps.sh installs it)"
+fi
 for _ in 1 2 3; do probe "$CG" udp 127.1.2.3 >/dev/null; done
 expect_exit "oneshot: list: the counter grew by the 3 packets sent" 0 "^127.1.2.3 3$" -- list -c "$CG"
 expect_exit "oneshot: block again: one entry, counter kept" 0 \

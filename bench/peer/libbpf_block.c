@@ -65,7 +65,7 @@ int main(int argc, char **argv)
 	struct bpf_object *obj;
 	struct bpf_program *prog;
 	struct bpf_map *blocklist, *config;
-	struct prog_config none = { LOG_NONE, 0 };
+	struct prog_config none = { .log = LOG_NONE };
 	uint32_t zero = 0;
 	size_t cnt = 0, i;
 	int per_element = argc > 1 && strcmp(argv[argc - 1], "--per-element") == 0;

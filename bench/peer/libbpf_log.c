@@ -78,7 +78,7 @@ static int map_of(int prog_fd, const char *name)
 
 int main(int argc, char **argv)
 {
-	struct prog_config all = { LOG_ALL, 0 }, none = { LOG_NONE, 0 };
+	struct prog_config all = { .log = LOG_ALL }, none = { .log = LOG_NONE };
 	struct perf_buffer *pb;
 	__u32 zero = 0;
 	int prog_fd, events, config;

@@ -28,7 +28,7 @@ struct {
 } BLOCKNETS SEC(".maps");
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
+	__uint(max_entries, 2);
 	__type(key, uint32_t);
 	__type(value, struct prog_config);
 } CONFIG SEC(".maps");

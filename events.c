@@ -64,8 +64,13 @@ static int open_rings(struct events *ev, int events_map_fd, uint32_t events_slot
 			int e = errno;
 			char hint[192];
 
+			/* ENOSYS here is perf_event_open(2)'s, not bpf(2)'s. */
 			report("opening the perf ring of CPU %d (%u pages): %s%s", cpu, pages,
-			       errno_text(e), privilege_hint(e, hint, sizeof(hint)));
+			       errno_text(e),
+			       e == ENOSYS
+				       ? "; this kernel has no perf events (CONFIG_PERF_EVENTS): "
+					 "`block` works without them, LOG lines cannot"
+				       : privilege_hint(e, hint, sizeof(hint)));
 			return EXIT_SYSTEM;
 		}
 		ev->ring_cnt++;

@@ -26,8 +26,10 @@ ifneq ($(CROSS_COMPILE),)
   CROSS_TRIPLET := $(CROSS_COMPILE:%-=%)
   MUSL_TRIPLET := $(patsubst %abi64,%,$(subst -linux-gnu,-linux-musl,$(CROSS_TRIPLET)))
   MUSL_SPECS := $(wildcard /usr/lib/$(MUSL_TRIPLET)/musl-gcc.specs)
-  ifeq ($(origin CC),default)
-    CC := $(CROSS_COMPILE)gcc$(if $(MUSL_SPECS), -specs=$(MUSL_SPECS))
+  # A CC from the command line or the environment (make CC=gcc test, whose
+  # cross builds run as sub-makes) is the host's: it must not build a target.
+  ifeq ($(filter $(CROSS_COMPILE)%,$(firstword $(CC))),)
+    override CC := $(CROSS_COMPILE)gcc$(if $(MUSL_SPECS), -specs=$(MUSL_SPECS))
   endif
   BUILD := build/$(CROSS_TRIPLET)
   # The kernel's uapi headers for the target, from linux-libc-dev-<arch>-cross.

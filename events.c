@@ -68,8 +68,9 @@ static int open_rings(struct events *ev, int events_map_fd, uint32_t events_slot
 			report("opening the perf ring of CPU %d (%u pages): %s%s", cpu, pages,
 			       errno_text(e),
 			       e == ENOSYS
-				       ? "; this kernel has no perf events (CONFIG_PERF_EVENTS): "
-					 "`block` works without them, LOG lines cannot"
+				       ? "; this kernel has no perf events (CONFIG_PERF_EVENTS), or a "
+					 "seccomp filter refuses them: `block` works without them, LOG "
+					 "lines cannot"
 				       : privilege_hint(e, hint, sizeof(hint)));
 			return EXIT_SYSTEM;
 		}

@@ -93,6 +93,7 @@ static int step_fill_maps(struct loader *l);
 static int step_load_programs(struct loader *l);
 static int step_open_rings(struct loader *l);
 static int step_attach(struct loader *l);
+static int write_log_mode(struct loader *l);
 static int inspect(struct loader *l);
 static int close_run(struct loader *l);
 static void fill_stdio(void);
@@ -267,31 +268,44 @@ static int step_create_maps(struct loader *l)
 }
 
 /*
- * A new instance gets every address; a reused one those it lacks, and a
- * `run` that reuses only what was asked for, not the default 1.1.1.1. Then
  * CONFIG: `block` leaves a program nobody reads, so it sends no events;
  * `run` and `log` ask for what --log says, also of a reused instance (one
- * reader at a time), and close_run() hands that back to "none".
+ * reader at a time), and close_run() hands that back to "none". What the
+ * program counted as refused so far is the baseline of this run's count.
  */
-static int step_fill_maps(struct loader *l)
+static int write_log_mode(struct loader *l)
 {
-	char ids[64];
 	int32_t error;
-	int rc = EXIT_OK;
+	int rc;
 
-	if (l->opt.command != CMD_LOG && (!l->reuse.active || l->opt.addresses_given)) {
-		hooks_describe(l->hook, ids, sizeof(ids));
-		rc = maps_fill(&l->maps, &l->opt.block, !l->reuse.active, l->cg.path, ids);
-	}
-	/* Adding to an instance leaves its log mode to whoever reads it. */
-	if (rc || (l->reuse.active && l->opt.command == CMD_BLOCK))
-		return rc;
 	l->configured = 1;
 	rc = maps_write_config(&l->maps, l->opt.command == CMD_BLOCK ? LOG_NONE : l->opt.log_mode,
 			       l->cg.path);
 	if (rc == EXIT_OK && maps_unsent(&l->maps, &l->unsent_before, &error) < 0)
 		l->unsent_before = 0;
 	return rc;
+}
+
+/*
+ * A new instance gets every address; a reused one those it lacks, and a
+ * `run` that reuses only what was asked for, not the default 1.1.1.1. A new
+ * instance gets its CONFIG here; a reused one, whose program runs already,
+ * only once its reader's rings are in EVENTS (step 10), so that it never
+ * sends into empty slots. Adding to an instance leaves its log mode to
+ * whoever reads it.
+ */
+static int step_fill_maps(struct loader *l)
+{
+	char ids[64];
+	int rc = EXIT_OK;
+
+	if (l->opt.command != CMD_LOG && (!l->reuse.active || l->opt.addresses_given)) {
+		hooks_describe(l->hook, ids, sizeof(ids));
+		rc = maps_fill(&l->maps, &l->opt.block, !l->reuse.active, l->cg.path, ids);
+	}
+	if (rc || l->reuse.active)
+		return rc;
+	return write_log_mode(l);
 }
 
 /* Steps 8 and 9, once for each hook this run uses. */
@@ -324,13 +338,19 @@ static int step_load_programs(struct loader *l)
 
 static int step_open_rings(struct loader *l)
 {
+	int rc;
+
 	if (l->opt.command == CMD_BLOCK) {
 		/* Nobody reads: the program's events go nowhere, cheaply (CONFIG says none). */
 		trace(1, "none: nobody reads the events of a block");
 		return EXIT_OK;
 	}
-	return events_open(&l->events, l->maps.fd[MAP_EVENTS], l->maps.max_entries[MAP_EVENTS],
-			   l->opt.ring_pages, l->opt.wakeup_events, l->signals.fd);
+	rc = events_open(&l->events, l->maps.fd[MAP_EVENTS], l->maps.max_entries[MAP_EVENTS],
+			 l->opt.ring_pages, l->opt.wakeup_events, l->signals.fd);
+	/* A reused instance's log mode, now that its events have somewhere to go. */
+	if (rc == EXIT_OK && l->reuse.active)
+		rc = write_log_mode(l);
+	return rc;
 }
 
 /* With both hooks, a failure on the second leaves the first attached only until close_run(). */

@@ -179,7 +179,8 @@ static uint64_t counter_load(__u64 *counter)
 	if (__atomic_always_lock_free(sizeof(*counter), 0))
 		return __atomic_load_n(counter, __ATOMIC_ACQUIRE);
 	do {
-		high = __atomic_load_n(counter_half(counter, 1), __ATOMIC_RELAXED);
+		/* Acquire on both, so that the loads happen in this order. */
+		high = __atomic_load_n(counter_half(counter, 1), __ATOMIC_ACQUIRE);
 		low = __atomic_load_n(counter_half(counter, 0), __ATOMIC_ACQUIRE);
 	} while (high != __atomic_load_n(counter_half(counter, 1), __ATOMIC_ACQUIRE));
 	return (uint64_t)high << 32 | low;

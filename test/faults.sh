@@ -327,7 +327,7 @@ if command -v strace >/dev/null; then
 	# ENOSYS, which must not be taken for bpf(2)'s and must name the option.
 	inject perf_event_open ENOSYS 1
 	check "faults: perf_event_open ENOSYS names CONFIG_PERF_EVENTS, exit 1, nothing attached" \
-		eval 'grep -q "Function not implemented; this kernel has no perf events (CONFIG_PERF_EVENTS)" "$TMP/inj.err" &&
+		eval 'grep -q "Function not implemented; this kernel has no perf events (CONFIG_PERF_EVENTS), or a seccomp filter" "$TMP/inj.err" &&
 			[ "$inj_rc/$(prog_count "$CG")" = "1/0" ]'
 	# RLIMIT_MEMLOCK: untouched normally; raised (here to the hard limit: no
 	# CAP_SYS_RESOURCE needed) after an EPERM from BPF_MAP_CREATE, then retried.

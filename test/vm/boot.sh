@@ -64,7 +64,7 @@ spec() {
 # The Debian mirror the machine uses, for the private apt state.
 mirror() {
 	local uri
-	uri=$(awk '/^URIs:/ && $2 !~ /security/ { print $2; exit }' /etc/apt/sources.list.d/*.sources 2>/dev/null)
+	uri=$(awk '/^URIs:/ && $2 ~ /\/debian\/?$/ { print $2; exit }' /etc/apt/sources.list.d/*.sources 2>/dev/null)
 	[ -n "$uri" ] || uri=$(awk '$1 == "deb" && $0 !~ /security/ { for (i = 2; i <= NF; i++) if ($i ~ /^https?:/) { print $i; exit } }' \
 		/etc/apt/sources.list 2>/dev/null)
 	echo "${uri:-http://deb.debian.org/debian}"
@@ -126,7 +126,12 @@ fetch() {
 		done
 		deb=$(ls "$dir"/"${real}"_*.deb | head -1)
 		# Only what the guest needs: a kernel package's modules are hundreds of MB.
-		dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$dir/root" --wildcards "$what" 2>/dev/null
+		if ! dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$dir/root" --wildcards "$what" 2>"$WORK/tar.err" ||
+			[ "${PIPESTATUS[0]}" != 0 ]; then
+			echo "    unpacking $deb: $(tail -1 "$WORK/tar.err")" >&2
+			rm -f "$deb"
+			return 1
+		fi
 		rm -f "$deb"
 		touch "$dir/$real.done"
 	fi

@@ -99,10 +99,10 @@ EMBED_STRIP := --strip-debug -R .llvm_addrsig -R .rel.BTF -R .rel.BTF.ext
 
 # What the unit tests (no root, no kernel) build against, and the tests
 # themselves (test/unit.c runs those of each test/unit_*.c).
-UNIT_SRCS := elf_min.c perf_ring.c addr.c text.c mem.c disasm.c btf.c
+UNIT_SRCS := elf_min.c perf_ring.c ringbuf.c addr.c text.c mem.c disasm.c btf.c
 UNIT_TESTS := $(wildcard test/unit*.c)
 UNIT_TEST_HDRS := $(wildcard test/unit*.h) test/check.h
-SRCS := loader.c cli.c signals.c object.c cgroup.c reuse.c maps.c program.c events.c \
+SRCS := loader.c cli.c signals.c object.c cgroup.c reuse.c maps.c program.c events.c transport.c \
 	commands.c messages.c blocklist.c instance.c $(UNIT_SRCS)
 OBJS := $(SRCS:%.c=$(BUILD)/%.o) $(BUILD)/embed.o
 HDRS := $(wildcard *.h)
@@ -165,7 +165,7 @@ $(BUILD)/vg/unit: $(UNIT_TESTS) $(UNIT_SRCS) $(HDRS) $(UNIT_TEST_HDRS)
 	@mkdir -p $(BUILD)/vg
 	$(HOST_CC) -std=gnu11 -O1 -g $(WARN) -DMEM_LIBC -I. $(UNIT_TESTS) $(UNIT_SRCS) -o $@
 
-$(BUILD)/test/nethelper: test/nethelper.c
+$(BUILD)/test/nethelper: test/nethelper.c bench/packet.h
 	@mkdir -p $(BUILD)/test
 	$(HOST_CC) -std=gnu11 -O2 $(WARN) $< -o $@
 
@@ -220,7 +220,7 @@ cross:
 	done
 cross-unit: $(BUILD)/test/unit-static $(BUILD)/test/nethelper-static
 # The test helper, static, for the boot tests' guests (test/vm/).
-$(BUILD)/test/nethelper-static: test/nethelper.c $(UAPI)
+$(BUILD)/test/nethelper-static: test/nethelper.c bench/packet.h $(UAPI)
 	@mkdir -p $(BUILD)/test
 	$(CC) $(CFLAGS) -static $< -o $@
 
@@ -282,9 +282,9 @@ $(BUILD)/bench/events: bench/events.c bench/packet.h bpf_sys.h
 	@mkdir -p $(BUILD)/bench
 	$(HOST_CC) -std=gnu11 -O2 $(WARN) -I. $< -o $@
 
-$(BUILD)/bench/prog_cost: bench/prog_cost.c bench/packet.h elf_min.c addr.c text.c mem.c perf_ring.c $(HDRS)
+$(BUILD)/bench/prog_cost: bench/prog_cost.c bench/packet.h elf_min.c addr.c text.c mem.c perf_ring.c ringbuf.c $(HDRS)
 	@mkdir -p $(BUILD)/bench
-	$(HOST_CC) -std=gnu11 -O2 $(WARN) -I. bench/prog_cost.c elf_min.c addr.c text.c mem.c perf_ring.c -pthread -o $@
+	$(HOST_CC) -std=gnu11 -O2 $(WARN) -I. bench/prog_cost.c elf_min.c addr.c text.c mem.c perf_ring.c ringbuf.c -pthread -o $@
 
 $(BUILD)/bench/prog-notrie.bpf.o: bench/prog/notrie.bpf.c prog.bpf.c common.h
 	@mkdir -p $(BUILD)/bench

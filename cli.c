@@ -20,7 +20,7 @@
  */
 enum option_group {
 	OPT_ADDRESSES = 1, /* -b, -f, and addresses as arguments */
-	OPT_SIZE = 2,	   /* --max-entries, --attach-mode: shape a new instance */
+	OPT_SIZE = 2,	   /* --max-entries, --attach-mode, --events: shape a new instance */
 	OPT_READER = 4,	   /* --ring-pages, --wakeup-events, --flush-ms */
 	OPT_JSON_OUT = 8,
 	OPT_STRICT_ON = 16,
@@ -88,8 +88,13 @@ static const struct {
 	  "      --log WHAT          all (default): a line per packet; drops: dropped\n"
 	  "                          packets only; none: no lines (the program then\n"
 	  "                          sends no events at all)\n" },
+	{ OPT_SIZE, "[--events auto|perf|ringbuf]",
+	  "      --events WAY        how events reach us: perf rings, or the BPF ring\n"
+	  "                          buffer (Linux 5.8+); auto (default): perf where\n"
+	  "                          this kernel's perf events can carry them\n" },
 	{ OPT_READER, "[--ring-pages N]",
-	  "      --ring-pages N      perf ring size per CPU in pages, a power of 2 (64)\n" },
+	  "      --ring-pages N      ring size in pages, a power of 2 (64): per CPU\n"
+	  "                          for perf, in all for the ring buffer\n" },
 	{ OPT_READER, "[--wakeup-events N]",
 	  "      --wakeup-events N   wake the reader every N events (64)\n" },
 	{ OPT_READER, "[--flush-ms MS]",
@@ -240,6 +245,7 @@ enum option_id {
 	OPT_JSON,
 	OPT_STRICT,
 	OPT_LOG,
+	OPT_EVENTS,
 	OPT_DIRECTION,
 	OPT_VERBOSE,
 	OPT_HELP,
@@ -257,8 +263,9 @@ static const struct option_spec {
 	[OPT_PAGES] = { "ring-pages", 0, 1 },	  [OPT_WAKEUP] = { "wakeup-events", 0, 1 },
 	[OPT_FLUSH] = { "flush-ms", 0, 1 },	  [OPT_JSON] = { "json", 0, 0 },
 	[OPT_STRICT] = { "strict", 0, 0 },	  [OPT_LOG] = { "log", 0, 1 },
-	[OPT_DIRECTION] = { "direction", 0, 1 },  [OPT_VERBOSE] = { "verbose", 'v', 0 },
-	[OPT_HELP] = { "help", 'h', 0 },	  [OPT_VERSION] = { "version", 'V', 0 },
+	[OPT_EVENTS] = { "events", 0, 1 },	  [OPT_DIRECTION] = { "direction", 0, 1 },
+	[OPT_VERBOSE] = { "verbose", 'v', 0 },	  [OPT_HELP] = { "help", 'h', 0 },
+	[OPT_VERSION] = { "version", 'V', 0 },
 };
 
 /*
@@ -395,6 +402,14 @@ int parse_args(int argc, char **argv, struct options *o)
 			if (choice < 0)
 				return EXIT_USAGE;
 			o->mode = (enum attach_mode)choice;
+			break;
+		case OPT_EVENTS:
+			choice = takes(o, OPT_SIZE, "--events")
+					 ? parse_choice("--events", value, transport_names)
+					 : -1;
+			if (choice < 0)
+				return EXIT_USAGE;
+			o->events = (enum transport)choice;
 			break;
 		case OPT_PAGES:
 			if (!takes(o, OPT_READER, "--ring-pages") ||

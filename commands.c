@@ -220,9 +220,10 @@ static int show_program(const struct command_target *t, struct text_out *out, in
 			text_printf(out,
 				    ",\"persistent\":%s,\"log\":\"%s\",\"holder_pid\":%s,\"blocklist_map_id\":%" PRIu32
 				    ",\"blocknets_map_id\":%" PRIu32
-				    ",%s,\"events_map_id\":%" PRIu32,
+				    ",%s,\"events_map_id\":%" PRIu32 ",\"events\":\"%s\"",
 				    inst.persistent ? "true" : "false", log_mode, pid_text,
-				    inst.blocklist_id, inst.blocknets_id, counts, inst.events_id);
+				    inst.blocklist_id, inst.blocknets_id, counts, inst.events_id,
+				    inst.events_ring ? "ringbuf" : "perf");
 		/* unsent: events the program could not hand the kernel; null when it does not count them. */
 		if (ours && !counted)
 			text_printf(out, ",\"unsent\":null");
@@ -248,13 +249,15 @@ static int show_program(const struct command_target *t, struct text_out *out, in
 		text_printf(out,
 			    "%s: %s program id %" PRIu32
 			    " (cgroup-skb-egress, mode %s, %s, logging %s), " BLOCKLIST_MAP_NAME
-			    " map id %" PRIu32 " %s, " EVENTS_MAP_NAME " map id %" PRIu32 "%s\n",
+			    " map id %" PRIu32 " %s, %s map id %" PRIu32 "%s\n",
 			    t->cg->path, direction_names[d], id, flags_text(flags),
 			    holder > 0	      ? pid_text
 			    : inst.persistent ? "persistent: stays until detach"
 			    : holder == 0     ? "left attached: no process holds it"
 					      : "/proc cannot tell who runs it",
-			    log_mode, inst.blocklist_id, counts, inst.events_id, unsent);
+			    log_mode, inst.blocklist_id, counts,
+			    inst.events_ring ? EVENTS_RING_MAP_NAME : EVENTS_MAP_NAME,
+			    inst.events_id, unsent);
 	} else {
 		text_printf(out, "%s: %s program id %" PRIu32 " (not ours, mode %s)\n", t->cg->path,
 			    direction_names[d], id, flags_text(flags));

@@ -15,7 +15,8 @@
 #include <stdint.h>
 
 /*
- * One record per packet, sent through the EVENTS perf event array: the
+ * One record per packet, sent through the EVENTS perf event array or the
+ * EVENTS_RING ring buffer: the
  * address the packet went to (network order; an IPv4 address in addr[0..3]),
  * its family (ADDR_IPV4 or ADDR_IPV6), what the program returned in `action`
  * (0 dropped, 1 passed), and the hook: `direction` 0 egress, 1 ingress.
@@ -92,8 +93,9 @@ struct addr_key {
  * program, which events to send (LOG_ALL is 0, so that a zeroed entry means
  * the Aya example's behaviour) and which hook it runs on; in
  * [CONFIG_COUNTS] what the program tells the loader back, how many events
- * bpf_perf_event_output() refused (a kernel without CONFIG_BPF_EVENTS
- * refuses them all, with ENOTSUPP) and what it answered the last time, so
+ * the kernel refused (a kernel without CONFIG_BPF_EVENTS refuses every
+ * bpf_perf_event_output(), with ENOTSUPP; a full ring buffer refuses
+ * bpf_ringbuf_output(), with EAGAIN) and what it answered the last time, so
  * that no count the tool prints leaves them out. Two entries, so that each
  * side only ever writes its own. Every program load gets its own CONFIG
  * map; the blocklist maps are shared.
@@ -118,6 +120,7 @@ struct prog_config {
 #define BLOCKNETS_MAP_NAME "BLOCKNETS"
 #define CONFIG_MAP_NAME "CONFIG"
 #define EVENTS_MAP_NAME "EVENTS"
+#define EVENTS_RING_MAP_NAME "EVENTS_RING"
 #define BLOCKLIST_DEFAULT_ENTRIES 1024
 
 #endif

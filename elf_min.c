@@ -8,7 +8,8 @@
  *   3a. The ELF header: magic, 64-bit, this host's byte order, relocatable,
  *      machine EM_BPF, section headers of the size we expect.
  *   3b. The section-name table (e_shstrndx), then every section header: find
- *      the symbol table, the program section (`cgroup_skb/...`), `maps` and
+ *      the symbol table, the program section (`cgroup_skb/...`; the one
+ *      the caller names, when the object holds more than one), `maps` and
  *      `license`, and refuse what this loader does not support.
  *   3c. The program's instructions, copied so the loader can patch them.
  *   3d. The map definitions: one per symbol in `maps`, sized by st_size.
@@ -47,6 +48,7 @@
  * garbage from reaching it.
  */
 #define MAP_TYPE_MAX 33
+#define MAP_TYPE_RINGBUF 27
 
 /* Everything parse needs while it walks the object. */
 struct reader {
@@ -59,6 +61,9 @@ struct reader {
 	struct elf_bytes strtab; /* the symbol table's own (sh_link) */
 	size_t sym_cnt;
 	uint32_t prog_index, maps_index, license_index, prog_rel_index, btf_index, btf_ext_index;
+	uint32_t first_prog_index; /* the object's first program, whichever is taken */
+	uint32_t prog_cnt;
+	const char *want;   /* the program section to take; NULL: the only one */
 	uint8_t *relocated; /* one flag per instruction slot, while reading relocations */
 	struct elf_bytes prog, maps;
 	char *err;
@@ -293,6 +298,11 @@ static int scan_sections(struct reader *r)
 					    "section %u '%s': %llu bytes of code outside a cgroup_skb/ section (subprograms, BPF-to-BPF calls and other program types are not supported)",
 					    i, elf_escape(name, esc, sizeof(esc)),
 					    (unsigned long long)sh.sh_size);
+			if (!r->first_prog_index)
+				r->first_prog_index = i;
+			r->prog_cnt++;
+			if (r->want && strcmp(name, r->want) != 0)
+				continue; /* another program, not taken */
 			if (r->prog_index)
 				return fail(r,
 					    "section %u '%s': a second program (first is section %u); this loader takes exactly one",
@@ -312,6 +322,12 @@ static int scan_sections(struct reader *r)
 				    i);
 		}
 	}
+	/* The one program there is stands in for the one asked for. */
+	if (!r->prog_index && r->prog_cnt == 1)
+		r->prog_index = r->first_prog_index;
+	if (!r->prog_index && r->prog_cnt > 1)
+		return fail(r, "%u programs, and none in a section named '%s'", r->prog_cnt,
+			    elf_escape(r->want, esc, sizeof(esc)));
 	if (!r->prog_index)
 		return fail(r,
 			    "no program: no non-empty executable section named cgroup_skb/... or cgroup/skb");
@@ -364,12 +380,31 @@ static int read_symbol(struct reader *r, uint64_t index, Elf64_Sym *sym, const c
 	return 0;
 }
 
+/* The function symbol at offset 0 of section `index`, into `out` (left empty if there is none). */
+static int function_name(struct reader *r, uint32_t index, char out[ELF_NAME_MAX])
+{
+	uint64_t s;
+
+	for (s = 1; s < r->sym_cnt; s++) {
+		Elf64_Sym sym;
+		const char *name;
+
+		if (read_symbol(r, s, &sym, &name))
+			return -1;
+		if (sym.st_shndx == index && ELF64_ST_TYPE(sym.st_info) == STT_FUNC &&
+		    sym.st_value == 0) {
+			copy_name(out, name);
+			break;
+		}
+	}
+	return 0;
+}
+
 /* 3c: the instructions, copied so that relocation never writes into the object. */
 static int load_program(struct reader *r, struct elf_obj *obj)
 {
 	Elf64_Shdr sh;
 	char esc[ELF_ESC_MAX];
-	uint64_t s;
 
 	section_header(r, r->prog_index, &sh);
 	section_name(r, r->prog_index, esc, sizeof(esc));
@@ -387,20 +422,12 @@ static int load_program(struct reader *r, struct elf_obj *obj)
 			    r->prog.len, strerror(ENOMEM));
 	memcpy(obj->insns, r->prog.p, r->prog.len);
 
-	/* The program's own name: the function symbol at offset 0 of its section. */
-	for (s = 1; s < r->sym_cnt; s++) {
-		Elf64_Sym sym;
-		const char *name;
-
-		if (read_symbol(r, s, &sym, &name))
-			return -1;
-		if (sym.st_shndx == r->prog_index && ELF64_ST_TYPE(sym.st_info) == STT_FUNC &&
-		    sym.st_value == 0) {
-			copy_name(obj->prog_name, name);
-			break;
-		}
-	}
-	return 0;
+	/*
+	 * The program's own name, and the object's: the first program's,
+	 * which every program of the object goes by in the kernel (object.c).
+	 */
+	return function_name(r, r->prog_index, obj->prog_name) ||
+	       function_name(r, r->first_prog_index, obj->name);
 }
 
 /* 3d: one legacy map definition per symbol in `maps`. */
@@ -469,7 +496,9 @@ static int load_maps(struct reader *r, struct elf_obj *obj)
 		if (def.type > MAP_TYPE_MAX)
 			return fail(r, "maps: symbol %llu '%s': unknown map type %u",
 				    (unsigned long long)s, esc, def.type);
-		if (def.type == 0 || def.key_size == 0 || def.value_size == 0)
+		/* A ring buffer (27) has records, not keys and values: its sizes are 0. */
+		if (def.type == 0 ||
+		    (def.type != MAP_TYPE_RINGBUF && (def.key_size == 0 || def.value_size == 0)))
 			return fail(r,
 				    "maps: symbol %llu '%s': type %u, key size %u, value size %u: none may be 0",
 				    (unsigned long long)s, esc, def.type, def.key_size,
@@ -678,9 +707,10 @@ static void keep_section(const struct reader *r, uint32_t index, struct elf_byte
 	out->len = out->p ? (size_t)sh.sh_size : 0;
 }
 
-int elf_obj_parse(struct elf_obj *obj, const uint8_t *buf, size_t len, char *err, size_t err_len)
+int elf_obj_parse(struct elf_obj *obj, const uint8_t *buf, size_t len, const char *program,
+		  char *err, size_t err_len)
 {
-	struct reader r = { .file = { buf, len }, .err = err, .err_len = err_len };
+	struct reader r = { .file = { buf, len }, .want = program, .err = err, .err_len = err_len };
 	int rc;
 
 	memset(obj, 0, sizeof(*obj));

@@ -3,7 +3,8 @@
  * elf_min.h - a small, bounds-checked reader for BPF ELF64 relocatable objects.
  *
  * It turns the bytes of a `clang -target bpf` object into a validated model:
- * one program (its instructions and section name), the legacy map definitions
+ * one program (its instructions and section name; the caller names the
+ * section when the object holds several), the legacy map definitions
  * from the `maps` section, the license, and one entry per map relocation. It
  * makes no system calls, keeps no global state and never reads outside the
  * buffer it is given, so it can be unit-tested and fuzzed on raw bytes.
@@ -79,6 +80,7 @@ struct elf_obj {
 	/* The program: a copy of its instructions that the loader may patch. */
 	char prog_section[ELF_NAME_MAX];
 	char prog_name[ELF_NAME_MAX]; /* its function symbol, if any */
+	char name[ELF_NAME_MAX];      /* the function of the object's first program */
 	uint8_t *insns;
 	size_t insn_cnt; /* 8-byte slots; an ld_imm64 takes two */
 
@@ -103,12 +105,16 @@ struct elf_obj {
 };
 
 /*
- * Parse `len` bytes at `buf`. On success returns 0 and fills `obj`, which the
+ * Parse `len` bytes at `buf`, taking the program in the executable section
+ * named `program` and leaving any other program alone; an object with one
+ * program only gives that one, whatever its section's name. With `program`
+ * NULL the object must hold exactly one. On success returns 0 and fills `obj`, which the
  * caller frees with elf_obj_free(). On failure returns -1, leaves nothing to
  * free, and writes one line to `err` naming the section, symbol or relocation
  * and offset at fault (names with non-printable bytes are escaped).
  */
-int elf_obj_parse(struct elf_obj *obj, const uint8_t *buf, size_t len, char *err, size_t err_len);
+int elf_obj_parse(struct elf_obj *obj, const uint8_t *buf, size_t len, const char *program,
+		  char *err, size_t err_len);
 void elf_obj_free(struct elf_obj *obj);
 
 /* Section `index` (1 to section_cnt - 1): 0, or -1 if out of range. */

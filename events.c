@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * events.c - steps 10 and 12: perf rings to LOG lines (events.h).
+ * events.c - steps 10 and 12: perf rings or the BPF ring buffer to LOG
+ * lines (events.h).
  */
 #include "events.h"
 
@@ -25,6 +26,7 @@ void events_init(struct events *ev, int json)
 	memset(ev, 0, sizeof(*ev));
 	ev->epoll_fd = -1;
 	ev->stop_fd = -1;
+	ev->ringbuf.map_fd = -1;
 	ev->json = json;
 	text_out_init(&ev->out, STDOUT_FILENO);
 }
@@ -88,6 +90,23 @@ static int open_rings(struct events *ev, int events_map_fd, uint32_t events_slot
 	return EXIT_OK;
 }
 
+/* The ring buffer, mapped; its map fd is what epoll watches. */
+static int open_ringbuf(struct events *ev, int map_fd, uint32_t size)
+{
+	if (ringbuf_open(&ev->ringbuf, map_fd, size) < 0) {
+		report("mapping the ring buffer " EVENTS_RING_MAP_NAME " (%" PRIu32 " bytes): %s",
+		       size, errno_text(errno));
+		return EXIT_SYSTEM;
+	}
+	trace(1,
+	      "mmap " EVENTS_RING_MAP_NAME
+	      " (fd %d): its consumer page at 0x%lx, its producer page and %" PRIu32
+	      " bytes of data, mapped twice, at 0x%lx (positions %d-bit)",
+	      map_fd, (unsigned long)(uintptr_t)ev->ringbuf.consumer, size,
+	      (unsigned long)(uintptr_t)ev->ringbuf.producer, ev->ringbuf.wide ? 64 : 32);
+	return EXIT_OK;
+}
+
 /* One epoll set for the signalfd and every ring. */
 static int watch_rings(struct events *ev)
 {
@@ -112,17 +131,27 @@ static int watch_rings(struct events *ev)
 			return EXIT_SYSTEM;
 		}
 	}
+	e.data.fd = ev->ringbuf.map_fd;
+	if (ev->ringbuf.map_fd >= 0 && epoll_ctl(ev->epoll_fd, EPOLL_CTL_ADD, e.data.fd, &e) < 0) {
+		report("watching the ring buffer: %s", errno_text(errno));
+		return EXIT_SYSTEM;
+	}
 	return EXIT_OK;
 }
 
-int events_open(struct events *ev, int events_map_fd, uint32_t events_slots, unsigned int pages,
-		unsigned int wakeup_events, int stop_fd)
+int events_open(struct events *ev, enum transport t, int events_map_fd, uint32_t events_size,
+		unsigned int pages, unsigned int wakeup_events, int stop_fd)
 {
+	int rc = EXIT_OK;
+
+	ev->transport = t;
 	ev->stop_fd = stop_fd;
 	text_out_stop_on(&ev->out, stop_fd);
-	if (open_rings(ev, events_map_fd, events_slots, pages, wakeup_events))
-		return EXIT_SYSTEM;
-	return watch_rings(ev);
+	if (t == TRANSPORT_PERF)
+		rc = open_rings(ev, events_map_fd, events_size, pages, wakeup_events);
+	else if (t == TRANSPORT_RING)
+		rc = open_ringbuf(ev, events_map_fd, events_size);
+	return rc ? rc : watch_rings(ev);
 }
 
 /* ---- 12. the loop ------------------------------------------------------------- */
@@ -181,6 +210,8 @@ static void drain_rings(struct events *ev)
 
 	for (i = 0; i < ev->ring_cnt; i++)
 		perf_ring_drain(&ev->rings[i], &h, &ev->stats);
+	if (ev->ringbuf.consumer)
+		ringbuf_drain(&ev->ringbuf, &h, &ev->stats);
 	text_flush(&ev->out);
 }
 
@@ -302,6 +333,20 @@ void events_summary(struct events *ev, const char *what, const char *cgroup_path
 	char refused[224] = "";
 
 	drain_rings(ev);
+	/*
+	 * The ring buffer's kernel counts nothing: what it refused for want of
+	 * room, the program counted, and those are this run's lost events.
+	 */
+	if (ev->transport == TRANSPORT_RING && unsent && -error == EAGAIN) {
+		ev->stats.lost += unsent;
+		if (ev->json)
+			text_printf(&ev->out, "{\"lost\":%" PRIu64 "}\n", unsent);
+		else
+			text_printf(&ev->out, "LOST %" PRIu64 " events: the ring buffer was full\n",
+				    unsent);
+		text_flush(&ev->out);
+		unsent = 0;
+	}
 	/* Beside the kernel's {"lost":N} lines, for a script that reads only stdout. */
 	if (unsent && ev->json) {
 		text_printf(&ev->out, "{\"unsent\":%" PRIu64 ",\"errno\":%d}\n", unsent, -error);
@@ -333,6 +378,7 @@ void events_close(struct events *ev)
 	mem_free(ev->rings);
 	ev->rings = NULL;
 	ev->ring_cnt = 0;
+	ringbuf_close(&ev->ringbuf);
 	if (ev->epoll_fd >= 0)
 		close(ev->epoll_fd);
 	ev->epoll_fd = -1;

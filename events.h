@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * events.h - steps 10 and 12: the perf rings the program writes its events
- * to, and the loop that turns them into LOG lines.
+ * events.h - steps 10 and 12: the rings the program writes its events to,
+ * and the loop that turns them into LOG lines.
  *
- * Step 10 opens one perf ring per online CPU (perf_ring.c), stores its fd
- * in EVENTS at that CPU's index (the program writes to EVENTS[current
- * CPU]), and puts the rings and the signalfd in one epoll set, all before
- * attaching, so that nothing can fail between attaching and watching.
+ * Step 10, for the perf rings, opens one per online CPU (perf_ring.c) and
+ * stores its fd in EVENTS at that CPU's index (the program writes to
+ * EVENTS[current CPU]); for the BPF ring buffer, it maps EVENTS_RING
+ * (ringbuf.c). Either way it puts the rings and the signalfd in one epoll
+ * set, all before attaching, so that nothing can fail between attaching
+ * and watching.
  * Step 12 prints a LOG line per event until a stop signal, checking once a
  * second that our program and the cgroup are still there.
  */
@@ -16,12 +18,16 @@
 #include <stdint.h>
 
 #include "cgroup.h"
+#include "options.h"
 #include "perf_ring.h"
+#include "ringbuf.h"
 #include "text.h"
 
 struct events {
-	struct perf_ring *rings;
+	enum transport transport; /* perf, ring or none */
+	struct perf_ring *rings;  /* perf: one per online CPU */
 	size_t ring_cnt;
+	struct ringbuf ringbuf; /* ring: the one ring buffer */
 	int epoll_fd;
 	int stop_fd; /* the signalfd, borrowed */
 	int json;    /* --json: one object per line */
@@ -33,9 +39,14 @@ struct events {
 
 void events_init(struct events *ev, int json);
 
-/* Step 10; `stop_fd`: the signalfd the loop and the output listen to. EXIT_OK or EXIT_SYSTEM. */
-int events_open(struct events *ev, int events_map_fd, uint32_t events_slots, unsigned int pages,
-		unsigned int wakeup_events, int stop_fd);
+/*
+ * Step 10 for transport `t`: `events_map_fd` is EVENTS with
+ * `events_size` slots, or EVENTS_RING of `events_size` bytes (none: no map,
+ * only the signalfd is watched). `stop_fd`: the signalfd the loop and the
+ * output listen to. EXIT_OK or EXIT_SYSTEM.
+ */
+int events_open(struct events *ev, enum transport t, int events_map_fd, uint32_t events_size,
+		unsigned int pages, unsigned int wakeup_events, int stop_fd);
 
 /*
  * Step 12: until a stop signal (EXIT_OK), a failure (EXIT_SYSTEM), the
@@ -50,7 +61,8 @@ int events_loop(struct events *ev, struct cgroup *cg, struct hook hook[DIR_CNT],
  * What is still in the rings (events written before the detach), then one
  * line: "`what` `cgroup_path`; N events, M lost", with ", K not sent" when
  * the program counted `unsent` events the kernel refused (last with
- * -`error`), and any corrupt records.
+ * -`error`), and any corrupt records. With the ring buffer, whose kernel
+ * counts no loss, a full ring's refusals (EAGAIN) are the lost ones.
  */
 void events_summary(struct events *ev, const char *what, const char *cgroup_path, uint64_t unsent,
 		    int32_t error);

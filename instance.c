@@ -77,6 +77,8 @@ int instance_find(uint32_t id, const char *prog_name, struct instance *inst)
 			inst->config_id = map_ids[i];
 		else if (strcmp(name, EVENTS_MAP_NAME) == 0)
 			inst->events_id = map_ids[i];
+		else if (strcmp(name, EVENTS_RING_MAP_NAME) == 0)
+			inst->events_id = map_ids[i], inst->events_ring = 1;
 	}
 	if (!inst->blocklist_id || !inst->blocknets_id || !inst->events_id || !inst->config_id)
 		goto not_ours;

@@ -32,7 +32,8 @@ struct instance {
 	int prog_fd;	       /* close-on-exec; the caller closes it */
 	uint32_t blocklist_id; /* single addresses */
 	uint32_t blocknets_id; /* prefixes */
-	uint32_t events_id;
+	uint32_t events_id;    /* EVENTS, or EVENTS_RING for the ring buffer's program */
+	int events_ring;
 	uint32_t config_id;
 };
 
@@ -42,7 +43,8 @@ void instance_persistent_name(char out[INSTANCE_NAME_LEN], const char *prog_name
 /*
  * Whether program `id` is ours: its kernel name is `prog_name` (already cut
  * to the kernel's 15 characters) or the persistent form of it, and it uses
- * exactly four maps, named BLOCKLIST, BLOCKNETS, EVENTS and CONFIG. Returns 1 and fills *inst,
+ * exactly four maps, named BLOCKLIST, BLOCKNETS, CONFIG and EVENTS (or
+ * EVENTS_RING). Returns 1 and fills *inst,
  * 0 if it is not ours, -1 with errno on failure.
  */
 int instance_find(uint32_t id, const char *prog_name, struct instance *inst);

@@ -12,15 +12,19 @@
  *   2. signals.c  Hold the stop signals. During setup a pending one stops
  *                 it before the next step; later the event loop reads them.
  *                 Either way a signal ends with nothing attached.
- *   3. object.c   Read the BPF object (embedded, or --object FILE) and check
- *                 all of it (elf_min.c), before the first bpf(2) call.
+ *   3. object.c   Choose how events will reach us (transport.c: perf rings,
+ *                 or the BPF ring buffer where perf events cannot carry
+ *                 them), read the BPF object (embedded, or --object FILE),
+ *                 take the program for that way, and check all of it
+ *                 (elf_min.c).
  *   4. cgroup.c   Open the cgroup, check it is cgroup v2, lock it, and ask
  *                 the kernel which programs are on its egress and ingress
  *                 hooks.
  *   5. reuse.c    Decide from what is there: a new instance, an instance of
  *                 ours to reuse, or a killed run's left-over to replace.
- *   6. maps.c     Create the maps the object defines (BLOCKLIST, BLOCKNETS,
- *                 CONFIG, EVENTS), with the types of its BTF (btf.c).
+ *   6. maps.c     Create the maps the program uses (BLOCKLIST, BLOCKNETS,
+ *                 CONFIG, EVENTS or EVENTS_RING), with the types of its
+ *                 BTF (btf.c).
  *   7. maps.c     Fill BLOCKLIST and BLOCKNETS (blocklist.c), and tell the
  *                 program in CONFIG which events to send. Before attaching,
  *                 so no blocked packet slips out while the list is empty.
@@ -28,8 +32,9 @@
  *                 instructions that use it.
  *   9. program.c  Load the program (BPF_PROG_LOAD); on rejection print the
  *                 verifier's log.
- *  10. events.c   Open one perf ring per online CPU, store its fd in EVENTS,
- *                 and watch the rings and the signalfd with one epoll set.
+ *  10. events.c   Open one perf ring per online CPU and store its fd in
+ *                 EVENTS, or map the ring buffer; watch the rings and the
+ *                 signalfd with one epoll set.
  *  11. cgroup.c   Attach the program to the hooks (BPF_PROG_ATTACH).
  *  12. events.c   Print a LOG line per event until a stop signal.
  * Then close_run() undoes it all: detach, print a summary, close every fd.
@@ -63,11 +68,14 @@
 #include "program.h"
 #include "reuse.h"
 #include "signals.h"
+#include "transport.h"
 
 /* Everything a run holds, so that close_run() can let go of all of it. */
 struct loader {
 	struct options opt;		     /* 1 */
 	struct stop_signals signals;	     /* 2 */
+	enum transport transport;	     /* 3: how events reach us */
+	char transport_why[192];	     /* 3: why not perf, when not */
 	struct object obj;		     /* 3 */
 	struct cgroup cg;		     /* 4 */
 	struct hook_programs found[DIR_CNT]; /* 4: what was on the hooks */
@@ -118,7 +126,7 @@ static const struct step {
 	{ 6, 1, "creating the maps", "maps.c", step_create_maps },
 	{ 7, 1, "filling the maps", "maps.c", step_fill_maps },
 	{ 8, 1, "relocating and loading the program", "program.c", step_load_programs },
-	{ 10, 1, "opening the perf rings", "events.c", step_open_rings },
+	{ 10, 1, "opening the rings", "events.c", step_open_rings },
 	{ 11, 1, "attaching", "cgroup.c", step_attach },
 };
 /* clang-format on */
@@ -223,9 +231,18 @@ static int step_hold_signals(struct loader *l)
 	return signals_hold(&l->signals);
 }
 
+/*
+ * Only run and block load a program; a reused instance keeps the one it
+ * has (steps 5, 10). The other commands read the object for its names.
+ */
 static int step_read_object(struct loader *l)
 {
-	return object_load(&l->obj, l->opt.object_path);
+	l->transport = TRANSPORT_PERF;
+	if (l->opt.command == CMD_RUN || l->opt.command == CMD_BLOCK)
+		l->transport =
+			transport_choose(l->opt.events, l->transport_why, sizeof(l->transport_why));
+	trace(1, "events will go through %s", transport_names[l->transport]);
+	return object_load(&l->obj, l->opt.object_path, l->transport);
 }
 
 static int step_open_cgroup(struct loader *l)
@@ -264,7 +281,8 @@ static int step_create_maps(struct loader *l)
 
 	if (l->reuse.active)
 		return maps_open_reused(&l->maps, &l->reuse, l->cg.path);
-	return maps_create(&l->maps, &l->btf, &l->obj, hooks, &l->opt.block, l->opt.max_entries);
+	return maps_create(&l->maps, &l->btf, &l->obj, hooks, &l->opt.block, l->opt.max_entries,
+			   l->opt.ring_pages);
 }
 
 /*
@@ -279,7 +297,10 @@ static int write_log_mode(struct loader *l)
 	int rc;
 
 	l->configured = 1;
-	rc = maps_write_config(&l->maps, l->opt.command == CMD_BLOCK ? LOG_NONE : l->opt.log_mode,
+	rc = maps_write_config(&l->maps,
+			       l->opt.command == CMD_BLOCK || l->transport == TRANSPORT_NONE
+				       ? LOG_NONE
+				       : l->opt.log_mode,
 			       l->cg.path);
 	if (rc == EXIT_OK && maps_unsent(&l->maps, &l->unsent_before, &error) < 0)
 		l->unsent_before = 0;
@@ -336,6 +357,7 @@ static int step_load_programs(struct loader *l)
 	return rc;
 }
 
+/* A reused instance's events go the way its program sends them. */
 static int step_open_rings(struct loader *l)
 {
 	int rc;
@@ -345,8 +367,16 @@ static int step_open_rings(struct loader *l)
 		trace(1, "none: nobody reads the events of a block");
 		return EXIT_OK;
 	}
-	rc = events_open(&l->events, l->maps.fd[MAP_EVENTS], l->maps.max_entries[MAP_EVENTS],
-			 l->opt.ring_pages, l->opt.wakeup_events, l->signals.fd);
+	if (l->reuse.active)
+		l->transport = l->reuse.inst[l->reuse.inst[DIR_EGRESS].prog_id ? 0 : 1].events_ring
+				       ? TRANSPORT_RING
+				       : TRANSPORT_PERF;
+	if (l->transport == TRANSPORT_NONE)
+		report("this kernel cannot report packets: %s; blocking works, LOG lines cannot",
+		       l->transport_why);
+	rc = events_open(&l->events, l->transport, l->maps.fd[MAP_EVENTS],
+			 l->maps.max_entries[MAP_EVENTS], l->opt.ring_pages, l->opt.wakeup_events,
+			 l->signals.fd);
 	/* A reused instance's log mode, now that its events have somewhere to go. */
 	if (rc == EXIT_OK && l->reuse.active)
 		rc = write_log_mode(l);

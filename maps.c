@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -170,18 +171,30 @@ static int create_typed(struct kernel_btf *b, const struct map_def *def, uint32_
 
 /*
  * How large each map is made: EVENTS has a slot for every CPU that may ever
- * run us, the blocklist maps take --max-entries and must hold what is to be
- * blocked. Decided before creating anything: a million-entry map costs ~100 MiB.
+ * run us, EVENTS_RING `ring_pages` pages for all of them, the blocklist maps take
+ * --max-entries and must hold what is to be blocked. Decided before
+ * creating anything: a million-entry map costs ~100 MiB.
  */
 static int size_maps(uint32_t size[MAP_ROLE_CNT], const struct object *obj,
-		     const struct addr_list *block, uint32_t max_entries)
+		     const struct addr_list *block, uint32_t max_entries, unsigned int ring_pages)
 {
+	uint64_t ring_bytes = (uint64_t)ring_pages * getauxval(AT_PAGESZ);
 	uint8_t possible[CPU_MAX];
 	char err[160];
 	int highest, role;
 
 	for (role = 0; role < MAP_ROLE_CNT; role++)
 		size[role] = object_map(obj, role)->max_entries;
+	if (size[MAP_EVENTS] == 0 && object_map(obj, MAP_EVENTS)->type == BPF_MAP_TYPE_RINGBUF) {
+		/* The kernel's limit is 64 GiB; ours is what fits max_entries, and sense. */
+		if (ring_bytes == 0 || ring_bytes > (1u << 30)) {
+			report("a ring buffer of %u pages is %" PRIu64
+			       " bytes; 1 GiB at most: a smaller --ring-pages",
+			       ring_pages, ring_bytes);
+			return EXIT_USAGE;
+		}
+		size[MAP_EVENTS] = (uint32_t)ring_bytes;
+	}
 	if (size[MAP_EVENTS] == 0) {
 		if (cpu_list_read("/sys/devices/system/cpu/possible", possible, &highest, err,
 				  sizeof(err))) {
@@ -210,12 +223,14 @@ static int size_maps(uint32_t size[MAP_ROLE_CNT], const struct object *obj,
 }
 
 int maps_create(struct maps *m, struct kernel_btf *btf, const struct object *obj,
-		unsigned int hooks, const struct addr_list *block, uint32_t max_entries)
+		unsigned int hooks, const struct addr_list *block, uint32_t max_entries,
+		unsigned int ring_pages)
 {
-	int role, d;
+	int role, d, rc;
 
-	if (size_maps(m->max_entries, obj, block, max_entries))
-		return EXIT_SYSTEM;
+	rc = size_maps(m->max_entries, obj, block, max_entries, ring_pages);
+	if (rc)
+		return rc;
 	load_btf(btf, obj);
 	for (role = 0; role < MAP_ROLE_CNT; role++) {
 		const struct map_def *def = object_map(obj, role);
@@ -236,7 +251,9 @@ int maps_create(struct maps *m, struct kernel_btf *btf, const struct object *obj
 				report("creating map %s (type %u, key %u, value %u, %u entries) from %s: %s%s",
 				       def->name, def->type, def->key_size, def->value_size,
 				       m->max_entries[role], obj->label, errno_text(err),
-				       privilege_hint(err, hint, sizeof(hint)));
+				       def->type == BPF_MAP_TYPE_RINGBUF && err == EINVAL
+					       ? "; a BPF ring buffer needs Linux 5.8 or later: --events perf"
+					       : privilege_hint(err, hint, sizeof(hint)));
 				return EXIT_SYSTEM;
 			}
 		}

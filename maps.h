@@ -47,10 +47,12 @@ void kernel_btf_release(struct kernel_btf *btf);
 /*
  * Step 6: every map of the contract, one CONFIG per hook in `hooks` (a set
  * of 1 << DIR_...). BLOCKLIST and BLOCKNETS get `max_entries` (0: the
- * object's), and must hold `block`. EXIT_OK or EXIT_SYSTEM.
+ * object's), and must hold `block`; a ring buffer gets `ring_pages` pages (a
+ * power of 2). EXIT_OK, EXIT_USAGE or EXIT_SYSTEM.
  */
 int maps_create(struct maps *m, struct kernel_btf *btf, const struct object *obj,
-		unsigned int hooks, const struct addr_list *block, uint32_t max_entries);
+		unsigned int hooks, const struct addr_list *block, uint32_t max_entries,
+		unsigned int ring_pages);
 
 /* Step 6 of a reused instance: its maps, reached by id. EXIT_OK or EXIT_SYSTEM. */
 int maps_open_reused(struct maps *m, const struct reuse *r, const char *cgroup_path);

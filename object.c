@@ -20,6 +20,7 @@
 #include "common.h"
 #include "mem.h"
 #include "messages.h"
+#include "transport.h"
 
 /* The object built from prog.bpf.c, linked in by embed.S. */
 extern const uint8_t prog_obj_start[];
@@ -92,17 +93,24 @@ static const struct contract_map {
 	[MAP_EVENTS] = { EVENTS_MAP_NAME, BPF_MAP_TYPE_PERF_EVENT_ARRAY, 4, 4,
 			 "a perf event array with 4-byte keys and values" },
 };
+
+/* The program for the ring buffer sends its events to this map instead. */
+static const struct contract_map events_ring = {
+	EVENTS_RING_MAP_NAME, BPF_MAP_TYPE_RINGBUF, 0, 0,
+	"a ring buffer (BPF_MAP_TYPE_RINGBUF), for the program in section cgroup/skb/ringbuf"
+};
 _Static_assert(sizeof(struct addr_key) == 24 && sizeof(struct prog_config) == 24,
 	       "the contract's messages name these sizes");
 
 /* The contract between prog.bpf.c and the loader, checked for any object. */
-static int check_contract(struct object *o)
+static int check_contract(struct object *o, enum transport t)
 {
 	uint32_t used = 0, wanted = 0; /* a bit per map (ELF_MAX_MAPS is 16) */
 	size_t r, k;
 
 	for (k = 0; k < MAP_ROLE_CNT; k++) {
-		const struct contract_map *c = &contract[k];
+		const struct contract_map *c =
+			k == MAP_EVENTS && t == TRANSPORT_RING ? &events_ring : &contract[k];
 		const struct map_def *m = elf_obj_find_map(&o->elf, c->name);
 
 		if (!m || m->type != c->type || m->key_size != c->key_size ||
@@ -122,9 +130,9 @@ static int check_contract(struct object *o)
 		used |= 1u << o->elf.relocs[r].map_index;
 	if (used != wanted) {
 		report("%s: the program must use exactly the maps " BLOCKLIST_MAP_NAME
-		       ", " BLOCKNETS_MAP_NAME ", " CONFIG_MAP_NAME " and " EVENTS_MAP_NAME
-		       ", by which later commands recognise it",
-		       o->label);
+		       ", " BLOCKNETS_MAP_NAME ", " CONFIG_MAP_NAME
+		       " and %s, by which later commands recognise it",
+		       o->label, t == TRANSPORT_RING ? EVENTS_RING_MAP_NAME : EVENTS_MAP_NAME);
 		return EXIT_USAGE;
 	}
 	return EXIT_OK;
@@ -168,7 +176,7 @@ static void trace_object(const struct object *o)
 		      e->relocs[k].insn_index, e->maps[e->relocs[k].map_index].name);
 }
 
-int object_load(struct object *o, const char *path)
+int object_load(struct object *o, const char *path, enum transport t)
 {
 	const uint8_t *bytes = prog_obj_start;
 	size_t len = (size_t)(prog_obj_end - prog_obj_start);
@@ -183,11 +191,11 @@ int object_load(struct object *o, const char *path)
 		o->label = path;
 		bytes = o->copy;
 	}
-	if (elf_obj_parse(&o->elf, bytes, len, err, sizeof(err))) {
+	if (elf_obj_parse(&o->elf, bytes, len, transport_program_section(t), err, sizeof(err))) {
 		report("%s: %s", o->label, err);
 		return EXIT_USAGE;
 	}
-	rc = check_contract(o);
+	rc = check_contract(o, t);
 	if (rc == EXIT_OK)
 		trace_object(o);
 	return rc;
@@ -205,7 +213,12 @@ const struct map_def *object_map(const struct object *o, enum map_role role)
 	return &o->elf.maps[o->map_index[role]];
 }
 
+/*
+ * The object's first program's name, whichever program was read: a later
+ * command reads the object without choosing, and must know an instance of
+ * either program by its name.
+ */
 void object_program_name(const struct object *o, char out[BPF_OBJ_NAME_LEN])
 {
-	bpf_obj_name(out, o->elf.prog_name[0] ? o->elf.prog_name : "cgroup_skb");
+	bpf_obj_name(out, o->elf.name[0] ? o->elf.name : "cgroup_skb");
 }

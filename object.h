@@ -12,6 +12,7 @@
 
 #include "bpf_sys.h"
 #include "elf_min.h"
+#include "options.h"
 
 #define OBJECT_MAX_BYTES (16u << 20)
 
@@ -28,16 +29,17 @@ struct object {
 
 /*
  * Read the object (`path`, or the embedded one when NULL), parse it and
- * check its contract. EXIT_OK, EXIT_USAGE for an object we refuse, or
+ * check its contract, taking the program for transport `t` (transport.h):
+ * for the ring buffer, EVENTS_RING stands in for EVENTS. EXIT_OK, EXIT_USAGE for an object we refuse, or
  * EXIT_SYSTEM; the message is said.
  */
-int object_load(struct object *o, const char *path);
+int object_load(struct object *o, const char *path, enum transport t);
 void object_free(struct object *o);
 
 /* The map definition playing `role`. */
 const struct map_def *object_map(const struct object *o, enum map_role role);
 
-/* The kernel name a run gives the program: its function's, fitted to the kernel's rules. */
+/* The kernel name a run gives the program: its first function's, fitted to the kernel's rules. */
 void object_program_name(const struct object *o, char out[BPF_OBJ_NAME_LEN]);
 
 #endif

@@ -39,6 +39,12 @@ static inline uint32_t attach_mode_flags(enum attach_mode m)
 				      : 0;
 }
 
+/*
+ * --events: which way the program's events reach user space. AUTO is
+ * decided at step 3 (transport.c) and becomes one of the other three.
+ */
+enum transport { TRANSPORT_AUTO, TRANSPORT_PERF, TRANSPORT_RING, TRANSPORT_NONE };
+
 struct options {
 	enum command command;
 	unsigned int directions; /* --direction: a set of 1 << DIR_... */
@@ -52,6 +58,7 @@ struct options {
 	int addresses_given;	 /* by -b or -f, even if none */
 	uint32_t max_entries;	 /* --max-entries; 0: the object's */
 	enum attach_mode mode;
+	enum transport events; /* --events */
 	unsigned int ring_pages;
 	unsigned int wakeup_events;
 	int flush_ms;

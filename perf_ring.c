@@ -21,8 +21,8 @@
  *
  * A 32-bit machine without 64-bit atomics (MIPS32) reads and writes the
  * counters in 32-bit halves instead, as the kernel's own tools do there
- * (tools/include/linux/ring_buffer.h): see counter_load() and
- * counter_store().
+ * (tools/include/linux/ring_buffer.h): see ring_counter_load() and
+ * ring_counter_store(), which the BPF ring buffer's reader uses too.
  */
 #include "perf_ring.h"
 
@@ -158,7 +158,7 @@ static void handle_record(const uint8_t *rec, uint32_t size, uint32_t type, int 
  * The 32-bit halves of a counter in the shared page, low and high, in this
  * machine's byte order.
  */
-static uint32_t *counter_half(__u64 *counter, int high)
+static uint32_t *counter_half(uint64_t *counter, int high)
 {
 	const int little = __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__;
 
@@ -172,7 +172,7 @@ static uint32_t *counter_half(__u64 *counter, int high)
  * leaves the high half 0; a 64-bit kernel under a 32-bit process, MIPS64
  * running a mipsel binary, may carry into it).
  */
-static uint64_t counter_load(__u64 *counter)
+uint64_t ring_counter_load(uint64_t *counter)
 {
 	uint32_t high, low;
 
@@ -193,7 +193,7 @@ static uint64_t counter_load(__u64 *counter)
  * a moment in which the halves disagree costs nothing. The low half goes
  * last, with release, so that it is published after our reads of the ring.
  */
-static void counter_store(__u64 *counter, uint64_t value)
+void ring_counter_store(uint64_t *counter, uint64_t value)
 {
 	if (__atomic_always_lock_free(sizeof(*counter), 0)) {
 		__atomic_store_n(counter, value, __ATOMIC_RELEASE);
@@ -207,7 +207,7 @@ void perf_ring_read(struct perf_event_mmap_page *meta, const uint8_t *data, size
 		    uint8_t *scratch, int cpu, const struct perf_ring_handler *h,
 		    struct perf_ring_stats *stats)
 {
-	uint64_t head = counter_load(&meta->data_head);
+	uint64_t head = ring_counter_load((uint64_t *)&meta->data_head);
 	uint64_t tail = meta->data_tail; /* only we write it */
 	uint64_t avail = head - tail;
 
@@ -251,7 +251,7 @@ void perf_ring_read(struct perf_event_mmap_page *meta, const uint8_t *data, size
 		tail += hdr.size;
 		avail -= hdr.size;
 	}
-	counter_store(&meta->data_tail, head);
+	ring_counter_store((uint64_t *)&meta->data_tail, head);
 }
 
 void perf_ring_drain(struct perf_ring *ring, const struct perf_ring_handler *h,

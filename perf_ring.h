@@ -67,6 +67,14 @@ void perf_ring_read(struct perf_event_mmap_page *meta, const uint8_t *data, size
 		    struct perf_ring_stats *stats);
 
 /*
+ * A 64-bit counter the kernel shares with us: loaded with acquire, stored
+ * with release, in 32-bit halves where the machine has no 64-bit atomics
+ * (MIPS32), the way the kernel's own tools do there.
+ */
+uint64_t ring_counter_load(uint64_t *counter);
+void ring_counter_store(uint64_t *counter, uint64_t value);
+
+/*
  * Parse a sysfs CPU list such as "0-3,8,10-11\n" into `set` (CPU_MAX
  * entries). Returns the number of CPUs in it and sets *highest, -1 when
  * the text is not a CPU list, -2 when it names a CPU >= CPU_MAX.

@@ -12,10 +12,16 @@
  *   c. The key is looked up in BLOCKLIST (single addresses, a hash), and if
  *      it is not there in BLOCKNETS (prefixes, a longest-prefix-match trie).
  *      Found means drop (return 0) and count the drop in the entry.
- *   d. {destination, family, verdict} goes to user space through EVENTS,
- *      on the ring of the CPU we run on, if CONFIG asks for it: every
- *      packet, only drops, or none (when nobody reads, or by choice). An
- *      event the kernel will not take is counted in CONFIG.
+ *   d. {destination, family, verdict} goes to user space, if CONFIG asks
+ *      for it: every packet, only drops, or none (when nobody reads, or by
+ *      choice). An event the kernel will not take is counted in CONFIG.
+ *
+ * Two programs do this, alike but for how step d reaches user space:
+ * block_skb through EVENTS, a perf event array (one ring per CPU, any
+ * kernel with perf events for BPF), and block_skb_ring through
+ * EVENTS_RING, a BPF ring buffer (one ring for all CPUs, Linux 5.8+, and
+ * no perf events needed). The loader takes one of them (--events) and
+ * leaves the other, and the map only it uses, out of the kernel.
  *
  * Built with `clang -O2 -target bpfel|bpfeb -ffreestanding`: no libbpf, no
  * kernel headers. The few kernel ABI numbers this needs are spelled out below
@@ -30,6 +36,7 @@
 #define BPF_MAP_TYPE_ARRAY 2
 #define BPF_MAP_TYPE_PERF_EVENT_ARRAY 4
 #define BPF_MAP_TYPE_LPM_TRIE 11
+#define BPF_MAP_TYPE_RINGBUF 27
 #define BPF_F_NO_PREALLOC 1
 /* include/uapi/linux/bpf.h: flags of bpf_perf_event_output() */
 #define BPF_F_CURRENT_CPU 0xffffffffULL
@@ -67,6 +74,8 @@ static long (*bpf_perf_event_output)(void *ctx, void *map, uint64_t flags, void 
 				     uint64_t size) = (void *)25;
 static long (*bpf_skb_load_bytes)(const void *skb, uint32_t offset, void *to,
 				  uint32_t len) = (void *)26;
+static long (*bpf_ringbuf_output)(void *ringbuf, void *data, uint64_t size,
+				  uint64_t flags) = (void *)130;
 
 /*
  * skb->protocol is in network order (big-endian). Converting with the
@@ -120,6 +129,18 @@ struct legacy_map_def EVENTS SEC("maps") = {
 };
 
 /*
+ * max_entries 0: the loader sizes it (--ring-pages pages), a power of 2
+ * times the page size. Key and value sizes are 0: a ring buffer has
+ * records, not slots.
+ */
+struct legacy_map_def EVENTS_RING SEC("maps") = {
+	.type = BPF_MAP_TYPE_RINGBUF,
+	.key_size = 0,
+	.value_size = 0,
+	.max_entries = 0,
+};
+
+/*
  * The address at the far end as a key: the destination of an outgoing
  * packet, the source of an incoming one; -1 for a packet we do not look at.
  * For cgroup SKB programs the kernel has pushed skb->data back to the
@@ -156,12 +177,10 @@ static __attribute__((always_inline)) int far_end(struct __sk_buff *skb, uint32_
 }
 
 /*
- * The function name becomes the kernel's program name (15 characters at
- * most), which `bpftool prog show` prints. The section says only "cgroup
- * SKB": the loader tells the kernel the hook (expected_attach_type).
+ * Steps a to d for either program; `ring` says which way events go. It is a
+ * constant in each caller, so clang keeps only that branch in each.
  */
-SEC("cgroup/skb")
-int block_skb(struct __sk_buff *skb)
+static __attribute__((always_inline)) int filter(struct __sk_buff *skb, int ring)
 {
 	/* Every byte of the key counts in the hash, so all of it starts at 0. */
 	struct addr_key key = { 0 };
@@ -203,14 +222,22 @@ int block_skb(struct __sk_buff *skb)
 	log.action = (uint8_t)action;
 	log.direction = (uint8_t)ingress;
 	log.zero = 0;
-	sent = bpf_perf_event_output(skb, &EVENTS, BPF_F_CURRENT_CPU, &log, sizeof(log));
+	/*
+	 * Flags 0 on the ring buffer: the kernel wakes the reader only when
+	 * it has caught up, which is cheap; the reader also looks on a timer.
+	 */
+	if (ring)
+		sent = bpf_ringbuf_output(&EVENTS_RING, &log, sizeof(log), 0);
+	else
+		sent = bpf_perf_event_output(skb, &EVENTS, BPF_F_CURRENT_CPU, &log, sizeof(log));
 	/*
 	 * A refusal is counted, never silent: no ring for this CPU (nobody
-	 * reads), or no perf events for BPF in this kernel (ENOTSUPP). A full
+	 * reads), or no perf events for BPF in this kernel (ENOTSUPP), or a
+	 * full ring buffer (EAGAIN), which nobody else counts. A full perf
 	 * ring (ENOSPC) is not: the kernel counts those itself, in the
 	 * PERF_RECORD_LOST it writes next.
 	 */
-	if (sent < 0 && sent != -ENOSPC) {
+	if (sent < 0 && (ring || sent != -ENOSPC)) {
 		const uint32_t counts_key = CONFIG_COUNTS;
 		struct prog_config *counts = bpf_map_lookup_elem(&CONFIG, &counts_key);
 
@@ -227,5 +254,24 @@ int block_skb(struct __sk_buff *skb)
 	return action;
 }
 
-/* bpf_perf_event_output() is a GPL-only helper. */
+/*
+ * The function name becomes the kernel's program name (15 characters at
+ * most), which `bpftool prog show` prints; both programs go by the first
+ * one's (object.c), so that later commands know either. The section says
+ * only "cgroup SKB": the loader tells the kernel the hook
+ * (expected_attach_type), and picks the program by section name.
+ */
+SEC("cgroup/skb")
+int block_skb(struct __sk_buff *skb)
+{
+	return filter(skb, 0);
+}
+
+SEC("cgroup/skb/ringbuf")
+int block_skb_ring(struct __sk_buff *skb)
+{
+	return filter(skb, 1);
+}
+
+/* bpf_perf_event_output() and bpf_ringbuf_output() are GPL-only helpers. */
 char LICENSE[] SEC("license") = "GPL";

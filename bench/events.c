@@ -129,7 +129,7 @@ int main(int argc, char **argv)
 	uint32_t len = bench_packet(pkt, 0), retval, ns;
 	unsigned long count, burst, rate, samples, sent = 0, i;
 	static double lat[LATENCY_MAX];
-	double t0;
+	double t0, t_end;
 	int p[2], prog_fd, status;
 	pid_t reader;
 
@@ -207,8 +207,13 @@ int main(int argc, char **argv)
 	}
 	while (in.log + in.lost < sent && read_lines(&in, 500) > 0)
 		;
+	/*
+	 * Until the reader has gone (EOF), at most 5 s: the ring buffer's
+	 * losses come in one LOST line at its very end.
+	 */
 	kill(reader, SIGTERM);
-	while (read_lines(&in, 500) >= 0 && now() - in.last < 1)
+	t_end = now();
+	while (read_lines(&in, 500) >= 0 && now() - t_end < 5)
 		;
 	waitpid(reader, &status, 0);
 	qsort(lat, samples, sizeof(*lat), cmp_double);

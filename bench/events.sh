@@ -4,7 +4,8 @@
 # program to a printed line (root).
 #
 #   ours     cgroup-skb-egress log --log all, default wake-up (every 64
-#            events or 100 ms) and --wakeup-events 1
+#            events or 100 ms) and --wakeup-events 1; and the same through
+#            the BPF ring buffer (an instance made by block --events ringbuf)
 #   libbpf   bench/peer/libbpf_log.c: libbpf's perf_buffer, wake-up on
 #            every event, the same 64 pages per CPU
 #
@@ -33,22 +34,26 @@ BURST=64
 LATENCY=${3:-200}
 CG2=$(awk '$9 == "cgroup2" { print $5; exit }' /proc/self/mountinfo)
 CG=$CG2/cse-events-$$
+CG_RING=$CG2/cse-events-ring-$$
 JSON=bench/results/latest.json
 
-trap '"$BIN" detach -c "$CG" >/dev/null 2>&1; rmdir "$CG" 2>/dev/null' EXIT
+trap 'for c in "$CG" "$CG_RING"; do "$BIN" detach -c "$c" >/dev/null 2>&1; rmdir "$c" 2>/dev/null; done' EXIT
 [ "$(id -u)" -eq 0 ] && [ -n "$CG2" ] || { echo "events bench: needs root and cgroup2" >&2; exit 1; }
 for f in "$BIN" "$EVENTS" "$PEER"; do
 	[ -x "$f" ] || { echo "events bench: $f is missing (make bench builds it)" >&2; exit 1; }
 done
 mkdir -p bench/results
-mkdir "$CG" && "$BIN" block -c "$CG" 192.0.2.1 >/dev/null 2>&1 || exit 1
-ID=$("$BIN" status -c "$CG" --json | grep -o '"prog_id":[0-9]*' | head -1 | cut -d: -f2)
+mkdir "$CG" && "$BIN" block --events perf -c "$CG" 192.0.2.1 >/dev/null 2>&1 || exit 1
+mkdir "$CG_RING" && "$BIN" block --events ringbuf -c "$CG_RING" 192.0.2.1 >/dev/null 2>&1 || exit 1
+prog_id() { "$BIN" status -c "$1" --json | grep -o '"prog_id":[0-9]*' | head -1 | cut -d: -f2; }
+ID=$(prog_id "$CG")
+ID_RING=$(prog_id "$CG_RING")
 
-run_case() { # RATE NAME READER...
-	local rate=$1 name="$2 at ${1/#0/unpaced}" out
-	shift 2
+run_case() { # RATE NAME PROG_ID READER...
+	local rate=$1 name="$2 at ${1/#0/unpaced}" id=$3 out
+	shift 3
 	[ "$rate" = 0 ] || name="$name/s"
-	out=$("$EVENTS" "$ID" "$COUNT" $BURST "$rate" $LATENCY -- "$@" 2>/dev/null) || {
+	out=$("$EVENTS" "$id" "$COUNT" $BURST "$rate" $LATENCY -- "$@" 2>/dev/null) || {
 		echo "events bench: $name failed" >&2
 		exit 1
 	}
@@ -67,14 +72,15 @@ declare -A names
 cases=()
 for ((r = 0; r < REPEATS; r++)); do
 	for rate in 500000 0; do
-		run_case $rate "ours, wake-up every 64 events or 100 ms" "$BIN" log -c "$CG" --log all
-		run_case $rate "ours, --wakeup-events 1" "$BIN" log -c "$CG" --log all --wakeup-events 1
-		run_case $rate "libbpf perf_buffer, wake-up every event" "$PEER" "$ID" 64
+		run_case $rate "ours, wake-up every 64 events or 100 ms" "$ID" "$BIN" log -c "$CG" --log all
+		run_case $rate "ours, --wakeup-events 1" "$ID" "$BIN" log -c "$CG" --log all --wakeup-events 1
+		run_case $rate "ours, BPF ring buffer (256 KiB)" "$ID_RING" "$BIN" log -c "$CG_RING" --log all
+		run_case $rate "libbpf perf_buffer, wake-up every event" "$ID" "$PEER" "$ID" 64
 	done
 done
 for rate in "500000/s" unpaced; do
 	for who in "ours, wake-up every 64 events or 100 ms" "ours, --wakeup-events 1" \
-		"libbpf perf_buffer, wake-up every event"; do
+		"ours, BPF ring buffer (256 KiB)" "libbpf perf_buffer, wake-up every event"; do
 		cases+=("$who at $rate")
 	done
 done

@@ -11,8 +11,10 @@
  *
  *   prog_cost OBJECT [DIRECT_OBJECT] [ROUNDS] [REPEAT]
  *
- * OBJECT is build/prog.bpf.o; DIRECT_OBJECT the same program built to read
- * the packet directly (skb->data) instead of with bpf_skb_load_bytes.
+ * OBJECT is build/prog.bpf.o, whose two programs are both measured: the
+ * one for the perf rings and the one for the BPF ring buffer; DIRECT_OBJECT
+ * the same program built to read the packet directly (skb->data) instead
+ * of with bpf_skb_load_bytes.
  * Results go to stdout as a Markdown table and, one JSON object per case,
  * appended to bench/results/latest.json, which every benchmark adds to.
  */
@@ -31,14 +33,17 @@
 #include "elf_min.h"
 #include "packet.h"
 #include "perf_ring.h"
+#include "ringbuf.h"
 
 #define MAX_CASES 16
-#define TABLE_KEYS 10000 /* entries in the map a lookup searches, besides the one it finds */
+#define TABLE_KEYS 10000	/* entries in the map a lookup searches, besides the one it finds */
+#define RING_BYTES (64u * 4096) /* the ring buffer: as large as one CPU's perf ring */
 
 struct loaded {
 	int prog_fd;
 	int map_fd[ELF_MAX_MAPS];
 	int singles, prefixes, config, events; /* fds, borrowed from map_fd */
+	int ring;			       /* events is the ring buffer EVENTS_RING */
 	size_t map_cnt;
 };
 
@@ -77,7 +82,7 @@ static uint8_t *read_all(const char *path, size_t *len)
 }
 
 /* Load OBJECT the way the tool does, minus everything that is not needed to run it. */
-static int load_object(const char *path, struct loaded *out)
+static int load_object(const char *path, const char *section, struct loaded *out)
 {
 	struct elf_obj obj;
 	char err[512];
@@ -88,7 +93,7 @@ static int load_object(const char *path, struct loaded *out)
 
 	memset(out, 0, sizeof(*out));
 	out->prog_fd = -1;
-	if (!bytes || elf_obj_parse(&obj, bytes, len, err, sizeof(err))) {
+	if (!bytes || elf_obj_parse(&obj, bytes, len, section, err, sizeof(err))) {
 		fprintf(stderr, "prog_cost: %s: %s\n", path, bytes ? err : strerror(errno));
 		free(bytes);
 		return -1;
@@ -99,6 +104,8 @@ static int load_object(const char *path, struct loaded *out)
 
 		if (m->type == BPF_MAP_TYPE_HASH || m->type == BPF_MAP_TYPE_LPM_TRIE)
 			max = TABLE_KEYS + 16;
+		if (m->type == BPF_MAP_TYPE_RINGBUF)
+			max = RING_BYTES;
 		out->map_fd[i] = bpf_map_create(m->type, m->name, m->key_size, m->value_size, max,
 						m->map_flags, NULL);
 		if (out->map_fd[i] < 0) {
@@ -116,6 +123,10 @@ static int load_object(const char *path, struct loaded *out)
 		else if (strcmp(m->name, EVENTS_MAP_NAME) == 0)
 			out->events = out->map_fd[i];
 	}
+	/* The map the program uses for its events; the other one is there, unused. */
+	for (i = 0; i < obj.reloc_cnt; i++)
+		if (strcmp(obj.maps[obj.relocs[i].map_index].name, EVENTS_RING_MAP_NAME) == 0)
+			out->events = out->map_fd[obj.relocs[i].map_index], out->ring = 1;
 	for (i = 0; i < obj.reloc_cnt; i++) {
 		struct bpf_insn insn;
 		uint8_t *at = obj.insns + (size_t)obj.relocs[i].insn_index * sizeof(insn);
@@ -187,6 +198,7 @@ static void fill(const struct loaded *p)
 struct reader {
 	struct perf_ring ring[READER_CPUS];
 	int cnt;
+	struct ringbuf rb; /* or, for the ring buffer's program, this */
 	volatile int stop;
 	pthread_t thread;
 	struct perf_ring_stats stats;
@@ -208,10 +220,14 @@ static void *read_rings(void *arg)
 
 	for (i = 0; i < rd->cnt; i++)
 		p[i] = (struct pollfd){ rd->ring[i].fd, POLLIN, 0 };
+	if (rd->rb.consumer)
+		p[0] = (struct pollfd){ rd->rb.map_fd, POLLIN, 0 };
 	while (!rd->stop) {
-		poll(p, (nfds_t)rd->cnt, 10);
+		poll(p, (nfds_t)(rd->rb.consumer ? 1 : rd->cnt), 10);
 		for (i = 0; i < rd->cnt; i++)
 			perf_ring_drain(&rd->ring[i], &h, &rd->stats);
+		if (rd->rb.consumer)
+			ringbuf_drain(&rd->rb, &h, &rd->stats);
 	}
 	return NULL;
 }
@@ -222,6 +238,11 @@ static int reader_start(struct reader *rd, const struct loaded *p, unsigned int 
 	uint32_t cpu;
 
 	memset(rd, 0, sizeof(*rd));
+	if (p->ring) {
+		if (ringbuf_open(&rd->rb, p->events, RING_BYTES) < 0)
+			return -1;
+		return pthread_create(&rd->thread, NULL, read_rings, rd) == 0 ? 0 : -1;
+	}
 	for (cpu = 0; cpu < (uint32_t)cpus && cpu < READER_CPUS; cpu++) {
 		struct perf_ring *r = &rd->ring[rd->cnt];
 
@@ -243,6 +264,8 @@ static void reader_stop(struct reader *rd, const struct loaded *p)
 
 	rd->stop = 1;
 	pthread_join(rd->thread, NULL);
+	if (rd->rb.consumer)
+		ringbuf_close(&rd->rb);
 	for (i = 0; i < rd->cnt; i++) {
 		cpu = (uint32_t)rd->ring[i].cpu;
 		bpf_map_delete_elem(p->events, &cpu);
@@ -278,7 +301,7 @@ static double median(uint32_t *v, int n)
 
 int main(int argc, char **argv)
 {
-	struct loaded helper, direct, notrie;
+	struct loaded helper, ring, direct, notrie;
 	struct bench_case c[MAX_CASES];
 	static struct reader rd;
 	int have_direct, have_notrie, floor_fd, rounds, n = 0, r, i, rc;
@@ -302,15 +325,17 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	floor_fd = load_floor();
-	if (floor_fd < 0 || load_object(argv[1], &helper)) {
+	if (floor_fd < 0 || load_object(argv[1], "cgroup/skb", &helper) ||
+	    load_object(argv[1], "cgroup/skb/ringbuf", &ring)) {
 		fprintf(stderr, "prog_cost: loading: %s\n", strerror(errno));
 		return 1;
 	}
-	have_direct = argc > 2 && argv[2][0] && load_object(argv[2], &direct) == 0;
-	have_notrie = argc > 5 && load_object(argv[5], &notrie) == 0;
+	have_direct = argc > 2 && argv[2][0] && load_object(argv[2], "cgroup/skb", &direct) == 0;
+	have_notrie = argc > 5 && load_object(argv[5], "cgroup/skb", &notrie) == 0;
 	if (have_notrie)
 		fill(&notrie);
 	fill(&helper);
+	fill(&ring);
 	if (have_direct)
 		fill(&direct);
 	memset(c, 0, sizeof(c));
@@ -342,6 +367,15 @@ int main(int argc, char **argv)
 				      .log = LOG_ALL,
 				      .want = 1,
 				      .wakeup = 1 };
+	c[n++] = (struct bench_case){ .name = "ring buffer: IPv4 miss, log all, a reader",
+				      .prog = &ring,
+				      .log = LOG_ALL,
+				      .want = 1,
+				      .wakeup = 1 };
+	c[n++] = (struct bench_case){ .name = "ring buffer: IPv4 miss, log all, no reader (full)",
+				      .prog = &ring,
+				      .log = LOG_ALL,
+				      .want = 1 };
 	if (have_notrie)
 		c[n++] = (struct bench_case){ "without the trie lookup: IPv4 miss, log none",
 					      &notrie,

@@ -12,6 +12,8 @@
 #   gcc-*-linux-gnu*, libc6-dev-*-cross, qemu-user-static   the cross builds, their unit tests
 #   musl-dev:<arch>      each cross target's musl (Multi-Arch; none for riscv64 in bookworm)
 #   qemu-system-{x86,arm,mips,misc} cpio   the boot tests (seven architectures, three releases)
+#   linux-source-6.1 flex bison bc         the OpenWrt-like kernels the boot tests build
+#                                          (test/vm/kernel.sh; libelf-dev too)
 #   libbpf-dev libelf-dev zlib1g-dev libzstd-dev bpftool nftables time
 #                                                  the peers of the benchmarks; bpftool also
 #                                                  checks what BTF gives (test/teach.sh)
@@ -36,7 +38,8 @@ packages=(
 	gcc-riscv64-linux-gnu libc6-dev-arm64-cross libc6-dev-armhf-cross libc6-dev-s390x-cross
 	libc6-dev-mipsel-cross libc6-dev-mips64el-cross libc6-dev-riscv64-cross musl-dev:arm64
 	musl-dev:armhf musl-dev:s390x musl-dev:mipsel musl-dev:mips64el qemu-user-static
-	qemu-system-x86 qemu-system-arm qemu-system-mips qemu-system-misc cpio libbpf-dev libelf-dev zlib1g-dev
+	qemu-system-x86 qemu-system-arm qemu-system-mips qemu-system-misc cpio linux-source-6.1 flex bison bc
+	libbpf-dev libelf-dev zlib1g-dev
 	libzstd-dev bpftool nftables time
 )
 # An index that failed to come in makes a package "not found": update and try again.

@@ -170,9 +170,20 @@ if command -v setpriv >/dev/null; then
 		"querying the egress hook of $CG: Operation not permitted; missing CAP_BPF, CAP_NET_ADMIN, CAP_PERFMON: run as root" \
 		-- -c "$CG"
 	run_as --inh-caps=-all --bounding-set=-perfmon,-sys_admin
-	expect_exit "e2e without CAP_PERFMON: fails at the perf rings" 1 \
+	expect_exit "e2e without CAP_PERFMON, --events perf: fails at the perf rings" 1 \
 		"opening the perf ring of CPU [0-9]* (64 pages): Permission denied; missing CAP_PERFMON: run as root" \
-		-- -c "$CG"
+		-- -c "$CG" --events perf
+	# --events auto finds perf events closed to it, and takes the ring buffer,
+	# which needs no CAP_PERFMON.
+	if start_tool noperfmon -c "$CG" -b 127.0.0.2; then
+		probe "$CG" udp 127.0.0.2 >/dev/null
+		check "e2e without CAP_PERFMON, --events auto: the ring buffer carries the LOG line" \
+			wait_for "$TMP/noperfmon.out" "^LOG: DST 127.0.0.2, ACTION 0$" 3
+		stop_tool "$tool_pid" TERM
+		check "e2e without CAP_PERFMON, --events auto: exit 0" test $? = 0
+	else
+		bad "e2e without CAP_PERFMON, --events auto: attaches" "$(head -c 300 "$TMP/noperfmon.err")"
+	fi
 	BIN=$REAL_BIN
 	check "e2e without privilege: nothing attached" test "$(prog_count "$CG")" = 0
 else
@@ -261,6 +272,56 @@ else
 	bad "e2e flood" "$(head -c 500 "$TMP/flood.err")"
 fi
 
+# ---- the BPF ring buffer (--events ringbuf) ------------------------------------
+# The same scenario with the program that sends through EVENTS_RING, then the
+# flood again: a full ring buffer refuses events (EAGAIN), which the program
+# counts and the summary reports as lost, so that LOG lines + lost = sent.
+printf '#!/bin/sh\nexec %s --events ringbuf "$@"\n' "$(realpath "$BIN")" >"$TMP/ring-tool"
+chmod +x "$TMP/ring-tool"
+BIN_BEFORE_RING=$BIN
+BIN=$TMP/ring-tool scenario_block "[ringbuf] "
+BIN=$BIN_BEFORE_RING
+check "e2e [ringbuf] -v says which way events go, and maps EVENTS_RING" eval \
+	'"$BIN" -v --events ringbuf block -c "$CG" 127.0.0.9 2>&1 | grep -q "events will go through ringbuf" &&
+		"$BIN" status -c "$CG" --json | grep -q "\"events\":\"ringbuf\"" && "$BIN" detach -c "$CG" >/dev/null 2>&1'
+check "e2e auto on this kernel: perf (its perf events carry BPF output)" eval \
+	'"$BIN" -v block -c "$CG" 127.0.0.9 2>&1 | grep -q "events will go through perf" &&
+		"$BIN" status -c "$CG" --json | grep -q "\"events\":\"perf\"" && "$BIN" detach -c "$CG" >/dev/null 2>&1'
+# block leaves a ring-buffer instance; log reads it through the ring buffer.
+if "$BIN" block --events ringbuf -c "$CG" 127.0.0.2 2>/dev/null && start_reader ringlog log -c "$CG"; then
+	probe "$CG" udp 127.0.0.2 >/dev/null
+	check "e2e [ringbuf] log reads a block's events from its ring buffer" \
+		wait_for "$TMP/ringlog.out" "^LOG: DST 127.0.0.2, ACTION 0$" 3
+	stop_tool "$tool_pid" TERM
+	check "e2e [ringbuf] log: exit 0, summary" eval \
+		'[ $? = 0 ] && grep -q "stopped reading; the program stays attached to $CG; 1 events, 0 lost" "$TMP/ringlog.err"'
+else
+	bad "e2e [ringbuf] block, then log" "$(head -c 300 "$TMP/ringlog.err" 2>/dev/null)"
+fi
+"$BIN" detach -c "$CG" >/dev/null 2>&1
+: >"$TMP/ringflood.err"
+"$BIN" -c "$CG" --events ringbuf --ring-pages 1 --flush-ms 1000 \
+	>"$TMP/ringflood.out" 2>"$TMP/ringflood.err" &
+flood_pid=$!
+pids+=("$flood_pid")
+if wait_for "$TMP/ringflood.err" "attached program id" 10; then
+	kill -STOP "$flood_pid"
+	sent=$("$HELPER" -g "$CG" flood 127.0.0.1 9 20000)
+	kill -CONT "$flood_pid"
+	sleep 1.2
+	stop_tool "$flood_pid" TERM
+	check "e2e [ringbuf] flood: exit 0" test $? = 0
+	logged=$(grep -c '^LOG: DST 127.0.0.1, ACTION 1$' "$TMP/ringflood.out")
+	lost=$(awk '/^LOST [0-9]+ events: the ring buffer was full$/ { n += $2 } END { print n + 0 }' "$TMP/ringflood.out")
+	check "e2e [ringbuf] flood: the ring buffer filled (a LOST line)" test "$lost" -gt 0
+	check "e2e [ringbuf] flood: LOG lines + lost = packets sent ($logged + $lost = $sent)" \
+		test $((logged + lost)) = "$sent"
+	check "e2e [ringbuf] flood: the summary has the same counts" \
+		grep -q "; $logged events, $lost lost$" "$TMP/ringflood.err"
+else
+	bad "e2e [ringbuf] flood" "$(head -c 500 "$TMP/ringflood.err")"
+fi
+
 # Map full: more addresses than BLOCKLIST holds is refused before anything is attached.
 many=()
 for i in $(seq 0 1024); do many+=(-b "10.$((i / 256)).$((i % 256)).1"); done
@@ -295,7 +356,7 @@ if start_tool status -c "$CG" -b 127.0.0.2 -b 127.1.2.3; then
 		"^$CG: egress program id [0-9]* (cgroup-skb-egress, mode single, run by pid [0-9]*, logging all), BLOCKLIST map id [0-9]* holds 2 of 1024 entries, 0 packets dropped, BLOCKNETS map id [0-9]* holds 0 of 1024 prefixes, EVENTS map id [0-9]*$" \
 		-- status -c "$CG"
 	expect_exit "status --json: a running instance" 0 \
-		"^{\"cgroup\":\"$CG\",\"direction\":\"egress\",\"attached\":true,\"prog_id\":[0-9]*,\"ours\":true,\"mode\":\"single\",\"persistent\":false,\"log\":\"all\",\"holder_pid\":[1-9][0-9]*,\"blocklist_map_id\":[0-9]*,\"blocknets_map_id\":[0-9]*,\"entries\":2,\"max_entries\":1024,\"prefixes\":0,\"max_prefixes\":1024,\"dropped\":0,\"events_map_id\":[0-9]*,\"unsent\":0}$" \
+		"^{\"cgroup\":\"$CG\",\"direction\":\"egress\",\"attached\":true,\"prog_id\":[0-9]*,\"ours\":true,\"mode\":\"single\",\"persistent\":false,\"log\":\"all\",\"holder_pid\":[1-9][0-9]*,\"blocklist_map_id\":[0-9]*,\"blocknets_map_id\":[0-9]*,\"entries\":2,\"max_entries\":1024,\"prefixes\":0,\"max_prefixes\":1024,\"dropped\":0,\"events_map_id\":[0-9]*,\"events\":\"perf\",\"unsent\":0}$" \
 		-- status -c "$CG" --json
 	for _ in 1 2 3; do probe "$CG" udp 127.1.2.3 >/dev/null; done
 	expect_exit "status: drops counted per packet in the blocklist (3 sent, 3 dropped)" 0 \

@@ -236,8 +236,9 @@ inject() {
 	local sc=$1 err=$2 n=$3 tracer tool i
 	: >"$TMP/inj.err"
 	: >"$TMP/inj.trace"
+	# shellcheck disable=SC2086 # INJ_ARGS: more options, split into words
 	strace -f -qq -o "$TMP/inj.trace" -e trace="$sc" -e inject="$sc:error=$err:when=$n" \
-		"$BIN" -c "$CG" -b 127.0.0.2 >/dev/null 2>"$TMP/inj.err" &
+		"$BIN" ${INJ_ARGS:-} -c "$CG" -b 127.0.0.2 >/dev/null 2>"$TMP/inj.err" &
 	tracer=$!
 	pids+=("$tracer")
 	for ((i = 0; i < 200; i++)); do
@@ -324,11 +325,49 @@ if command -v strace >/dev/null; then
 		done
 	done
 	# A kernel without perf events (CONFIG_PERF_EVENTS off): perf_event_open says
-	# ENOSYS, which must not be taken for bpf(2)'s and must name the option.
-	inject perf_event_open ENOSYS 1
-	check "faults: perf_event_open ENOSYS names CONFIG_PERF_EVENTS, exit 1, nothing attached" \
+	# ENOSYS, which must not be taken for bpf(2)'s and must name the option,
+	# when --events perf asks for the perf rings.
+	INJ_ARGS="--events perf" inject perf_event_open ENOSYS 1
+	check "faults: --events perf, perf_event_open ENOSYS names CONFIG_PERF_EVENTS, exit 1, nothing attached" \
 		eval 'grep -q "Function not implemented; this kernel has no perf events (CONFIG_PERF_EVENTS), or a seccomp filter" "$TMP/inj.err" &&
 			[ "$inj_rc/$(prog_count "$CG")" = "1/0" ]'
+	# --events auto on such a kernel takes the ring buffer, and logs.
+	# traced_run NAME STRACE-INJECTIONS...: the tool, -v, blocking 127.0.0.2
+	# under strace; one blocked packet once attached; then SIGTERM.
+	traced_run() {
+		local name=$1 tracer tool i
+		shift
+		: >"$TMP/$name.out"
+		: >"$TMP/$name.err"
+		strace -f -qq -o /dev/null "$@" "$BIN" -v -c "$CG" -b 127.0.0.2 \
+			>"$TMP/$name.out" 2>"$TMP/$name.err" &
+		tracer=$!
+		pids+=("$tracer")
+		if wait_for "$TMP/$name.err" "attached program id" 20; then
+			probe "$CG" udp 127.0.0.2 >"$TMP/$name.probe"
+			sleep 0.3
+			tool=$(cat "/proc/$tracer/task/$tracer/children" 2>/dev/null)
+			[ -n "$tool" ] && kill -TERM $tool
+		fi
+		stop_tool "$tracer" TERM 2>/dev/null
+	}
+	traced_run noperf -e trace=perf_event_open -e inject=perf_event_open:error=ENOSYS
+	traced_rc=$?
+	check "faults: no perf events, --events auto: the ring buffer, a LOG line, exit 0" \
+		eval '[ $traced_rc = 0 ] && grep -q "events will go through ringbuf" "$TMP/noperf.err" &&
+			grep -q "^LOG: DST 127.0.0.2, ACTION 0$" "$TMP/noperf.out" &&
+			grep -q "detached from $CG; 1 events, 0 lost$" "$TMP/noperf.err" && [ "$(prog_count "$CG")" = 0 ]'
+	# No perf events and no ring buffer (a kernel before 5.8): blocking still
+	# works, and run says once why there will be no LOG lines.
+	traced_run noevents -e trace=perf_event_open,bpf -e inject=perf_event_open:error=ENOSYS \
+		-e inject=bpf:error=EINVAL:when=1
+	traced_rc=$?
+	check "faults: no perf events, no ring buffer: blocks, says once why no LOG lines, exit 0" \
+		eval '[ $traced_rc = 0 ] && [ "$(grep -c "this kernel cannot report packets: perf_event_open() fails with Function not implemented (no CONFIG_PERF_EVENTS?), and no BPF ring buffer either (Invalid argument; Linux 5.8+); blocking works, LOG lines cannot" "$TMP/noevents.err")" = 1 ] &&
+			grep -q "events will go through none" "$TMP/noevents.err" && [ ! -s "$TMP/noevents.out" ] &&
+			grep -q "detached from $CG; 0 events, 0 lost$" "$TMP/noevents.err" && [ "$(prog_count "$CG")" = 0 ]'
+	check "faults: no perf events, no ring buffer: the packet was dropped all the same" \
+		grep -q "^udp blocked: send: Operation not permitted$" "$TMP/noevents.probe"
 	# RLIMIT_MEMLOCK: untouched normally; raised (here to the hard limit: no
 	# CAP_SYS_RESOURCE needed) after an EPERM from BPF_MAP_CREATE, then retried.
 	memlock_run() { # INJECTION: run with a soft limit of 0, trace the rlimit calls
@@ -350,8 +389,9 @@ if command -v strace >/dev/null; then
 	memlock_run ""
 	check "faults: RLIMIT_MEMLOCK left alone when nothing fails (exit $?)" \
 		eval 'grep -q BPF_PROG_ATTACH "$TMP/memlock.trace" && ! grep -q "RLIMIT_MEMLOCK, {" "$TMP/memlock.trace"'
-	# The first BPF_MAP_CREATE: after the two hook queries and BPF_BTF_LOAD.
-	map_call=$(grep 'bpf(' "$TMP/normal.trace" | grep -n -m1 BPF_MAP_CREATE | cut -d: -f1)
+	# The first BPF_MAP_CREATE of a map of ours (the probes of --events auto
+	# make maps of their own first): after the hook queries and BPF_BTF_LOAD.
+	map_call=$(grep 'bpf(' "$TMP/normal.trace" | grep -n -m1 'BPF_MAP_CREATE.*map_name="BLOCKLIST"' | cut -d: -f1)
 	memlock_run "-e inject=bpf:error=EPERM:when=${map_call:-4}"
 	check "faults: EPERM from BPF_MAP_CREATE raises RLIMIT_MEMLOCK and retries (exit $?)" \
 		eval 'grep -q BPF_PROG_ATTACH "$TMP/memlock.trace" && grep -q "RLIMIT_MEMLOCK, {rlim_cur=8192\*1024, rlim_max=8192\*1024}.* = 0" "$TMP/memlock.trace"'

@@ -29,6 +29,10 @@
  *   nethelper attach-foreign CGROUP MODE [N]
  *                                         attach N (1) allow-all programs that are
  *                                         not ours, with flags single|override|multi
+ *   nethelper cost CGROUP N               run the first program on the egress hook
+ *                                         N times on one IPv4 packet to 192.0.2.1
+ *                                         (BPF_PROG_TEST_RUN); prints "ns M", the
+ *                                         kernel's mean per run, JIT or interpreter
  *
  * With -g the process joins CGROUP before it creates its socket: a socket
  * belongs to the cgroup its creator was in at the time.
@@ -48,6 +52,8 @@
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "../bench/packet.h"
 
 #define BLOCKED 3
 
@@ -420,6 +426,39 @@ static int exchanges(const struct peer *to, int tcp, long ms)
 	return 0;
 }
 
+static int cost(const char *dir, long repeat)
+{
+	uint32_t ids[64];
+	uint8_t pkt[128];
+	union bpf_attr attr;
+	int cg = open_dir(dir), fd;
+	long n = cg < 0 ? -1 : hook_ids(cg, BPF_CGROUP_INET_EGRESS, ids);
+
+	if (n <= 0 || repeat <= 0) {
+		fprintf(stderr, "cost: no program on the egress hook of %s\n", dir);
+		return 1;
+	}
+	memset(&attr, 0, sizeof(attr));
+	attr.prog_id = ids[0];
+	fd = (int)sys_bpf(BPF_PROG_GET_FD_BY_ID, &attr);
+	if (fd < 0) {
+		perror("BPF_PROG_GET_FD_BY_ID");
+		return 1;
+	}
+	memset(&attr, 0, sizeof(attr));
+	attr.test.prog_fd = (uint32_t)fd;
+	attr.test.data_in = (uint64_t)(uintptr_t)pkt;
+	attr.test.data_size_in = bench_packet(pkt, 0);
+	attr.test.repeat = (uint32_t)repeat;
+	if (sys_bpf(BPF_PROG_TEST_RUN, &attr) < 0) {
+		perror("BPF_PROG_TEST_RUN");
+		return 1;
+	}
+	printf("ns %u\n", attr.test.duration);
+	close(fd);
+	return 0;
+}
+
 static int query(const char *dir, const char *hook)
 {
 	uint32_t ids[64];
@@ -452,6 +491,8 @@ int main(int argc, char **argv)
 		return detach_all(argv[2]);
 	if (argc == 2 && strcmp(argv[1], "ids") == 0)
 		return list_ids();
+	if (argc == 4 && strcmp(argv[1], "cost") == 0)
+		return cost(argv[2], number(argv[3], 100000000));
 	if ((argc == 4 || argc == 5) && strcmp(argv[1], "attach-foreign") == 0)
 		return attach_foreign(argv[2], argv[3], argc == 5 ? number(argv[4], 64) : 1);
 	if (argc != 5 || addr_of(argv[2], argv[3], &sa)) {

@@ -17,9 +17,9 @@ TRACE="$TMP/teach.trace"
 "$BIN" block -vv -c "$CG" 192.0.2.1 >/dev/null 2>"$TRACE"
 check "teach: block -vv exits 0" test $? -eq 0
 # Every relocation the object has (llvm-readelf -r), by instruction and map.
-relocs=$(llvm-readelf -r "$EMBEDDED" | while read -r off _ type _ sym; do
-	[ "$type" = R_BPF_64_64 ] && echo "$((16#$off / 8)) $sym"
-done)
+# Those of the program the run takes: section cgroup/skb (perf, this kernel's choice).
+relocs=$(llvm-readelf -r "$EMBEDDED" | awk '/^Relocation section/ { s = $3 } s == "'"'"'.relcgroup/skb'"'"'" && $3 == "R_BPF_64_64" { print $1, $5 }' |
+	while read -r off sym; do echo "$((16#$off / 8)) $sym"; done)
 trace_names_relocations() {
 	local idx sym n=0
 	while read -r idx sym; do

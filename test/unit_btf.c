@@ -21,7 +21,7 @@
 static int parse_btf(const uint8_t *o, size_t len, struct elf_obj *obj, struct btf_obj *b,
 		     char *err, size_t err_len)
 {
-	if (elf_obj_parse(obj, o, len, err, err_len))
+	if (elf_obj_parse(obj, o, len, "cgroup/skb", err, err_len))
 		return -1;
 	if (btf_parse(b, obj, err, err_len) == 0)
 		return 0;
@@ -300,7 +300,7 @@ static void btf_survives_every_truncation(void)
 	struct elf_bytes full_btf, full_ext;
 	size_t n;
 
-	CHECK(elf_obj_parse(&obj, object, object_len, err, sizeof(err)) == 0);
+	CHECK(elf_obj_parse(&obj, object, object_len, "cgroup/skb", err, sizeof(err)) == 0);
 	full_btf = obj.btf;
 	full_ext = obj.btf_ext;
 	CHECK(full_btf.len > 0 && full_ext.len > 0);

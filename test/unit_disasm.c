@@ -277,7 +277,7 @@ static void disasm_reads_the_real_program(void)
 	struct disasm_maps maps = { fds, ids, 0 };
 	size_t i, r, used, wide = 0, named = 0;
 
-	CHECK(elf_obj_parse(&obj, object, object_len, err, sizeof(err)) == 0);
+	CHECK(elf_obj_parse(&obj, object, object_len, "cgroup/skb", err, sizeof(err)) == 0);
 	if (!obj.insns)
 		return;
 	for (i = 0; i < obj.insn_cnt; i += used) {

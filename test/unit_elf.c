@@ -46,7 +46,7 @@ static int rejects(const uint8_t *o, size_t len, const char *needle)
 {
 	struct elf_obj obj;
 	char err[512];
-	int parsed = elf_obj_parse(&obj, o, len, err, sizeof(err)) == 0;
+	int parsed = elf_obj_parse(&obj, o, len, "cgroup/skb", err, sizeof(err)) == 0;
 	int ok = !parsed && strstr(err, needle);
 
 	if (parsed)
@@ -81,14 +81,15 @@ static void elf_reads_the_real_object(void)
 	const struct map_def *bl, *nets, *ev;
 	size_t i;
 
-	CHECK(elf_obj_parse(&obj, object, object_len, err, sizeof(err)) == 0);
+	CHECK(elf_obj_parse(&obj, object, object_len, "cgroup/skb", err, sizeof(err)) == 0);
 	CHECK(strcmp(obj.prog_section, "cgroup/skb") == 0);
 	CHECK(strcmp(obj.prog_name, "block_skb") == 0);
 	CHECK(strcmp(obj.license, "GPL") == 0 && obj.license_from_object);
 	CHECK(obj.insn_cnt > 8 && obj.insns);
 	if (!obj.insns)
 		return; /* nothing more to look at (a failed parse leaves nothing to free) */
-	CHECK(obj.map_cnt == 4);
+	CHECK(obj.map_cnt == 5);
+	CHECK(strcmp(obj.name, "block_skb") == 0);
 	bl = elf_obj_find_map(&obj, BLOCKLIST_MAP_NAME);
 	nets = elf_obj_find_map(&obj, BLOCKNETS_MAP_NAME);
 	ev = elf_obj_find_map(&obj, EVENTS_MAP_NAME);
@@ -128,7 +129,7 @@ static void elf_rejects_every_truncation(void)
 		uint8_t *c = malloc(len ? len : 1);
 
 		memcpy(c, object, len);
-		if (elf_obj_parse(&obj, c, len, err, sizeof(err)) == 0) {
+		if (elf_obj_parse(&obj, c, len, "cgroup/skb", err, sizeof(err)) == 0) {
 			printf("    truncated to %zu bytes and still parsed\n", len);
 			all_failed = 0;
 			elf_obj_free(&obj);
@@ -312,7 +313,7 @@ static void elf_stores_names_escaped(void)
 
 	memcpy(&a, object + bl, sizeof(a));
 	c[str.sh_offset + a.st_name] = 0x1b; /* ESC, as in a terminal escape sequence */
-	CHECK(elf_obj_parse(&obj, c, object_len, err, sizeof(err)) == 0);
+	CHECK(elf_obj_parse(&obj, c, object_len, "cgroup/skb", err, sizeof(err)) == 0);
 	CHECK(elf_obj_find_map(&obj, "\\x1bLOCKLIST") != NULL);
 	CHECK(elf_obj_find_map(&obj, BLOCKLIST_MAP_NAME) == NULL);
 	elf_obj_free(&obj);
@@ -432,11 +433,36 @@ static void elf_rejects_global_data(void)
 	free(c);
 }
 
+/* The object holds two programs: the caller names the one it takes. */
+static void elf_takes_the_program_asked_for(void)
+{
+	struct elf_obj obj;
+	char err[512];
+	size_t i;
+	int to_ring = 0;
+
+	CHECK(elf_obj_parse(&obj, object, object_len, "cgroup/skb/ringbuf", err, sizeof(err)) == 0);
+	CHECK(strcmp(obj.prog_section, "cgroup/skb/ringbuf") == 0);
+	CHECK(strcmp(obj.prog_name, "block_skb_ring") == 0);
+	/* Both go by the first program's name in the kernel. */
+	CHECK(strcmp(obj.name, "block_skb") == 0);
+	for (i = 0; i < obj.reloc_cnt; i++)
+		to_ring +=
+			strcmp(obj.maps[obj.relocs[i].map_index].name, EVENTS_RING_MAP_NAME) == 0;
+	CHECK(obj.reloc_cnt == 5 && to_ring == 1);
+	elf_obj_free(&obj);
+	CHECK(elf_obj_parse(&obj, object, object_len, NULL, err, sizeof(err)) == -1 &&
+	      strstr(err, "a second program") != NULL);
+	CHECK(elf_obj_parse(&obj, object, object_len, "cgroup/skb/other", err, sizeof(err)) == -1 &&
+	      strstr(err, "2 programs, and none in a section named 'cgroup/skb/other'") != NULL);
+}
+
 static void elf_handles_nobits_sections(void)
 {
 	uint8_t *c = copy_object();
 	unsigned int maps = find_section(object, "maps");
 	unsigned int prog = find_section(object, "cgroup/skb");
+	unsigned int ring = find_section(object, "cgroup/skb/ringbuf");
 	Elf64_Shdr sh = get_shdr(object, maps);
 
 	/* Like .bss: no bytes in the file, so nothing to read definitions from. */
@@ -448,6 +474,9 @@ static void elf_handles_nobits_sections(void)
 	sh = get_shdr(object, prog);
 	sh.sh_type = SHT_NOBITS;
 	put_shdr(c, prog, &sh);
+	sh = get_shdr(object, ring);
+	sh.sh_type = SHT_NOBITS;
+	put_shdr(c, ring, &sh);
 	CHECK(rejects(c, object_len, "no program"));
 	free(c);
 }
@@ -491,7 +520,7 @@ static void elf_license_rules(void)
 	/* No license section at all: GPL is assumed, as Aya does. */
 	memcpy(c, object, object_len);
 	c[names.sh_offset + sh.sh_name] = 'L';
-	CHECK(elf_obj_parse(&obj, c, object_len, err, sizeof(err)) == 0);
+	CHECK(elf_obj_parse(&obj, c, object_len, "cgroup/skb", err, sizeof(err)) == 0);
 	CHECK(strcmp(obj.license, "GPL") == 0 && !obj.license_from_object);
 	elf_obj_free(&obj);
 	free(c);
@@ -538,6 +567,7 @@ void unit_elf(void)
 	RUN(elf_rejects_bad_table_entries);
 	RUN(elf_rejects_bad_symbol_tables);
 	RUN(elf_rejects_global_data);
+	RUN(elf_takes_the_program_asked_for);
 	RUN(elf_handles_nobits_sections);
 	RUN(elf_rejects_unknown_map_types);
 	RUN(elf_rejects_relocations_to_special_sections);

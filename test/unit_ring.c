@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * unit_ring.c - tests of the perf ring reader (perf_ring.c) on a synthetic
- * ring, and of the CPU list parser.
+ * unit_ring.c - tests of the perf ring reader (perf_ring.c) and the BPF ring
+ * buffer reader (ringbuf.c) on synthetic rings, and of the CPU list parser.
  */
 #include <fcntl.h>
 #include <stdint.h>
@@ -13,6 +13,7 @@
 #include "check.h"
 #include "common.h"
 #include "perf_ring.h"
+#include "ringbuf.h"
 #include "unit.h"
 
 /* ---- perf ring reader ---------------------------------------------------------- */
@@ -213,6 +214,151 @@ static void ring_survives_corrupt_headers(void)
 	CHECK(st.corrupt == 5 && meta.data_tail == meta.data_head);
 }
 
+/* ---- BPF ring buffer reader ---------------------------------------------------- */
+
+#define RB 4096
+
+/* The data area as the kernel maps it: RB bytes, then the same RB again. */
+static _Alignas(8) uint8_t rb_data[2 * RB];
+
+static void rb_put(uint64_t pos, const void *src, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		size_t at = (size_t)((pos + i) & (RB - 1));
+
+		rb_data[at] = rb_data[at + RB] = ((const uint8_t *)src)[i];
+	}
+}
+
+/* A record as bpf_ringbuf_output() commits one: {u32 len and flags, u32 pg_off} and the 20 bytes. */
+static uint64_t rb_record(uint64_t pos, uint32_t addr, int action, uint32_t flags)
+{
+	uint8_t rec[32] = { 0 }; /* 8 + 20, rounded up to 8 */
+	uint32_t len = 20 | flags;
+	struct packet_log ev = { { (uint8_t)(addr >> 24), (uint8_t)(addr >> 16),
+				   (uint8_t)(addr >> 8), (uint8_t)addr },
+				 ADDR_IPV4,
+				 (uint8_t)action,
+				 0,
+				 0 };
+
+	memcpy(rec, &len, 4);
+	memcpy(rec + 8, &ev, sizeof(ev));
+	rb_put(pos, rec, sizeof(rec));
+	return pos + sizeof(rec);
+}
+
+static void rb_read(uint64_t *cons, uint64_t *prod, struct seen *s, struct perf_ring_stats *st)
+{
+	ringbuf_read(cons, prod, rb_data, RB, 1, &(struct perf_ring_handler){ collect, NULL, s },
+		     st);
+}
+
+static void ringbuf_reads_records_and_skips_discarded(void)
+{
+	struct perf_ring_stats st = { 0 };
+	struct seen s = { 0 };
+	uint64_t cons = 0, prod = 0;
+
+	prod = rb_record(prod, 0x7f000002, 0, 0);
+	prod = rb_record(prod, 0x7f000003, 0, RINGBUF_DISCARD_BIT);
+	prod = rb_record(prod, 0x7f000001, 1, 0);
+	rb_read(&cons, &prod, &s, &st);
+	CHECK(s.n == 2 && st.samples == 2 && st.corrupt == 0);
+	CHECK(s.addr[0] == 0x7f000002 && s.action[0] == 0);
+	CHECK(s.addr[1] == 0x7f000001 && s.action[1] == 1);
+	CHECK(s.size[0] == 20); /* the length in the header, not the rounded size */
+	CHECK(cons == prod && cons == 96);
+	/* Nothing new: a second read does nothing. */
+	rb_read(&cons, &prod, &s, &st);
+	CHECK(s.n == 2 && cons == 96);
+}
+
+/* 16 bytes before the end: the record continues in the second mapping. */
+static void ringbuf_reads_a_record_that_wraps(void)
+{
+	struct perf_ring_stats st = { 0 };
+	struct seen s = { 0 };
+	uint64_t start = (1ull << 32) * 5 + RB - 16, cons = start, prod;
+
+	prod = rb_record(start, 0xc0000201, 1, 0);
+	prod = rb_record(prod, 0xc0000202, 0, 0);
+	rb_read(&cons, &prod, &s, &st);
+	CHECK(s.n == 2 && st.corrupt == 0);
+	CHECK(s.addr[0] == 0xc0000201 && s.addr[1] == 0xc0000202);
+	CHECK(cons == prod);
+}
+
+/* A record reserved and not yet committed stops the drain; the next one reads it. */
+static void ringbuf_waits_for_a_busy_record(void)
+{
+	struct perf_ring_stats st = { 0 };
+	struct seen s = { 0 };
+	uint64_t cons = 0, prod = 0, busy;
+
+	prod = rb_record(prod, 0x0a000001, 1, 0);
+	busy = prod;
+	prod = rb_record(prod, 0x0a000002, 1, RINGBUF_BUSY_BIT);
+	prod = rb_record(prod, 0x0a000003, 1, 0);
+	rb_read(&cons, &prod, &s, &st);
+	CHECK(s.n == 1 && cons == busy && st.corrupt == 0);
+	rb_record(busy, 0x0a000002, 1, 0); /* committed */
+	rb_read(&cons, &prod, &s, &st);
+	CHECK(s.n == 3 && cons == prod && s.addr[2] == 0x0a000003);
+}
+
+/* A 32-bit kernel's positions are 32-bit, and wrap at 2^32. */
+static void ringbuf_follows_32_bit_positions(void)
+{
+	struct perf_ring_stats st = { 0 };
+	struct seen s = { 0 };
+	uint32_t cons = 0xffffffe0u, prod;
+	uint64_t end;
+
+	end = rb_record(cons, 0x0a000001, 0, 0);
+	end = rb_record(end, 0x0a000002, 1, 0);
+	prod = (uint32_t)end; /* 32 after the wrap */
+	ringbuf_read(&cons, &prod, rb_data, RB, 0, &(struct perf_ring_handler){ collect, NULL, &s },
+		     &st);
+	CHECK(s.n == 2 && st.corrupt == 0 && cons == 32);
+	CHECK(s.addr[0] == 0x0a000001 && s.addr[1] == 0x0a000002);
+}
+
+static void ringbuf_survives_bad_records(void)
+{
+	struct perf_ring_stats st = { 0 };
+	struct seen s = { 0 };
+	uint64_t cons = 0, prod;
+	uint32_t huge = 4000;
+
+	/* A length past what was published: the rest is given back, once counted. */
+	rb_put(0, &huge, 4);
+	prod = 64;
+	rb_read(&cons, &prod, &s, &st);
+	CHECK(st.corrupt == 1 && cons == 64 && s.n == 0);
+	/* A producer more than a ring ahead: overflow, as no kernel writes it. */
+	prod = cons + 2ull * RB;
+	rb_read(&cons, &prod, &s, &st);
+	CHECK(st.corrupt == 2 && cons == prod && s.n == 0);
+	/* A consumer position off its 8-byte boundary. */
+	cons = 68;
+	prod = 96;
+	rb_read(&cons, &prod, &s, &st);
+	CHECK(st.corrupt == 3 && cons == 96 && s.n == 0);
+	/* Fewer bytes published than a header. */
+	cons = 96;
+	prod = 100;
+	rb_read(&cons, &prod, &s, &st);
+	CHECK(st.corrupt == 4 && cons == 100 && s.n == 0);
+	/* And a good record after all that is read. */
+	cons = prod = 128;
+	prod = rb_record(prod, 0x01020304, 1, 0);
+	rb_read(&cons, &prod, &s, &st);
+	CHECK(s.n == 1 && s.addr[0] == 0x01020304 && st.corrupt == 4);
+}
+
 static void cpu_lists(void)
 {
 	uint8_t set[CPU_MAX];
@@ -269,6 +415,11 @@ void unit_ring(void)
 	RUN(ring_reads_a_record_that_wraps);
 	RUN(ring_follows_32_bit_counters);
 	RUN(ring_survives_corrupt_headers);
+	RUN(ringbuf_reads_records_and_skips_discarded);
+	RUN(ringbuf_reads_a_record_that_wraps);
+	RUN(ringbuf_waits_for_a_busy_record);
+	RUN(ringbuf_follows_32_bit_positions);
+	RUN(ringbuf_survives_bad_records);
 	RUN(cpu_lists);
 	RUN(cpu_list_files);
 }

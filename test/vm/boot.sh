@@ -6,7 +6,10 @@
 #   test/vm/boot.sh [ARCH[:SUITE]...]
 #       ARCH: x86_64 aarch64 armhf s390x mipsel mips64el riscv64
 #       SUITE: bullseye (5.10), bookworm (6.1), trixie (6.12); all that ship
-#       one when left out
+#       one when left out; and for x86_64 and armhf openwrt-like, a 6.1
+#       kernel built here the way OpenWrt builds its own (test/vm/kernel.sh:
+#       no BPF_EVENTS, no BPF JIT; on armhf no perf events), with bookworm's
+#       busybox
 #
 # For each: resolve the suite's current kernel through Debian's
 # metapackage, fetch it and busybox-static with `apt-get download` through
@@ -40,7 +43,8 @@ status-exit-3-after-detach done"
 # tries it).
 suites() {
 	case $1 in
-	x86_64 | aarch64 | armhf) echo "bullseye bookworm trixie" ;;
+	x86_64 | armhf) echo "bullseye bookworm trixie openwrt-like" ;;
+	aarch64) echo "bullseye bookworm trixie" ;;
 	s390x) echo "bookworm" ;;
 	mipsel | mips64el) echo "bookworm" ;;
 	riscv64) echo "trixie" ;;
@@ -138,6 +142,8 @@ fetch() {
 	echo "$real"
 }
 
+info() { grep -a -m1 "^INFO $1 " "$log" | tr -d '\r' | cut -d' ' -f3-; }
+
 boot() {
 	local arch=$1 suite=$2 darch pkg build qemu margs console kfile kernel busybox root log c line rc s kpkg
 	local name="$arch $suite"
@@ -155,19 +161,30 @@ boot() {
 		bad "$name" "$build/cgroup-skb-egress or its static test helper is not built (make cross)"
 		return
 	fi
-	update_suite "$suite"
-	kpkg=$(fetch "$suite" "$darch" "$pkg" './boot/*') || {
-		bad "$name: kernel" "cannot fetch $pkg:$darch from $suite"
+	local userland=$suite append=""
+	if [ "$suite" = openwrt-like ]; then
+		userland=bookworm
+		append=" cse.reboot"
+		kernel=$(VM_CACHE=$VM_CACHE test/vm/kernel.sh "$arch") || {
+			bad "$name: kernel" "test/vm/kernel.sh failed"
+			return
+		}
+		update_suite "$userland"
+	else
+		update_suite "$suite"
+		kpkg=$(fetch "$suite" "$darch" "$pkg" './boot/*') || {
+			bad "$name: kernel" "cannot fetch $pkg:$darch from $suite"
+			return
+		}
+		# The kernel just resolved, not an older one the cache still holds.
+		kernel=$(ls "$VM_CACHE/$suite/$darch/root/boot/$kfile"-"${kpkg#linux-image-}" 2>/dev/null | head -1)
+		[ -n "$kernel" ] || { bad "$name: kernel" "no $kfile for $kpkg"; return; }
+	fi
+	fetch "$userland" "$darch" busybox-static '*bin/busybox' >/dev/null || {
+		bad "$name: busybox" "cannot fetch busybox-static:$darch from $userland"
 		return
 	}
-	fetch "$suite" "$darch" busybox-static '*bin/busybox' >/dev/null || {
-		bad "$name: busybox" "cannot fetch busybox-static:$darch from $suite"
-		return
-	}
-	# The kernel just resolved, not an older one the cache still holds.
-	kernel=$(ls "$VM_CACHE/$suite/$darch/root/boot/$kfile"-"${kpkg#linux-image-}" 2>/dev/null | head -1)
-	[ -n "$kernel" ] || { bad "$name: kernel" "no $kfile for $kpkg"; return; }
-	busybox=$(ls "$VM_CACHE/$suite/$darch/root/bin/busybox" "$VM_CACHE/$suite/$darch/root/usr/bin/busybox" 2>/dev/null | head -1)
+	busybox=$(ls "$VM_CACHE/$userland/$darch/root/bin/busybox" "$VM_CACHE/$userland/$darch/root/usr/bin/busybox" 2>/dev/null | head -1)
 	[ -n "$busybox" ] || { bad "$name: busybox" "no busybox in busybox-static:$darch"; return; }
 	root="$WORK/$arch-$suite-root"
 	mkdir -p "$root/bin" "$root/proc" "$root/sys" "$root/dev"
@@ -182,10 +199,11 @@ boot() {
 	IFS='|' read -r -a margs_a <<<"$margs"
 	timeout -k 5 180 "$qemu" "${margs_a[@]}" -m 512 -smp 1 -nographic -no-reboot \
 		-kernel "$kernel" -initrd "$WORK/$arch-$suite.cpio.gz" \
-		-append "console=$console rdinit=/init panic=-1 quiet" </dev/null >"$log" 2>&1
+		-append "console=$console rdinit=/init panic=-1 quiet$append" </dev/null >"$log" 2>&1
 	rc=$?
 	mkdir -p build/vm && cp "$log" "build/vm/$arch-$suite.console"
 	echo "    $name: $(grep -a -o -m1 'RESULT kernel [^ ]*' "$log" | tr -d '\r' | cut -d' ' -f3) booted and checked in $((SECONDS - t0)) s (qemu exit $rc)"
+	echo "    $name: events $(info events), BPF JIT $(info jit), program $(info cost) per packet (BPF_PROG_TEST_RUN under TCG)"
 	for c in $CHECKS; do
 		line=$(grep -a -m1 "^RESULT $c " "$log" | tr -d '\r')
 		case $line in

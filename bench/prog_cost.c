@@ -36,8 +36,8 @@
 #include "ringbuf.h"
 
 #define MAX_CASES 16
-#define TABLE_KEYS 10000	/* entries in the map a lookup searches, besides the one it finds */
-#define RING_BYTES (64u * 4096) /* the ring buffer: as large as one CPU's perf ring */
+#define TABLE_KEYS 10000 /* entries in the map a lookup searches, besides the one it finds */
+#define RING_BYTES ((size_t)64 * 4096) /* the ring buffer: as large as one CPU's perf ring */
 
 struct loaded {
 	int prog_fd;

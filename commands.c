@@ -176,7 +176,7 @@ static const char *config_of(const struct instance *inst, struct prog_config *co
 static int show_program(const struct command_target *t, struct text_out *out, int d, uint32_t id,
 			uint32_t flags)
 {
-	char pid_text[48], counts[160], unsent[96] = "";
+	char pid_text[48], counts[160], unsent[144] = "";
 	struct prog_config sent = { 0 };
 	struct instance inst;
 	struct entries bl = { 0 };
@@ -226,9 +226,10 @@ static int show_program(const struct command_target *t, struct text_out *out, in
 				    inst.events_ring ? "ringbuf" : "perf");
 		/* unsent: events the program could not hand the kernel; null when it does not count them. */
 		if (ours && !counted)
-			text_printf(out, ",\"unsent\":null");
+			text_printf(out, ",\"unsent\":null,\"lost\":null");
 		else if (ours)
-			text_printf(out, ",\"unsent\":%" PRIu64, sent.unsent);
+			text_printf(out, ",\"unsent\":%" PRIu64 ",\"lost\":%" PRIu64, sent.unsent,
+				    sent.full);
 		text_printf(out, "}\n");
 	} else if (ours) {
 		if (holder > 0)
@@ -246,6 +247,9 @@ static int show_program(const struct command_target *t, struct text_out *out, in
 		if (counted && sent.unsent)
 			text_format(unsent, sizeof(unsent), ", %" PRIu64 " events not sent (%s)",
 				    sent.unsent, errno_text(-sent.error));
+		if (counted && sent.full)
+			text_format(unsent + strlen(unsent), sizeof(unsent) - strlen(unsent),
+				    ", %" PRIu64 " events lost to a full ring", sent.full);
 		text_printf(out,
 			    "%s: %s program id %" PRIu32
 			    " (cgroup-skb-egress, mode %s, %s, logging %s), " BLOCKLIST_MAP_NAME

@@ -92,11 +92,16 @@ struct addr_key {
  * CONFIG, an array of two: in [CONFIG_SETTINGS] what the loader tells the
  * program, which events to send (LOG_ALL is 0, so that a zeroed entry means
  * the Aya example's behaviour) and which hook it runs on; in
- * [CONFIG_COUNTS] what the program tells the loader back, how many events
- * the kernel refused (a kernel without CONFIG_BPF_EVENTS refuses every
- * bpf_perf_event_output(), with ENOTSUPP; a full ring buffer refuses
- * bpf_ringbuf_output(), with EAGAIN) and what it answered the last time, so
- * that no count the tool prints leaves them out. Two entries, so that each
+ * [CONFIG_COUNTS] what the program tells the loader back: how many events
+ * the kernel refused for want of room (a full perf ring, ENOSPC; a full
+ * ring buffer, EAGAIN), which are the lost events, and how many it refused
+ * otherwise (a kernel without CONFIG_BPF_EVENTS refuses every
+ * bpf_perf_event_output(), with ENOTSUPP) and what it answered the last
+ * time, so that no count the tool prints leaves any out. The kernel counts
+ * a full perf ring's losses too, but reports them only at its next write
+ * into that ring; the program's count is complete when the run ends. `full`
+ * comes last: an instance loaded before it has a 24-byte value, which reads
+ * as full = 0. Two entries, so that each
  * side only ever writes its own. Every program load gets its own CONFIG
  * map; the blocklist maps are shared.
  */
@@ -113,6 +118,7 @@ struct prog_config {
 	uint64_t unsent;    /* [CONFIG_COUNTS]: events the kernel would not take */
 	int32_t error;	    /* [CONFIG_COUNTS]: what it answered the last time, -errno */
 	uint32_t zero;
+	uint64_t full; /* [CONFIG_COUNTS]: events refused because the ring was full */
 };
 
 /* Names the loader looks for; also what `bpftool map show` prints. */

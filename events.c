@@ -327,25 +327,29 @@ int events_loop(struct events *ev, struct cgroup *cg, struct hook hook[DIR_CNT],
 	}
 }
 
-void events_summary(struct events *ev, const char *what, const char *cgroup_path, uint64_t unsent,
-		    int32_t error)
+void events_summary(struct events *ev, const char *what, const char *cgroup_path, uint64_t full,
+		    uint64_t unsent, int32_t error)
 {
 	char refused[224] = "";
 
 	drain_rings(ev);
 	/*
-	 * The ring buffer's kernel counts nothing: what it refused for want of
-	 * room, the program counted, and those are this run's lost events.
+	 * The kernel reports a full perf ring's losses only at its next write
+	 * into that ring, and a full ring buffer's never: what the program
+	 * counted and no LOST line has said yet, one line says now.
 	 */
-	if (ev->transport == TRANSPORT_RING && unsent && -error == EAGAIN) {
-		ev->stats.lost += unsent;
+	if (full > ev->stats.lost) {
+		uint64_t late = full - ev->stats.lost;
+
 		if (ev->json)
-			text_printf(&ev->out, "{\"lost\":%" PRIu64 "}\n", unsent);
+			text_printf(&ev->out, "{\"lost\":%" PRIu64 "}\n", late);
 		else
-			text_printf(&ev->out, "LOST %" PRIu64 " events: the ring buffer was full\n",
-				    unsent);
+			text_printf(&ev->out, "LOST %" PRIu64 " events: %s\n", late,
+				    ev->transport == TRANSPORT_RING
+					    ? "the ring buffer was full"
+					    : "a perf ring was full (not yet reported by the kernel)");
 		text_flush(&ev->out);
-		unsent = 0;
+		ev->stats.lost = full;
 	}
 	/* Beside the kernel's {"lost":N} lines, for a script that reads only stdout. */
 	if (unsent && ev->json) {

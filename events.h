@@ -61,11 +61,12 @@ int events_loop(struct events *ev, struct cgroup *cg, struct hook hook[DIR_CNT],
  * What is still in the rings (events written before the detach), then one
  * line: "`what` `cgroup_path`; N events, M lost", with ", K not sent" when
  * the program counted `unsent` events the kernel refused (last with
- * -`error`), and any corrupt records. With the ring buffer, whose kernel
- * counts no loss, a full ring's refusals (EAGAIN) are the lost ones.
+ * -`error`), and any corrupt records. `full`: the events the program
+ * counted as refused for want of room in this run, which are the lost ones;
+ * those the kernel had not reported in a LOST line yet get one now.
  */
-void events_summary(struct events *ev, const char *what, const char *cgroup_path, uint64_t unsent,
-		    int32_t error);
+void events_summary(struct events *ev, const char *what, const char *cgroup_path, uint64_t full,
+		    uint64_t unsent, int32_t error);
 
 void events_close(struct events *ev);
 

@@ -84,11 +84,11 @@ struct loader {
 	struct kernel_btf btf;		     /* 6 to 9: the object's BTF, loaded */
 	struct maps maps;		     /* 6, 7 */
 	struct events events;		     /* 10, 12 */
-	int configured;		/* 7 wrote CONFIG: a reused one is reset on the way out */
-	int was_attached;	/* 11 attached something of ours: say how it ended */
-	int watching;		/* 12 runs: run and log */
-	int seen_detached;	/* 12 saw our program taken off */
-	uint64_t unsent_before; /* 7: what CONFIG had counted already (a reused instance) */
+	int configured;	   /* 7 wrote CONFIG: a reused one is reset on the way out */
+	int was_attached;  /* 11 attached something of ours: say how it ended */
+	int watching;	   /* 12 runs: run and log */
+	int seen_detached; /* 12 saw our program taken off */
+	struct event_counts counted_before; /* 7: what CONFIG had counted already (reused) */
 };
 
 /* Each step, below main(), is a few lines that hand one file what it needs. */
@@ -182,8 +182,7 @@ int main(int argc, char **argv)
  */
 static int close_run(struct loader *l)
 {
-	uint64_t unsent = 0;
-	int32_t error = 0;
+	struct event_counts counts;
 	int rc = EXIT_OK, d, still = 0, replaced = 0;
 
 	trace_step(0);
@@ -196,9 +195,9 @@ static int close_run(struct loader *l)
 	/* A reused instance stays: nobody reads its events after us (nor after a failed start). */
 	if (l->reuse.active && l->configured)
 		maps_write_config(&l->maps, LOG_NONE, l->cg.path);
-	if ((l->was_attached || l->watching) && maps_unsent(&l->maps, &unsent, &error) < 0)
-		unsent = l->unsent_before; /* nothing to read: nothing counted */
-	if (l->was_attached || l->watching)
+	if (l->was_attached || l->watching) {
+		if (maps_event_counts(&l->maps, &counts) < 0)
+			counts = l->counted_before; /* nothing to read: nothing counted */
 		events_summary(&l->events,
 			       l->reuse.active && !l->seen_detached
 				       ? "stopped reading; the program stays attached to"
@@ -206,7 +205,9 @@ static int close_run(struct loader *l)
 			       : still		 ? "left attached to"
 			       : replaced	 ? "stopped; our program had been replaced on"
 						 : "detached from",
-			       l->cg.path, unsent - l->unsent_before, error);
+			       l->cg.path, counts.full - l->counted_before.full,
+			       counts.unsent - l->counted_before.unsent, counts.error);
+	}
 	events_close(&l->events);
 	maps_close(&l->maps);
 	kernel_btf_release(&l->btf);
@@ -293,7 +294,6 @@ static int step_create_maps(struct loader *l)
  */
 static int write_log_mode(struct loader *l)
 {
-	int32_t error;
 	int rc;
 
 	l->configured = 1;
@@ -302,8 +302,8 @@ static int write_log_mode(struct loader *l)
 				       ? LOG_NONE
 				       : l->opt.log_mode,
 			       l->cg.path);
-	if (rc == EXIT_OK && maps_unsent(&l->maps, &l->unsent_before, &error) < 0)
-		l->unsent_before = 0;
+	if (rc == EXIT_OK && maps_event_counts(&l->maps, &l->counted_before) < 0)
+		memset(&l->counted_before, 0, sizeof(l->counted_before));
 	return rc;
 }
 

@@ -365,22 +365,23 @@ int maps_write_config(const struct maps *m, uint32_t log_mode, const char *cgrou
 	return EXIT_OK;
 }
 
-int maps_unsent(const struct maps *m, uint64_t *unsent, int32_t *error)
+int maps_event_counts(const struct maps *m, struct event_counts *c)
 {
 	const uint32_t key = CONFIG_COUNTS;
 	int d, read = 0;
 
-	*unsent = 0;
-	*error = 0;
+	memset(c, 0, sizeof(*c));
 	for (d = 0; d < DIR_CNT; d++) {
+		/* An older instance's 24-byte value leaves `full` at 0. */
 		struct prog_config counts;
 
 		memset(&counts, 0, sizeof(counts));
 		if (m->config_fd[d] < 0 || bpf_map_lookup_elem(m->config_fd[d], &key, &counts) < 0)
 			continue;
-		*unsent += counts.unsent;
+		c->full += counts.full;
+		c->unsent += counts.unsent;
 		if (counts.unsent)
-			*error = counts.error;
+			c->error = counts.error;
 		read++;
 	}
 	return read ? 0 : -1;

@@ -68,12 +68,15 @@ int maps_fill(const struct maps *m, const struct addr_list *block, int fresh,
 /* Step 7, and again on the way out: which events each program sends (LOG_ALL, ...). */
 int maps_write_config(const struct maps *m, uint32_t log_mode, const char *cgroup_path);
 
-/*
- * What the programs counted in CONFIG_COUNTS: events bpf_perf_event_output()
- * refused, over both hooks, and what it last answered (-errno). 0, or -1
- * when no CONFIG could be read (an instance from before the counts).
- */
-int maps_unsent(const struct maps *m, uint64_t *unsent, int32_t *error);
+/* What the programs count in CONFIG_COUNTS (common.h), over both hooks. */
+struct event_counts {
+	uint64_t full;	 /* refused for want of room: lost */
+	uint64_t unsent; /* refused for another reason ... */
+	int32_t error;	 /* ... the last of which was -errno */
+};
+
+/* 0, or -1 when no CONFIG could be read (an instance from before the counts). */
+int maps_event_counts(const struct maps *m, struct event_counts *c);
 
 /* The fd each map role has for hook `d`'s program: what step 8 relocates with. */
 void maps_fds_for_hook(const struct maps *m, int d, int fds[MAP_ROLE_CNT]);

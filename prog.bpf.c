@@ -41,6 +41,7 @@
 /* include/uapi/linux/bpf.h: flags of bpf_perf_event_output() */
 #define BPF_F_CURRENT_CPU 0xffffffffULL
 /* include/uapi/asm-generic/errno-base.h */
+#define EAGAIN 11
 #define ENOSPC 28
 /* include/uapi/linux/if_ether.h */
 #define ETH_P_IP 0x0800
@@ -231,17 +232,18 @@ static __attribute__((always_inline)) int filter(struct __sk_buff *skb, int ring
 	else
 		sent = bpf_perf_event_output(skb, &EVENTS, BPF_F_CURRENT_CPU, &log, sizeof(log));
 	/*
-	 * A refusal is counted, never silent: no ring for this CPU (nobody
-	 * reads), or no perf events for BPF in this kernel (ENOTSUPP), or a
-	 * full ring buffer (EAGAIN), which nobody else counts. A full perf
-	 * ring (ENOSPC) is not: the kernel counts those itself, in the
-	 * PERF_RECORD_LOST it writes next.
+	 * A refusal is counted, never silent: a full ring (ENOSPC from a perf
+	 * ring, EAGAIN from the ring buffer) as a lost event; anything else,
+	 * such as no ring for this CPU (nobody reads) or no perf events for
+	 * BPF in this kernel (ENOTSUPP), as unsent, with the answer.
 	 */
-	if (sent < 0 && (ring || sent != -ENOSPC)) {
+	if (sent < 0) {
 		const uint32_t counts_key = CONFIG_COUNTS;
 		struct prog_config *counts = bpf_map_lookup_elem(&CONFIG, &counts_key);
 
-		if (counts) {
+		if (counts && sent == (ring ? -EAGAIN : -ENOSPC)) {
+			__sync_fetch_and_add(&counts->full, 1);
+		} else if (counts) {
 			__sync_fetch_and_add(&counts->unsent, 1);
 			counts->error = (int32_t)sent;
 		}

@@ -37,3 +37,8 @@ struct {
 	__uint(key_size, sizeof(uint32_t));
 	__uint(value_size, sizeof(uint32_t));
 } EVENTS SEC(".maps");
+/* Unused here (the ring buffer's program is left out), but the shared code names it. */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 4096);
+} EVENTS_RING SEC(".maps");

@@ -203,7 +203,7 @@ boot() {
 	rc=$?
 	mkdir -p build/vm && cp "$log" "build/vm/$arch-$suite.console"
 	echo "    $name: $(grep -a -o -m1 'RESULT kernel [^ ]*' "$log" | tr -d '\r' | cut -d' ' -f3) booted and checked in $((SECONDS - t0)) s (qemu exit $rc)"
-	echo "    $name: events $(info events), BPF JIT $(info jit), program $(info cost) per packet (BPF_PROG_TEST_RUN under TCG)"
+	echo "    $name: perf events $(info perf), events through $(info events), BPF JIT $(info jit), program $(info cost) per packet (BPF_PROG_TEST_RUN under TCG)"
 	for c in $CHECKS; do
 		line=$(grep -a -m1 "^RESULT $c " "$log" | tr -d '\r')
 		case $line in

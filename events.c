@@ -332,6 +332,12 @@ void events_summary(struct events *ev, const char *what, const char *cgroup_path
 {
 	char refused[224] = "";
 
+	/*
+	 * The stop signal has been read: a stdout nobody reads would hold us
+	 * here for good. A second at most, then the lines go; the counts
+	 * below, on stderr, say what they would have.
+	 */
+	text_out_wait_at_most(&ev->out, 1000);
 	drain_rings(ev);
 	/*
 	 * The kernel reports a full perf ring's losses only at its next write

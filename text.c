@@ -285,6 +285,7 @@ void text_out_init(struct text_out *o, int fd)
 	o->fd = fd;
 	o->err = 0;
 	o->stop_fd = -1;
+	o->wait_ms = -1;
 	o->len = 0;
 }
 
@@ -293,16 +294,25 @@ void text_out_stop_on(struct text_out *o, int stop_fd)
 	o->stop_fd = stop_fd;
 }
 
-/* Whether o->fd takes data now; 0 when a stop signal waits instead (or poll failed: o->err). */
+void text_out_wait_at_most(struct text_out *o, int ms)
+{
+	o->wait_ms = ms;
+}
+
+/*
+ * Whether o->fd takes data now; 0 when a stop signal waits instead, or
+ * o->wait_ms passed (o->err ETIMEDOUT), or poll failed (o->err).
+ */
 static int ready_to_write(struct text_out *o)
 {
 	for (;;) {
 		struct pollfd p[2] = { { o->fd, POLLOUT, 0 }, { o->stop_fd, POLLIN, 0 } };
+		int n = poll(p, 2, o->wait_ms);
 
-		if (poll(p, 2, -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			o->err = errno;
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			o->err = n < 0 ? errno : ETIMEDOUT;
 			return 0;
 		}
 		if (p[0].revents & (POLLOUT | POLLERR | POLLHUP | POLLNVAL))
@@ -320,7 +330,7 @@ int text_flush(struct text_out *o)
 		size_t chunk = o->len - done;
 		ssize_t n;
 
-		if (o->stop_fd >= 0) {
+		if (o->stop_fd >= 0 || o->wait_ms >= 0) {
 			if (!ready_to_write(o))
 				break;
 			if (chunk > PIPE_BUF)

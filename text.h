@@ -27,6 +27,7 @@ struct text_out {
 	int fd;
 	int err;
 	int stop_fd; /* -1, or see text_out_stop_on() */
+	int wait_ms; /* how long a flush waits for o->fd: -1 for ever, see text_out_stop_on() */
 	size_t len;
 	char buf[4096];
 };
@@ -41,6 +42,12 @@ void text_out_init(struct text_out *o, int fd);
  * until its SIGKILL left the program attached.
  */
 void text_out_stop_on(struct text_out *o, int stop_fd);
+/*
+ * Once the stop signal has been read, nothing else will come to end a wait:
+ * from then on a flush waits at most `ms` for o->fd, then drops what is
+ * left (o->err ETIMEDOUT). For the last lines on the way out.
+ */
+void text_out_wait_at_most(struct text_out *o, int ms);
 void text_put(struct text_out *o, const char *s, size_t n);
 void text_puts(struct text_out *o, const char *s);
 __attribute__((format(printf, 2, 3))) void text_printf(struct text_out *o, const char *fmt, ...);

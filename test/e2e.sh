@@ -306,12 +306,20 @@ chmod +x "$TMP/ring-tool"
 BIN_BEFORE_RING=$BIN
 BIN=$TMP/ring-tool scenario_block "[ringbuf] "
 BIN=$BIN_BEFORE_RING
-check "e2e [ringbuf] -v says which way events go, and maps EVENTS_RING" eval \
-	'"$BIN" -v --events ringbuf block -c "$CG" 127.0.0.9 2>&1 | grep -q "events will go through ringbuf" &&
-		"$BIN" status -c "$CG" --json | grep -q "\"events\":\"ringbuf\"" && "$BIN" detach -c "$CG" >/dev/null 2>&1'
+# The trace goes to a file: a `grep -q` reading a pipe would leave the tool
+# writing into a closed one.
+"$BIN" -v --events ringbuf block -c "$CG" 127.0.0.9 >/dev/null 2>"$TMP/ringblock.err"
+"$BIN" status -c "$CG" --json >"$TMP/ringblock.status" 2>&1
+"$BIN" detach -c "$CG" >/dev/null 2>&1
+check "e2e [ringbuf] -v says which way events go, and status names the transport" eval \
+	'grep -q "events will go through ringbuf" "$TMP/ringblock.err" &&
+		grep -q "\"events\":\"ringbuf\"" "$TMP/ringblock.status"'
+"$BIN" -v block -c "$CG" 127.0.0.9 >/dev/null 2>"$TMP/autoblock.err"
+"$BIN" status -c "$CG" --json >"$TMP/autoblock.status" 2>&1
+"$BIN" detach -c "$CG" >/dev/null 2>&1
 check "e2e auto on this kernel: perf (its perf events carry BPF output)" eval \
-	'"$BIN" -v block -c "$CG" 127.0.0.9 2>&1 | grep -q "events will go through perf" &&
-		"$BIN" status -c "$CG" --json | grep -q "\"events\":\"perf\"" && "$BIN" detach -c "$CG" >/dev/null 2>&1'
+	'grep -q "events will go through perf" "$TMP/autoblock.err" &&
+		grep -q "\"events\":\"perf\"" "$TMP/autoblock.status"'
 # block leaves a ring-buffer instance; log reads it through the ring buffer.
 if "$BIN" block --events ringbuf -c "$CG" 127.0.0.2 2>/dev/null && start_reader ringlog log -c "$CG"; then
 	probe "$CG" udp 127.0.0.2 >/dev/null

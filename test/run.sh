@@ -107,9 +107,10 @@ cross_check mips64el-linux-gnuabi64 ELF64 "little endian" "MIPS R3000" qemu-mips
 cross_check riscv64-linux-gnu ELF64 "little endian" RISC-V qemu-riscv64-static glibc
 
 # Boot tests: the static binaries in an initramfs on Debian's stock kernels
-# of bullseye, bookworm and trixie, under qemu (TCG), on seven architectures
-# (test/vm/boot.sh). 14 guests of up to 180 s each, and on an empty cache
-# about 40 s of downloading and unpacking apiece.
+# of bullseye, bookworm and trixie, under qemu (TCG), on seven architectures,
+# and on two OpenWrt-like kernels built here (test/vm/boot.sh). 15 guests of
+# up to 180 s each; on an empty cache about 40 s of downloading and
+# unpacking apiece, and 6 to 12 minutes to build each OpenWrt-like kernel.
 RUN_TIMEOUT=2700 run_counted "vm boot tests" bash test/vm/boot.sh
 
 # Every input the fuzzer ever tripped on, and the seed corpus, through the

@@ -3,6 +3,7 @@
  * unit_text.c - tests of text.c: buffered output, text_format() against
  * snprintf(), numbers and lines read from a file descriptor.
  */
+#include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -72,6 +73,11 @@ static void text_out_gives_way_to_a_stop(void)
 	CHECK(write(stop[1], "s", 1) == 1);
 	text_puts(&out, "never written\n");
 	CHECK(text_flush(&out) == 0 && out.len == 0 && out.err == 0);
+	/* The stop read, as on the way out: a bounded wait, then ETIMEDOUT, not for good. */
+	CHECK(read(stop[0], got, 1) == 1);
+	text_out_wait_at_most(&out, 20);
+	text_puts(&out, "never written either\n");
+	CHECK(text_flush(&out) == -1 && out.err == ETIMEDOUT && out.len == 0);
 	close(p[0]);
 	close(p[1]);
 	close(stop[0]);

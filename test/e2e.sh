@@ -308,13 +308,13 @@ BIN=$TMP/ring-tool scenario_block "[ringbuf] "
 BIN=$BIN_BEFORE_RING
 # The trace goes to a file: a `grep -q` reading a pipe would leave the tool
 # writing into a closed one.
-"$BIN" -v --events ringbuf block -c "$CG" 127.0.0.9 >/dev/null 2>"$TMP/ringblock.err"
+"$BIN" block -v --events ringbuf -c "$CG" 127.0.0.9 >/dev/null 2>"$TMP/ringblock.err"
 "$BIN" status -c "$CG" --json >"$TMP/ringblock.status" 2>&1
 "$BIN" detach -c "$CG" >/dev/null 2>&1
 check "e2e [ringbuf] -v says which way events go, and status names the transport" eval \
 	'grep -q "events will go through ringbuf" "$TMP/ringblock.err" &&
 		grep -q "\"events\":\"ringbuf\"" "$TMP/ringblock.status"'
-"$BIN" -v block -c "$CG" 127.0.0.9 >/dev/null 2>"$TMP/autoblock.err"
+"$BIN" block -v -c "$CG" 127.0.0.9 >/dev/null 2>"$TMP/autoblock.err"
 "$BIN" status -c "$CG" --json >"$TMP/autoblock.status" 2>&1
 "$BIN" detach -c "$CG" >/dev/null 2>&1
 check "e2e auto on this kernel: perf (its perf events carry BPF output)" eval \

@@ -160,13 +160,23 @@ static const char *config_of(const struct instance *inst, struct prog_config *co
 {
 	const uint32_t settings_key = CONFIG_SETTINGS, counts_key = CONFIG_COUNTS;
 	struct prog_config settings;
+	struct bpf_map_info info;
+	uint32_t len = sizeof(info);
 	int fd = bpf_map_get_fd_by_id(inst->config_id), ok;
 
 	memset(&settings, 0, sizeof(settings));
 	memset(counts, 0, sizeof(*counts));
+	memset(&info, 0, sizeof(info));
+	/* A larger value (a later version's) would have the kernel write past our structs: "?". */
+	if (fd >= 0 && (bpf_obj_get_info_by_fd(fd, &info, &len) < 0 ||
+			info.value_size > sizeof(struct prog_config))) {
+		close(fd);
+		fd = -1;
+	}
 	ok = fd >= 0 && bpf_map_lookup_elem(fd, &settings_key, &settings) == 0 &&
 	     settings.log <= LOG_NONE;
-	*counted = fd >= 0 && bpf_map_lookup_elem(fd, &counts_key, counts) == 0;
+	*counted = fd >= 0 && info.value_size == sizeof(struct prog_config) &&
+		   bpf_map_lookup_elem(fd, &counts_key, counts) == 0;
 	if (fd >= 0)
 		close(fd);
 	return ok ? log_mode_names[settings.log] : "?";
@@ -228,7 +238,7 @@ static int show_program(const struct command_target *t, struct text_out *out, in
 		if (ours && !counted)
 			text_printf(out, ",\"unsent\":null,\"lost\":null");
 		else if (ours)
-			text_printf(out, ",\"unsent\":%" PRIu64 ",\"lost\":%" PRIu64, sent.unsent,
+			text_printf(out, ",\"unsent\":%" PRIu64 ",\"lost\":%" PRIu32, sent.unsent,
 				    sent.full);
 		text_printf(out, "}\n");
 	} else if (ours) {
@@ -249,7 +259,7 @@ static int show_program(const struct command_target *t, struct text_out *out, in
 				    sent.unsent, errno_text(-sent.error));
 		if (counted && sent.full)
 			text_format(unsent + strlen(unsent), sizeof(unsent) - strlen(unsent),
-				    ", %" PRIu64 " events lost to a full ring", sent.full);
+				    ", %" PRIu32 " events lost to a full ring", sent.full);
 		text_printf(out,
 			    "%s: %s program id %" PRIu32
 			    " (cgroup-skb-egress, mode %s, %s, logging %s), " BLOCKLIST_MAP_NAME

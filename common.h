@@ -100,8 +100,11 @@ struct addr_key {
  * time, so that no count the tool prints leaves any out. The kernel counts
  * a full perf ring's losses too, but reports them only at its next write
  * into that ring; the program's count is complete when the run ends. `full`
- * comes last: an instance loaded before it has a 24-byte value, which reads
- * as full = 0. Two entries, so that each
+ * takes the place of what was padding, so the value stays 24 bytes: a
+ * binary of any version reads an instance of any other without the kernel
+ * writing past its buffer (a loader checks the size before it reads), and an
+ * instance from before `full` reads as 0. It is 32 bits: a run's count is
+ * its difference, right modulo 2^32. Two entries, so that each
  * side only ever writes its own. Every program load gets its own CONFIG
  * map; the blocklist maps are shared.
  */
@@ -117,8 +120,7 @@ struct prog_config {
 	uint32_t direction; /* [CONFIG_SETTINGS]: 0 egress, 1 ingress */
 	uint64_t unsent;    /* [CONFIG_COUNTS]: events the kernel would not take */
 	int32_t error;	    /* [CONFIG_COUNTS]: what it answered the last time, -errno */
-	uint32_t zero;
-	uint64_t full; /* [CONFIG_COUNTS]: events refused because the ring was full */
+	uint32_t full;	    /* [CONFIG_COUNTS]: events refused because the ring was full */
 };
 
 /* Names the loader looks for; also what `bpftool map show` prints. */

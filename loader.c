@@ -205,7 +205,7 @@ static int close_run(struct loader *l)
 			       : still		 ? "left attached to"
 			       : replaced	 ? "stopped; our program had been replaced on"
 						 : "detached from",
-			       l->cg.path, counts.full - l->counted_before.full,
+			       l->cg.path, (uint32_t)(counts.full - l->counted_before.full),
 			       counts.unsent - l->counted_before.unsent, counts.error);
 	}
 	events_close(&l->events);

@@ -296,11 +296,24 @@ int maps_open_reused(struct maps *m, const struct reuse *r, const char *cgroup_p
 	for (d = 0; d < DIR_CNT; d++) {
 		if (!r->inst[d].prog_id)
 			continue;
+		struct bpf_map_info info;
+		uint32_t len = sizeof(info);
+
+		memset(&info, 0, sizeof(info));
 		m->config_fd[d] = bpf_map_get_fd_by_id(r->inst[d].config_id);
-		if (m->config_fd[d] < 0) {
+		if (m->config_fd[d] < 0 ||
+		    bpf_obj_get_info_by_fd(m->config_fd[d], &info, &len) < 0) {
 			report("opening map id %" PRIu32 " of program id %" PRIu32 " on %s: %s%s",
 			       r->inst[d].config_id, r->inst[d].prog_id, cgroup_path,
 			       errno_text(errno), errno == EPERM ? GET_BY_ID_HINT : "");
+			return EXIT_SYSTEM;
+		}
+		/* A later version's larger values: a lookup would write past our struct. */
+		if (info.value_size > sizeof(struct prog_config)) {
+			report("program id %" PRIu32 " on %s has a " CONFIG_MAP_NAME " of %" PRIu32
+			       "-byte values, this binary's are %zu: a later version loaded it; use that version, or detach it first",
+			       r->inst[d].prog_id, cgroup_path, info.value_size,
+			       sizeof(struct prog_config));
 			return EXIT_SYSTEM;
 		}
 	}
@@ -372,7 +385,6 @@ int maps_event_counts(const struct maps *m, struct event_counts *c)
 
 	memset(c, 0, sizeof(*c));
 	for (d = 0; d < DIR_CNT; d++) {
-		/* An older instance's 24-byte value leaves `full` at 0. */
 		struct prog_config counts;
 
 		memset(&counts, 0, sizeof(counts));

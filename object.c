@@ -89,7 +89,7 @@ static const struct contract_map {
 			    sizeof(uint64_t),
 			    "an LPM trie with 24-byte keys (struct addr_key) and 8-byte values (drop counters)" },
 	[MAP_CONFIG] = { CONFIG_MAP_NAME, BPF_MAP_TYPE_ARRAY, 4, sizeof(struct prog_config),
-			 "an array of at least two 32-byte struct prog_config (settings, counts)" },
+			 "an array of at least two 24-byte struct prog_config (settings, counts)" },
 	[MAP_EVENTS] = { EVENTS_MAP_NAME, BPF_MAP_TYPE_PERF_EVENT_ARRAY, 4, 4,
 			 "a perf event array with 4-byte keys and values" },
 };
@@ -99,7 +99,7 @@ static const struct contract_map events_ring = {
 	EVENTS_RING_MAP_NAME, BPF_MAP_TYPE_RINGBUF, 0, 0,
 	"a ring buffer (BPF_MAP_TYPE_RINGBUF), for the program in section cgroup/skb/ringbuf"
 };
-_Static_assert(sizeof(struct addr_key) == 24 && sizeof(struct prog_config) == 32,
+_Static_assert(sizeof(struct addr_key) == 24 && sizeof(struct prog_config) == 24,
 	       "the contract's messages name these sizes");
 
 /* The contract between prog.bpf.c and the loader, checked for any object. */

@@ -187,11 +187,14 @@ uint64_t ring_counter_load(uint64_t *counter)
 }
 
 /*
- * data_tail with release. Without 64-bit atomics, two 32-bit stores: the
- * kernel masks the tail with the ring's size before using it (CIRC_SPACE
- * in kernel/events/ring_buffer.c), so only the low half matters to it, and
- * a moment in which the halves disagree costs nothing. The low half goes
- * last, with release, so that it is published after our reads of the ring.
+ * data_tail (or the ring buffer's consumer_pos) with release. Without
+ * 64-bit atomics, two 32-bit stores, the low half last, with release, so
+ * that it is published after our reads of the ring. The perf ring's kernel
+ * masks the tail before using it (CIRC_SPACE in kernel/events/ring_buffer.c),
+ * so there a moment in which the halves disagree costs nothing. The ring
+ * buffer's compares all 64 bits: at each 4 GiB the moment between the two
+ * stores may refuse a reservation, which the program counts as lost; no
+ * order of the two stores avoids that.
  */
 void ring_counter_store(uint64_t *counter, uint64_t value)
 {

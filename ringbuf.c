@@ -11,9 +11,8 @@
  * even under a 32-bit process (an armhf binary on arm64), 32-bit on a
  * 32-bit kernel, where the word after producer_pos is something else
  * (pending_pos, from 6.8). So a 32-bit process asks uname() which kernel it
- * runs on. A 64-bit kernel running it under a 32-bit personality
- * (`linux32`) answers like a 32-bit one; then only the low halves are
- * used, as libbpf does, which is right for the first 4 GiB of events.
+ * runs on, with a 32-bit personality (`linux32`), which makes a 64-bit
+ * kernel answer like a 32-bit one, set aside for the question.
  */
 #include "ringbuf.h"
 
@@ -21,17 +20,23 @@
 #include <string.h>
 #include <sys/auxv.h>
 #include <sys/mman.h>
+#include <sys/personality.h>
 #include <sys/utsname.h>
 
 static int kernel_is_64bit(void)
 {
 	struct utsname u;
+	int persona, got;
 
 	if (sizeof(long) == 8)
 		return 1;
-	if (uname(&u) < 0)
-		return 0;
-	return strstr(u.machine, "64") != NULL || strcmp(u.machine, "s390x") == 0;
+	persona = personality(0xffffffff);
+	if (persona != -1 && (persona & PER_MASK) == PER_LINUX32)
+		personality((unsigned long)(persona & ~PER_MASK) | PER_LINUX);
+	got = uname(&u);
+	if (persona != -1 && (persona & PER_MASK) == PER_LINUX32)
+		personality((unsigned long)persona);
+	return got == 0 && (strstr(u.machine, "64") != NULL || strcmp(u.machine, "s390x") == 0);
 }
 
 int ringbuf_open(struct ringbuf *rb, int map_fd, size_t size)

@@ -56,7 +56,8 @@ void ringbuf_drain(struct ringbuf *rb, const struct perf_ring_handler *h,
 /*
  * The same over plain memory, which is what the unit tests drive:
  * `consumer` and `producer` point at the positions (64-bit when `wide`,
- * else 32-bit), `data` at 2 * `size` bytes holding the ring twice.
+ * else 32-bit), `data` at 2 * `size` bytes holding the ring twice, 8-byte
+ * aligned; `size` a power of 2 of at least 8 (ringbuf_open() checks it).
  */
 void ringbuf_read(void *consumer, void *producer, const uint8_t *data, size_t size, int wide,
 		  const struct perf_ring_handler *h, struct perf_ring_stats *stats);

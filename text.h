@@ -27,7 +27,7 @@ struct text_out {
 	int fd;
 	int err;
 	int stop_fd; /* -1, or see text_out_stop_on() */
-	int wait_ms; /* how long a flush waits for o->fd: -1 for ever, see text_out_stop_on() */
+	int wait_ms; /* how long a flush waits for o->fd: -1 for ever, see text_out_wait_at_most() */
 	size_t len;
 	char buf[4096];
 };

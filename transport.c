@@ -10,7 +10,9 @@
  * one-page ring buffer (Linux 5.8+). Nothing is attached, and all of it is
  * gone when the probe returns. A probe that cannot tell (an older kernel
  * without BPF_PROG_TEST_RUN for this program type) leaves perf, which is
- * what the tool did before it knew of the ring buffer.
+ * what the tool did before it knew of the ring buffer. Before 5.11 the
+ * probes' maps and program are charged to RLIMIT_MEMLOCK like ours: an
+ * EPERM raises it once and tries again, as step 6 does (maps.c).
  */
 #include "transport.h"
 
@@ -20,7 +22,9 @@
 #include <unistd.h>
 
 #include "bpf_sys.h"
+#include "maps.h"
 #include "messages.h"
+#include "perf_ring.h"
 #include "text.h"
 
 #define ENOTSUPP_KERNEL 524 /* the kernel's own ENOTSUPP, which no libc names */
@@ -30,11 +34,26 @@ const char *transport_program_section(enum transport t)
 	return t == TRANSPORT_RING ? "cgroup/skb/ringbuf" : "cgroup/skb";
 }
 
-/* Can a BPF_OUTPUT perf event be opened (CONFIG_PERF_EVENTS, and no seccomp filter in the way)? */
+/* A map, with RLIMIT_MEMLOCK raised and a second try after an EPERM. */
+static int probe_map(uint32_t type, uint32_t key_size, uint32_t value_size, uint32_t max_entries)
+{
+	int fd = bpf_map_create(type, "probe", key_size, value_size, max_entries, 0, NULL);
+
+	if (fd < 0 && errno == EPERM && memlock_raise())
+		fd = bpf_map_create(type, "probe", key_size, value_size, max_entries, 0, NULL);
+	return fd;
+}
+
+/*
+ * Can a BPF_OUTPUT perf event be opened (CONFIG_PERF_EVENTS, and no seccomp
+ * filter in the way)? On the first online CPU: CPU 0 may be offline.
+ */
 static int perf_event_opens(char *why, size_t why_len)
 {
 	struct perf_event_attr attr;
-	int fd;
+	uint8_t online[CPU_MAX];
+	char err[160];
+	int fd, highest, cpu = 0;
 
 	memset(&attr, 0, sizeof(attr));
 	attr.size = sizeof(attr);
@@ -42,8 +61,12 @@ static int perf_event_opens(char *why, size_t why_len)
 	attr.config = PERF_COUNT_SW_BPF_OUTPUT;
 	attr.sample_type = PERF_SAMPLE_RAW;
 	attr.sample_period = 1;
-	fd = sys_perf_event_open(&attr, -1, 0, -1, PERF_FLAG_FD_CLOEXEC);
-	trace(1, "probe: perf_event_open(PERF_COUNT_SW_BPF_OUTPUT, CPU 0): %s",
+	if (cpu_list_read("/sys/devices/system/cpu/online", online, &highest, err, sizeof(err)) ==
+	    0)
+		while (cpu < highest && !online[cpu])
+			cpu++;
+	fd = sys_perf_event_open(&attr, -1, cpu, -1, PERF_FLAG_FD_CLOEXEC);
+	trace(1, "probe: perf_event_open(PERF_COUNT_SW_BPF_OUTPUT, CPU %d): %s", cpu,
 	      fd >= 0 ? "opens" : errno_text(errno));
 	if (fd >= 0) {
 		close(fd);
@@ -93,13 +116,15 @@ static int perf_output_works(char *why, size_t why_len)
 				    .license = "GPL",
 				    .name = "probe_perf_out" };
 
-	map_fd = bpf_map_create(BPF_MAP_TYPE_PERF_EVENT_ARRAY, "probe", 4, 4, 1, 0, NULL);
+	map_fd = probe_map(BPF_MAP_TYPE_PERF_EVENT_ARRAY, 4, 4, 1);
 	if (map_fd < 0) {
 		trace(1, "probe: a perf event array: %s; taking perf", errno_text(errno));
 		return 1;
 	}
 	insns[2].imm = map_fd;
 	prog_fd = bpf_prog_load(&a);
+	if (prog_fd < 0 && errno == EPERM && memlock_raise())
+		prog_fd = bpf_prog_load(&a);
 	if (prog_fd < 0) {
 		trace(1, "probe: loading the probe program: %s; taking perf", errno_text(errno));
 	} else if (bpf_prog_test_run(prog_fd, packet, sizeof(packet), 1, &retval, &duration) < 0) {
@@ -125,8 +150,7 @@ static int ringbuf_creates(char *why, size_t why_len)
 {
 	long page_size = (long)getauxval(AT_PAGESZ);
 	size_t used = strlen(why);
-	int fd = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "probe", 0, 0,
-				page_size > 0 ? (uint32_t)page_size : 4096, 0, NULL);
+	int fd = probe_map(BPF_MAP_TYPE_RINGBUF, 0, 0, page_size > 0 ? (uint32_t)page_size : 4096);
 
 	trace(1, "probe: BPF_MAP_CREATE of a one-page ring buffer: %s",
 	      fd >= 0 ? "made" : errno_text(errno));

@@ -86,7 +86,7 @@ bpftool_block() { # CG ADDR-FILE-OR-EMPTY: the script a user would write
 		bpftool prog load "$obj" "$pin/prog" type cgroup/skb pinmaps "$pin" &&
 		bpftool cgroup attach "$1" egress pinned "$pin/prog" &&
 		bpftool map update pinned "$pin/CONFIG" key hex 00 00 00 00 value hex 02 00 00 00 00 00 00 00 \
-			00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 &&
+			00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 &&
 		if [ -n "$2" ]; then
 			sed "s|PIN|$pin/BLOCKLIST|" "$2" >"$TMP/b" && bpftool batch file "$TMP/b"
 		else

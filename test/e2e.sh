@@ -326,8 +326,9 @@ if "$BIN" block --events ringbuf -c "$CG" 127.0.0.2 2>/dev/null && start_reader 
 	check "e2e [ringbuf] log reads a block's events from its ring buffer" \
 		wait_for "$TMP/ringlog.out" "^LOG: DST 127.0.0.2, ACTION 0$" 3
 	stop_tool "$tool_pid" TERM
+	ringlog_rc=$?
 	check "e2e [ringbuf] log: exit 0, summary" eval \
-		'[ $? = 0 ] && grep -q "stopped reading; the program stays attached to $CG; 1 events, 0 lost" "$TMP/ringlog.err"'
+		'[ "$ringlog_rc" = 0 ] && grep -q "stopped reading; the program stays attached to $CG; 1 events, 0 lost" "$TMP/ringlog.err"'
 else
 	bad "e2e [ringbuf] block, then log" "$(head -c 300 "$TMP/ringlog.err" 2>/dev/null)"
 fi

@@ -10,8 +10,8 @@
 #                             fragments
 #
 # The image is cached in $VM_CACHE/openwrt-like/, keyed by the checksum of
-# the fragments and the source tarball's size and date, so that a changed
-# fragment builds again. Each takes about 6 minutes on 2 cores. Needs
+# the fragments, this script, the source tarball's size and date and the
+# compiler's version, so that a change to any of them builds again. Each takes about 6 minutes on 2 cores. Needs
 # linux-source-6.1, flex, bison, bc, libelf-dev and, for armhf,
 # gcc-arm-linux-gnueabihf (test/deps.sh installs them).
 set -euo pipefail
@@ -32,7 +32,9 @@ fragments=("$PWD/test/vm/openwrt-like.config" "$PWD/test/vm/openwrt-like-$arch.c
 	echo "kernel.sh: $SRC is missing: apt-get install linux-source-6.1" >&2
 	exit 1
 }
-key=$( (cat "${fragments[@]}" && stat -c '%s %Y' "$SRC") | sha256sum | cut -c1-16)
+# The fragments, this script's build steps, the source and the compiler make the key.
+key=$( (cat "${fragments[@]}" "$0" && stat -c '%s %Y' "$SRC" && "${cross}gcc" --version) |
+	sha256sum | cut -c1-16)
 out="$VM_CACHE/openwrt-like/$arch-$key"
 if [ -s "$out" ]; then
 	echo "$out"
@@ -48,7 +50,7 @@ settings_taken() {
 	local line opt
 	while IFS= read -r line; do
 		case $line in
-		CONFIG_*=*) grep -qx "$line" "$tree/.config" || { echo "not taken: $line"; return 1; } ;;
+		CONFIG_*=*) grep -qxF "$line" "$tree/.config" || { echo "not taken: $line"; return 1; } ;;
 		"# CONFIG_"*" is not set")
 			opt=${line#\# }
 			opt=${opt%% *}
@@ -68,7 +70,8 @@ build >"$log" 2>&1 || {
 	tail -n 15 "$log" >&2
 	exit 1
 }
-cp "$tree/$image" "$out.tmp"
+# Under a name of this build's own, then renamed: a run beside this one sees all or nothing.
+cp "$tree/$image" "$tree/image.done"
 cp "$tree/.config" "$out.config"
-mv "$out.tmp" "$out"
+mv "$tree/image.done" "$out"
 echo "$out"

@@ -20,7 +20,6 @@
 #include "common.h"
 #include "mem.h"
 #include "messages.h"
-#include "transport.h"
 
 /* The object built from prog.bpf.c, linked in by embed.S. */
 extern const uint8_t prog_obj_start[];
@@ -93,6 +92,15 @@ static const struct contract_map {
 	[MAP_EVENTS] = { EVENTS_MAP_NAME, BPF_MAP_TYPE_PERF_EVENT_ARRAY, 4, 4,
 			 "a perf event array with 4-byte keys and values" },
 };
+
+/*
+ * The section holding the program for transport `t`; for none, the perf
+ * one, which loads on any kernel.
+ */
+static const char *program_section(enum transport t)
+{
+	return t == TRANSPORT_RING ? "cgroup/skb/ringbuf" : "cgroup/skb";
+}
 
 /* The program for the ring buffer sends its events to this map instead. */
 static const struct contract_map events_ring = {
@@ -191,7 +199,7 @@ int object_load(struct object *o, const char *path, enum transport t)
 		o->label = path;
 		bytes = o->copy;
 	}
-	if (elf_obj_parse(&o->elf, bytes, len, transport_program_section(t), err, sizeof(err))) {
+	if (elf_obj_parse(&o->elf, bytes, len, program_section(t), err, sizeof(err))) {
 		report("%s: %s", o->label, err);
 		return EXIT_USAGE;
 	}

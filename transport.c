@@ -29,11 +29,6 @@
 
 #define ENOTSUPP_KERNEL 524 /* the kernel's own ENOTSUPP, which no libc names */
 
-const char *transport_program_section(enum transport t)
-{
-	return t == TRANSPORT_RING ? "cgroup/skb/ringbuf" : "cgroup/skb";
-}
-
 /* A map, with RLIMIT_MEMLOCK raised and a second try after an EPERM. */
 static int probe_map(uint32_t type, uint32_t key_size, uint32_t value_size, uint32_t max_entries)
 {

@@ -22,9 +22,6 @@
 
 #include "options.h"
 
-/* The object's section holding the program for `t` (none: the perf one, which loads everywhere). */
-const char *transport_program_section(enum transport t);
-
 /*
  * `asked`, or for TRANSPORT_AUTO what the kernel can do. When the answer
  * is not perf, `why` says why not (for the one line `run` prints). Each

@@ -48,12 +48,12 @@ config_map_id() { # the CONFIG map of the program on $CG
 status_prog_id() { "$BIN" status -c "$CG" 2>/dev/null | sed -n 's/.* egress program id \([0-9]*\) .*/\1/p'; }
 if command -v bpftool >/dev/null; then
 	config_id=$(config_map_id)
-	bpftool map update id "$config_id" key 0 0 0 0 value 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 >/dev/null 2>&1
+	bpftool map update id "$config_id" key 0 0 0 0 value 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 >/dev/null 2>&1
 	for _ in 1 2 3; do probe "$CG" udp 127.0.0.1 >/dev/null; done
 	expect_exit "oneshot: status counts the 3 events the kernel refused (no ring)" 0 \
 		"logging all), .*, 3 events not sent (No such file or directory)$" -- status -c "$CG"
 	expect_exit "oneshot: status --json: unsent 3" 0 '"unsent":3,"lost":0}' -- status -c "$CG" --json
-	bpftool map update id "$config_id" key 0 0 0 0 value 2 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 >/dev/null 2>&1
+	bpftool map update id "$config_id" key 0 0 0 0 value 2 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 >/dev/null 2>&1
 	probe "$CG" udp 127.0.0.1 >/dev/null
 	expect_exit "oneshot: with CONFIG back at none, nothing is sent and the count stays" 0 \
 		'"log":"none",.*"unsent":3,"lost":0}' -- status -c "$CG" --json

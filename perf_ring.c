@@ -43,19 +43,10 @@
 /* What follows the header of a PERF_RECORD_LOST: {u64 id; u64 lost;}. */
 #define LOST_RECORD_MIN (sizeof(struct perf_event_header) + 2 * sizeof(uint64_t))
 
-int perf_ring_open(struct perf_ring *ring, int cpu, unsigned int pages, unsigned int wakeup_events)
+int perf_output_event_open(int cpu, unsigned int wakeup_events)
 {
 	struct perf_event_attr attr;
-	long page_size = (long)getauxval(AT_PAGESZ);
-	void *base;
-	int saved;
 
-	memset(ring, 0, sizeof(*ring));
-	ring->fd = -1;
-	if (page_size <= 0 || pages == 0 || (pages & (pages - 1)) != 0) {
-		errno = EINVAL;
-		return -1;
-	}
 	memset(&attr, 0, sizeof(attr));
 	attr.size = sizeof(attr);
 	attr.type = PERF_TYPE_SOFTWARE;
@@ -68,7 +59,22 @@ int perf_ring_open(struct perf_ring *ring, int cpu, unsigned int pages, unsigned
 	 * loader drains on a short timeout too, so batching costs only latency.
 	 */
 	attr.wakeup_events = wakeup_events ? wakeup_events : 1;
-	ring->fd = sys_perf_event_open(&attr, -1, cpu, -1, PERF_FLAG_FD_CLOEXEC);
+	return sys_perf_event_open(&attr, -1, cpu, -1, PERF_FLAG_FD_CLOEXEC);
+}
+
+int perf_ring_open(struct perf_ring *ring, int cpu, unsigned int pages, unsigned int wakeup_events)
+{
+	long page_size = (long)getauxval(AT_PAGESZ);
+	void *base;
+	int saved;
+
+	memset(ring, 0, sizeof(*ring));
+	ring->fd = -1;
+	if (page_size <= 0 || pages == 0 || (pages & (pages - 1)) != 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	ring->fd = perf_output_event_open(cpu, wakeup_events);
 	if (ring->fd < 0)
 		return -1;
 	ring->cpu = cpu;

@@ -45,6 +45,13 @@ struct perf_ring_handler {
 };
 
 /*
+ * The perf event bpf_perf_event_output() writes into on `cpu`
+ * (PERF_COUNT_SW_BPF_OUTPUT, raw samples), waking a reader every
+ * `wakeup_events` records: its fd (close-on-exec), or -1 with errno set.
+ */
+int perf_output_event_open(int cpu, unsigned int wakeup_events);
+
+/*
  * Open the perf event for `cpu` and mmap 1 + `pages` pages (`pages` a power
  * of two). The reader is woken every `wakeup_events` records. On failure
  * returns -1 with errno set and leaves nothing open.

@@ -45,22 +45,15 @@ static int probe_map(uint32_t type, uint32_t key_size, uint32_t value_size, uint
  */
 static int perf_event_opens(char *why, size_t why_len)
 {
-	struct perf_event_attr attr;
 	uint8_t online[CPU_MAX];
 	char err[160];
 	int fd, highest, cpu = 0;
 
-	memset(&attr, 0, sizeof(attr));
-	attr.size = sizeof(attr);
-	attr.type = PERF_TYPE_SOFTWARE;
-	attr.config = PERF_COUNT_SW_BPF_OUTPUT;
-	attr.sample_type = PERF_SAMPLE_RAW;
-	attr.sample_period = 1;
 	if (cpu_list_read("/sys/devices/system/cpu/online", online, &highest, err, sizeof(err)) ==
 	    0)
 		while (cpu < highest && !online[cpu])
 			cpu++;
-	fd = sys_perf_event_open(&attr, -1, cpu, -1, PERF_FLAG_FD_CLOEXEC);
+	fd = perf_output_event_open(cpu, 1);
 	trace(1, "probe: perf_event_open(PERF_COUNT_SW_BPF_OUTPUT, CPU %d): %s", cpu,
 	      fd >= 0 ? "opens" : errno_text(errno));
 	if (fd >= 0) {

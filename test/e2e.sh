@@ -272,21 +272,31 @@ else
 	bad "e2e flood" "$(head -c 500 "$TMP/flood.err")"
 fi
 
+# flood_counted NAME LOST_LINE_PATTERN ARGS...: a run with ARGS stopped
+# while 20,000 datagrams go to 127.0.0.1 from CPU 0, resumed, then stopped
+# with SIGTERM; sets sent, logged, lost (the sum of the LOST lines that
+# match) and flood_rc, or returns 1 if it never attached.
+flood_counted() {
+	local name=$1 pattern=$2 pid
+	shift 2
+	: >"$TMP/$name.err"
+	"$BIN" "$@" >"$TMP/$name.out" 2>"$TMP/$name.err" &
+	pid=$!
+	pids+=("$pid")
+	wait_for "$TMP/$name.err" "attached program id" 10 || return 1
+	kill -STOP "$pid"
+	sent=$(taskset -c 0 "$HELPER" -g "$CG" flood 127.0.0.1 9 20000)
+	kill -CONT "$pid"
+	sleep 1.2
+	stop_tool "$pid" TERM
+	flood_rc=$?
+	logged=$(grep -c '^LOG: DST 127.0.0.1, ACTION 1$' "$TMP/$name.out")
+	lost=$(awk -v p="$pattern" '$0 ~ p { n += $2 } END { print n + 0 }' "$TMP/$name.out")
+}
+
 # The same flood with no marker after it: the kernel never gets to report the
 # loss, so the tool says it from the program's own count when it stops.
-: >"$TMP/flood2.err"
-"$BIN" -c "$CG" --ring-pages 1 --wakeup-events 1000000 --flush-ms 1000 \
-	>"$TMP/flood2.out" 2>"$TMP/flood2.err" &
-flood_pid=$!
-pids+=("$flood_pid")
-if wait_for "$TMP/flood2.err" "attached program id" 10; then
-	kill -STOP "$flood_pid"
-	sent=$(taskset -c 0 "$HELPER" -g "$CG" flood 127.0.0.1 9 20000)
-	kill -CONT "$flood_pid"
-	sleep 1.2
-	stop_tool "$flood_pid" TERM
-	logged=$(grep -c '^LOG: DST 127.0.0.1, ACTION 1$' "$TMP/flood2.out")
-	lost=$(awk '/^LOST [0-9]+ events/ { n += $2 } END { print n + 0 }' "$TMP/flood2.out")
+if flood_counted flood2 "^LOST [0-9]+ events" -c "$CG" --ring-pages 1 --wakeup-events 1000000 --flush-ms 1000; then
 	check "e2e flood, no marker: a LOST line from the program's count" \
 		grep -q "^LOST [0-9]* events: a perf ring was full (not yet reported by the kernel)$" "$TMP/flood2.out"
 	check "e2e flood, no marker: LOG lines + lost = packets sent ($logged + $lost = $sent)" \
@@ -333,20 +343,8 @@ else
 	bad "e2e [ringbuf] block, then log" "$(head -c 300 "$TMP/ringlog.err" 2>/dev/null)"
 fi
 "$BIN" detach -c "$CG" >/dev/null 2>&1
-: >"$TMP/ringflood.err"
-"$BIN" -c "$CG" --events ringbuf --ring-pages 1 --flush-ms 1000 \
-	>"$TMP/ringflood.out" 2>"$TMP/ringflood.err" &
-flood_pid=$!
-pids+=("$flood_pid")
-if wait_for "$TMP/ringflood.err" "attached program id" 10; then
-	kill -STOP "$flood_pid"
-	sent=$("$HELPER" -g "$CG" flood 127.0.0.1 9 20000)
-	kill -CONT "$flood_pid"
-	sleep 1.2
-	stop_tool "$flood_pid" TERM
-	check "e2e [ringbuf] flood: exit 0" test $? = 0
-	logged=$(grep -c '^LOG: DST 127.0.0.1, ACTION 1$' "$TMP/ringflood.out")
-	lost=$(awk '/^LOST [0-9]+ events: the ring buffer was full$/ { n += $2 } END { print n + 0 }' "$TMP/ringflood.out")
+if flood_counted ringflood "^LOST [0-9]+ events: the ring buffer was full$" -c "$CG" --events ringbuf --ring-pages 1 --flush-ms 1000; then
+	check "e2e [ringbuf] flood: exit 0" test "$flood_rc" = 0
 	check "e2e [ringbuf] flood: the ring buffer filled (a LOST line)" test "$lost" -gt 0
 	check "e2e [ringbuf] flood: LOG lines + lost = packets sent ($logged + $lost = $sent)" \
 		test $((logged + lost)) = "$sent"

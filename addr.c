@@ -131,9 +131,12 @@ int addr_file_read(int fd, const char *name, struct addr_list *list, char *err, 
 		struct addr_key key;
 
 		line_no++;
-		end = strchr(text, '#');
-		if (end)
-			*end = '\0';
+		/* A UTF-8 byte-order mark, which some editors and feeds start a file with. */
+		if (line_no == 1 && strncmp(text, "\xef\xbb\xbf", 3) == 0)
+			text += 3;
+		/* '#' as in shell scripts and hosts files, ';' as in Spamhaus's DROP lists. */
+		end = text + strcspn(text, "#;");
+		*end = '\0';
 		text += strspn(text, " \t\r");
 		end = text + strlen(text);
 		while (end > text && strchr(" \t\r", end[-1]))
@@ -215,7 +218,8 @@ int addr_parse(const char *text, struct addr_key *key, char *why, size_t why_len
 {
 	static const uint8_t v4mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
 	const char *slash;
-	char buf[INET6_ADDRSTRLEN], net[ADDR_TEXT_MAX];
+	/* The text as a message shows it: a file's bytes, escaped and cut. */
+	char buf[INET6_ADDRSTRLEN], net[ADDR_TEXT_MAX], shown[72];
 	size_t len;
 	int bits, plen;
 
@@ -225,7 +229,8 @@ int addr_parse(const char *text, struct addr_key *key, char *why, size_t why_len
 	slash = strchr(text, '/');
 	len = slash ? (size_t)(slash - text) : strlen(text);
 	if (memchr(text, '%', len)) {
-		text_format(why, why_len, "'%.64s': zone ids have no meaning in a blocklist", text);
+		text_escape(text, shown, sizeof(shown));
+		text_format(why, why_len, "'%s': zone ids have no meaning in a blocklist", shown);
 		return -1;
 	}
 	if (len == 0 || len >= sizeof(buf))
@@ -241,8 +246,9 @@ int addr_parse(const char *text, struct addr_key *key, char *why, size_t why_len
 	bits = addr_bits(key->family);
 	plen = slash ? parse_prefix_len(slash + 1, bits) : bits;
 	if (plen < 0) {
-		text_format(why, why_len,
-			    "'%.64s': the prefix length must be a number from 0 to %d", text, bits);
+		text_escape(text, shown, sizeof(shown));
+		text_format(why, why_len, "'%s': the prefix length must be a number from 0 to %d",
+			    shown, bits);
 		return -1;
 	}
 	/* ::ffff:a.b.c.d is IPv4 on the wire; key it as IPv4, so its IPv4 entry catches it. */
@@ -258,16 +264,18 @@ int addr_parse(const char *text, struct addr_key *key, char *why, size_t why_len
 		struct addr_key network = *key;
 
 		clear_host_bits(network.addr, plen);
+		text_escape(text, shown, sizeof(shown));
 		text_format(why, why_len,
-			    "'%.64s' has bits set beyond the /%d prefix: the network is %s", text,
+			    "'%s' has bits set beyond the /%d prefix: the network is %s", shown,
 			    plen, addr_format(&network, net));
 		return -1;
 	}
 	return 0;
 not_an_address:
+	text_escape(text, shown, sizeof(shown));
 	text_format(why, why_len,
-		    "'%.64s' is not an IPv4 or IPv6 address or prefix (like 192.0.2.1, 10.0.0.0/8, 2001:db8::1, 2001:db8::/32)",
-		    text);
+		    "'%s' is not an IPv4 or IPv6 address or prefix (like 192.0.2.1, 10.0.0.0/8, 2001:db8::1, 2001:db8::/32)",
+		    shown);
 	return -1;
 }
 

@@ -60,8 +60,9 @@ void addr_list_unique(struct addr_list *list);
 void addr_list_free(struct addr_list *list);
 
 /*
- * Read addresses and prefixes from `fd`, one per line: `#` starts a comment,
- * blank lines and surrounding blanks are ignored. Every line is checked
+ * Read addresses and prefixes from `fd`, one per line: `#` or `;` starts a
+ * comment, blank lines, surrounding blanks, a CR before the newline and a
+ * UTF-8 byte-order mark at the start of the file are ignored. Every line is checked
  * before any is used; on the first bad one, returns -1 with "NAME:LINE: ..."
  * in `err` and leaves `list` as it was. `name` only labels messages ("-"
  * for stdin).

@@ -210,7 +210,7 @@ static int fix_datasec(struct btf_reader *r, uint32_t id, struct btf_type *t)
 	uint32_t at = b->type_off[id] + (uint32_t)BTF_TYPE_SIZE;
 
 	/* For messages, escaped like every name the ELF reader prints. */
-	elf_escape(name ? name : "?", sec, sizeof(sec));
+	text_escape(name ? name : "?", sec, sizeof(sec));
 	if (vlen > DATASEC_VARS_MAX)
 		return fail(r, ".BTF: DATASEC type %u '%s': %u variables, more than %u", id, sec,
 			    vlen, DATASEC_VARS_MAX);

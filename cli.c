@@ -73,7 +73,7 @@ static const struct {
 	  "  -b, --block ADDR        an IPv4 or IPv6 address or prefix; repeatable\n" },
 	{ OPT_ADDRESSES, "[-f FILE|-]...",
 	  "  -f, --file FILE         the addresses in FILE (- for stdin), one per line,\n"
-	  "                          # comments; every line is checked before any is used\n" },
+	  "                          # and ; comments; every line is checked first\n" },
 	{ OPT_SIZE, "[--max-entries N]",
 	  "      --max-entries N     blocklist size when first loaded (default 1024)\n" },
 	{ OPT_SIZE, "[--direction egress|ingress|both]",

@@ -102,27 +102,6 @@ const char *elf_string(const struct elf_bytes *table, uint64_t off)
 	return (const char *)p;
 }
 
-const char *elf_escape(const char *s, char *out, size_t out_len)
-{
-	size_t o = 0;
-
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		/* Room for one escaped byte (4) plus "...\0" (4). */
-		if (o + 8 > out_len) {
-			memcpy(out + o, "...", 4);
-			return out;
-		}
-		if (c >= 0x20 && c < 0x7f && c != '\\')
-			out[o++] = (char)c;
-		else
-			o += (size_t)text_format(out + o, out_len - o, "\\x%02x", c);
-	}
-	out[o] = '\0';
-	return out;
-}
-
 __attribute__((format(printf, 2, 3))) static void set_error(struct reader *r, const char *fmt, ...)
 {
 	va_list ap;
@@ -144,7 +123,7 @@ static void copy_name(char *dst, const char *src)
 {
 	char esc[ELF_ESC_MAX];
 
-	text_format(dst, ELF_NAME_MAX, "%s", elf_escape(src, esc, sizeof(esc)));
+	text_format(dst, ELF_NAME_MAX, "%s", text_escape(src, esc, sizeof(esc)));
 }
 
 static const char *byte_order_name(uint8_t data)
@@ -228,7 +207,7 @@ static const char *section_name(const struct reader *r, uint32_t index, char *ou
 		return "?";
 	section_header(r, index, &sh);
 	name = r->shstrtab.p ? elf_string(&r->shstrtab, sh.sh_name) : NULL;
-	return name ? elf_escape(name, out, out_len) : "?";
+	return name ? text_escape(name, out, out_len) : "?";
 }
 
 /* The file bytes of a section; SHT_NOBITS has none to read. */
@@ -288,7 +267,8 @@ static int scan_sections(struct reader *r)
 			if (r->symtab_index)
 				return fail(r,
 					    "section %u '%s': a second symbol table (first is section %u)",
-					    i, elf_escape(name, esc, sizeof(esc)), r->symtab_index);
+					    i, text_escape(name, esc, sizeof(esc)),
+					    r->symtab_index);
 			r->symtab_index = i;
 		} else if (sh.sh_type == SHT_PROGBITS && (sh.sh_flags & SHF_EXECINSTR)) {
 			if (sh.sh_size == 0)
@@ -296,7 +276,7 @@ static int scan_sections(struct reader *r)
 			if (!is_program_section(name))
 				return fail(r,
 					    "section %u '%s': %llu bytes of code outside a cgroup_skb/ section (subprograms, BPF-to-BPF calls and other program types are not supported)",
-					    i, elf_escape(name, esc, sizeof(esc)),
+					    i, text_escape(name, esc, sizeof(esc)),
 					    (unsigned long long)sh.sh_size);
 			if (!r->first_prog_index)
 				r->first_prog_index = i;
@@ -306,7 +286,7 @@ static int scan_sections(struct reader *r)
 			if (r->prog_index)
 				return fail(r,
 					    "section %u '%s': a second program (first is section %u); this loader takes exactly one",
-					    i, elf_escape(name, esc, sizeof(esc)), r->prog_index);
+					    i, text_escape(name, esc, sizeof(esc)), r->prog_index);
 			r->prog_index = i;
 		} else if (strcmp(name, "maps") == 0) {
 			r->maps_index = i;
@@ -327,7 +307,7 @@ static int scan_sections(struct reader *r)
 		r->prog_index = r->first_prog_index;
 	if (!r->prog_index && r->prog_cnt > 1)
 		return fail(r, "%u programs, and none in a section named '%s'", r->prog_cnt,
-			    elf_escape(r->want, esc, sizeof(esc)));
+			    text_escape(r->want, esc, sizeof(esc)));
 	if (!r->prog_index)
 		return fail(r,
 			    "no program: no non-empty executable section named cgroup_skb/... or cgroup/skb");
@@ -455,7 +435,7 @@ static int load_maps(struct reader *r, struct elf_obj *obj)
 			return -1;
 		if (sym.st_shndx != r->maps_index || ELF64_ST_TYPE(sym.st_info) == STT_SECTION)
 			continue;
-		elf_escape(name, esc, sizeof(esc));
+		text_escape(name, esc, sizeof(esc));
 		if (obj->map_cnt == ELF_MAX_MAPS)
 			return fail(r, "maps: symbol %llu '%s': more than %d maps",
 				    (unsigned long long)s, esc, ELF_MAX_MAPS);
@@ -581,7 +561,7 @@ static int load_one_reloc(struct reader *r, struct elf_obj *obj, uint32_t rel_in
 		text_format(why, sizeof(why), "%s", r->err);
 		return fail(r, "%s: %s", where, why);
 	}
-	elf_escape(name, esc, sizeof(esc));
+	text_escape(name, esc, sizeof(esc));
 	if (type == R_BPF_64_32)
 		return fail(r,
 			    "%s: call to '%s': BPF-to-BPF calls are not supported (mark the function __always_inline)",

@@ -42,12 +42,7 @@ int elf_read(const struct elf_bytes *b, uint64_t off, void *dst, size_t size);
 /* A NUL-terminated string at `off` that ends inside `table`, or NULL. */
 const char *elf_string(const struct elf_bytes *table, uint64_t off);
 
-/*
- * Names come from the object and end up on a terminal: `s` into `out` with
- * non-printable bytes and '\' as \xNN, cut with "..." when it does not fit
- * (out_len at least 8). ELF_ESC_MAX holds any name the reader keeps.
- */
-const char *elf_escape(const char *s, char *out, size_t out_len);
+/* ELF_ESC_MAX holds any name the reader keeps, escaped (text_escape()). */
 #define ELF_ESC_MAX (ELF_NAME_MAX * 4 + 4)
 
 /* One section header, for the -v trace. */

@@ -9,6 +9,7 @@
  * maps of common.h, with the right types and sizes, all used, none other.
  */
 #include "object.h"
+#include "text.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -172,7 +173,7 @@ static void trace_object(const struct object *o)
 		      (unsigned long long)sec.size);
 	trace(1, "program '%s' in section %" PRIu32 " '%s': %zu instructions, license '%s'",
 	      e->prog_name, e->prog_index, e->prog_section, e->insn_cnt,
-	      elf_escape(e->license, license, sizeof(license)));
+	      text_escape(e->license, license, sizeof(license)));
 	for (k = 0; k < e->map_cnt; k++)
 		trace(1,
 		      "map definition %s: type %" PRIu32 ", key %" PRIu32 " bytes, value %" PRIu32

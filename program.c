@@ -195,7 +195,7 @@ static const char *rejected_line(const char *log, char *out, size_t len)
 	else
 		text_format(line, sizeof(line), " at (%.*s)", (int)(end - src), src);
 	/* Source text from the object reaches the terminal escaped, as every name it holds. */
-	return elf_escape(line, out, len);
+	return text_escape(line, out, len);
 }
 
 /* Print the end of the verifier's log, where the reason for a rejection is. */
@@ -284,7 +284,7 @@ int program_load(struct hook *h, int d, const struct object *obj, struct kernel_
 	      " (%s), insn_cnt %" PRIu32 ", license '%s', prog_name '%s', log_level %" PRIu32
 	      ", prog_btf_fd %d, func_info_cnt %" PRIu32 ", line_info_cnt %" PRIu32,
 	      BPF_PROG_TYPE_CGROUP_SKB, a.expected_attach_type, direction_names[d], a.insn_cnt,
-	      elf_escape(a.license, license, sizeof(license)), name, a.log_level, a.btf_fd,
+	      text_escape(a.license, license, sizeof(license)), name, a.log_level, a.btf_fd,
 	      a.func_info_cnt, a.line_info_cnt);
 	h->prog_fd = try_load(&a, &log, &err);
 	/*

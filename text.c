@@ -444,3 +444,24 @@ int text_line(struct text_lines *r, char **line)
 		r->end += (size_t)n;
 	}
 }
+
+const char *text_escape(const char *s, char *out, size_t out_len)
+{
+	size_t o = 0;
+
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		/* Room for one escaped byte (4) plus "...\0" (4). */
+		if (o + 8 > out_len) {
+			memcpy(out + o, "...", 4);
+			return out;
+		}
+		if (c >= 0x20 && c < 0x7f && c != '\\')
+			out[o++] = (char)c;
+		else
+			o += (size_t)text_format(out + o, out_len - o, "\\x%02x", c);
+	}
+	out[o] = '\0';
+	return out;
+}

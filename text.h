@@ -92,4 +92,11 @@ void text_lines_init(struct text_lines *r, int fd);
  */
 int text_line(struct text_lines *r, char **line);
 
+/*
+ * Untrusted bytes (an object's names, a file's lines) end up on a terminal:
+ * `s` into `out` with non-printable bytes and '\' as \xNN, cut with "..."
+ * when it does not fit (out_len at least 8). Returns `out`.
+ */
+const char *text_escape(const char *s, char *out, size_t out_len);
+
 #endif

@@ -176,8 +176,35 @@ static void address_files(void)
 	CHECK(list.cnt == 0 && list.key == NULL);
 }
 
+/* Feeds as published: Spamhaus's DROP list (';' comments), a byte-order mark. */
+static void published_feeds(void)
+{
+	static const char drop[] = "\xef\xbb\xbf; Spamhaus DROP List 2026/12/05\r\n"
+				   "; https://www.spamhaus.org/drop/drop.txt\r\n"
+				   "1.10.16.0/20 ; SBL256894\r\n2.57.122.0/24;SBL636050\r\n";
+	static const char late_bom[] = "1.2.3.4\n\xef\xbb\xbf"
+				       "5.6.7.8\n";
+	struct addr_list list = { 0 };
+	char err[300] = "", text[ADDR_TEXT_MAX];
+	int fd;
+
+	fd = fd_with(drop, sizeof(drop) - 1);
+	CHECK(addr_file_read(fd, "drop.txt", &list, err, sizeof(err)) == 0);
+	close(fd);
+	CHECK(list.cnt == 2 && strcmp(addr_format(&list.key[0], text), "1.10.16.0/20") == 0 &&
+	      strcmp(addr_format(&list.key[1], text), "2.57.122.0/24") == 0);
+	/* Only the file's first bytes may be a mark; elsewhere it is shown, escaped. */
+	fd = fd_with(late_bom, sizeof(late_bom) - 1);
+	CHECK(addr_file_read(fd, "late.txt", &list, err, sizeof(err)) == -1);
+	close(fd);
+	CHECK(strstr(err, "late.txt:2: ") == err && strstr(err, "\\xef\\xbb\\xbf5.6.7.8") != NULL);
+	CHECK(list.cnt == 2);
+	addr_list_free(&list);
+}
+
 void unit_addr(void)
 {
 	RUN(prefixes_parse_both_families);
 	RUN(address_files);
+	RUN(published_feeds);
 }

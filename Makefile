@@ -169,6 +169,14 @@ $(BUILD)/test/nethelper: test/nethelper.c bench/packet.h
 	@mkdir -p $(BUILD)/test
 	$(HOST_CC) -std=gnu11 -O2 $(WARN) $< -o $@
 
+# What the first map layout's `block` left on a hook (test/upgrade.sh).
+$(BUILD)/test/layout1.bpf.o: test/layout1.bpf.c common.h
+	@mkdir -p $(BUILD)/test
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+$(BUILD)/test/layout1_load: test/layout1_load.c elf_min.c addr.c text.c mem.c $(HDRS)
+	@mkdir -p $(BUILD)/test
+	$(HOST_CC) -std=gnu11 -O2 $(WARN) -I. test/layout1_load.c elf_min.c addr.c text.c mem.c -o $@
+
 $(BUILD)/test/bad_prog.bpf.o: test/bad_prog.bpf.c test/fixture.bpf.h common.h
 	@mkdir -p $(BUILD)/test
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
@@ -191,7 +199,8 @@ endif
 TEST_DEPS := $(BIN) $(BPF_OBJ) $(BUILD)/test/unit $(UNIT_LIBC) $(BUILD)/test/nethelper \
 	$(BUILD)/test/nethelper-static \
 	$(BUILD)/test/prog.other-endian.o $(BUILD)/test/fuzz_replay $(SEEDS) \
-	$(BUILD)/test/bad_prog.bpf.o $(BUILD)/test/wrong_types.bpf.o $(BUILD)/bench/prog-notrie.bpf.o \
+	$(BUILD)/test/bad_prog.bpf.o $(BUILD)/test/wrong_types.bpf.o $(BUILD)/bench/prog-notrie.bpf.o $(BUILD)/bench/prog-direct.bpf.o \
+	$(BUILD)/test/layout1.bpf.o $(BUILD)/test/layout1_load \
 	$(BUILD)/asan/cgroup-skb-egress \
 	$(BUILD)/vg/cgroup-skb-egress $(BUILD)/vg/unit
 # make test = make check: lint (format, clang-tidy, cppcheck), then every test,
@@ -372,7 +381,7 @@ BENCH_SRCS := bench/*.c bench/peer/*.c
 lint:
 	clang-format --dry-run --Werror *.c *.h test/*.c test/*.h $(BENCH_SRCS) bench/*.h bench/prog/*.c bench/prog/*.h
 	@# One file per run: clang-tidy 14 carries analyzer state across files.
-	for f in $(SRCS) $(UNIT_TESTS) test/nethelper.c $(BENCH_SRCS); do \
+	for f in $(SRCS) $(UNIT_TESTS) test/nethelper.c test/layout1_load.c $(BENCH_SRCS); do \
 		clang-tidy --quiet $$f -- -I. -std=gnu11 || exit 1; done
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability,performance \
 		--inline-suppr --suppress=missingIncludeSystem -I. $(SRCS) test/*.c $(BENCH_SRCS)

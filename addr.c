@@ -8,20 +8,21 @@
 #include <stdlib.h>
 #include <string.h>
 
-int addr_list_add(struct addr_list *list, const struct addr_key *key)
+int addr_list_add(struct addr_list *list, const struct addr_key *key, uint64_t timeout_ns)
 {
 	if (list->cnt == list->cap) {
 		size_t cap = list->cap ? list->cap * 2 : 64;
-		struct addr_key *grown = cap > SIZE_MAX / sizeof(*grown)
-						 ? NULL
-						 : mem_resize(list->key, cap * sizeof(*grown));
+		struct addr_entry *grown = cap > SIZE_MAX / sizeof(*grown)
+						   ? NULL
+						   : mem_resize(list->e, cap * sizeof(*grown));
 
 		if (!grown)
 			return -1;
-		list->key = grown;
+		list->e = grown;
 		list->cap = cap;
 	}
-	list->key[list->cnt++] = *key;
+	list->e[list->cnt].key = *key;
+	list->e[list->cnt++].timeout_ns = timeout_ns;
 	return 0;
 }
 
@@ -99,25 +100,121 @@ int addr_find(const struct addr_key *key, const struct addr_key *sorted, size_t 
 	return 0;
 }
 
+/* Of two times asked for the same entry, the longer; 0 (for good) is longest. */
+static uint64_t longer(uint64_t a, uint64_t b)
+{
+	return a == 0 || b == 0 ? 0 : a > b ? a : b;
+}
+
 void addr_list_unique(struct addr_list *list)
 {
 	size_t i, kept = list->cnt ? 1 : 0;
 
 	if (list->cnt > 1)
-		addr_sort(list->key, list->cnt, sizeof(*list->key));
-	for (i = 1; i < list->cnt; i++)
-		if (addr_cmp(&list->key[i], &list->key[kept - 1]) != 0)
-			list->key[kept++] = list->key[i];
+		addr_sort(list->e, list->cnt, sizeof(*list->e));
+	for (i = 1; i < list->cnt; i++) {
+		struct addr_entry *last = &list->e[kept - 1];
+
+		if (addr_cmp(&list->e[i].key, &last->key) != 0)
+			list->e[kept++] = list->e[i];
+		else
+			last->timeout_ns = longer(last->timeout_ns, list->e[i].timeout_ns);
+	}
 	list->cnt = kept;
 }
 
 void addr_list_free(struct addr_list *list)
 {
-	mem_free(list->key);
+	mem_free(list->e);
 	memset(list, 0, sizeof(*list));
 }
 
-int addr_file_read(int fd, const char *name, struct addr_list *list, char *err, size_t err_len)
+long addr_list_find(const struct addr_list *list, const struct addr_key *key)
+{
+	size_t lo = 0, hi = list->cnt;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = addr_cmp(key, &list->e[mid].key);
+
+		if (c == 0)
+			return (long)mid;
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return -1;
+}
+
+/*
+ * The value of `"name":` in a JSON line that `list --json` wrote: a pointer
+ * to it, or NULL. Not a JSON parser: list's lines are flat, and the names
+ * looked for appear nowhere but as names.
+ */
+static char *json_field(char *line, const char *name)
+{
+	char quoted[32];
+	char *at;
+
+	text_format(quoted, sizeof(quoted), "\"%s\":", name);
+	at = strstr(line, quoted);
+	return at ? at + strlen(quoted) : NULL;
+}
+
+/*
+ * One line that is not blank: an address or prefix, alone or as `list`
+ * prints it, in text or JSON. Returns 0, or -1 with the reason in `why`.
+ */
+static int parse_line(char *text, uint64_t timeout_ns, struct addr_entry *e, char *why,
+		      size_t why_len)
+{
+	unsigned long seconds, drops;
+	const char *rest;
+	char *end;
+
+	e->timeout_ns = timeout_ns;
+	if (*text == '{') {
+		char *addr = json_field(text, "address"), *left = json_field(text, "expires_in");
+
+		if (!addr || *addr != '"' || !(end = strchr(addr + 1, '"'))) {
+			text_format(why, why_len, "a JSON line without \"address\":\"...\"");
+			return -1;
+		}
+		*end = '\0';
+		if (left && strncmp(left, "null", 4) != 0) {
+			if (!text_duration(left, &seconds) || (*left < '0' || *left > '9')) {
+				text_format(why, why_len,
+					    "\"expires_in\" is not a number of seconds");
+				return -1;
+			}
+			e->timeout_ns = (uint64_t)seconds * 1000000000u;
+		}
+		return addr_parse(addr + 1, &e->key, why, why_len);
+	}
+	/* "ADDR", or list's "ADDR DROPS" and "ADDR DROPS TIME-LEFT". */
+	end = text + strcspn(text, " \t");
+	if (*end) {
+		*end++ = '\0';
+		end += strspn(end, " \t");
+		rest = text_decimal(end, (unsigned long)-1, &drops);
+		if (rest && (*rest == ' ' || *rest == '\t')) {
+			rest += strspn(rest, " \t");
+			rest = text_duration(rest, &seconds);
+			if (rest)
+				e->timeout_ns = (uint64_t)seconds * 1000000000u;
+		}
+		if (!rest || *rest) {
+			text_format(why, why_len,
+				    "after the address, only a count and a time left (as `list` prints them) may follow");
+			return -1;
+		}
+	}
+	return addr_parse(text, &e->key, why, why_len);
+}
+
+int addr_file_read(int fd, const char *name, uint64_t timeout_ns, struct addr_list *list, char *err,
+		   size_t err_len)
 {
 	struct text_lines lines;
 	size_t before = list->cnt;
@@ -128,26 +225,29 @@ int addr_file_read(int fd, const char *name, struct addr_list *list, char *err, 
 	text_lines_init(&lines, fd);
 	while ((got = text_line(&lines, &line)) == LINE_OK) {
 		char *text = line, *end;
-		struct addr_key key;
+		struct addr_entry e;
 
 		line_no++;
 		/* A UTF-8 byte-order mark, which some editors and feeds start a file with. */
 		if (line_no == 1 && strncmp(text, "\xef\xbb\xbf", 3) == 0)
 			text += 3;
-		/* '#' as in shell scripts and hosts files, ';' as in Spamhaus's DROP lists. */
-		end = text + strcspn(text, "#;");
-		*end = '\0';
 		text += strspn(text, " \t\r");
+		/*
+		 * '#' as in shell scripts and hosts files, ';' as in Spamhaus's
+		 * DROP lists; not in list's JSON lines, whose paths may hold them.
+		 */
+		if (*text != '{')
+			text[strcspn(text, "#;")] = '\0';
 		end = text + strlen(text);
 		while (end > text && strchr(" \t\r", end[-1]))
 			*--end = '\0';
 		if (!*text)
 			continue;
-		if (addr_parse(text, &key, why, sizeof(why))) {
+		if (parse_line(text, timeout_ns, &e, why, sizeof(why))) {
 			text_format(err, err_len, "%s:%lu: %s", name, line_no, why);
 			goto fail;
 		}
-		if (addr_list_add(list, &key)) {
+		if (addr_list_add(list, &e.key, e.timeout_ns)) {
 			text_format(err, err_len, "%s:%lu: %s", name, line_no, strerror(ENOMEM));
 			goto fail;
 		}

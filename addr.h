@@ -45,28 +45,43 @@ void addr_sort(void *records, size_t cnt, size_t size);
 /* Whether `key` is in `sorted` (sorted by addr_sort()). */
 int addr_find(const struct addr_key *key, const struct addr_key *sorted, size_t cnt);
 
-/* A growing list of keys. */
+/* An address or prefix to block, and for how long. */
+struct addr_entry {
+	struct addr_key key; /* first, for addr_sort() */
+	uint64_t timeout_ns; /* 0: for good */
+};
+
+/* A growing list of them. */
 struct addr_list {
-	struct addr_key *key;
+	struct addr_entry *e;
 	size_t cnt, cap;
 };
 
-/* Append one key; -1 when memory runs out. */
-int addr_list_add(struct addr_list *list, const struct addr_key *key);
+/* Append one entry; -1 when memory runs out. */
+int addr_list_add(struct addr_list *list, const struct addr_key *key, uint64_t timeout_ns);
 
-/* Sort (addr_cmp) and drop duplicates: blocking an address twice is one entry. */
+/*
+ * Sort (addr_cmp) and drop duplicates: blocking an address twice is one
+ * entry, which keeps the longest time asked for (for good, over any).
+ */
 void addr_list_unique(struct addr_list *list);
 
 void addr_list_free(struct addr_list *list);
 
+/* The index of `key` in `list` (sorted by addr_list_unique()), or -1. */
+long addr_list_find(const struct addr_list *list, const struct addr_key *key);
+
 /*
  * Read addresses and prefixes from `fd`, one per line: `#` or `;` starts a
  * comment, blank lines, surrounding blanks, a CR before the newline and a
- * UTF-8 byte-order mark at the start of the file are ignored. Every line is checked
- * before any is used; on the first bad one, returns -1 with "NAME:LINE: ..."
- * in `err` and leaves `list` as it was. `name` only labels messages ("-"
- * for stdin).
+ * UTF-8 byte-order mark at the start of the file are ignored. What `list`
+ * prints reads back: "ADDR DROPS [TIME-LEFT]" (the counter is not kept) and
+ * its JSON lines ("address" and "expires_in"); an entry's own time left
+ * is kept, one without gets `timeout_ns`. Every line is checked before any
+ * is used; on the first bad one, returns -1 with "NAME:LINE: ..." in `err`
+ * and leaves `list` as it was. `name` only labels messages ("-" for stdin).
  */
-int addr_file_read(int fd, const char *name, struct addr_list *list, char *err, size_t err_len);
+int addr_file_read(int fd, const char *name, uint64_t timeout_ns, struct addr_list *list, char *err,
+		   size_t err_len);
 
 #endif

@@ -244,7 +244,12 @@ static inline int bpf_prog_load(const struct prog_load_args *a)
 	return sys_bpf_fd(BPF_PROG_LOAD, &attr);
 }
 
-static inline int bpf_prog_attach(int prog_fd, int target_fd, uint32_t type, uint32_t flags)
+/*
+ * `replace_fd` >= 0 (multi mode, Linux 5.6): BPF_F_REPLACE, ours takes that
+ * program's place in one step; older kernels answer EINVAL.
+ */
+static inline int bpf_prog_attach_replacing(int prog_fd, int target_fd, uint32_t type,
+					    uint32_t flags, int replace_fd)
 {
 	union bpf_attr attr;
 
@@ -253,7 +258,16 @@ static inline int bpf_prog_attach(int prog_fd, int target_fd, uint32_t type, uin
 	attr.attach_bpf_fd = (uint32_t)prog_fd;
 	attr.attach_type = type;
 	attr.attach_flags = flags;
+	if (replace_fd >= 0) {
+		attr.attach_flags |= BPF_F_REPLACE;
+		attr.replace_bpf_fd = (uint32_t)replace_fd;
+	}
 	return sys_bpf(BPF_PROG_ATTACH, &attr);
+}
+
+static inline int bpf_prog_attach(int prog_fd, int target_fd, uint32_t type, uint32_t flags)
+{
+	return bpf_prog_attach_replacing(prog_fd, target_fd, type, flags, -1);
 }
 
 /* Detach exactly this program: naming it is what keeps others' programs safe. */

@@ -222,7 +222,20 @@ int hook_attach(const struct cgroup *cg, int d, struct hook *h, enum attach_mode
 	 */
 	if (hook_query(cg, d, &now) || hook_refuse_if_taken(cg, d, mode, &now, h->left_over_id))
 		return EXIT_SYSTEM;
-	if (bpf_prog_attach(h->prog_fd, cg->fd, type, flags) < 0) {
+	/*
+	 * Multi mode, a program of ours to replace (a left-over, or one being
+	 * upgraded): BPF_F_REPLACE puts ours in its place in one step. Where
+	 * the kernel lacks it (before 5.6), both are on the hook until step 11
+	 * takes the old one off (reuse_drop_left_overs()).
+	 */
+	if (mode == ATTACH_MULTI && h->left_over_fd >= 0 &&
+	    bpf_prog_attach_replacing(h->prog_fd, cg->fd, type, flags, h->left_over_fd) == 0) {
+		h->left_over_gone = 1;
+		trace(1,
+		      "BPF_PROG_ATTACH with BPF_F_REPLACE: program id %" PRIu32
+		      " in place of %" PRIu32,
+		      h->prog_id, h->left_over_id);
+	} else if (bpf_prog_attach(h->prog_fd, cg->fd, type, flags) < 0) {
 		int err = errno;
 
 		report("attaching to the %s hook of %s (mode %s): %s%s", direction_names[d],
@@ -281,6 +294,14 @@ int hook_detach(const struct cgroup *cg, int d, struct hook *h, enum attach_mode
 	if (h->left_over_fd >= 0 && mode != ATTACH_MULTI && !cg->removed &&
 	    bpf_prog_attach(h->left_over_fd, cg->fd, type, attach_mode_flags(mode)) == 0) {
 		h->attached = 0;
+		return EXIT_OK;
+	}
+	/* ... and in multi mode, where BPF_F_REPLACE took it off: in ours' place again. */
+	if (h->left_over_gone && !cg->removed &&
+	    bpf_prog_attach_replacing(h->left_over_fd, cg->fd, type, attach_mode_flags(mode),
+				      h->prog_fd) == 0) {
+		h->attached = 0;
+		h->left_over_gone = 0;
 		return EXIT_OK;
 	}
 	/* On a removed cgroup the kernel says ENOENT, and lets go once our fds close. */

@@ -34,10 +34,13 @@ struct hook {
 	int used; /* this run filters this direction */
 	int prog_fd;
 	uint32_t prog_id;
-	int left_over_fd; /* a killed run's program here, to be replaced (reuse.c) */
+	uint8_t tag[8]; /* the kernel's hash of its instructions (BPF_TAG_SIZE) */
+	int left_over_fd; /* a killed run's program here, or one to upgrade, to be replaced (reuse.c) */
 	uint32_t left_over_id;
-	int attached; /* by us, now */
-	int replaced; /* someone replaced ours here: nothing to detach */
+	int upgrading;	    /* ... the left-over is an instance of ours being upgraded */
+	int left_over_gone; /* multi mode: BPF_F_REPLACE took it off as ours went on */
+	int attached;	    /* by us, now */
+	int replaced;	    /* someone replaced ours here: nothing to detach */
 };
 
 /*

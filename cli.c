@@ -7,11 +7,19 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "messages.h"
 #include "options.h"
 #include "text.h"
+
+/*
+ * While parsing, an entry that has no time of its own (a line of `list`
+ * output may) is marked for --timeout's, which may come later on the line.
+ */
+#define TIMEOUT_ASKED UINT64_MAX
 
 /*
  * Which options each subcommand takes. An option given to a subcommand
@@ -25,11 +33,13 @@ enum option_group {
 	OPT_JSON_OUT = 8,
 	OPT_STRICT_ON = 16,
 	OPT_ARGUMENTS = 32, /* addresses as arguments: block and unblock */
+	OPT_EXPIRY = 64,    /* --timeout, --jitter */
 };
 
 static const unsigned int allowed_options[COMMAND_CNT] = {
-	[CMD_RUN] = OPT_ADDRESSES | OPT_SIZE | OPT_READER | OPT_JSON_OUT,
-	[CMD_BLOCK] = OPT_ADDRESSES | OPT_ARGUMENTS | OPT_SIZE,
+	[CMD_RUN] = OPT_ADDRESSES | OPT_SIZE | OPT_READER | OPT_JSON_OUT | OPT_EXPIRY,
+	[CMD_BLOCK] = OPT_ADDRESSES | OPT_ARGUMENTS | OPT_SIZE | OPT_EXPIRY,
+	[CMD_REPLACE] = OPT_ADDRESSES | OPT_ARGUMENTS | OPT_SIZE | OPT_EXPIRY,
 	[CMD_LOG] = OPT_READER | OPT_JSON_OUT,
 	[CMD_STATUS] = OPT_JSON_OUT,
 	[CMD_LIST] = OPT_JSON_OUT,
@@ -46,6 +56,10 @@ static const char *const command_help[COMMAND_CNT] = {
 	[CMD_BLOCK] = "  Add addresses to the cgroup's blocklist, loading and attaching the\n"
 		      "  program first if needed, and exit. The program stays attached, and\n"
 		      "  blocking, until `detach`.\n",
+	[CMD_REPLACE] =
+		"  Make the cgroup's blocklist exactly the addresses given, in one switch:\n"
+		"  no moment passes an address in both lists, and entries in both keep\n"
+		"  their counters. Killed at any moment, the list is the old or the new.\n",
 	[CMD_LOG] = "  Print one line per packet of the attached instance until a signal; it\n"
 		    "  stays attached.\n",
 	[CMD_STATUS] = "  Show the programs on the cgroup's egress and ingress hooks, and ours\n"
@@ -74,8 +88,14 @@ static const struct {
 	{ OPT_ADDRESSES, "[-f FILE|-]...",
 	  "  -f, --file FILE         the addresses in FILE (- for stdin), one per line,\n"
 	  "                          # and ; comments; every line is checked first\n" },
+	{ OPT_EXPIRY, "[--timeout DURATION]",
+	  "      --timeout DURATION  the entries lapse after DURATION (90s, 10m, 24h, 7d);\n"
+	  "                          blocking one again sets its time anew\n" },
+	{ OPT_EXPIRY, "[--jitter PERCENT]",
+	  "      --jitter PERCENT    each lapses up to PERCENT % early, at random\n" },
 	{ OPT_SIZE, "[--max-entries N]",
-	  "      --max-entries N     blocklist size when first loaded (default 1024)\n" },
+	  "      --max-entries N     blocklist size when first loaded (default 1024);\n"
+	  "                          larger on an attached list: it is upgraded to it\n" },
 	{ OPT_SIZE, "[--direction egress|ingress|both]",
 	  "      --direction DIR     egress (default): packets the cgroup sends, by\n"
 	  "                          destination; ingress: packets it receives, by\n"
@@ -196,7 +216,7 @@ static int read_address_file(struct options *o, const char *path)
 		report("opening address file %s: %s", path, errno_text(errno));
 		return EXIT_USAGE;
 	}
-	if (addr_file_read(fd, path, &o->block, err, sizeof(err))) {
+	if (addr_file_read(fd, path, TIMEOUT_ASKED, &o->block, err, sizeof(err))) {
 		report("%s; nothing was loaded", err);
 		rc = EXIT_USAGE;
 	}
@@ -224,7 +244,7 @@ static int add_address(struct options *o, const char *text)
 		report("%s", why);
 		return EXIT_USAGE;
 	}
-	if (addr_list_add(&o->block, &key)) {
+	if (addr_list_add(&o->block, &key, TIMEOUT_ASKED)) {
 		report("parsing the command line: %s", errno_text(ENOMEM));
 		return EXIT_SYSTEM;
 	}
@@ -247,6 +267,8 @@ enum option_id {
 	OPT_LOG,
 	OPT_EVENTS,
 	OPT_DIRECTION,
+	OPT_TIMEOUT,
+	OPT_JITTER,
 	OPT_VERBOSE,
 	OPT_HELP,
 	OPT_VERSION,
@@ -264,6 +286,7 @@ static const struct option_spec {
 	[OPT_FLUSH] = { "flush-ms", 0, 1 },	  [OPT_JSON] = { "json", 0, 0 },
 	[OPT_STRICT] = { "strict", 0, 0 },	  [OPT_LOG] = { "log", 0, 1 },
 	[OPT_EVENTS] = { "events", 0, 1 },	  [OPT_DIRECTION] = { "direction", 0, 1 },
+	[OPT_TIMEOUT] = { "timeout", 0, 1 },	  [OPT_JITTER] = { "jitter", 0, 1 },
 	[OPT_VERBOSE] = { "verbose", 'v', 0 },	  [OPT_HELP] = { "help", 'h', 0 },
 	[OPT_VERSION] = { "version", 'V', 0 },
 };
@@ -313,10 +336,40 @@ static int next_option(int argc, char **argv, int *i, const char **value, const 
 	return -1;
 }
 
+/*
+ * The entries marked get `timeout_ns` (0: for good); then, with --jitter,
+ * every entry that lapses is cut short by up to `pct` % of its time, drawn
+ * at random (splitmix64, seeded from the kernel), so that a batch loaded
+ * together lapses over a span rather than in one second.
+ */
+static void set_timeouts(struct addr_list *list, uint64_t timeout_ns, unsigned int pct)
+{
+	uint64_t state = 0;
+	size_t i;
+
+	if (pct && syscall(SYS_getrandom, &state, sizeof(state), 0) < 0)
+		state = (uint64_t)getpid() << 32 ^ (uint64_t)time(NULL);
+	for (i = 0; i < list->cnt; i++) {
+		struct addr_entry *e = &list->e[i];
+		uint64_t r;
+
+		if (e->timeout_ns == TIMEOUT_ASKED)
+			e->timeout_ns = timeout_ns;
+		if (!pct || !e->timeout_ns)
+			continue;
+		r = (state += 0x9e3779b97f4a7c15u);
+		r = (r ^ (r >> 30)) * 0xbf58476d1ce4e5b9u;
+		r = (r ^ (r >> 27)) * 0x94d049bb133111ebu;
+		r ^= r >> 31;
+		/* The share of the time cut, in millionths: up to pct % of it. */
+		e->timeout_ns -= e->timeout_ns / 1000000u * (r % (pct * 10000u + 1));
+	}
+}
+
 int parse_args(int argc, char **argv, struct options *o)
 {
 	char help[16] = "";
-	const char *value;
+	const char *value, *end;
 	unsigned long n;
 	size_t i;
 	/* --direction's words, and the hooks each stands for. */
@@ -345,7 +398,7 @@ int parse_args(int argc, char **argv, struct options *o)
 		 * (`block -c CG 192.0.2.1`), wherever it stands; "--" ends options.
 		 */
 		if (options_end || argv[arg][0] != '-' || !argv[arg][1]) {
-			if (o->command != CMD_BLOCK && o->command != CMD_UNBLOCK) {
+			if (!(allowed_options[o->command] & OPT_ARGUMENTS)) {
 				report("unexpected argument '%s'%s", argv[arg],
 				       o->command == CMD_RUN ? "; addresses go after -b" : "");
 				return EXIT_USAGE;
@@ -455,6 +508,22 @@ int parse_args(int argc, char **argv, struct options *o)
 			o->directions = direction_sets[choice];
 			o->directions_given = 1;
 			break;
+		case OPT_TIMEOUT:
+			if (!takes(o, OPT_EXPIRY, "--timeout"))
+				return EXIT_USAGE;
+			if (!(end = text_duration(value, &n)) || *end) {
+				report("option --timeout: '%s' is not a duration from 1s to %lus (90s, 10m, 24h, 7d)",
+				       value, TEXT_DURATION_MAX);
+				return EXIT_USAGE;
+			}
+			o->timeout_ns = (uint64_t)n * 1000000000u;
+			break;
+		case OPT_JITTER:
+			if (!takes(o, OPT_EXPIRY, "--jitter") ||
+			    parse_uint("--jitter", value, 0, 100, &n))
+				return EXIT_USAGE;
+			o->jitter_pct = (unsigned int)n;
+			break;
 		case OPT_STRICT:
 			if (!takes(o, OPT_STRICT_ON, "--strict"))
 				return EXIT_USAGE;
@@ -473,7 +542,7 @@ int parse_args(int argc, char **argv, struct options *o)
 				       : -1;
 		}
 	}
-	if ((o->command == CMD_BLOCK || o->command == CMD_UNBLOCK) && !o->addresses_given) {
+	if ((allowed_options[o->command] & OPT_ARGUMENTS) && !o->addresses_given) {
 		report("%s needs at least one address (as arguments, -b or -f)",
 		       command_names[o->command]);
 		return EXIT_USAGE;
@@ -485,6 +554,11 @@ int parse_args(int argc, char **argv, struct options *o)
 		if (rc)
 			return rc;
 	}
+	if (o->jitter_pct && !o->timeout_ns) {
+		report("--jitter spreads the expiry that --timeout sets: give both");
+		return EXIT_USAGE;
+	}
+	set_timeouts(&o->block, o->timeout_ns, o->jitter_pct);
 	addr_list_unique(&o->block);
 	return EXIT_OK;
 }

@@ -70,7 +70,7 @@ static void json_string(struct text_out *o, const char *s)
 struct entries {
 	struct entry {
 		struct addr_key key; /* first, for addr_sort() */
-		uint64_t drops;
+		struct block_entry value;
 	} * e;
 	size_t cnt, cap;
 	uint32_t max[2];  /* max_entries of BLOCKLIST and BLOCKNETS */
@@ -78,8 +78,12 @@ struct entries {
 	uint64_t drops;	  /* over all entries */
 };
 
-/* Append every key of map `fd` (blocklist.c walks it) with its counter. */
-static int collect(int fd, struct entries *out)
+/*
+ * Append every key of map `fd` (blocklist.c walks it) with its value,
+ * leaving out those lapsed by `now`: they block nothing, and are as good
+ * as gone.
+ */
+static int collect(int fd, uint64_t now, struct entries *out)
 {
 	struct addr_key *keys;
 	size_t cnt, i;
@@ -101,10 +105,14 @@ static int collect(int fd, struct entries *out)
 		struct entry *e = &out->e[out->cnt++];
 
 		e->key = keys[i];
-		e->drops = 0;
+		memset(&e->value, 0, sizeof(e->value));
 		/* An entry deleted meanwhile just reads as 0 drops. */
-		bpf_map_lookup_elem(fd, &keys[i], &e->drops);
-		out->drops += e->drops;
+		bpf_map_lookup_elem(fd, &keys[i], &e->value);
+		if (e->value.expires && e->value.expires <= now) {
+			out->cnt--;
+			continue;
+		}
+		out->drops += e->value.drops;
 	}
 	mem_free(keys);
 	return 0;
@@ -115,7 +123,8 @@ static int collect(int fd, struct entries *out)
  * slow reader of our output must not stretch the walk. Returns 0, or -1
  * after saying why.
  */
-static int read_instance(const char *cgroup_path, const struct instance *inst, struct entries *out)
+static int read_instance(const char *cgroup_path, const struct instance *inst, uint64_t now,
+			 struct entries *out)
 {
 	const uint32_t ids[2] = { inst->blocklist_id, inst->blocknets_id };
 	size_t i;
@@ -128,7 +137,14 @@ static int read_instance(const char *cgroup_path, const struct instance *inst, s
 		int fd = bpf_map_get_fd_by_id(ids[i]), rc;
 
 		memset(&info, 0, sizeof(info));
-		rc = fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len) < 0 ? -1 : collect(fd, out);
+		rc = fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len) < 0 ? -1 : 0;
+		/* A later layout's larger values: a lookup would write past our struct. */
+		if (rc == 0 && info.value_size > sizeof(struct block_entry)) {
+			errno = EPROTO;
+			rc = -1;
+		}
+		if (rc == 0)
+			rc = collect(fd, now, out);
 		if (rc < 0)
 			report("reading map id %" PRIu32 " of program id %" PRIu32 " on %s: %s%s",
 			       ids[i], inst->prog_id, cgroup_path, errno_text(errno),
@@ -199,7 +215,7 @@ static int show_program(const struct command_target *t, struct text_out *out, in
 		return -1;
 	if (ours) {
 		holder = instance_holder(id);
-		filled = read_instance(t->cg->path, &inst, &bl);
+		filled = read_instance(t->cg->path, &inst, blocklist_clock(), &bl);
 		log_mode = config_of(&inst, &sent, &counted);
 		mem_free(bl.e);
 		close(inst.prog_fd);
@@ -228,10 +244,11 @@ static int show_program(const struct command_target *t, struct text_out *out, in
 			    direction_names[d], id, ours ? "true" : "false", flags_text(flags));
 		if (ours)
 			text_printf(out,
-				    ",\"persistent\":%s,\"log\":\"%s\",\"holder_pid\":%s,\"blocklist_map_id\":%" PRIu32
+				    ",\"persistent\":%s,\"log\":\"%s\",\"holder_pid\":%s,\"map_layout\":%d,\"set\":\"%c\",\"blocklist_map_id\":%" PRIu32
 				    ",\"blocknets_map_id\":%" PRIu32
 				    ",%s,\"events_map_id\":%" PRIu32 ",\"events\":\"%s\"",
 				    inst.persistent ? "true" : "false", log_mode, pid_text,
+				    inst.layout, inst.active.set == SET_B ? 'B' : 'A',
 				    inst.blocklist_id, inst.blocknets_id, counts, inst.events_id,
 				    inst.events_ring ? "ringbuf" : "perf");
 		/* unsent: events the program could not hand the kernel; null when it does not count them. */
@@ -248,10 +265,11 @@ static int show_program(const struct command_target *t, struct text_out *out, in
 		if (filled == 0)
 			text_format(counts, sizeof(counts),
 				    "holds %zu of %" PRIu32 " entries, %" PRIu64
-				    " packets dropped, " BLOCKNETS_MAP_NAME " map id %" PRIu32
-				    " holds %zu of %" PRIu32 " prefixes",
-				    bl.in_map[0], bl.max[0], bl.drops, inst.blocknets_id,
-				    bl.in_map[1], bl.max[1]);
+				    " packets dropped, %s map id %" PRIu32 " holds %zu of %" PRIu32
+				    " prefixes",
+				    bl.in_map[0], bl.max[0], bl.drops,
+				    set_map_name(inst.layout, inst.active.set, 1),
+				    inst.blocknets_id, bl.in_map[1], bl.max[1]);
 		else
 			text_format(counts, sizeof(counts), "entries unknown");
 		if (counted && sent.unsent)
@@ -262,14 +280,15 @@ static int show_program(const struct command_target *t, struct text_out *out, in
 				    ", %" PRIu32 " events lost to a full ring", sent.full);
 		text_printf(out,
 			    "%s: %s program id %" PRIu32
-			    " (cgroup-skb-egress, mode %s, %s, logging %s), " BLOCKLIST_MAP_NAME
-			    " map id %" PRIu32 " %s, %s map id %" PRIu32 "%s\n",
+			    " (cgroup-skb-egress, mode %s, %s, logging %s), %s map id %" PRIu32
+			    " %s, %s map id %" PRIu32 "%s\n",
 			    t->cg->path, direction_names[d], id, flags_text(flags),
 			    holder > 0	      ? pid_text
 			    : inst.persistent ? "persistent: stays until detach"
 			    : holder == 0     ? "left attached: no process holds it"
 					      : "/proc cannot tell who runs it",
-			    log_mode, inst.blocklist_id, counts,
+			    log_mode, set_map_name(inst.layout, inst.active.set, 0),
+			    inst.blocklist_id, counts,
 			    inst.events_ring ? EVENTS_RING_MAP_NAME : EVENTS_MAP_NAME,
 			    inst.events_id, unsent);
 	} else {
@@ -383,13 +402,43 @@ static int each_instance(const struct command_target *t, const struct instance_j
 	return rc;
 }
 
+/*
+ * Under the lock: delete the entries of `inst` that have lapsed by `now`,
+ * if ACTIVE says there are any (blocklist.c). 0, or -1 after saying why.
+ */
+static int purge_instance(const struct command_target *t, const struct instance *inst, uint64_t now)
+{
+	struct blocklist bl = { bpf_map_get_fd_by_id(inst->blocklist_id),
+				bpf_map_get_fd_by_id(inst->blocknets_id) };
+	int active_fd = inst->active_id ? bpf_map_get_fd_by_id(inst->active_id) : -1;
+	struct active_set active;
+	long purged = -1;
+
+	if (bl.single_fd >= 0 && bl.prefix_fd >= 0 && (active_fd >= 0 || !inst->active_id))
+		purged = blocklist_purge_due(&bl, active_fd, now, &active);
+	if (purged < 0)
+		report("deleting the lapsed entries of program id %" PRIu32 " on %s: %s%s",
+		       inst->prog_id, t->cg->path, errno_text(errno),
+		       errno == EPERM ? GET_BY_ID_HINT : "");
+	else
+		trace(1, "%ld lapsed entr%s deleted", purged, purged == 1 ? "y" : "ies");
+	if (bl.single_fd >= 0)
+		close(bl.single_fd);
+	if (bl.prefix_fd >= 0)
+		close(bl.prefix_fd);
+	if (active_fd >= 0)
+		close(active_fd);
+	return purged < 0 ? -1 : 0;
+}
+
 /* Every address and prefix in one instance's blocklist with its drop counter, sorted. */
 static int list_instance(const struct command_target *t, struct text_out *out,
 			 const struct instance *inst, const char *hooks,
 			 const struct instance_job *job)
 {
-	struct entries bl;
-	char text[ADDR_TEXT_MAX];
+	struct entries bl = { 0 };
+	char text[ADDR_TEXT_MAX], left[32];
+	uint64_t now;
 	size_t i;
 	int rc;
 
@@ -401,7 +450,10 @@ static int list_instance(const struct command_target *t, struct text_out *out,
 	(void)job;
 	if (cgroup_lock(t->cg, t->signals->fd))
 		return EXIT_SYSTEM;
-	rc = read_instance(t->cg->path, inst, &bl);
+	now = blocklist_clock();
+	rc = purge_instance(t, inst, now);
+	if (rc == 0)
+		rc = read_instance(t->cg->path, inst, now, &bl);
 	cgroup_unlock(t->cg);
 	if (rc < 0)
 		return EXIT_SYSTEM;
@@ -412,19 +464,32 @@ static int list_instance(const struct command_target *t, struct text_out *out,
 		report("program id %" PRIu32 " on %s (%s): %zu entries", inst->prog_id, t->cg->path,
 		       hooks, bl.cnt);
 	for (i = 0; i < bl.cnt; i++) {
+		const struct block_entry *v = &bl.e[i].value;
+		/* The time left in whole seconds, rounded up: 0 would read as lapsed. */
+		uint64_t secs = v->expires ? (v->expires - now + 999999999u) / 1000000000u : 0;
+
 		addr_format(&bl.e[i].key, text);
+		if (t->json && secs)
+			text_format(left, sizeof(left), "%" PRIu64, secs);
+		else if (t->json)
+			text_format(left, sizeof(left), "null");
+		else if (secs)
+			text_format(left, sizeof(left), " %" PRIu64 "s", secs);
+		else
+			left[0] = '\0';
 		if (t->json) {
 			text_printf(out, "{\"cgroup\":");
 			json_string(out, t->cg->path);
 			text_printf(out,
 				    ",\"prog_id\":%" PRIu32
 				    ",\"direction\":\"%s\",\"family\":\"%s\",\"address\":\"%s\",\"prefix\":%s,\"dropped\":%" PRIu64
-				    "}\n",
+				    ",\"expires_in\":%s}\n",
 				    inst->prog_id, strchr(hooks, ' ') ? "both" : hooks,
 				    bl.e[i].key.family == ADDR_IPV4 ? "ipv4" : "ipv6", text,
-				    addr_is_single(&bl.e[i].key) ? "false" : "true", bl.e[i].drops);
+				    addr_is_single(&bl.e[i].key) ? "false" : "true", v->drops,
+				    left);
 		} else {
-			text_printf(out, "%s %" PRIu64 "\n", text, bl.e[i].drops);
+			text_printf(out, "%s %" PRIu64 "%s\n", text, v->drops, left);
 		}
 	}
 	mem_free(bl.e);
@@ -440,6 +505,34 @@ int cmd_list(const struct command_target *t)
 	const struct instance_job job = { list_instance, NULL, 0 };
 
 	return each_instance(t, &job);
+}
+
+/* blocklist_remove_switched() on instance `inst`, its maps reached by id. */
+static int remove_switched(const struct instance *inst, const struct addr_list *remove, int strict,
+			   struct blocklist_change *ch)
+{
+	struct blocklist_sets sets = { { { -1, -1 }, { -1, -1 } }, -1, 0 };
+	int *fds[5] = { &sets.set[0].single_fd, &sets.set[0].prefix_fd, &sets.set[1].single_fd,
+			&sets.set[1].prefix_fd, &sets.active_fd };
+	const uint32_t ids[5] = { inst->set_ids[0][0], inst->set_ids[0][1], inst->set_ids[1][0],
+				  inst->set_ids[1][1], inst->active_id };
+	int r = 0, err, i;
+
+	memset(ch, 0, sizeof(*ch));
+	for (i = 0; i < 5; i++) {
+		*fds[i] = bpf_map_get_fd_by_id(ids[i]);
+		if (*fds[i] < 0)
+			r = -1;
+	}
+	if (r == 0)
+		r = blocklist_remove_switched(&sets, inst->active.set, remove, strict,
+					      blocklist_clock(), ch);
+	err = errno;
+	for (i = 0; i < 5; i++)
+		if (*fds[i] >= 0)
+			close(*fds[i]);
+	errno = err;
+	return r;
 }
 
 /* Remove the addresses from one instance's blocklist; all of them, or none. */
@@ -461,16 +554,30 @@ static int unblock_instance(const struct command_target *t, struct text_out *out
 		       errno_text(errno), errno == EPERM ? GET_BY_ID_HINT : "");
 		goto out;
 	}
+	if (purge_instance(t, inst, blocklist_clock()) < 0)
+		goto out;
 	trace(1,
 	      "BPF_MAP_GET_FD_BY_ID %" PRIu32 " and %" PRIu32
 	      " -> fds %d and %d; removing %zu keys",
 	      inst->blocklist_id, inst->blocknets_id, bl.single_fd, bl.prefix_fd, job->addrs->cnt);
-	r = blocklist_remove(&bl, job->addrs->key, job->addrs->cnt, job->strict, &ch);
-	if (r < 0) {
+	/*
+	 * One address is one system call, made in place; more, which a kill
+	 * could cut short, go through the switch (the first layout has none).
+	 */
+	if (job->addrs->cnt > 1 && inst->layout == 2)
+		r = remove_switched(inst, job->addrs, job->strict, &ch);
+	else
+		r = blocklist_remove(&bl, job->addrs->e, job->addrs->cnt, job->strict, &ch);
+	if (r < 0 && ch.failed_key.prefixlen) {
 		report("removing %s from the blocklist of program id %" PRIu32
 		       " on %s: %s; nothing was removed",
 		       addr_format(&ch.failed_key, text), inst->prog_id, t->cg->path,
 		       errno_text(errno));
+		goto out;
+	}
+	if (r < 0) {
+		report("switching the list of program id %" PRIu32 " on %s: %s; it is as it was",
+		       inst->prog_id, t->cg->path, errno_text(errno));
 		goto out;
 	}
 	for (i = 0; i < ch.unchanged && i < 3; i++)

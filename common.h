@@ -89,6 +89,41 @@ struct addr_key {
 };
 
 /*
+ * A blocklist entry's value. `drops` counts the packets dropped to it;
+ * `expires` is when it lapses, on the kernel's monotonic clock
+ * (bpf_ktime_get_ns(), CLOCK_MONOTONIC in user space: wall-clock changes do
+ * not move it, and it stands still while the machine is suspended), 0 for
+ * never. A lapsed entry blocks nothing; the next command that takes the
+ * lock deletes it. `drops` comes first: an instance of the first layout,
+ * whose values are the 8-byte counter alone, reads and writes the same
+ * counter through this struct (the kernel copies value_size bytes).
+ */
+struct block_entry {
+	uint64_t drops;
+	uint64_t expires; /* ns, CLOCK_MONOTONIC; 0: never */
+};
+
+/*
+ * The blocklist is kept twice, in set A (BLOCKLIST_A, BLOCKNETS_A) and set
+ * B (BLOCKLIST_B, BLOCKNETS_B), and ACTIVE's one entry says which of them
+ * the programs read. A change too large for one system call is made on the
+ * other set, out of the programs' sight, and takes effect with the one
+ * update of ACTIVE that switches sets: a command killed before it leaves
+ * the old list whole, one killed after leaves the new one. `set` goes from
+ * 0 to 1 or back, which changes one byte, so no reader can see a torn
+ * value. `next_expiry` is the earliest `expires` in the active set, 0 for
+ * none: the commands' hint for when there are lapsed entries to delete.
+ */
+#define SET_A 0
+#define SET_B 1
+
+struct active_set {
+	uint32_t set; /* SET_A or SET_B */
+	uint32_t zero;
+	uint64_t next_expiry; /* ns, CLOCK_MONOTONIC; 0: nothing expires */
+};
+
+/*
  * CONFIG, an array of two: in [CONFIG_SETTINGS] what the loader tells the
  * program, which events to send (LOG_ALL is 0, so that a zeroed entry means
  * the Aya example's behaviour) and which hook it runs on; in
@@ -124,8 +159,14 @@ struct prog_config {
 };
 
 /* Names the loader looks for; also what `bpftool map show` prints. */
-#define BLOCKLIST_MAP_NAME "BLOCKLIST"
-#define BLOCKNETS_MAP_NAME "BLOCKNETS"
+#define BLOCKLIST_MAP_NAME "BLOCKLIST_A"
+#define BLOCKNETS_MAP_NAME "BLOCKNETS_A"
+#define BLOCKLIST_B_MAP_NAME "BLOCKLIST_B"
+#define BLOCKNETS_B_MAP_NAME "BLOCKNETS_B"
+#define ACTIVE_MAP_NAME "ACTIVE"
+/* The first layout's (before sets and expiries): found on hooks, never made. */
+#define LAYOUT1_BLOCKLIST_NAME "BLOCKLIST"
+#define LAYOUT1_BLOCKNETS_NAME "BLOCKNETS"
 #define CONFIG_MAP_NAME "CONFIG"
 #define EVENTS_MAP_NAME "EVENTS"
 #define EVENTS_RING_MAP_NAME "EVENTS_RING"

@@ -14,10 +14,11 @@
 #include "messages.h"
 #include "text.h"
 
-#define OUR_MAP_CNT 4
+#define OUR_MAP_CNT 7	  /* this version's: object.h, enum map_role */
+#define LAYOUT1_MAP_CNT 4 /* the first layout's */
 
 /* The kernel name of map `id`, or -1. */
-static int map_name(uint32_t id, char name[BPF_OBJ_NAME_LEN])
+static int map_name(uint32_t id, char name[BPF_OBJ_NAME_LEN], uint32_t *max_entries)
 {
 	struct bpf_map_info info;
 	uint32_t len = sizeof(info);
@@ -29,10 +30,50 @@ static int map_name(uint32_t id, char name[BPF_OBJ_NAME_LEN])
 	if (bpf_obj_get_info_by_fd(fd, &info, &len) == 0) {
 		memcpy(name, info.name, BPF_OBJ_NAME_LEN);
 		name[BPF_OBJ_NAME_LEN - 1] = '\0';
+		*max_entries = info.max_entries;
 		rc = 0;
 	}
 	close(fd);
 	return rc;
+}
+
+/* ACTIVE's one entry: which set the programs read. 0, or -1 with errno. */
+static int active_read(uint32_t id, struct active_set *active)
+{
+	const uint32_t first = 0;
+	struct bpf_map_info info;
+	uint32_t len = sizeof(info);
+	int fd = bpf_map_get_fd_by_id(id), rc, err;
+
+	if (fd < 0)
+		return -1;
+	memset(&info, 0, sizeof(info));
+	rc = bpf_obj_get_info_by_fd(fd, &info, &len);
+	/* Another size is another layout's: a lookup could write past our struct. */
+	if (rc == 0 && info.value_size != sizeof(*active)) {
+		close(fd);
+		return -2;
+	}
+	if (rc == 0)
+		rc = bpf_map_lookup_elem(fd, &first, active);
+	err = errno;
+	close(fd);
+	errno = err;
+	/* Anything but A or B is not what we wrote: read it as A, whose maps are there. */
+	if (rc == 0 && active->set != SET_B)
+		active->set = SET_A;
+	return rc;
+}
+
+const char *set_map_name(int layout, uint32_t set, int prefixes)
+{
+	static const char *const names[3][2] = {
+		{ LAYOUT1_BLOCKLIST_NAME, LAYOUT1_BLOCKNETS_NAME },
+		{ BLOCKLIST_MAP_NAME, BLOCKNETS_MAP_NAME },
+		{ BLOCKLIST_B_MAP_NAME, BLOCKNETS_B_MAP_NAME },
+	};
+
+	return names[layout == 1 ? 0 : 1 + (set == SET_B)][prefixes != 0];
 }
 
 void instance_persistent_name(char out[INSTANCE_NAME_LEN], const char *prog_name)
@@ -64,15 +105,29 @@ int instance_find(uint32_t id, const char *prog_name, struct instance *inst)
 	instance_persistent_name(kept, prog_name);
 	inst->persistent = strncmp(info.name, kept, BPF_OBJ_NAME_LEN) == 0;
 	if ((!inst->persistent && strncmp(info.name, prog_name, BPF_OBJ_NAME_LEN) != 0) ||
-	    info.nr_map_ids != OUR_MAP_CNT)
+	    (info.nr_map_ids != OUR_MAP_CNT && info.nr_map_ids != LAYOUT1_MAP_CNT))
 		goto not_ours;
-	for (i = 0; i < OUR_MAP_CNT; i++) {
-		if (map_name(map_ids[i], name) < 0)
+	inst->layout = info.nr_map_ids == OUR_MAP_CNT ? 2 : 1;
+	memcpy(inst->tag, info.tag, sizeof(inst->tag));
+	for (i = 0; i < info.nr_map_ids; i++) {
+		static const char *const set_names[2][2][2] = {
+			{ { LAYOUT1_BLOCKLIST_NAME, LAYOUT1_BLOCKNETS_NAME }, { "", "" } },
+			{ { BLOCKLIST_MAP_NAME, BLOCKNETS_MAP_NAME },
+			  { BLOCKLIST_B_MAP_NAME, BLOCKNETS_B_MAP_NAME } },
+		};
+		size_t s, kind;
+		uint32_t max;
+
+		if (map_name(map_ids[i], name, &max) < 0)
 			goto fail;
-		if (strcmp(name, BLOCKLIST_MAP_NAME) == 0)
-			inst->blocklist_id = map_ids[i];
-		else if (strcmp(name, BLOCKNETS_MAP_NAME) == 0)
-			inst->blocknets_id = map_ids[i];
+		for (s = 0; s < 2; s++)
+			for (kind = 0; kind < 2; kind++)
+				if (strcmp(name, set_names[inst->layout - 1][s][kind]) == 0) {
+					inst->set_ids[s][kind] = map_ids[i];
+					inst->max_entries[kind] = max;
+				}
+		if (strcmp(name, ACTIVE_MAP_NAME) == 0 && inst->layout == 2)
+			inst->active_id = map_ids[i];
 		else if (strcmp(name, CONFIG_MAP_NAME) == 0)
 			inst->config_id = map_ids[i];
 		else if (strcmp(name, EVENTS_MAP_NAME) == 0)
@@ -80,8 +135,19 @@ int instance_find(uint32_t id, const char *prog_name, struct instance *inst)
 		else if (strcmp(name, EVENTS_RING_MAP_NAME) == 0)
 			inst->events_id = map_ids[i], inst->events_ring = 1;
 	}
-	if (!inst->blocklist_id || !inst->blocknets_id || !inst->events_id || !inst->config_id)
+	if (!inst->set_ids[SET_A][0] || !inst->set_ids[SET_A][1] || !inst->events_id ||
+	    !inst->config_id ||
+	    (inst->layout == 2 &&
+	     (!inst->set_ids[SET_B][0] || !inst->set_ids[SET_B][1] || !inst->active_id)))
 		goto not_ours;
+	switch (inst->layout == 2 ? active_read(inst->active_id, &inst->active) : 0) {
+	case -1:
+		goto fail;
+	case -2:
+		goto not_ours;
+	}
+	inst->blocklist_id = inst->set_ids[inst->active.set][0];
+	inst->blocknets_id = inst->set_ids[inst->active.set][1];
 	inst->prog_id = id;
 	inst->prog_fd = fd;
 	return 1;
@@ -108,11 +174,12 @@ int instance_recognise(const char *cgroup_path, const char *prog_name, uint32_t 
 	else if (ours)
 		trace(1,
 		      "BPF_PROG_GET_FD_BY_ID %" PRIu32
-		      " -> fd %d; BPF_OBJ_GET_INFO_BY_FD: ours (%s), maps: " BLOCKLIST_MAP_NAME
-		      " id %" PRIu32 ", " BLOCKNETS_MAP_NAME " id %" PRIu32 ", " EVENTS_MAP_NAME
-		      " id %" PRIu32 ", " CONFIG_MAP_NAME " id %" PRIu32,
-		      id, inst->prog_fd, inst->persistent ? "persistent" : "a run's",
-		      inst->blocklist_id, inst->blocknets_id, inst->events_id, inst->config_id);
+		      " -> fd %d; BPF_OBJ_GET_INFO_BY_FD: ours (%s, map layout %d), reading set %c:"
+		      " single addresses map id %" PRIu32 ", prefixes map id %" PRIu32
+		      ", events map id %" PRIu32 ", " CONFIG_MAP_NAME " id %" PRIu32,
+		      id, inst->prog_fd, inst->persistent ? "persistent" : "a run's", inst->layout,
+		      inst->active.set == SET_B ? 'B' : 'A', inst->blocklist_id, inst->blocknets_id,
+		      inst->events_id, inst->config_id);
 	else
 		trace(1, "program id %" PRIu32 ": not ours (another name or other maps)", id);
 	return ours;

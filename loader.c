@@ -21,13 +21,16 @@
  *                 the kernel which programs are on its egress and ingress
  *                 hooks.
  *   5. reuse.c    Decide from what is there: a new instance, an instance of
- *                 ours to reuse, or a killed run's left-over to replace.
+ *                 ours to reuse, one of an earlier version to upgrade, or a
+ *                 killed run's left-over to replace.
  *   6. maps.c     Create the maps the program uses (BLOCKLIST, BLOCKNETS,
  *                 CONFIG, EVENTS or EVENTS_RING), with the types of its
  *                 BTF (btf.c).
- *   7. maps.c     Fill BLOCKLIST and BLOCKNETS (blocklist.c), and tell the
+ *   7. maps.c     Fill the blocklist's set A (blocklist.c), and tell the
  *                 program in CONFIG which events to send. Before attaching,
- *                 so no blocked packet slips out while the list is empty.
+ *                 so no blocked packet slips out while the list is empty. On
+ *                 a list in use, a change larger than one system call is
+ *                 made in the other set, then switched to (ACTIVE).
  *   8. program.c  Relocate: write each map's fd into the ld_imm64
  *                 instructions that use it.
  *   9. program.c  Load the program (BPF_PROG_LOAD); on rejection print the
@@ -43,17 +46,22 @@
  *
  * `run` takes every step. With --direction ingress or both, steps 8 and 9
  * are taken once per hook: the same instructions, relocated to that hook's
- * own CONFIG (which tells the program its direction). `block` skips the
- * rings and the loop (10, 12) and leaves its program attached under a name
+ * own CONFIG (which tells the program its direction). `block` (and
+ * `replace`, which makes the list exactly the one given) skips the rings
+ * and the loop (10, 12) and leaves its program attached under a name
  * that marks it persistent (instance.h); when such an instance is there
  * already (step 5), `block` adds to its blocklist and `run` and `log` read
  * its events: step 6 opens its maps instead of making new ones, and steps 8,
- * 9 and 11 have nothing to do. `status`, `list`, `unblock` and `detach`
+ * 9 and 11 have nothing to do, but for `block` and `replace`, which load
+ * their program on its maps to compare instructions, and put theirs in its
+ * place when they differ. An instance to upgrade (reuse.h) is made anew,
+ * with the old one's list, and replaces it on the hooks at step 11. `status`, `list`, `unblock` and `detach`
  * (commands.c) take steps 1 and 3, open the cgroup (and hold the stop
  * signals, for the two that change things), and do their one job.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -102,6 +110,7 @@ static int step_load_programs(struct loader *l);
 static int step_open_rings(struct loader *l);
 static int step_attach(struct loader *l);
 static int write_log_mode(struct loader *l);
+static int compare_instructions(struct loader *l, int d, int loaded);
 static int inspect(struct loader *l);
 static int close_run(struct loader *l);
 static void fill_stdio(void);
@@ -239,7 +248,7 @@ static int step_hold_signals(struct loader *l)
 static int step_read_object(struct loader *l)
 {
 	l->transport = TRANSPORT_PERF;
-	if (l->opt.command == CMD_RUN || l->opt.command == CMD_BLOCK)
+	if (l->opt.command == CMD_RUN || command_leaves_attached(l->opt.command))
 		l->transport =
 			transport_choose(l->opt.events, l->transport_why, sizeof(l->transport_why));
 	trace(1, "events will go through %s", transport_names[l->transport]);
@@ -249,7 +258,7 @@ static int step_read_object(struct loader *l)
 static int step_open_cgroup(struct loader *l)
 {
 	return cgroup_open(&l->cg, l->opt.cgroup_path,
-			   l->opt.command == CMD_RUN || l->opt.command == CMD_BLOCK);
+			   l->opt.command == CMD_RUN || command_leaves_attached(l->opt.command));
 }
 
 /* Under the lock, held until step 11 has attached: nobody else attaches meanwhile. */
@@ -280,9 +289,18 @@ static int step_create_maps(struct loader *l)
 	unsigned int hooks = (unsigned int)l->hook[DIR_EGRESS].used |
 			     (unsigned int)l->hook[DIR_INGRESS].used << 1;
 
+	uint32_t size = l->opt.max_entries;
+
 	if (l->reuse.active)
 		return maps_open_reused(&l->maps, &l->reuse, l->cg.path);
-	return maps_create(&l->maps, &l->btf, &l->obj, hooks, &l->opt.block, l->opt.max_entries,
+	/* An upgrade keeps at least the size the instance had. */
+	if (l->reuse.upgrade && !size) {
+		const struct instance *old = reuse_instance(&l->reuse);
+
+		size = old->max_entries[0] > old->max_entries[1] ? old->max_entries[0]
+								 : old->max_entries[1];
+	}
+	return maps_create(&l->maps, &l->btf, &l->obj, hooks, &l->opt.block, size,
 			   l->opt.ring_pages);
 }
 
@@ -298,7 +316,8 @@ static int write_log_mode(struct loader *l)
 
 	l->configured = 1;
 	rc = maps_write_config(&l->maps,
-			       l->opt.command == CMD_BLOCK || l->transport == TRANSPORT_NONE
+			       command_leaves_attached(l->opt.command) ||
+					       l->transport == TRANSPORT_NONE
 				       ? LOG_NONE
 				       : l->opt.log_mode,
 			       l->cg.path);
@@ -320,9 +339,17 @@ static int step_fill_maps(struct loader *l)
 	char ids[64];
 	int rc = EXIT_OK;
 
-	if (l->opt.command != CMD_LOG && (!l->reuse.active || l->opt.addresses_given)) {
+	if (l->reuse.upgrade) {
+		rc = maps_fill_upgrade(&l->maps, reuse_instance(&l->reuse), &l->opt.block,
+				       l->opt.command == CMD_REPLACE ? FILL_REPLACE : FILL_ADD,
+				       l->cg.path, l->reuse.why);
+	} else if (l->opt.command != CMD_LOG && (!l->reuse.active || l->opt.addresses_given)) {
 		hooks_describe(l->hook, ids, sizeof(ids));
-		rc = maps_fill(&l->maps, &l->opt.block, !l->reuse.active, l->cg.path, ids);
+		rc = maps_fill(&l->maps, &l->opt.block,
+			       !l->reuse.active		       ? FILL_NEW
+			       : l->opt.command == CMD_REPLACE ? FILL_REPLACE
+							       : FILL_ADD,
+			       l->cg.path, ids);
 	}
 	if (rc || l->reuse.active)
 		return rc;
@@ -334,8 +361,14 @@ static int step_load_programs(struct loader *l)
 {
 	int fds[MAP_ROLE_CNT], d, rc = EXIT_OK;
 
-	if (l->reuse.active) {
+	if (l->reuse.active && !command_leaves_attached(l->opt.command)) {
 		trace(1, "nothing to load: the instance's programs are in the kernel already");
+		return EXIT_OK;
+	}
+	/* Its events go the other way: the program read at step 3 is not the one to compare. */
+	if (l->reuse.active &&
+	    reuse_instance(&l->reuse)->events_ring != (l->transport == TRANSPORT_RING)) {
+		trace(1, "nothing to load: the instance sends its events the other way");
 		return EXIT_OK;
 	}
 	program_trace(&l->obj, "as compiled, before relocation", NULL);
@@ -351,10 +384,61 @@ static int step_load_programs(struct loader *l)
 			      fds);
 		trace_step(9);
 		trace(1, "loading for %s (program.c)", direction_names[d]);
-		rc = program_load(&l->hook[d], d, &l->obj, &l->btf, l->opt.command == CMD_BLOCK);
+		rc = program_load(&l->hook[d], d, &l->obj, &l->btf,
+				  command_leaves_attached(l->opt.command));
+		if (l->reuse.active)
+			rc = compare_instructions(l, d, rc);
 	}
 	kernel_btf_release(&l->btf);
 	return rc;
+}
+
+/*
+ * `block` and `replace` on an instance of ours with this version's maps:
+ * its program is loaded again here, on the instance's own maps, and the
+ * kernel's tags (a hash of the instructions, map references left out)
+ * compared. The same: ours goes, nothing changes. Others (an earlier
+ * version's program): ours replaces it on the hook at step 11, in one step,
+ * with the same maps, list and counters (reuse.h, upgrades).
+ */
+static int compare_instructions(struct loader *l, int d, int loaded)
+{
+	struct hook *h = &l->hook[d];
+	const struct instance *old = &l->reuse.inst[d];
+
+	/* The list has changed as asked (step 7); the program can stay as it is. */
+	if (loaded != EXIT_OK) {
+		report("warning: %s program id %" PRIu32
+		       " on %s stays as it is, whatever its instructions (the message above says why)",
+		       direction_names[d], old->prog_id, l->cg.path);
+		if (h->prog_fd >= 0)
+			close(h->prog_fd);
+		h->prog_fd = -1;
+		h->prog_id = old->prog_id;
+		return EXIT_OK;
+	}
+	if (memcmp(h->tag, old->tag, sizeof(h->tag)) == 0) {
+		trace(1,
+		      "the same instructions as program id %" PRIu32
+		      " (tag %02x%02x%02x%02x...): nothing to replace",
+		      old->prog_id, h->tag[0], h->tag[1], h->tag[2], h->tag[3]);
+		close(h->prog_fd);
+		h->prog_fd = -1;
+		h->prog_id = old->prog_id;
+		return EXIT_OK;
+	}
+	h->left_over_fd = fcntl(old->prog_fd, F_DUPFD_CLOEXEC, 3);
+	if (h->left_over_fd < 0) {
+		report("upgrading program id %" PRIu32 ": %s", old->prog_id, errno_text(errno));
+		return EXIT_SYSTEM;
+	}
+	h->left_over_id = old->prog_id;
+	h->upgrading = 1;
+	trace(1,
+	      "program id %" PRIu32
+	      " has other instructions (an earlier version's): ours replaces it",
+	      old->prog_id);
+	return EXIT_OK;
 }
 
 /* A reused instance's events go the way its program sends them. */
@@ -362,9 +446,9 @@ static int step_open_rings(struct loader *l)
 {
 	int rc;
 
-	if (l->opt.command == CMD_BLOCK) {
+	if (command_leaves_attached(l->opt.command)) {
 		/* Nobody reads: the program's events go nowhere, cheaply (CONFIG says none). */
-		trace(1, "none: nobody reads the events of a block");
+		trace(1, "none: nobody reads the events of a %s", command_names[l->opt.command]);
 		return EXIT_OK;
 	}
 	if (l->reuse.active)
@@ -395,10 +479,32 @@ static int step_attach(struct loader *l)
 			return EXIT_SYSTEM;
 		l->was_attached |= l->hook[d].attached;
 	}
+	/*
+	 * A reused instance's hooks only where its program has other
+	 * instructions: the list has changed as asked already, so a failure
+	 * here leaves the old program, which blocks by it, and says so.
+	 */
+	for (d = 0; d < DIR_CNT && l->reuse.active; d++) {
+		struct hook *h = &l->hook[d];
+
+		if (!h->upgrading || hook_attach(&l->cg, d, h, l->opt.mode) == EXIT_OK)
+			continue;
+		report("warning: %s program id %" PRIu32
+		       " on %s stays as it is; its list is as asked",
+		       direction_names[d], h->left_over_id, l->cg.path);
+		close(h->left_over_fd);
+		h->left_over_fd = -1;
+		h->prog_id = h->left_over_id;
+	}
 	reuse_drop_left_overs(l->hook, &l->cg, l->opt.mode);
 	cgroup_unlock(&l->cg);
+	/* block and replace: it is meant to outlive us; nothing to detach on the way out. */
+	for (d = 0; d < DIR_CNT && command_leaves_attached(l->opt.command); d++)
+		l->hook[d].attached = 0;
+	if (command_leaves_attached(l->opt.command))
+		l->was_attached = 0;
 	hooks = hooks_describe(l->hook, ids, sizeof(ids));
-	l->watching = l->opt.command != CMD_BLOCK;
+	l->watching = !command_leaves_attached(l->opt.command);
 	if (l->reuse.active) {
 		if (l->watching)
 			report("reading the events of %s on %s (%s), left attached when this %s ends%s",
@@ -408,11 +514,9 @@ static int step_attach(struct loader *l)
 				       : "");
 		return EXIT_OK;
 	}
-	if (l->opt.command == CMD_BLOCK) {
-		/* It is meant to outlive us: nothing to detach on the way out. */
-		for (d = 0; d < DIR_CNT; d++)
-			l->hook[d].attached = 0;
-		l->was_attached = 0;
+	if (command_leaves_attached(l->opt.command)) {
+		if (l->reuse.upgrade) /* "upgraded ... to program id N" said it */
+			return EXIT_OK;
 		report("attached %s to %s (%s, mode %s), blocking %zu address%s; it stays attached: `" PROG_NAME
 		       " detach -c %s` removes it",
 		       ids, l->cg.path, hooks, attach_mode_names[l->opt.mode], l->opt.block.cnt,

@@ -203,14 +203,14 @@ static int size_maps(uint32_t size[MAP_ROLE_CNT], const struct object *obj,
 		}
 		size[MAP_EVENTS] = (uint32_t)highest + 1;
 	}
-	for (role = MAP_BLOCKLIST; role <= MAP_BLOCKNETS; role++) {
-		int prefixes = role == MAP_BLOCKNETS;
+	for (role = MAP_BLOCKLIST_A; role <= MAP_BLOCKNETS_B; role++) {
+		int prefixes = role == MAP_BLOCKNETS_A || role == MAP_BLOCKNETS_B;
 		size_t want = 0, k;
 
 		if (max_entries)
 			size[role] = max_entries;
 		for (k = 0; k < block->cnt; k++)
-			want += addr_is_single(&block->key[k]) != prefixes;
+			want += addr_is_single(&block->e[k].key) != prefixes;
 		if (want > size[role]) {
 			report("%zu %s to block, but %s holds %" PRIu32
 			       " (--max-entries); nothing was attached",
@@ -231,6 +231,9 @@ int maps_create(struct maps *m, struct kernel_btf *btf, const struct object *obj
 	rc = size_maps(m->max_entries, obj, block, max_entries, ring_pages);
 	if (rc)
 		return rc;
+	/* ACTIVE starts zeroed, as every array does: set A, nothing to expire. */
+	m->layout = 2;
+	m->set = SET_A;
 	load_btf(btf, obj);
 	for (role = 0; role < MAP_ROLE_CNT; role++) {
 		const struct map_def *def = object_map(obj, role);
@@ -267,13 +270,19 @@ int maps_open_reused(struct maps *m, const struct reuse *r, const char *cgroup_p
 	const struct {
 		enum map_role role;
 		uint32_t id;
-	} shared[3] = { { MAP_BLOCKLIST, inst->blocklist_id },
-			{ MAP_BLOCKNETS, inst->blocknets_id },
-			{ MAP_EVENTS, inst->events_id } };
+	} shared[6] = { { MAP_BLOCKLIST_A, inst->set_ids[SET_A][0] },
+			{ MAP_BLOCKNETS_A, inst->set_ids[SET_A][1] },
+			{ MAP_EVENTS, inst->events_id },
+			/* Not in the first layout: */
+			{ MAP_BLOCKLIST_B, inst->set_ids[SET_B][0] },
+			{ MAP_BLOCKNETS_B, inst->set_ids[SET_B][1] },
+			{ MAP_ACTIVE, inst->active_id } };
 	size_t i;
 	int d;
 
-	for (i = 0; i < 3; i++) {
+	m->layout = inst->layout;
+	m->set = inst->active.set;
+	for (i = 0; i < (inst->layout == 1 ? 3 : 6); i++) {
 		struct bpf_map_info info;
 		uint32_t len = sizeof(info);
 		int *fd = &m->fd[shared[i].role];
@@ -320,14 +329,183 @@ int maps_open_reused(struct maps *m, const struct reuse *r, const char *cgroup_p
 	return EXIT_OK;
 }
 
-int maps_fill(const struct maps *m, const struct addr_list *block, int fresh,
+const char *maps_set_name(const struct maps *m, int prefixes)
+{
+	return set_map_name(m->layout, m->set, prefixes);
+}
+
+/* Both sets and ACTIVE, for a switch. */
+static struct blocklist_sets sets_of(const struct maps *m)
+{
+	struct blocklist_sets s = { { { m->fd[MAP_BLOCKLIST_A], m->fd[MAP_BLOCKNETS_A] },
+				      { m->fd[MAP_BLOCKLIST_B], m->fd[MAP_BLOCKNETS_B] } },
+				    m->fd[MAP_ACTIVE],
+				    0 };
+
+	return s;
+}
+
+/*
+ * What `block` makes of the list when it goes through the switch: the
+ * active set's entries, with the time each has left, and `block`'s, whose
+ * expiry wins for an entry in both.
+ */
+static int merged_list(const struct blocklist *bl, const struct addr_list *block, uint64_t now,
+		       struct addr_list *out)
+{
+	struct addr_list old = { 0 };
+	size_t i;
+
+	if (blocklist_read(bl, now, &old) < 0)
+		return -1;
+	for (i = 0; i < block->cnt; i++)
+		if (addr_list_add(out, &block->e[i].key, block->e[i].timeout_ns) < 0)
+			goto nomem;
+	for (i = 0; i < old.cnt; i++)
+		if (addr_list_find(block, &old.e[i].key) < 0 &&
+		    addr_list_add(out, &old.e[i].key, old.e[i].timeout_ns) < 0)
+			goto nomem;
+	addr_list_free(&old);
+	addr_list_unique(out);
+	return 0;
+nomem:
+	addr_list_free(&old);
+	errno = ENOMEM;
+	return -1;
+}
+
+/*
+ * Make the list `want` (unique) through the switch (blocklist.h). Says
+ * what failed; EXIT_OK or EXIT_SYSTEM.
+ */
+static int switch_to(const struct maps *m, uint32_t from, const struct blocklist_sets *sets,
+		     const struct addr_list *want, uint64_t now, const char *cgroup_path,
+		     struct blocklist_change *ch)
+{
+	const uint32_t other = from == SET_B ? SET_A : SET_B;
+	char text[ADDR_TEXT_MAX];
+	size_t k, want_prefixes = 0;
+
+	for (k = 0; k < want->cnt; k++)
+		want_prefixes += !addr_is_single(&want->e[k].key);
+	if (want->cnt - want_prefixes > m->max_entries[MAP_SINGLES(other)] ||
+	    want_prefixes > m->max_entries[MAP_PREFIXES(other)]) {
+		report("the list would be %zu addresses and %zu prefixes, but the maps of %s hold %" PRIu32
+		       " and %" PRIu32
+		       ": give a larger --max-entries, which grows them; nothing was changed",
+		       want->cnt - want_prefixes, want_prefixes, cgroup_path,
+		       m->max_entries[MAP_SINGLES(other)], m->max_entries[MAP_PREFIXES(other)]);
+		return EXIT_SYSTEM;
+	}
+	trace(1, "switch: set %c becomes the list of %zu entries, then " ACTIVE_MAP_NAME " says %c",
+	      'A' + (int)other, want->cnt, 'A' + (int)other);
+	if (blocklist_switch(sets, from, want->e, want->cnt, now, ch) == 0) {
+		trace(1,
+		      "switched: " ACTIVE_MAP_NAME
+		      " says %c since one BPF_MAP_UPDATE_ELEM of %" PRIu64
+		      " us; %zu entries new, %zu kept, %zu removed",
+		      'A' + (int)other, ch->switch_ns / 1000, ch->changed, ch->unchanged,
+		      ch->removed);
+		return EXIT_OK;
+	}
+	if (ch->failed_key.prefixlen)
+		report("putting %s into set %c of %s: %s; the list is as it was",
+		       addr_format(&ch->failed_key, text), 'A' + (int)other, cgroup_path,
+		       errno_text(errno));
+	else
+		report("switching the list of %s: %s; it is as it was", cgroup_path,
+		       errno_text(errno));
+	return EXIT_SYSTEM;
+}
+
+int maps_fill(const struct maps *m, const struct addr_list *block, enum fill_how how,
 	      const char *cgroup_path, const char *prog_ids)
 {
-	const struct blocklist bl = { m->fd[MAP_BLOCKLIST], m->fd[MAP_BLOCKNETS] };
+	const struct blocklist bl = { m->fd[MAP_SINGLES(m->set)], m->fd[MAP_PREFIXES(m->set)] };
+	const struct blocklist_sets sets = sets_of(m);
+	const int fresh = how == FILL_NEW;
+	const uint32_t first = 0;
 	struct blocklist_change ch;
+	struct active_set active, was;
+	struct addr_list merged = { 0 };
+	uint64_t now = blocklist_clock();
 	char text[ADDR_TEXT_MAX];
+	size_t k;
+	long purged;
+	int rc;
 
-	if (blocklist_add(&bl, block->key, block->cnt, fresh, &ch) < 0) {
+	if (m->layout == 1 && how == FILL_REPLACE) {
+		report("the instance on %s was attached by an earlier version, whose maps cannot be switched: "
+		       "`detach` it and block the list again; nothing was changed",
+		       cgroup_path);
+		return EXIT_SYSTEM;
+	}
+	/*
+	 * Lapsed entries are deleted by whichever command comes next under the
+	 * lock; ACTIVE's next_expiry says when there are any, so that most
+	 * commands need not walk the maps.
+	 */
+	purged = blocklist_purge_due(&bl, m->fd[MAP_ACTIVE], now, &active);
+	if (purged < 0) {
+		report("deleting the lapsed entries of %s on %s: %s", maps_set_name(m, 0),
+		       cgroup_path, errno_text(errno));
+		return EXIT_SYSTEM;
+	}
+	trace(1, "%ld lapsed entr%s deleted", purged, purged == 1 ? "y" : "ies");
+	if (how == FILL_REPLACE) {
+		rc = switch_to(m, m->set, &sets, block, now, cgroup_path, &ch);
+		if (rc == EXIT_OK)
+			report("replaced the list of %s on %s: %zu entries, %zu of them new, %zu kept with their counters; %zu removed",
+			       prog_ids, cgroup_path, block->cnt, ch.changed, ch.unchanged,
+			       ch.removed);
+		return rc;
+	}
+	was = active;
+	for (k = 0; k < block->cnt; k++) {
+		uint64_t at = block->e[k].timeout_ns ? now + block->e[k].timeout_ns : 0;
+
+		if (at && m->layout == 1) {
+			report("the instance on %s was attached by an earlier version, whose %s has no expiries: "
+			       "block without --timeout, or `detach` it and block again; nothing was added",
+			       cgroup_path, maps_set_name(m, 0));
+			return EXIT_SYSTEM;
+		}
+		if (at && (!active.next_expiry || at < active.next_expiry))
+			active.next_expiry = at;
+	}
+	/* Before the entries: a hint too early costs a walk, one too late would leave them. */
+	if (memcmp(&active, &was, sizeof(active)) != 0 &&
+	    bpf_map_update_elem(m->fd[MAP_ACTIVE], &first, &active, BPF_EXIST) < 0) {
+		report("writing " ACTIVE_MAP_NAME " of %s: %s; nothing was %s", cgroup_path,
+		       errno_text(errno), fresh ? "attached" : "added");
+		return EXIT_SYSTEM;
+	}
+	/*
+	 * On a list in use, a change of one system call is made in place; a
+	 * larger one, which a kill could cut short, through the switch (the
+	 * first layout has none: in place, undone on failure).
+	 */
+	rc = blocklist_add(&bl, block->e, block->cnt,
+			   fresh	    ? BLOCKLIST_FRESH
+			   : m->layout == 1 ? BLOCKLIST_IN_PLACE
+					    : BLOCKLIST_ONE_CALL,
+			   now, &ch);
+	if (rc < 0 && errno == EXDEV) {
+		trace(1, "%zu entries: more than one system call; through the switch", block->cnt);
+		if (merged_list(&bl, block, now, &merged) < 0) {
+			report("reading the list of %s: %s; nothing was added", cgroup_path,
+			       errno_text(errno));
+			return EXIT_SYSTEM;
+		}
+		rc = switch_to(m, m->set, &sets, &merged, now, cgroup_path, &ch);
+		addr_list_free(&merged);
+		if (rc == EXIT_OK)
+			report("added %zu address%s to %s on %s (%zu already there, now with the expiry asked for)",
+			       ch.changed, ch.changed == 1 ? "" : "es", prog_ids, cgroup_path,
+			       block->cnt - ch.changed);
+		return rc;
+	}
+	if (rc < 0) {
 		int err = errno;
 		char full[160] = "";
 
@@ -335,23 +513,69 @@ int maps_fill(const struct maps *m, const struct addr_list *block, int fresh,
 		if ((err == E2BIG || err == ENOSPC) && !fresh)
 			text_format(full, sizeof(full),
 				    "; it is full (%" PRIu32
-				    " entries, sized when first loaded): detach, then block again with a larger --max-entries",
-				    m->max_entries[ch.failed_in_prefixes ? MAP_BLOCKNETS
-									 : MAP_BLOCKLIST]);
+				    " entries): give a larger --max-entries, which grows it",
+				    m->max_entries[ch.failed_in_prefixes ? MAP_PREFIXES(m->set)
+									 : MAP_SINGLES(m->set)]);
 		report("adding %s to %s of %s: %s%s; nothing was %s",
-		       addr_format(&ch.failed_key, text),
-		       ch.failed_in_prefixes ? BLOCKNETS_MAP_NAME : BLOCKLIST_MAP_NAME, cgroup_path,
-		       errno_text(err), full, fresh ? "attached" : "added");
+		       addr_format(&ch.failed_key, text), maps_set_name(m, ch.failed_in_prefixes),
+		       cgroup_path, errno_text(err), full, fresh ? "attached" : "added");
 		return EXIT_SYSTEM;
 	}
 	trace(1,
-	      "%zu key%s into " BLOCKLIST_MAP_NAME " and " BLOCKNETS_MAP_NAME
-	      ": %zu BPF_MAP_UPDATE_BATCH and %zu BPF_MAP_UPDATE_ELEM calls",
-	      ch.changed, ch.changed == 1 ? "" : "s", ch.update_calls[1], ch.update_calls[0]);
-	if (!fresh)
+	      "%zu key%s into %s and %s: %zu BPF_MAP_UPDATE_BATCH and %zu BPF_MAP_UPDATE_ELEM calls",
+	      ch.changed, ch.changed == 1 ? "" : "s", maps_set_name(m, 0), maps_set_name(m, 1),
+	      ch.update_calls[1], ch.update_calls[0]);
+	if (!fresh && ch.refreshed)
+		report("added %zu address%s to %s on %s (%zu there already with a new expiry, %zu as they were)",
+		       ch.changed, ch.changed == 1 ? "" : "es", prog_ids, cgroup_path, ch.refreshed,
+		       ch.unchanged);
+	else if (!fresh)
 		report("added %zu address%s to %s on %s (%zu already there)", ch.changed,
 		       ch.changed == 1 ? "" : "es", prog_ids, cgroup_path, ch.unchanged);
 	return EXIT_OK;
+}
+
+int maps_fill_upgrade(const struct maps *m, const struct instance *old,
+		      const struct addr_list *block, enum fill_how how, const char *cgroup_path,
+		      const char *why)
+{
+	/* The new maps are set A, the old instance's list "set B", which the switch reads and keeps. */
+	struct blocklist_sets sets = sets_of(m);
+	struct blocklist_change ch;
+	struct addr_list merged = { 0 };
+	const struct addr_list *want = block;
+	uint64_t now = blocklist_clock();
+	int rc = EXIT_SYSTEM;
+
+	sets.set[SET_B].single_fd = bpf_map_get_fd_by_id(old->blocklist_id);
+	sets.set[SET_B].prefix_fd = bpf_map_get_fd_by_id(old->blocknets_id);
+	sets.keep_old = 1;
+	if (sets.set[SET_B].single_fd < 0 || sets.set[SET_B].prefix_fd < 0) {
+		report("opening the blocklist of program id %" PRIu32 " on %s: %s%s", old->prog_id,
+		       cgroup_path, errno_text(errno), errno == EPERM ? GET_BY_ID_HINT : "");
+		goto out;
+	}
+	if (how == FILL_ADD && merged_list(&sets.set[SET_B], block, now, &merged) < 0) {
+		report("reading the list of program id %" PRIu32 " on %s: %s; nothing was changed",
+		       old->prog_id, cgroup_path, errno_text(errno));
+		goto out;
+	}
+	if (how == FILL_ADD)
+		want = &merged;
+	trace(1, "upgrading program id %" PRIu32 " (%s): %zu entries into the new maps",
+	      old->prog_id, why, want->cnt);
+	rc = switch_to(m, SET_B, &sets, want, now, cgroup_path, &ch);
+	if (rc == EXIT_OK)
+		report("upgrading program id %" PRIu32
+		       " on %s (%s): %zu entries, %zu of them carried with their counters",
+		       old->prog_id, cgroup_path, why, want->cnt, ch.unchanged);
+out:
+	addr_list_free(&merged);
+	if (sets.set[SET_B].single_fd >= 0)
+		close(sets.set[SET_B].single_fd);
+	if (sets.set[SET_B].prefix_fd >= 0)
+		close(sets.set[SET_B].prefix_fd);
+	return rc;
 }
 
 int maps_write_config(const struct maps *m, uint32_t log_mode, const char *cgroup_path)

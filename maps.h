@@ -23,8 +23,14 @@
 #include "reuse.h"
 
 struct maps {
-	/* By role; fd[MAP_CONFIG] stays -1: each hook's program has its own, in config_fd. */
+	/*
+	 * By role; fd[MAP_CONFIG] stays -1: each hook's program has its own, in
+	 * config_fd. A reused instance of the first layout has set A only, and
+	 * no ACTIVE: their fds stay -1.
+	 */
 	int fd[MAP_ROLE_CNT];
+	int layout;			    /* 2, or 1 for a reused instance of the first layout */
+	uint32_t set;			    /* the set the programs read: SET_A or SET_B */
 	int config_fd[DIR_CNT];		    /* -1 for a hook this run does not use */
 	uint32_t max_entries[MAP_ROLE_CNT]; /* as created or found */
 };
@@ -57,13 +63,36 @@ int maps_create(struct maps *m, struct kernel_btf *btf, const struct object *obj
 /* Step 6 of a reused instance: its maps, reached by id. EXIT_OK or EXIT_SYSTEM. */
 int maps_open_reused(struct maps *m, const struct reuse *r, const char *cgroup_path);
 
+/* How step 7 fills the blocklist. */
+enum fill_how {
+	FILL_NEW,     /* maps just made: every entry goes in */
+	FILL_ADD,     /* a reused instance: add (`block`, `run`) */
+	FILL_REPLACE, /* a reused instance: the list becomes exactly `block` (`replace`) */
+};
+
 /*
- * Step 7: add `block` to the blocklist; `fresh`: the maps are new and
- * empty. Says what was added to a reused instance (`prog_ids`: "program id
- * 7"). All or nothing: EXIT_OK, or EXIT_SYSTEM with the maps as they were.
+ * Step 7: add `block` to the blocklist, or make the list exactly `block`.
+ * On a list in use, a change of more than one system call goes through the
+ * switch (blocklist.h), so that a command killed half-way leaves the old
+ * list or the new one. Says what was added to a reused instance
+ * (`prog_ids`: "program id 7"). All or nothing: EXIT_OK, or EXIT_SYSTEM
+ * with the maps as they were.
  */
-int maps_fill(const struct maps *m, const struct addr_list *block, int fresh,
+int maps_fill(const struct maps *m, const struct addr_list *block, enum fill_how how,
 	      const char *cgroup_path, const char *prog_ids);
+
+/*
+ * Step 7 of an upgrade (reuse.h): the new maps get the list of instance
+ * `old` (its entries with their counters and expiries), and `block` as
+ * `how` says; the old maps are read, never changed. EXIT_OK or
+ * EXIT_SYSTEM, said.
+ */
+int maps_fill_upgrade(const struct maps *m, const struct instance *old,
+		      const struct addr_list *block, enum fill_how how, const char *cgroup_path,
+		      const char *why);
+
+/* The name of the active set's map of single addresses (prefixes 0) or prefixes (1). */
+const char *maps_set_name(const struct maps *m, int prefixes);
 
 /* Step 7, and again on the way out: which events each program sends (LOG_ALL, ...). */
 int maps_write_config(const struct maps *m, uint32_t log_mode, const char *cgroup_path);

@@ -76,18 +76,27 @@ out:
 	return rc;
 }
 
+#define SINGLES_WANTED                                                                             \
+	"a hash with 24-byte keys (struct addr_key) and 16-byte values (struct block_entry)"
+#define PREFIXES_WANTED                                                                            \
+	"an LPM trie with 24-byte keys (struct addr_key) and 16-byte values (struct block_entry)"
+
 /* One map of the contract: its name, kind and sizes, and what to say when it is missing. */
 static const struct contract_map {
 	const char *name;
 	uint32_t type, key_size, value_size;
 	const char *wanted;
 } contract[MAP_ROLE_CNT] = {
-	[MAP_BLOCKLIST] = { BLOCKLIST_MAP_NAME, BPF_MAP_TYPE_HASH, sizeof(struct addr_key),
-			    sizeof(uint64_t),
-			    "a hash with 24-byte keys (struct addr_key) and 8-byte values (drop counters)" },
-	[MAP_BLOCKNETS] = { BLOCKNETS_MAP_NAME, BPF_MAP_TYPE_LPM_TRIE, sizeof(struct addr_key),
-			    sizeof(uint64_t),
-			    "an LPM trie with 24-byte keys (struct addr_key) and 8-byte values (drop counters)" },
+	[MAP_BLOCKLIST_A] = { BLOCKLIST_MAP_NAME, BPF_MAP_TYPE_HASH, sizeof(struct addr_key),
+			      sizeof(struct block_entry), SINGLES_WANTED },
+	[MAP_BLOCKNETS_A] = { BLOCKNETS_MAP_NAME, BPF_MAP_TYPE_LPM_TRIE, sizeof(struct addr_key),
+			      sizeof(struct block_entry), PREFIXES_WANTED },
+	[MAP_BLOCKLIST_B] = { BLOCKLIST_B_MAP_NAME, BPF_MAP_TYPE_HASH, sizeof(struct addr_key),
+			      sizeof(struct block_entry), SINGLES_WANTED },
+	[MAP_BLOCKNETS_B] = { BLOCKNETS_B_MAP_NAME, BPF_MAP_TYPE_LPM_TRIE, sizeof(struct addr_key),
+			      sizeof(struct block_entry), PREFIXES_WANTED },
+	[MAP_ACTIVE] = { ACTIVE_MAP_NAME, BPF_MAP_TYPE_ARRAY, 4, sizeof(struct active_set),
+			 "an array of one 16-byte struct active_set (which set is read)" },
 	[MAP_CONFIG] = { CONFIG_MAP_NAME, BPF_MAP_TYPE_ARRAY, 4, sizeof(struct prog_config),
 			 "an array of at least two 24-byte struct prog_config (settings, counts)" },
 	[MAP_EVENTS] = { EVENTS_MAP_NAME, BPF_MAP_TYPE_PERF_EVENT_ARRAY, 4, 4,
@@ -108,7 +117,8 @@ static const struct contract_map events_ring = {
 	EVENTS_RING_MAP_NAME, BPF_MAP_TYPE_RINGBUF, 0, 0,
 	"a ring buffer (BPF_MAP_TYPE_RINGBUF), for the program in section cgroup/skb/ringbuf"
 };
-_Static_assert(sizeof(struct addr_key) == 24 && sizeof(struct prog_config) == 24,
+_Static_assert(sizeof(struct addr_key) == 24 && sizeof(struct prog_config) == 24 &&
+		       sizeof(struct block_entry) == 16 && sizeof(struct active_set) == 16,
 	       "the contract's messages name these sizes");
 
 /* The contract between prog.bpf.c and the loader, checked for any object. */
@@ -131,7 +141,7 @@ static int check_contract(struct object *o, enum transport t)
 		wanted |= 1u << o->map_index[k];
 	}
 	/*
-	 * Later commands know our program by the four maps it uses, and no
+	 * Later commands know our program by the seven maps it uses, and no
 	 * others (instance.h): a program using another set would stay attached
 	 * where `status`, `list` and `detach` cannot see it.
 	 */
@@ -139,7 +149,8 @@ static int check_contract(struct object *o, enum transport t)
 		used |= 1u << o->elf.relocs[r].map_index;
 	if (used != wanted) {
 		report("%s: the program must use exactly the maps " BLOCKLIST_MAP_NAME
-		       ", " BLOCKNETS_MAP_NAME ", " CONFIG_MAP_NAME
+		       ", " BLOCKNETS_MAP_NAME ", " BLOCKLIST_B_MAP_NAME ", " BLOCKNETS_B_MAP_NAME
+		       ", " ACTIVE_MAP_NAME ", " CONFIG_MAP_NAME
 		       " and %s, by which later commands recognise it",
 		       o->label, t == TRANSPORT_RING ? EVENTS_RING_MAP_NAME : EVENTS_MAP_NAME);
 		return EXIT_USAGE;

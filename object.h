@@ -16,9 +16,23 @@
 
 #define OBJECT_MAX_BYTES (16u << 20)
 
-/* The four maps of the contract (common.h), by what they are for. */
-enum map_role { MAP_BLOCKLIST, MAP_BLOCKNETS, MAP_CONFIG, MAP_EVENTS };
-#define MAP_ROLE_CNT 4
+/*
+ * The seven maps of the contract (common.h), by what they are for: the
+ * blocklist's two sets, each a hash of single addresses and a trie of
+ * prefixes, then ACTIVE, CONFIG and EVENTS (or EVENTS_RING).
+ */
+enum map_role {
+	MAP_BLOCKLIST_A,
+	MAP_BLOCKNETS_A,
+	MAP_BLOCKLIST_B,
+	MAP_BLOCKNETS_B,
+	MAP_ACTIVE,
+	MAP_CONFIG,
+	MAP_EVENTS
+};
+#define MAP_ROLE_CNT 7
+#define MAP_SINGLES(set) (MAP_BLOCKLIST_A + 2 * (set)) /* set: SET_A or SET_B */
+#define MAP_PREFIXES(set) (MAP_BLOCKNETS_A + 2 * (set))
 
 struct object {
 	const char *label; /* for messages: the path, or "embedded BPF object" */

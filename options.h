@@ -13,12 +13,27 @@
 #include "addr.h"
 
 /*
- * run, block and log take the setup steps of loader.c; block leaves its
- * program attached, log only reads an attached one. The others load
- * nothing (commands.c).
+ * run, block, replace and log take the setup steps of loader.c; block and
+ * replace leave their program attached, log only reads an attached one.
+ * The others load nothing (commands.c).
  */
-enum command { CMD_RUN, CMD_BLOCK, CMD_LOG, CMD_STATUS, CMD_LIST, CMD_UNBLOCK, CMD_DETACH };
-#define COMMAND_CNT 7
+enum command {
+	CMD_RUN,
+	CMD_BLOCK,
+	CMD_REPLACE,
+	CMD_LOG,
+	CMD_STATUS,
+	CMD_LIST,
+	CMD_UNBLOCK,
+	CMD_DETACH
+};
+#define COMMAND_CNT 8
+
+/* block and replace: the program they attach stays after they exit, and nobody reads it. */
+static inline int command_leaves_attached(enum command c)
+{
+	return c == CMD_BLOCK || c == CMD_REPLACE;
+}
 
 /* The two hooks a cgroup has for sockets' packets; the program can sit on either or both. */
 enum direction { DIR_EGRESS, DIR_INGRESS };
@@ -57,6 +72,8 @@ struct options {
 	struct addr_list block;	 /* addresses and prefixes, sorted, unique */
 	int addresses_given;	 /* by -b or -f, even if none */
 	uint32_t max_entries;	 /* --max-entries; 0: the object's */
+	uint64_t timeout_ns;	 /* --timeout; 0: for good */
+	unsigned int jitter_pct; /* --jitter */
 	enum attach_mode mode;
 	enum transport events; /* --events */
 	unsigned int ring_pages;

@@ -9,9 +9,10 @@
  *   b. The far end's address becomes a struct addr_key (common.h): on
  *      egress the destination, on ingress the source; an IPv4-mapped IPv6
  *      address as the IPv4 address it maps.
- *   c. The key is looked up in BLOCKLIST (single addresses, a hash), and if
- *      it is not there in BLOCKNETS (prefixes, a longest-prefix-match trie).
- *      Found means drop (return 0) and count the drop in the entry.
+ *   c. The key is looked up in the active set (ACTIVE says A or B): in
+ *      BLOCKLIST (single addresses, a hash), and if it is not there in
+ *      BLOCKNETS (prefixes, a longest-prefix-match trie). Found, and not
+ *      lapsed, means drop (return 0) and count the drop in the entry.
  *   d. {destination, family, verdict} goes to user space, if CONFIG asks
  *      for it: every packet, only drops, or none (when nobody reads, or by
  *      choice). An event the kernel will not take is counted in CONFIG.
@@ -37,7 +38,7 @@
 #define BPF_MAP_TYPE_PERF_EVENT_ARRAY 4
 #define BPF_MAP_TYPE_LPM_TRIE 11
 #define BPF_MAP_TYPE_RINGBUF 27
-#define BPF_F_NO_PREALLOC 1
+#define BPF_F_NO_PREALLOC 1 /* memory for the entries there, not max_entries of them */
 /* include/uapi/linux/bpf.h: flags of bpf_perf_event_output() */
 #define BPF_F_CURRENT_CPU 0xffffffffULL
 /* include/uapi/asm-generic/errno-base.h */
@@ -71,6 +72,7 @@ struct __sk_buff {
  * `call N`, which the kernel resolves.
  */
 static void *(*bpf_map_lookup_elem)(void *map, const void *key) = (void *)1;
+static uint64_t (*bpf_ktime_get_ns)(void) = (void *)5;
 static long (*bpf_perf_event_output)(void *ctx, void *map, uint64_t flags, void *data,
 				     uint64_t size) = (void *)25;
 static long (*bpf_skb_load_bytes)(const void *skb, uint32_t offset, void *to,
@@ -93,23 +95,45 @@ static long (*bpf_ringbuf_output)(void *ringbuf, void *data, uint64_t size,
 #define cpu_to_be32(x) (x)
 #endif
 
-/* Single addresses, either family. Value: packets dropped to it (u64). */
-TYPED_MAP_DEF(struct addr_key, uint64_t)
-BLOCKLIST SEC("maps") = {
-	.type = BPF_MAP_TYPE_HASH,
-	.key_size = sizeof(struct addr_key),
-	.value_size = sizeof(uint64_t),
-	.max_entries = BLOCKLIST_DEFAULT_ENTRIES,
-};
+/*
+ * The blocklist, in two sets of two maps (common.h, struct active_set): in
+ * each, single addresses of either family in a hash, and prefixes in a
+ * longest-prefix-match trie, which the kernel insists is not preallocated.
+ * The hash is: on 32-bit kernels from 6.1 on, an element the allocator
+ * hands a hash without preallocation has its value 4 bytes off 8-byte
+ * alignment, and the 64-bit atomic add on `drops` then faults (an oops, on
+ * armhf). Value: the drops counted and when the entry lapses (struct
+ * block_entry).
+ */
+#define SINGLES(name)                                                                              \
+	TYPED_MAP_DEF(struct addr_key, struct block_entry)                                         \
+	name SEC("maps") = {                                                                       \
+		.type = BPF_MAP_TYPE_HASH,                                                         \
+		.key_size = sizeof(struct addr_key),                                               \
+		.value_size = sizeof(struct block_entry),                                          \
+		.max_entries = BLOCKLIST_DEFAULT_ENTRIES,                                          \
+	}
+#define PREFIXES(name)                                                                             \
+	TYPED_MAP_DEF(struct addr_key, struct block_entry)                                         \
+	name SEC("maps") = {                                                                       \
+		.type = BPF_MAP_TYPE_LPM_TRIE,                                                     \
+		.key_size = sizeof(struct addr_key),                                               \
+		.value_size = sizeof(struct block_entry),                                          \
+		.max_entries = BLOCKLIST_DEFAULT_ENTRIES,                                          \
+		.map_flags = BPF_F_NO_PREALLOC,                                                    \
+	}
+SINGLES(BLOCKLIST_A);
+PREFIXES(BLOCKNETS_A);
+SINGLES(BLOCKLIST_B);
+PREFIXES(BLOCKNETS_B);
 
-/* Prefixes, either family; the kernel insists that a trie is not preallocated. */
-TYPED_MAP_DEF(struct addr_key, uint64_t)
-BLOCKNETS SEC("maps") = {
-	.type = BPF_MAP_TYPE_LPM_TRIE,
-	.key_size = sizeof(struct addr_key),
-	.value_size = sizeof(uint64_t),
-	.max_entries = BLOCKLIST_DEFAULT_ENTRIES,
-	.map_flags = BPF_F_NO_PREALLOC,
+/* Which set the programs read: [0].set, SET_A or SET_B. Shared by both hooks' programs. */
+TYPED_MAP_DEF(uint32_t, struct active_set)
+ACTIVE SEC("maps") = {
+	.type = BPF_MAP_TYPE_ARRAY,
+	.key_size = sizeof(uint32_t),
+	.value_size = sizeof(struct active_set),
+	.max_entries = 1,
 };
 
 /* Settings the loader writes before it attaches, and counts the program writes back. */
@@ -178,6 +202,61 @@ static __attribute__((always_inline)) int far_end(struct __sk_buff *skb, uint32_
 }
 
 /*
+ * The kernel's trie stores a value right after its key bytes, which puts
+ * ours 4 bytes off 8-byte alignment (at 60 bytes into the node on 64-bit
+ * kernels, 44 on 32-bit): a 64-bit atomic add there faults on ARM and MIPS
+ * (an oops, seen on arm64 and armhf). So the program touches a trie value
+ * only in 32-bit words: it reads `expires` as two halves, and counts a
+ * prefix's drops in the low half of `drops`, which then counts modulo
+ * 2^32. A hash value is 8-byte aligned and gets the 64-bit add.
+ */
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define LOW_HALF 0
+#else
+#define LOW_HALF 1
+#endif
+static __attribute__((always_inline)) uint64_t expiry_of(const struct block_entry *e)
+{
+	const uint32_t *half = (const uint32_t *)&e->expires;
+
+	return (uint64_t)half[1 - LOW_HALF] << 32 | half[LOW_HALF];
+}
+
+/*
+ * A lapsed entry blocks nothing: NULL for it. The clock is read only for an
+ * entry that lapses, and once per packet (*now, 0 until read): each read
+ * costs about as much as a lookup.
+ */
+static __attribute__((always_inline)) struct block_entry *live(struct block_entry *e, uint64_t *now)
+{
+	uint64_t expires;
+
+	if (!e)
+		return e;
+	expires = expiry_of(e);
+	if (!expires)
+		return e;
+	if (!*now)
+		*now = bpf_ktime_get_ns();
+	return *now < expires ? e : (void *)0;
+}
+
+/*
+ * Step c in set A or B: the exact match first (the common case, and the
+ * cheaper lookup), then the longest prefix (*in_trie set). Each set has its
+ * own calls, so that each hash lookup sees one map and the verifier can
+ * inline it. A lapsed single address still lets a prefix block.
+ */
+#define LOOKUP_SET(singles, prefixes, key, now, entry, in_trie)                                    \
+	do {                                                                                       \
+		entry = live(bpf_map_lookup_elem(&singles, key), now);                             \
+		if (!entry) {                                                                      \
+			entry = live(bpf_map_lookup_elem(&prefixes, key), now);                    \
+			in_trie = 1;                                                               \
+		}                                                                                  \
+	} while (0)
+
+/*
  * Steps a to d for either program; `ring` says which way events go. It is a
  * constant in each caller, so clang keeps only that branch in each.
  */
@@ -187,9 +266,12 @@ static __attribute__((always_inline)) int filter(struct __sk_buff *skb, int ring
 	struct addr_key key = { 0 };
 	/* Aligned, so that the address is copied in by words, not byte by byte. */
 	struct packet_log log __attribute__((aligned(8)));
-	const uint32_t settings_key = CONFIG_SETTINGS;
+	const uint32_t settings_key = CONFIG_SETTINGS, first = 0;
 	struct prog_config *config;
-	uint64_t *drops;
+	struct active_set *active;
+	struct block_entry *entry;
+	uint64_t now = 0;
+	int in_trie = 0;
 	uint32_t log_mode = LOG_ALL, ingress = 0;
 	int action;
 	long sent;
@@ -202,17 +284,22 @@ static __attribute__((always_inline)) int filter(struct __sk_buff *skb, int ring
 	}
 	if (far_end(skb, ingress, &key) < 0)
 		return 1;
-	/* The exact match first: it is the common case and the cheaper lookup. */
-	drops = bpf_map_lookup_elem(&BLOCKLIST, &key);
-	if (!drops)
-		drops = bpf_map_lookup_elem(&BLOCKNETS, &key);
+	/* Read once: this packet is judged by one set, whatever a switch does meanwhile. */
+	active = bpf_map_lookup_elem(&ACTIVE, &first);
+	if (active && active->set == SET_B)
+		LOOKUP_SET(BLOCKLIST_B, BLOCKNETS_B, &key, &now, entry, in_trie);
+	else
+		LOOKUP_SET(BLOCKLIST_A, BLOCKNETS_A, &key, &now, entry, in_trie);
 	action = 1;
-	if (drops) {
+	if (entry) {
 		/*
 		 * Count the drop in the entry itself: one atomic add (BPF_XADD)
 		 * on the path that drops, nothing on the path that passes.
 		 */
-		__sync_fetch_and_add(drops, 1);
+		if (in_trie)
+			__sync_fetch_and_add((uint32_t *)&entry->drops + LOW_HALF, 1);
+		else
+			__sync_fetch_and_add(&entry->drops, 1);
 		action = 0;
 	}
 

@@ -324,6 +324,7 @@ int program_load(struct hook *h, int d, const struct object *obj, struct kernel_
 		report("reading the id of program '%s': the kernel gave none", name);
 	} else {
 		h->prog_id = info.id;
+		memcpy(h->tag, info.tag, sizeof(h->tag));
 		rc = EXIT_OK;
 		trace(1, "-> fd %d, program id %" PRIu32 "; the verifier: %s", h->prog_fd,
 		      h->prog_id, log && log[0] ? text_last_line(log) : "(no log)");

@@ -4,6 +4,7 @@
  */
 #include "reuse.h"
 
+#include <fcntl.h>
 #include <inttypes.h>
 #include <unistd.h>
 
@@ -104,7 +105,7 @@ static int use_instance(struct reuse *r, struct hook hook[DIR_CNT], const char *
 
 		h->used = r->inst[d].prog_id != 0;
 		h->prog_id = r->inst[d].prog_id;
-		if (!h->used || opt->command == CMD_BLOCK)
+		if (!h->used || command_leaves_attached(opt->command))
 			continue;
 		holder = instance_holder(h->prog_id);
 		if (holder > 0)
@@ -119,6 +120,81 @@ static int use_instance(struct reuse *r, struct hook hook[DIR_CNT], const char *
 			return EXIT_SYSTEM;
 	}
 	return EXIT_OK;
+}
+
+/*
+ * Why the instance found must be upgraded before `block` or `replace` can
+ * do what is asked, or NULL: it has the first map layout (no sets to
+ * switch, no expiries), or --max-entries asks for more than its maps hold.
+ */
+static const char *upgrade_needed(const struct instance *inst, const struct options *opt)
+{
+	if (!command_leaves_attached(opt->command))
+		return NULL;
+	if (inst->layout == 1)
+		return "map layout 1, before sets and expiries";
+	if (opt->max_entries &&
+	    (opt->max_entries > inst->max_entries[0] || opt->max_entries > inst->max_entries[1]))
+		return "--max-entries asks for larger maps";
+	return NULL;
+}
+
+/*
+ * Upgrade the instance in r: this run makes a new one, on the same hooks
+ * in the same mode, with its list (step 7), and attaching replaces the old
+ * program on each hook (step 11) as a killed run's left-over is replaced:
+ * in one step in single and override mode (and in multi mode where the
+ * kernel has BPF_F_REPLACE). Refused while a reader holds it.
+ */
+static int upgrade_instance(struct reuse *r, struct hook hook[DIR_CNT], const struct cgroup *cg,
+			    const struct hook_programs found[DIR_CNT], const struct options *opt)
+{
+	int d;
+
+	for (d = 0; d < DIR_CNT; d++) {
+		struct hook *h = &hook[d];
+		pid_t holder;
+
+		h->used = r->inst[d].prog_id != 0;
+		if (!h->used)
+			continue;
+		if (opt->directions_given && !(opt->directions & (1u << d))) {
+			report("the instance of ours on %s filters %s too; `" PROG_NAME
+			       " detach` it first to filter less",
+			       cg->path, direction_names[d]);
+			return EXIT_USAGE;
+		}
+		if (found[d].flags != attach_mode_flags(opt->mode)) {
+			report("%s program id %" PRIu32
+			       " on %s is attached in another mode than %s: give its --attach-mode to upgrade it",
+			       direction_names[d], r->inst[d].prog_id, cg->path,
+			       attach_mode_names[opt->mode]);
+			return EXIT_USAGE;
+		}
+		holder = instance_holder(r->inst[d].prog_id);
+		if (holder != 0) {
+			report_holder(cg->path, d, r->inst[d].prog_id, holder,
+				      ", which reads its events: stop it, then upgrade",
+				      "; refusing to upgrade it");
+			return EXIT_SYSTEM;
+		}
+		h->left_over_fd = fcntl(r->inst[d].prog_fd, F_DUPFD_CLOEXEC, 3);
+		if (h->left_over_fd < 0) {
+			report("upgrading program id %" PRIu32 ": %s", r->inst[d].prog_id,
+			       errno_text(errno));
+			return EXIT_SYSTEM;
+		}
+		h->left_over_id = r->inst[d].prog_id;
+		h->upgrading = 1;
+	}
+	r->upgrade = 1;
+	trace(1, "an instance to upgrade (%s): a new one takes its list and its place", r->why);
+	return EXIT_OK;
+}
+
+const struct instance *reuse_instance(const struct reuse *r)
+{
+	return &r->inst[r->inst[DIR_EGRESS].prog_id ? DIR_EGRESS : DIR_INGRESS];
 }
 
 int reuse_decide(struct reuse *r, struct hook hook[DIR_CNT], const struct cgroup *cg,
@@ -138,8 +214,8 @@ int reuse_decide(struct reuse *r, struct hook hook[DIR_CNT], const struct cgroup
 
 			if (ours < 0)
 				return EXIT_SYSTEM;
-			if (ours && !inst.persistent && opt->command == CMD_BLOCK && hook[d].used &&
-			    held_by_a_run(cg->path, d, &inst))
+			if (ours && !inst.persistent && command_leaves_attached(opt->command) &&
+			    hook[d].used && held_by_a_run(cg->path, d, &inst))
 				return EXIT_SYSTEM;
 			if (ours && (inst.persistent || opt->command == CMD_LOG) &&
 			    !r->inst[d].prog_id &&
@@ -151,6 +227,8 @@ int reuse_decide(struct reuse *r, struct hook hook[DIR_CNT], const struct cgroup
 			}
 		}
 	}
+	if (first && (r->why = upgrade_needed(&r->inst[first - 1], opt)) != NULL)
+		return upgrade_instance(r, hook, cg, found, opt);
 	if (first)
 		return use_instance(r, hook, cg->path, opt);
 	if (opt->command == CMD_LOG) {
@@ -179,11 +257,15 @@ void reuse_drop_left_overs(struct hook hook[DIR_CNT], const struct cgroup *cg,
 
 		if (h->left_over_fd < 0)
 			continue;
-		if (mode == ATTACH_MULTI &&
+		if (mode == ATTACH_MULTI && !h->left_over_gone &&
 		    bpf_prog_detach(h->left_over_fd, cg->fd, direction_attach_type(d)) < 0)
-			report("detaching the left-over program id %" PRIu32
+			report("detaching the %s program id %" PRIu32
 			       " from %s: %s; it is still attached",
-			       h->left_over_id, cg->path, errno_text(errno));
+			       h->upgrading ? "upgraded" : "left-over", h->left_over_id, cg->path,
+			       errno_text(errno));
+		else if (h->upgrading)
+			report("upgraded %s program id %" PRIu32 " on %s to program id %" PRIu32,
+			       direction_names[d], h->left_over_id, cg->path, h->prog_id);
 		else
 			report("replaced the left-over program id %" PRIu32 " on %s",
 			       h->left_over_id, cg->path);

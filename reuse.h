@@ -6,6 +6,9 @@
  *
  *   - A persistent instance of ours (left by `block`): `block` adds to its
  *     blocklist, `run` and `log` read its events; nothing new is loaded.
+ *     Unless it is of the first map layout, or smaller than --max-entries
+ *     asks: then `block` and `replace` upgrade it, making a new instance
+ *     with its list that replaces it on the hooks in one step.
  *   - A program of ours that a killed run left and no process holds: ours
  *     replaces it without a moment unblocked.
  *   - Anyone else's program: never displaced (hook_is_free()).
@@ -19,6 +22,13 @@
 
 struct reuse {
 	int active; /* an instance of ours is used: persistent, or for `log` one nobody holds */
+	/*
+	 * Or, for `block` and `replace`, an instance of ours that must be
+	 * upgraded: a new one is made with its list, and replaces it on the
+	 * hooks (`why` says what calls for it).
+	 */
+	int upgrade;
+	const char *why;
 	struct instance inst[DIR_CNT]; /* its program on each hook; prog_id 0: none */
 };
 
@@ -39,6 +49,9 @@ int reuse_decide(struct reuse *r, struct hook hook[DIR_CNT], const struct cgroup
  */
 void reuse_drop_left_overs(struct hook hook[DIR_CNT], const struct cgroup *cg,
 			   enum attach_mode mode);
+
+/* The instance found (r->active or r->upgrade): the first hook's. */
+const struct instance *reuse_instance(const struct reuse *r);
 
 void reuse_close(struct reuse *r);
 

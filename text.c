@@ -267,6 +267,24 @@ const char *text_decimal(const char *p, unsigned long max, unsigned long *out)
 	return p == start ? NULL : p;
 }
 
+const char *text_duration(const char *p, unsigned long *seconds)
+{
+	static const char units[] = "smhd";
+	static const unsigned long unit_seconds[] = { 1, 60, 3600, 86400 };
+	const char *unit;
+
+	p = text_decimal(p, TEXT_DURATION_MAX, seconds);
+	if (!p || *seconds == 0)
+		return NULL;
+	unit = *p ? strchr(units, *p) : NULL;
+	if (!unit)
+		return p;
+	if (*seconds > TEXT_DURATION_MAX / unit_seconds[unit - units])
+		return NULL;
+	*seconds *= unit_seconds[unit - units];
+	return p + 1;
+}
+
 const char *text_last_line(char *s)
 {
 	size_t len = strlen(s);

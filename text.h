@@ -64,6 +64,14 @@ int text_flush(struct text_out *o);
 const char *text_decimal(const char *p, unsigned long max, unsigned long *out);
 
 /*
+ * A duration, "90s", "10m", "24h", "7d" or plain seconds ("90"), from 1 s
+ * to TEXT_DURATION_MAX seconds (68 years), in seconds: returns the first
+ * byte after it, or NULL.
+ */
+#define TEXT_DURATION_MAX 0x7fffffffUL
+const char *text_duration(const char *p, unsigned long *seconds);
+
+/*
  * The last line of `s`, its trailing newlines cut off in place: of a kernel
  * log, the verifier's summary ("processed 71 insns ...") or its reason.
  */

@@ -55,7 +55,7 @@ for k in 10000 100000 1000000; do
 	addresses $k >"$TMP/$k.txt"
 done
 # The same 100,000 entries as one bpftool batch file of map updates.
-awk '{ split($1, o, "."); printf "map update pinned PIN key hex 40 00 00 00 04 00 00 00 %02x %02x %02x %02x 00 00 00 00 00 00 00 00 00 00 00 00 value hex 00 00 00 00 00 00 00 00\n", o[1], o[2], o[3], o[4] }' \
+awk '{ split($1, o, "."); printf "map update pinned PIN key hex 40 00 00 00 04 00 00 00 %02x %02x %02x %02x 00 00 00 00 00 00 00 00 00 00 00 00 value hex 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00\n", o[1], o[2], o[3], o[4] }' \
 	"$TMP/100000.txt" >"$TMP/100000.batch"
 
 fresh_cg() { n=$((n + 1)); CG=$BASE/$n; mkdir "$CG"; }
@@ -88,10 +88,11 @@ bpftool_block() { # CG ADDR-FILE-OR-EMPTY: the script a user would write
 		bpftool map update pinned "$pin/CONFIG" key hex 00 00 00 00 value hex 02 00 00 00 00 00 00 00 \
 			00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 &&
 		if [ -n "$2" ]; then
-			sed "s|PIN|$pin/BLOCKLIST|" "$2" >"$TMP/b" && bpftool batch file "$TMP/b"
+			sed "s|PIN|$pin/BLOCKLIST_A|" "$2" >"$TMP/b" && bpftool batch file "$TMP/b"
 		else
-			bpftool map update pinned "$pin/BLOCKLIST" key hex 40 00 00 00 04 00 00 00 c0 00 02 01 \
-				00 00 00 00 00 00 00 00 00 00 00 00 value hex 00 00 00 00 00 00 00 00
+			bpftool map update pinned "$pin/BLOCKLIST_A" key hex 40 00 00 00 04 00 00 00 c0 00 02 01 \
+				00 00 00 00 00 00 00 00 00 00 00 00 value hex 00 00 00 00 00 00 00 00 \
+				00 00 00 00 00 00 00 00
 		fi
 	local rc=$?
 	rm -rf "$pin"
@@ -130,7 +131,7 @@ fresh_cg; add "ours:rss 1" "$(kb "$BIN" block -c "$CG" 192.0.2.1)"; drop_cg
 fresh_cg; add "libbpf:rss 1" "$(kb "$PEER" "$OBJ" "$CG" 192.0.2.1)"; drop_cg
 fresh_cg; add "ours:rss 100000" "$(kb "$BIN" block -c "$CG" --max-entries 100000 -f "$TMP/100000.txt")"; drop_cg
 fresh_cg; add "libbpf:rss 100000" "$(kb "$PEER" "$OBJ" "$CG" -f "$TMP/100000.txt")"; drop_cg
-# Memory per entry in the kernel: BLOCKLIST's memlock (bpftool) over its
+# Memory per entry in the kernel: BLOCKLIST_A's memlock (bpftool) over its
 # size, for a million entries.
 kernel_per_entry=-
 if [ $HAVE_BPFTOOL = 1 ]; then
@@ -182,7 +183,7 @@ for op in "rss 1" "rss 100000" "rss run" "rss log"; do
 done
 per_address=$(awk -v a="${samples[ours:rss 100000]}" -v b="${samples[ours:rss 1]}" \
 	'BEGIN { printf "%.0f", (a - b) * 1024 / 99999 }')
-printf '\nmemory per entry: %s bytes in the kernel (BLOCKLIST memlock / 1,000,000), %s bytes in block (peak RSS, 100,000 against 1)\n' \
+printf '\nmemory per entry: %s bytes in the kernel (BLOCKLIST_A memlock / 1,000,000), %s bytes in block (peak RSS, 100,000 against 1)\n' \
 	"$kernel_per_entry" "$per_address"
 printf '{"bench":"peers","when":"%s","case":"memory per entry","kernel_bytes":"%s","block_bytes":%s}\n' \
 	"$stamp" "$kernel_per_entry" "$per_address" >>"$JSON"

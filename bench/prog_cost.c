@@ -35,7 +35,7 @@
 #include "perf_ring.h"
 #include "ringbuf.h"
 
-#define MAX_CASES 16
+#define MAX_CASES 20
 #define TABLE_KEYS 10000 /* entries in the map a lookup searches, besides the one it finds */
 #define RING_BYTES ((size_t)64 * 4096) /* the ring buffer: as large as one CPU's perf ring */
 
@@ -167,7 +167,7 @@ static void set_log(const struct loaded *p, uint32_t mode)
 
 static void put(int fd, const char *text)
 {
-	static const uint64_t zero;
+	static const struct block_entry zero;
 	struct addr_key k;
 	char why[200];
 
@@ -278,7 +278,7 @@ struct bench_case {
 	const struct loaded *prog; /* NULL: the floor */
 	int v6;
 	uint32_t log;
-	int setup; /* 0 miss; 1 hit in BLOCKLIST; 2 hit in BLOCKNETS (as a /32) */
+	int setup; /* 0 miss; 1 hit in BLOCKLIST_A; 2 in BLOCKNETS_A (as a /32); 3 in BLOCKLIST_A, lapsing in an hour */
 	uint32_t want;
 	uint32_t ns[64];
 	unsigned int wakeup; /* a reader woken every this many events; 0: none */
@@ -345,6 +345,9 @@ int main(int argc, char **argv)
 		"IPv4 hit (hash), log none", &helper, 0, LOG_NONE, 1, 0, { 0 }, 0
 	};
 	c[n++] = (struct bench_case){
+		"IPv4 hit (hash) with a timeout, log none", &helper, 0, LOG_NONE, 3, 0, { 0 }, 0
+	};
+	c[n++] = (struct bench_case){
 		"IPv4 hit (trie, as /32), log none", &helper, 0, LOG_NONE, 2, 0, { 0 }, 0
 	};
 	c[n++] = (struct bench_case){ "IPv6 miss, log none", &helper, 1, LOG_NONE, 0, 1, { 0 }, 0 };
@@ -401,16 +404,22 @@ int main(int argc, char **argv)
 			if (p) {
 				struct addr_key k;
 				char why[200];
-				static const uint64_t zero;
+				struct block_entry value = { 0, 0 };
+				struct timespec mono;
 
 				set_log(p, c[i].log);
 				addr_parse("192.0.2.1/32", &k, why, sizeof(why));
 				bpf_map_delete_elem(p->singles, &k);
 				bpf_map_delete_elem(p->prefixes, &k);
+				/* An hour from now on the program's clock (bpf_ktime_get_ns()). */
+				clock_gettime(CLOCK_MONOTONIC, &mono);
+				if (c[i].setup == 3)
+					value.expires =
+						((uint64_t)mono.tv_sec + 3600) * 1000000000u;
 				if (c[i].setup)
-					bpf_map_update_elem(c[i].setup == 1 ? p->singles
-									    : p->prefixes,
-							    &k, &zero, BPF_ANY);
+					bpf_map_update_elem(c[i].setup == 2 ? p->prefixes
+									    : p->singles,
+							    &k, &value, BPF_ANY);
 			}
 			if (p && c[i].wakeup && reader_start(&rd, p, c[i].wakeup) < 0) {
 				fprintf(stderr, "prog_cost: starting a reader: %s\n",

@@ -64,12 +64,14 @@ if [ -z "${TAG:-}" ] && command -v valgrind >/dev/null; then
 	# The one-shot commands too: each exit status is 0 unless valgrind found an error.
 	vg_rc=""
 	for args in "block -c $CG 127.0.0.2 127.1.2.3" "block -c $CG 127.0.0.2 127.0.0.9" "list -c $CG --json" \
-		"unblock -c $CG 127.0.0.9 127.0.0.5" "status -c $CG" "detach -c $CG"; do
+		"unblock -c $CG 127.0.0.9 127.0.0.5" "replace -c $CG 127.0.0.2 10.0.0.0/8" \
+		"block -c $CG --timeout 1h 127.0.0.7" "status -c $CG" "detach -c $CG"; do
 		# shellcheck disable=SC2086 # the words are meant to split
 		timeout -k 5 60 "$TMP/vg-tool" $args >/dev/null 2>&1
 		vg_rc="$vg_rc$?"
 	done
-	check "e2e [valgrind] block, block, list, unblock, status, detach: no errors" test "$vg_rc" = 000000
+	check "e2e [valgrind] block, block, list, unblock, replace, block --timeout, status, detach: no errors" \
+		test "$vg_rc" = 00000000
 	"$TMP/vg-tool" block -c "$CG" 127.0.0.2 2>/dev/null
 	: >"$TMP/vg-log.err"
 	timeout -k 5 60 "$TMP/vg-tool" log -c "$CG" >/dev/null 2>"$TMP/vg-log.err" &
@@ -354,11 +356,11 @@ else
 	bad "e2e [ringbuf] flood" "$(head -c 500 "$TMP/ringflood.err")"
 fi
 
-# Map full: more addresses than BLOCKLIST holds is refused before anything is attached.
+# Map full: more addresses than BLOCKLIST_A holds is refused before anything is attached.
 many=()
 for i in $(seq 0 1024); do many+=(-b "10.$((i / 256)).$((i % 256)).1"); done
 expect_exit "e2e map full: 1025 addresses refused" 1 \
-	"1025 addresses to block, but BLOCKLIST holds 1024 (--max-entries); nothing was attached" -- -c "$CG" "${many[@]}"
+	"1025 addresses to block, but BLOCKLIST_A holds 1024 (--max-entries); nothing was attached" -- -c "$CG" "${many[@]}"
 check "e2e map full: nothing attached" test "$(prog_count "$CG")" = 0
 
 # The root of the hierarchy: warn that everything is affected. The object is
@@ -385,10 +387,10 @@ expect_exit "--json is refused where it means nothing" 2 "block does not take --
 if start_tool status -c "$CG" -b 127.0.0.2 -b 127.1.2.3; then
 	status_pid=$tool_pid
 	expect_exit "status: a running instance, its entries" 0 \
-		"^$CG: egress program id [0-9]* (cgroup-skb-egress, mode single, run by pid [0-9]*, logging all), BLOCKLIST map id [0-9]* holds 2 of 1024 entries, 0 packets dropped, BLOCKNETS map id [0-9]* holds 0 of 1024 prefixes, EVENTS map id [0-9]*$" \
+		"^$CG: egress program id [0-9]* (cgroup-skb-egress, mode single, run by pid [0-9]*, logging all), BLOCKLIST_A map id [0-9]* holds 2 of 1024 entries, 0 packets dropped, BLOCKNETS_A map id [0-9]* holds 0 of 1024 prefixes, EVENTS map id [0-9]*$" \
 		-- status -c "$CG"
 	expect_exit "status --json: a running instance" 0 \
-		"^{\"cgroup\":\"$CG\",\"direction\":\"egress\",\"attached\":true,\"prog_id\":[0-9]*,\"ours\":true,\"mode\":\"single\",\"persistent\":false,\"log\":\"all\",\"holder_pid\":[1-9][0-9]*,\"blocklist_map_id\":[0-9]*,\"blocknets_map_id\":[0-9]*,\"entries\":2,\"max_entries\":1024,\"prefixes\":0,\"max_prefixes\":1024,\"dropped\":0,\"events_map_id\":[0-9]*,\"events\":\"perf\",\"unsent\":0,\"lost\":0}$" \
+		"^{\"cgroup\":\"$CG\",\"direction\":\"egress\",\"attached\":true,\"prog_id\":[0-9]*,\"ours\":true,\"mode\":\"single\",\"persistent\":false,\"log\":\"all\",\"holder_pid\":[1-9][0-9]*,\"map_layout\":2,\"set\":\"A\",\"blocklist_map_id\":[0-9]*,\"blocknets_map_id\":[0-9]*,\"entries\":2,\"max_entries\":1024,\"prefixes\":0,\"max_prefixes\":1024,\"dropped\":0,\"events_map_id\":[0-9]*,\"events\":\"perf\",\"unsent\":0,\"lost\":0}$" \
 		-- status -c "$CG" --json
 	for _ in 1 2 3; do probe "$CG" udp 127.1.2.3 >/dev/null; done
 	expect_exit "status: drops counted per packet in the blocklist (3 sent, 3 dropped)" 0 \
@@ -397,7 +399,7 @@ if start_tool status -c "$CG" -b 127.0.0.2 -b 127.1.2.3; then
 	check "list: sorted, one line per address" \
 		test "$(tr '\n' ' ' <"$TMP/cli.out")" = "127.0.0.2 0 127.1.2.3 3 "
 	expect_exit "list --json: one object per address" 0 \
-		"^{\"cgroup\":\"$CG\",\"prog_id\":[0-9]*,\"direction\":\"egress\",\"family\":\"ipv4\",\"address\":\"127.1.2.3\",\"prefix\":false,\"dropped\":3}$" -- list -c "$CG" --json
+		"^{\"cgroup\":\"$CG\",\"prog_id\":[0-9]*,\"direction\":\"egress\",\"family\":\"ipv4\",\"address\":\"127.1.2.3\",\"prefix\":false,\"dropped\":3,\"expires_in\":null}$" -- list -c "$CG" --json
 	# Reaching programs and maps by id needs CAP_SYS_ADMIN: without it, say so.
 	if command -v setpriv >/dev/null; then
 		REAL_BIN=$BIN
@@ -441,7 +443,7 @@ expect_exit "-f: a bad line is named by file and line, nothing loaded" 2 \
 check "-f: a bad file attaches nothing" test "$(prog_count "$CG")" = 0
 expect_exit "-f: a missing file" 2 "opening address file $TMP/none.txt: No such file or directory" -- -c "$CG" -f "$TMP/none.txt"
 expect_exit "--max-entries: more addresses than fit: exit 1, nothing attached" 1 \
-	"2 addresses to block, but BLOCKLIST holds 1 (--max-entries); nothing was attached" -- -c "$CG" -f "$TMP/list.txt" --max-entries 1
+	"2 addresses to block, but BLOCKLIST_A holds 1 (--max-entries); nothing was attached" -- -c "$CG" -f "$TMP/list.txt" --max-entries 1
 : >"$TMP/fromfile.err"
 # (explicit redirection: a background job's stdin would otherwise be /dev/null)
 "$BIN" -c "$CG" -f - --max-entries 4 <"$TMP/list.txt" >/dev/null 2>"$TMP/fromfile.err" &
@@ -476,7 +478,7 @@ if start_tool window -c "$CG" -b 127.0.0.2; then
 	wait "$streamer"
 	sleep 0.3
 	stop_tool "$tool_pid" TERM
-	read -r _ sent _ refused _ after <"$TMP/stream.out"
+	read -r _ sent _ refused _ after _ _ <"$TMP/stream.out"
 	check "no window: the stream was refused once attached ($sent sent before, $refused refused)" \
 		test "$refused" -gt 0 -a "$sent" -gt 0
 	check "no window: nothing passed after the first refusal" test "$after" = 0
@@ -488,5 +490,11 @@ fi
 
 # shellcheck source=test/oneshot.sh
 . test/oneshot.sh
+# shellcheck source=test/expiry.sh
+. test/expiry.sh
+# shellcheck source=test/replace.sh
+. test/replace.sh
+# shellcheck source=test/upgrade.sh
+. test/upgrade.sh
 # shellcheck source=test/families.sh
 . test/families.sh

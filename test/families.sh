@@ -64,7 +64,7 @@ check "families: the prefix's counter grew by the 3 packets sent" \
 expect_exit "families: list --json carries family and prefix" 0 \
 	'"family":"ipv6","address":"fd01::/64","prefix":true,"dropped":' -- list -c "$CG" --json
 expect_exit "families: status counts addresses and prefixes apart" 0 \
-	"holds 1 of 1024 entries, [0-9]* packets dropped, BLOCKNETS map id [0-9]* holds 2 of 1024 prefixes" -- \
+	"holds 1 of 1024 entries, [0-9]* packets dropped, BLOCKNETS_A map id [0-9]* holds 2 of 1024 prefixes" -- \
 	status -c "$CG"
 expect_exit "families: an exact IPv4 entry catches ::ffff:127.0.0.5" 0 "added 1 address" -- \
 	block -c "$CG" ::ffff:127.0.0.5

@@ -391,7 +391,7 @@ if command -v strace >/dev/null; then
 		eval 'grep -q BPF_PROG_ATTACH "$TMP/memlock.trace" && ! grep -q "RLIMIT_MEMLOCK, {" "$TMP/memlock.trace"'
 	# The first BPF_MAP_CREATE of a map of ours (the probes of --events auto
 	# make maps of their own first): after the hook queries and BPF_BTF_LOAD.
-	map_call=$(grep 'bpf(' "$TMP/normal.trace" | grep -n -m1 'BPF_MAP_CREATE.*map_name="BLOCKLIST"' | cut -d: -f1)
+	map_call=$(grep 'bpf(' "$TMP/normal.trace" | grep -n -m1 'BPF_MAP_CREATE.*map_name="BLOCKLIST_A"' | cut -d: -f1)
 	memlock_run "-e inject=bpf:error=EPERM:when=${map_call:-4}"
 	check "faults: EPERM from BPF_MAP_CREATE raises RLIMIT_MEMLOCK and retries (exit $?)" \
 		eval 'grep -q BPF_PROG_ATTACH "$TMP/memlock.trace" && grep -q "RLIMIT_MEMLOCK, {rlim_cur=8192\*1024, rlim_max=8192\*1024}.* = 0" "$TMP/memlock.trace"'
@@ -402,7 +402,7 @@ if command -v strace >/dev/null; then
 	batch_call=$(grep 'bpf(' "$TMP/normal.trace" | grep -n -m1 BPF_MAP_UPDATE_BATCH | cut -d: -f1)
 	inject bpf E2BIG "${batch_call:-4}"
 	check "faults: a failed batch update names the right address" \
-		grep -q "adding 127.0.0.2 to BLOCKLIST of $CG: Argument list too long; nothing was attached" "$TMP/inj.err"
+		grep -q "adding 127.0.0.2 to BLOCKLIST_A of $CG: Argument list too long; nothing was attached" "$TMP/inj.err"
 
 	# Interrupted waits are retried, not fatal.
 	for n in 1 2 3; do

@@ -16,7 +16,8 @@
  *   nethelper [-g CGROUP] stream ADDR PORT MS
  *                                         UDP datagrams for MS ms; prints how many
  *                                         went out, how many were refused (EPERM),
- *                                         and how many went out after a refusal
+ *                                         how many went out after a refusal, and
+ *                                         how many were refused after one went out
  *   nethelper [-g CGROUP] rr-udp|rr-tcp ADDR PORT MS
  *                                         request/response exchanges with the
  *                                         server for MS ms (UDP: a datagram and
@@ -369,7 +370,7 @@ static int attach_foreign(const char *dir, const char *mode, long n)
 static int stream(const struct peer *to, long ms)
 {
 	int s = socket(to->family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	long ok = 0, refused = 0, ok_after = 0;
+	long ok = 0, refused = 0, ok_after = 0, refused_after = 0;
 	double end = now() + (double)ms / 1000;
 
 	if (s < 0) {
@@ -382,9 +383,11 @@ static int stream(const struct peer *to, long ms)
 			ok_after += refused > 0;
 		} else if (errno == EPERM) {
 			refused++;
+			refused_after += ok > 0;
 		}
 	}
-	printf("sent %ld refused %ld sent-after-refused %ld\n", ok, refused, ok_after);
+	printf("sent %ld refused %ld sent-after-refused %ld refused-after-sent %ld\n", ok, refused,
+	       ok_after, refused_after);
 	return 0;
 }
 

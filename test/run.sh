@@ -55,10 +55,13 @@ cross_check() { # TRIPLET CLASS DATA MACHINE QEMU LIBC
 	check "cross $t: stripped" eval '! readelf -S "$bin" | grep -q "\.symtab"'
 	check "cross $t: its BPF object is $data too" grep -q "Data: *.*$data" <(readelf -h "build/$t/prog.bpf.o")
 	# musl wherever Debian ships it for the target (musl-dev:<arch>), and then
-	# the same size budget as x86_64; glibc leaves its symbol versions (GLIBC_) in a static binary.
+	# the cross budget (docs/size.md): 176 KiB, x86_64's 128 KiB times 1.375,
+	# MIPS64's code size against x86_64's for the same source, so that what
+	# fits x86_64's budget fits every target. glibc leaves its symbol
+	# versions (GLIBC_) in a static binary.
 	if [ "$libc" = musl ]; then
-		check "cross $t: linked with musl, at most 128 KiB" \
-			eval '! grep -q GLIBC_ "$bin" && BIN=$bin size_budget'
+		check "cross $t: linked with musl, at most 176 KiB" \
+			eval '! grep -q GLIBC_ "$bin" && BIN=$bin BUDGET=180224 size_budget'
 	else
 		check "cross $t: static glibc (Debian has no musl for it)" grep -q GLIBC_ "$bin"
 	fi
@@ -78,10 +81,10 @@ cross_check() { # TRIPLET CLASS DATA MACHINE QEMU LIBC
 # layer included, fits in 128 KiB (docs/size.md). Every target's size is
 # printed for the table.
 size_budget() {
-	local size
+	local size budget=${BUDGET:-131072}
 	size=$(stat -c %s "$BIN")
-	echo "    $BIN: $size bytes, budget 131072"
-	[ "$size" -le 131072 ]
+	echo "    $BIN: $size bytes, budget $budget"
+	[ "$size" -le "$budget" ]
 }
 # (make builds with musl-gcc whenever it is installed.)
 if [ "$(uname -m)" = x86_64 ] && command -v musl-gcc >/dev/null; then
@@ -163,7 +166,7 @@ expect_exit "cli rejects a non-ELF object" 2 "$TMP/text.o: ELF header: bad magic
 host_order=$([ "$(printf '\1' | od -An -tu2 | tr -d ' ')" = 1 ] && echo bpfel || echo bpfeb)
 expect_exit "cli rejects an object of the other byte order" 2 "rebuild with -target $host_order" -- --object build/test/prog.other-endian.o
 expect_exit "cli rejects an object whose program leaves a map unused (detach could not find it)" 2 \
-	"build/bench/prog-notrie.bpf.o: the program must use exactly the maps BLOCKLIST, BLOCKNETS, CONFIG and EVENTS" -- \
+	"build/bench/prog-notrie.bpf.o: the program must use exactly the maps BLOCKLIST_A, BLOCKNETS_A, BLOCKLIST_B, BLOCKNETS_B, ACTIVE, CONFIG and EVENTS" -- \
 	status -c /nonexistent --object build/bench/prog-notrie.bpf.o
 expect_exit "cli rejects a missing cgroup" 2 "opening cgroup $TMP/nope: No such file or directory; pass a cgroup v2 directory with -c (cgroup2 is mounted at" -- -c "$TMP/nope"
 expect_exit "cli rejects a file as cgroup" 2 "opening cgroup $TMP/text.o: Not a directory" -- -c "$TMP/text.o"
@@ -218,6 +221,8 @@ fi
 . test/e2e.sh
 # shellcheck source=test/faults.sh
 . test/faults.sh
+# shellcheck source=test/switch_faults.sh
+. test/switch_faults.sh
 # The teaching layer: the trace, BTF, source lines.
 EMBEDDED=build/prog.embed.o
 # shellcheck source=test/teach.sh

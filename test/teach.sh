@@ -42,18 +42,18 @@ check "teach: steps 2 to 11 appear, in the order of loader.c and docs/walkthroug
 check "teach: each ELF section, with index, name, type and size" \
 	grep -Eq '^  section +[0-9]+ \.symtab +SYMTAB +type 0x2, [0-9]+ bytes' "$TRACE"
 check "teach: each map created, with the fd the kernel gave it" \
-	grep -Eq '^step 6: BPF_MAP_CREATE BLOCKLIST: map_type 1, key_size 24, .* -> fd [0-9]+, map id [1-9]' "$TRACE"
-check "teach: BPF_BTF_LOAD and the key and value types of BLOCKLIST" \
-	eval 'grep -q "^step 6: BPF_BTF_LOAD: [0-9]* bytes -> fd" "$TRACE" && grep -Eq "BPF_MAP_CREATE BLOCKLIST: .*btf_key_type_id [1-9][0-9]*, btf_value_type_id [1-9]" "$TRACE"'
+	grep -Eq '^step 6: BPF_MAP_CREATE BLOCKLIST_A: map_type 1, key_size 24, .* -> fd [0-9]+, map id [1-9]' "$TRACE"
+check "teach: BPF_BTF_LOAD and the key and value types of BLOCKLIST_A" \
+	eval 'grep -q "^step 6: BPF_BTF_LOAD: [0-9]* bytes -> fd" "$TRACE" && grep -Eq "BPF_MAP_CREATE BLOCKLIST_A: .*btf_key_type_id [1-9][0-9]*, btf_value_type_id [1-9]" "$TRACE"'
 check "teach: the BPF_PROG_LOAD attributes and the verifier's summary line" \
 	eval 'grep -Eq "^step 9: BPF_PROG_LOAD: prog_type 8 \(cgroup_skb\), expected_attach_type 1 \(egress\), insn_cnt [0-9]+, .*line_info_cnt [1-9]" "$TRACE" &&
 		grep -Eq "^step 9: -> fd [0-9]+, program id [0-9]+; the verifier: processed [0-9]+ insns" "$TRACE"'
 check "teach: the attach call and its flags" \
 	grep -Eq '^step 11: BPF_PROG_ATTACH: program fd [0-9]+ \(id [0-9]+\) to cgroup fd [0-9]+, attach_type 1 \(egress\), attach_flags 0x0 \(single\)' "$TRACE"
 # -vv: the instructions before relocation, then with each map's id in place.
-blocklist_id=$(sed -n 's/^step 6: BPF_MAP_CREATE BLOCKLIST: .*map id \([0-9]*\)$/\1/p' "$TRACE")
-blocklist_insn=$(awk '$2 == "BLOCKLIST" { print $1; exit }' <<<"$relocs")
-check "teach: -vv shows the ld_imm64 of BLOCKLIST before relocation (r1 = 0x0) and after (map[id:N])" \
+blocklist_id=$(sed -n 's/^step 6: BPF_MAP_CREATE BLOCKLIST_A: .*map id \([0-9]*\)$/\1/p' "$TRACE")
+blocklist_insn=$(awk '$2 == "BLOCKLIST_A" { print $1; exit }' <<<"$relocs")
+check "teach: -vv shows the ld_imm64 of BLOCKLIST_A before relocation (r1 = 0x0) and after (map[id:N])" \
 	eval '[ -n "$blocklist_insn" ] && grep -Eq "^ +$blocklist_insn: r[0-9]+ = 0x0\$" "$TRACE" &&
 		grep -Eq "^ +$blocklist_insn: r[0-9]+ = map\[id:$blocklist_id\]\$" "$TRACE"'
 prog_id=$(sed -n 's/^step 9: -> fd [0-9]*, program id \([0-9]*\);.*/\1/p' "$TRACE")
@@ -70,7 +70,7 @@ if command -v bpftool >/dev/null; then
 		return 1
 	}
 	check "teach: bpftool prog dump xlated shows lines of prog.bpf.c" xlated_has_source
-	check "teach: bpftool map dump shows BLOCKLIST's key field by field" \
+	check "teach: bpftool map dump shows BLOCKLIST_A's key field by field" \
 		grep -q '"family": 4' <(bpftool map dump id "$blocklist_id")
 else
 	echo "SKIPPED: bpftool checks (bpftool is not installed)"
@@ -131,7 +131,7 @@ if [ "$first_kind" = 2 ]; then # BTF_KIND_PTR
 		"warning: the kernel refused the BTF of $TMP/kernelbad.o (BPF_BTF_LOAD: Invalid argument: .*); loading without it" -- \
 		block -v -c "$CG" --object "$TMP/kernelbad.o" 192.0.2.1
 	check "teach: ... and it blocks, its maps and program without BTF" \
-		eval 'test "$(prog_count "$CG")" = 1 && grep -q "BPF_MAP_CREATE BLOCKLIST: .*btf_key_type_id 0," "$TMP/cli.err" &&
+		eval 'test "$(prog_count "$CG")" = 1 && grep -q "BPF_MAP_CREATE BLOCKLIST_A: .*btf_key_type_id 0," "$TMP/cli.err" &&
 			grep -q "prog_btf_fd 0, func_info_cnt 0" "$TMP/cli.err"'
 	"$BIN" detach -c "$CG" >/dev/null 2>&1
 else
@@ -152,11 +152,11 @@ check "teach: ... and it blocks" test "$(prog_count "$CG")" = 1
 # Key and value types the kernel refuses (a u32 named for a 24-byte key): a
 # warning, and the map made without them.
 expect_exit "teach: map types the kernel refuses: one warning, the map made untyped" 0 \
-	"warning: map BLOCKLIST: the kernel refused its BTF key and value types (.*); created without them" -- \
+	"warning: map BLOCKLIST_A: the kernel refused its BTF key and value types (.*); created without them" -- \
 	block -v -c "$CG" --object build/test/wrong_types.bpf.o 192.0.2.1
-check "teach: ... and it is attached, BLOCKLIST without types, the program with its BTF" \
+check "teach: ... and it is attached, BLOCKLIST_A without types, the program with its BTF" \
 	eval 'test "$(prog_count "$CG")" = 1 &&
-		grep -q "BPF_MAP_CREATE BLOCKLIST: .*btf_key_type_id 0, btf_value_type_id 0 -> fd" "$TMP/cli.err" &&
+		grep -q "BPF_MAP_CREATE BLOCKLIST_A: .*btf_key_type_id 0, btf_value_type_id 0 -> fd" "$TMP/cli.err" &&
 		grep -Eq "prog_btf_fd [1-9][0-9]*, func_info_cnt 1" "$TMP/cli.err"'
 "$BIN" detach -c "$CG" --object build/test/wrong_types.bpf.o >/dev/null 2>&1
 check "teach: ... and detached" test "$(prog_count "$CG")" = 0

@@ -137,23 +137,23 @@ static void address_files(void)
 	int fd;
 
 	fd = fd_with(good, sizeof(good) - 1);
-	CHECK(addr_file_read(fd, "good.txt", &list, err, sizeof(err)) == 0);
+	CHECK(addr_file_read(fd, "good.txt", 0, &list, err, sizeof(err)) == 0);
 	close(fd);
-	CHECK(list.cnt == 5 && strcmp(addr_format(&list.key[0], text), "1.2.3.4") == 0 &&
-	      strcmp(addr_format(&list.key[3], text), "2001:db8::/32") == 0);
+	CHECK(list.cnt == 5 && strcmp(addr_format(&list.e[0].key, text), "1.2.3.4") == 0 &&
+	      strcmp(addr_format(&list.e[3].key, text), "2001:db8::/32") == 0);
 	addr_list_unique(&list);
-	CHECK(list.cnt == 4 && strcmp(addr_format(&list.key[0], text), "1.2.3.4") == 0 &&
-	      strcmp(addr_format(&list.key[1], text), "10.0.0.0/8") == 0 &&
-	      strcmp(addr_format(&list.key[2], text), "10.0.0.1") == 0 &&
-	      strcmp(addr_format(&list.key[3], text), "2001:db8::/32") == 0);
+	CHECK(list.cnt == 4 && strcmp(addr_format(&list.e[0].key, text), "1.2.3.4") == 0 &&
+	      strcmp(addr_format(&list.e[1].key, text), "10.0.0.0/8") == 0 &&
+	      strcmp(addr_format(&list.e[2].key, text), "10.0.0.1") == 0 &&
+	      strcmp(addr_format(&list.e[3].key, text), "2001:db8::/32") == 0);
 	/* A bad line: named with its number, and nothing of the file is kept. */
 	fd = fd_with(bad, sizeof(bad) - 1);
-	CHECK(addr_file_read(fd, "bad.txt", &list, err, sizeof(err)) == -1);
+	CHECK(addr_file_read(fd, "bad.txt", 0, &list, err, sizeof(err)) == -1);
 	close(fd);
 	CHECK(strncmp(err, "bad.txt:4: '1.2.3' is not an IPv4 or IPv6 address", 49) == 0);
 	CHECK(list.cnt == 4);
 	fd = fd_with(host_bits, sizeof(host_bits) - 1);
-	CHECK(addr_file_read(fd, "nets.txt", &list, err, sizeof(err)) == -1);
+	CHECK(addr_file_read(fd, "nets.txt", 0, &list, err, sizeof(err)) == -1);
 	close(fd);
 	CHECK(strcmp(err,
 		     "nets.txt:1: '10.0.0.1/8' has bits set beyond the /8 prefix: the network is 10.0.0.0/8") ==
@@ -169,11 +169,11 @@ static void address_files(void)
 	long_line[5] = '.';
 	long_line[6] = '4';
 	fd = fd_with(long_line, sizeof(long_line) - 1);
-	CHECK(addr_file_read(fd, "long.txt", &list, err, sizeof(err)) == -1);
+	CHECK(addr_file_read(fd, "long.txt", 0, &list, err, sizeof(err)) == -1);
 	close(fd);
 	CHECK(strcmp(err, "long.txt:2: line longer than 4095 bytes") == 0 && list.cnt == 4);
 	addr_list_free(&list);
-	CHECK(list.cnt == 0 && list.key == NULL);
+	CHECK(list.cnt == 0 && list.e == NULL);
 }
 
 /* Feeds as published: Spamhaus's DROP list (';' comments), a byte-order mark. */
@@ -189,17 +189,84 @@ static void published_feeds(void)
 	int fd;
 
 	fd = fd_with(drop, sizeof(drop) - 1);
-	CHECK(addr_file_read(fd, "drop.txt", &list, err, sizeof(err)) == 0);
+	CHECK(addr_file_read(fd, "drop.txt", 0, &list, err, sizeof(err)) == 0);
 	close(fd);
-	CHECK(list.cnt == 2 && strcmp(addr_format(&list.key[0], text), "1.10.16.0/20") == 0 &&
-	      strcmp(addr_format(&list.key[1], text), "2.57.122.0/24") == 0);
+	CHECK(list.cnt == 2 && strcmp(addr_format(&list.e[0].key, text), "1.10.16.0/20") == 0 &&
+	      strcmp(addr_format(&list.e[1].key, text), "2.57.122.0/24") == 0);
 	/* Only the file's first bytes may be a mark; elsewhere it is shown, escaped. */
 	fd = fd_with(late_bom, sizeof(late_bom) - 1);
-	CHECK(addr_file_read(fd, "late.txt", &list, err, sizeof(err)) == -1);
+	CHECK(addr_file_read(fd, "late.txt", 0, &list, err, sizeof(err)) == -1);
 	close(fd);
 	CHECK(strstr(err, "late.txt:2: ") == err && strstr(err, "\\xef\\xbb\\xbf5.6.7.8") != NULL);
 	CHECK(list.cnt == 2);
 	addr_list_free(&list);
+}
+
+/* What `list` prints, text and JSON, reads back, each entry with its time left. */
+static void list_output_reads_back(void)
+{
+	static const char saved[] =
+		"10.0.0.0/8 12 90s\n127.0.0.9 0\n2001:db8::1\t3\t7d\n"
+		"{\"cgroup\":\"/sys/fs/cgroup/a;b#c\",\"prog_id\":7,\"direction\":\"egress\","
+		"\"family\":\"ipv4\",\"address\":\"192.0.2.0/24\",\"prefix\":true,"
+		"\"dropped\":5,\"expires_in\":3600}\n"
+		"{\"cgroup\":\"/x\",\"address\":\"192.0.2.7\",\"expires_in\":null}\n";
+	static const char *const bad[] = {
+		"1.2.3.4 x\n",		 "1.2.3.4 5 6 7\n",
+		"1.2.3.4 5 0s\n",	 "{\"address\":1.2.3.4}\n",
+		"{\"cgroup\":\"/x\"}\n", "{\"address\":\"1.2.3.4\",\"expires_in\":x}\n",
+	};
+	struct addr_list list = { 0 };
+	char err[300] = "", text[ADDR_TEXT_MAX];
+	size_t i;
+	int fd;
+
+	fd = fd_with(saved, sizeof(saved) - 1);
+	CHECK(addr_file_read(fd, "saved", 77, &list, err, sizeof(err)) == 0);
+	close(fd);
+	CHECK(list.cnt == 5);
+	if (list.cnt == 5) {
+		CHECK(strcmp(addr_format(&list.e[0].key, text), "10.0.0.0/8") == 0 &&
+		      list.e[0].timeout_ns == 90000000000ull);
+		/* No time of its own: the caller's (--timeout's). */
+		CHECK(strcmp(addr_format(&list.e[1].key, text), "127.0.0.9") == 0 &&
+		      list.e[1].timeout_ns == 77);
+		CHECK(list.e[2].timeout_ns == 7ull * 86400 * 1000000000ull);
+		/* A path with ';' and '#' in a JSON line is not a comment. */
+		CHECK(strcmp(addr_format(&list.e[3].key, text), "192.0.2.0/24") == 0 &&
+		      list.e[3].timeout_ns == 3600000000000ull);
+		CHECK(strcmp(addr_format(&list.e[4].key, text), "192.0.2.7") == 0 &&
+		      list.e[4].timeout_ns == 77);
+	}
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		fd = fd_with(bad[i], strlen(bad[i]));
+		CHECK(addr_file_read(fd, "bad", 0, &list, err, sizeof(err)) == -1);
+		close(fd);
+		CHECK(list.cnt == 5 && strncmp(err, "bad:1: ", 7) == 0);
+	}
+	/* Duplicates: the longest time wins, and for good beats any. */
+	addr_list_add(&list, &list.e[0].key, 0);
+	addr_list_add(&list, &list.e[1].key, 1000);
+	addr_list_unique(&list);
+	CHECK(list.cnt == 5 && list.e[0].timeout_ns == 0 && list.e[1].timeout_ns == 1000);
+	addr_list_free(&list);
+}
+
+static void durations(void)
+{
+	unsigned long s = 0;
+	const char *end;
+
+	CHECK((end = text_duration("90s", &s)) && !*end && s == 90);
+	CHECK((end = text_duration("10m", &s)) && !*end && s == 600);
+	CHECK((end = text_duration("24h", &s)) && !*end && s == 86400);
+	CHECK((end = text_duration("7d", &s)) && !*end && s == 604800);
+	CHECK((end = text_duration("45", &s)) && !*end && s == 45);
+	CHECK((end = text_duration("5s}", &s)) && *end == '}' && s == 5);
+	CHECK(text_duration("0s", &s) == NULL && text_duration("s", &s) == NULL);
+	CHECK(text_duration("-5s", &s) == NULL && text_duration("24856d", &s) == NULL);
+	CHECK((end = text_duration("2147483647", &s)) && !*end && s == 2147483647ul);
+	CHECK(text_duration("2147483648", &s) == NULL);
 }
 
 void unit_addr(void)
@@ -207,4 +274,6 @@ void unit_addr(void)
 	RUN(prefixes_parse_both_families);
 	RUN(address_files);
 	RUN(published_feeds);
+	RUN(list_output_reads_back);
+	RUN(durations);
 }

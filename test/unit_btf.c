@@ -110,8 +110,8 @@ static void btf_reads_the_real_object(void)
 	}
 	CHECK(maps_fixed == 1);
 	/* Typed maps name their key and value; EVENTS does not. */
-	CHECK(btf_map_types(&b, "BLOCKLIST", &key, &value) == 0 && key && value && key != value);
-	CHECK(btf_map_types(&b, "BLOCKNETS", &i, &id) == 0 && i == key && id == value);
+	CHECK(btf_map_types(&b, "BLOCKLIST_A", &key, &value) == 0 && key && value && key != value);
+	CHECK(btf_map_types(&b, "BLOCKNETS_A", &i, &id) == 0 && i == key && id == value);
 	CHECK(btf_map_types(&b, "CONFIG", &i, &id) == 0 && i != key && id != value);
 	CHECK(btf_map_types(&b, "EVENTS", &i, &id) < 0);
 	CHECK(btf_map_types(&b, "NOSUCH", &i, &id) < 0);
@@ -246,7 +246,7 @@ static void btf_rejects_bad_types(void)
 	c[btf_string(c, "maps") + 3] = 'z';
 	CHECK(btf_rejects(c, "DATASEC type") && btf_rejects(c, "'mapz': no ELF section"));
 	c[btf_string(c, "mapz") + 3] = 's';
-	c[btf_string(c, "BLOCKLIST") + 8] = 'X';
+	c[btf_string(c, "BLOCKLIST_A") + 8] = 'X';
 	CHECK(btf_rejects(c, "DATASEC 'maps': entry 0 (type"));
 	free(c);
 }

@@ -61,7 +61,7 @@ static int read_keys(const char *path, struct addr_key **keys, size_t *cnt)
 int main(int argc, char **argv)
 {
 	struct addr_key *keys = NULL;
-	uint64_t *zeros = NULL;
+	struct block_entry *zeros = NULL;
 	struct bpf_object *obj;
 	struct bpf_program *prog;
 	struct bpf_map *blocklist, *config;

@@ -13,19 +13,33 @@
 #ifndef PROG_BTF_ENTRIES
 #define PROG_BTF_ENTRIES BLOCKLIST_DEFAULT_ENTRIES
 #endif
+/* The blocklist's two sets; set B stays empty in the benchmarks. */
+#define BTF_SINGLES(name, entries)                                                                 \
+	struct {                                                                                   \
+		__uint(type, BPF_MAP_TYPE_HASH);                                                   \
+		__uint(max_entries, entries);                                                      \
+		__uint(map_flags, BPF_F_NO_PREALLOC);                                              \
+		__type(key, struct addr_key);                                                      \
+		__type(value, struct block_entry);                                                 \
+	} name SEC(".maps")
+#define BTF_PREFIXES(name)                                                                         \
+	struct {                                                                                   \
+		__uint(type, BPF_MAP_TYPE_LPM_TRIE);                                               \
+		__uint(max_entries, BLOCKLIST_DEFAULT_ENTRIES);                                    \
+		__uint(map_flags, BPF_F_NO_PREALLOC);                                              \
+		__type(key, struct addr_key);                                                      \
+		__type(value, struct block_entry);                                                 \
+	} name SEC(".maps")
+BTF_SINGLES(BLOCKLIST_A, PROG_BTF_ENTRIES);
+BTF_PREFIXES(BLOCKNETS_A);
+BTF_SINGLES(BLOCKLIST_B, BLOCKLIST_DEFAULT_ENTRIES);
+BTF_PREFIXES(BLOCKNETS_B);
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, PROG_BTF_ENTRIES);
-	__type(key, struct addr_key);
-	__type(value, uint64_t);
-} BLOCKLIST SEC(".maps");
-struct {
-	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
-	__uint(max_entries, BLOCKLIST_DEFAULT_ENTRIES);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, struct addr_key);
-	__type(value, uint64_t);
-} BLOCKNETS SEC(".maps");
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, uint32_t);
+	__type(value, struct active_set);
+} ACTIVE SEC(".maps");
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 2);

@@ -340,7 +340,11 @@ static int step_fill_maps(struct loader *l)
 	int rc = EXIT_OK;
 
 	if (l->reuse.upgrade) {
-		rc = maps_fill_upgrade(&l->maps, reuse_instance(&l->reuse), &l->opt.block,
+		/* A `run` without -b adds nothing: its default address is for an instance of its own. */
+		const struct addr_list none = { 0 };
+
+		rc = maps_fill_upgrade(&l->maps, reuse_instance(&l->reuse),
+				       l->opt.addresses_given ? &l->opt.block : &none,
 				       l->opt.command == CMD_REPLACE ? FILL_REPLACE : FILL_ADD,
 				       l->cg.path, l->reuse.why);
 	} else if (l->opt.command != CMD_LOG && (!l->reuse.active || l->opt.addresses_given)) {
@@ -384,8 +388,9 @@ static int step_load_programs(struct loader *l)
 			      fds);
 		trace_step(9);
 		trace(1, "loading for %s (program.c)", direction_names[d]);
+		/* An upgrade replaces a persistent instance: its successor is one too. */
 		rc = program_load(&l->hook[d], d, &l->obj, &l->btf,
-				  command_leaves_attached(l->opt.command));
+				  command_leaves_attached(l->opt.command) || l->reuse.upgrade);
 		if (l->reuse.active)
 			rc = compare_instructions(l, d, rc);
 	}
@@ -498,11 +503,18 @@ static int step_attach(struct loader *l)
 	}
 	reuse_drop_left_overs(l->hook, &l->cg, l->opt.mode);
 	cgroup_unlock(&l->cg);
-	/* block and replace: it is meant to outlive us; nothing to detach on the way out. */
-	for (d = 0; d < DIR_CNT && command_leaves_attached(l->opt.command); d++)
+	/*
+	 * block and replace, and any upgrade: it is meant to outlive us, and a
+	 * `run` that upgraded reads it as one it reuses; nothing to detach on
+	 * the way out.
+	 */
+	for (d = 0; d < DIR_CNT && (command_leaves_attached(l->opt.command) || l->reuse.upgrade);
+	     d++)
 		l->hook[d].attached = 0;
-	if (command_leaves_attached(l->opt.command))
+	if (command_leaves_attached(l->opt.command) || l->reuse.upgrade)
 		l->was_attached = 0;
+	if (l->reuse.upgrade && !command_leaves_attached(l->opt.command))
+		l->reuse.active = 1;
 	hooks = hooks_describe(l->hook, ids, sizeof(ids));
 	l->watching = !command_leaves_attached(l->opt.command);
 	if (l->reuse.active) {

@@ -123,13 +123,13 @@ static int use_instance(struct reuse *r, struct hook hook[DIR_CNT], const char *
 }
 
 /*
- * Why the instance found must be upgraded before `block` or `replace` can
- * do what is asked, or NULL: it has the first map layout (no sets to
+ * Why the instance found must be upgraded before `block`, `replace` or
+ * `run` can do what is asked, or NULL: it has the first map layout (no sets to
  * switch, no expiries), or --max-entries asks for more than its maps hold.
  */
 static const char *upgrade_needed(const struct instance *inst, const struct options *opt)
 {
-	if (!command_leaves_attached(opt->command))
+	if (!command_leaves_attached(opt->command) && opt->command != CMD_RUN)
 		return NULL;
 	if (inst->layout == 1)
 		return "map layout 1, before sets and expiries";

@@ -7,8 +7,9 @@
  *   - A persistent instance of ours (left by `block`): `block` adds to its
  *     blocklist, `run` and `log` read its events; nothing new is loaded.
  *     Unless it is of the first map layout, or smaller than --max-entries
- *     asks: then `block` and `replace` upgrade it, making a new instance
- *     with its list that replaces it on the hooks in one step.
+ *     asks: then `block`, `replace` and `run` upgrade it, making a new
+ *     persistent instance with its list that replaces it on the hooks in
+ *     one step (and `run` reads it, as it reads one it reuses).
  *   - A program of ours that a killed run left and no process holds: ours
  *     replaces it without a moment unblocked.
  *   - Anyone else's program: never displaced (hook_is_free()).
@@ -23,7 +24,7 @@
 struct reuse {
 	int active; /* an instance of ours is used: persistent, or for `log` one nobody holds */
 	/*
-	 * Or, for `block` and `replace`, an instance of ours that must be
+	 * Or, for `block`, `replace` and `run`, an instance of ours that must be
 	 * upgraded: a new one is made with its list, and replaces it on the
 	 * hooks (`why` says what calls for it).
 	 */

@@ -58,6 +58,21 @@ check "upgrade: ... the list carried" test "$(list_of | tr '\n' ' ')" = "127.0.0
 expect_exit "upgrade: the same --max-entries again: no upgrade" 0 "added 1 address" -- \
 	block -c "$CG" --max-entries 4096 127.0.0.12
 
+# ---- run upgrades it too, then reads it, and leaves it attached -----------------------------
+check "upgrade: the old instance again" old_instance
+if start_reader upgrun -c "$CG" -b 127.0.0.9; then
+	check "upgrade: run upgrades it first" grep -q "upgraded egress program id" "$TMP/upgrun.err"
+	probe "$CG" udp 127.0.0.2 >/dev/null
+	check "upgrade: ... and reads its events" wait_for "$TMP/upgrun.out" "^LOG: DST 127.0.0.2, ACTION 0$" 5
+	stop_tool "$tool_pid" TERM
+	check "upgrade: ... exits 0 and leaves it attached, map layout 2" \
+		eval 'test $? = 0 && test "$(prog_count "$CG")" = 1 && test "$(layout_of)" = 2'
+	check "upgrade: ... with the list, counters, and run's address" \
+		test "$(list_of | tr '\n' ' ')" = "10.60.0.0/16 0 127.0.0.2 4 127.0.0.3 0 127.0.0.9 0 "
+else
+	bad "upgrade: run on the old instance" "$(head -c 300 "$TMP/upgrun.err")"
+fi
+
 # ---- other instructions, the same maps: an earlier version's program is replaced -----------
 # bench/prog/direct.bpf.c is prog.bpf.c with other instructions and the same maps.
 "$BIN" detach -c "$CG" >/dev/null 2>&1
@@ -75,6 +90,16 @@ new_prog=$(prog_of)
 expect_exit "upgrade: block again, the same instructions: nothing replaced (-v)" 0 \
 	"the same instructions as program id $new_prog" -- block -v -c "$CG" 127.0.0.10
 check "upgrade: ... the program id unchanged" test "$(prog_of)" = "$new_prog"
+
+# In multi mode, BPF_F_REPLACE (Linux 5.6) puts the new program in the old one's place.
+"$BIN" detach -c "$CG" >/dev/null 2>&1
+"$BIN" block -c "$CG" --attach-mode multi --object build/bench/prog-direct.bpf.o 127.0.0.2 >/dev/null 2>&1
+old_prog=$(prog_of)
+expect_exit "upgrade: in multi mode, with BPF_F_REPLACE (-v)" 0 "BPF_F_REPLACE: program id [0-9]* in place of $old_prog" -- \
+	block -v -c "$CG" --attach-mode multi 127.0.0.9
+check "upgrade: ... one program on the hook, the new one, in multi mode" \
+	eval 'test "$(prog_count "$CG")" = 1 && test "$(prog_of)" != "$old_prog" &&
+		"$BIN" status -c "$CG" --json | grep -q "\"mode\":\"multi\""'
 
 # ---- what cannot be upgraded is left as it was ---------------------------------------------
 check "upgrade: the old instance again" old_instance

@@ -392,38 +392,56 @@ uint64_t blocklist_clock(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-/* Delete the entries lapsed by `now_ns`; *next_expiry: when the next one lapses, 0 for never. */
-static int purge(const struct blocklist *bl, uint64_t now_ns, uint64_t *next_expiry,
-		 size_t *removed)
+/*
+ * Call fn for every entry of set `bl`, both maps, with its value; an entry
+ * deleted between the walk and its lookup is skipped. Returns 0, the first
+ * non-zero fn returns, or -1 with errno when the kernel will not answer.
+ */
+static int each_entry(const struct blocklist *bl,
+		      int (*fn)(void *ctx, int fd, const struct addr_key *key,
+				const struct block_entry *value),
+		      void *ctx)
 {
 	const int fds[2] = { bl->single_fd, bl->prefix_fd };
 	size_t i, k;
+	int rc = 0;
 
-	*next_expiry = 0;
-	*removed = 0;
-	for (k = 0; k < 2; k++) {
+	for (k = 0; k < 2 && rc == 0; k++) {
 		struct addr_key *keys;
 		size_t cnt;
 
 		if (blocklist_keys(fds[k], &keys, &cnt) < 0)
 			return -1;
-		for (i = 0; i < cnt; i++) {
+		for (i = 0; i < cnt && rc == 0; i++) {
 			struct block_entry e = { 0, 0 };
 
-			if (bpf_map_lookup_elem(fds[k], &keys[i], &e) < 0 && errno != ENOENT) {
-				mem_free(keys);
-				return -1;
-			}
-			if (!e.expires)
-				continue; /* for good, or deleted meanwhile */
-			if (e.expires > now_ns) {
-				if (!*next_expiry || e.expires < *next_expiry)
-					*next_expiry = e.expires;
-			} else if (bpf_map_delete_elem(fds[k], &keys[i]) == 0) {
-				++*removed;
-			}
+			if (bpf_map_lookup_elem(fds[k], &keys[i], &e) == 0)
+				rc = fn(ctx, fds[k], &keys[i], &e);
+			else if (errno != ENOENT)
+				rc = -1;
 		}
 		mem_free(keys);
+	}
+	return rc;
+}
+
+struct purging {
+	uint64_t now_ns, next_expiry;
+	size_t removed;
+};
+
+/* each_entry(): delete a lapsed entry, or note when a live one lapses. */
+static int purge_one(void *ctx, int fd, const struct addr_key *key, const struct block_entry *e)
+{
+	struct purging *p = ctx;
+
+	if (!e->expires)
+		return 0;
+	if (e->expires > p->now_ns) {
+		if (!p->next_expiry || e->expires < p->next_expiry)
+			p->next_expiry = e->expires;
+	} else if (bpf_map_delete_elem(fd, key) == 0) {
+		p->removed++;
 	}
 	return 0;
 }
@@ -433,7 +451,7 @@ long blocklist_purge_due(const struct blocklist *bl, int active_fd, uint64_t now
 {
 	const uint32_t first = 0;
 	struct active_set was;
-	size_t removed = 0;
+	struct purging p = { now_ns, 0, 0 };
 
 	memset(active, 0, sizeof(*active));
 	if (active_fd < 0)
@@ -443,45 +461,42 @@ long blocklist_purge_due(const struct blocklist *bl, int active_fd, uint64_t now
 	if (!active->next_expiry || now_ns < active->next_expiry)
 		return 0;
 	was = *active;
-	if (purge(bl, now_ns, &active->next_expiry, &removed) < 0)
+	if (each_entry(bl, purge_one, &p) < 0)
 		return -1;
+	active->next_expiry = p.next_expiry;
 	/* Only the hint changes: set stays as read, and we hold the lock. */
 	if (active->next_expiry != was.next_expiry &&
 	    bpf_map_update_elem(active_fd, &first, active, BPF_EXIST) < 0)
 		return -1;
-	return (long)removed;
+	return (long)p.removed;
+}
+
+struct reading {
+	uint64_t now_ns;
+	struct addr_list *out;
+};
+
+/* each_entry(): a live entry into the list, with the time it has left. */
+static int read_one(void *ctx, int fd, const struct addr_key *key, const struct block_entry *e)
+{
+	struct reading *r = ctx;
+
+	(void)fd;
+	if (e->expires && e->expires <= r->now_ns)
+		return 0; /* lapsed: not part of the list */
+	if (addr_list_add(r->out, key, e->expires ? e->expires - r->now_ns : 0) < 0) {
+		errno = ENOMEM;
+		return -1;
+	}
+	return 0;
 }
 
 int blocklist_read(const struct blocklist *bl, uint64_t now_ns, struct addr_list *out)
 {
-	const int fds[2] = { bl->single_fd, bl->prefix_fd };
-	size_t i, k;
+	struct reading r = { now_ns, out };
 
-	for (k = 0; k < 2; k++) {
-		struct addr_key *keys;
-		size_t cnt;
-
-		if (blocklist_keys(fds[k], &keys, &cnt) < 0)
-			return -1;
-		for (i = 0; i < cnt; i++) {
-			struct block_entry e = { 0, 0 };
-			int gone = bpf_map_lookup_elem(fds[k], &keys[i], &e) < 0;
-
-			if (gone && errno != ENOENT) {
-				mem_free(keys);
-				return -1;
-			}
-			/* Deleted meanwhile, or lapsed: not part of the list. */
-			if (gone || (e.expires && e.expires <= now_ns))
-				continue;
-			if (addr_list_add(out, &keys[i], e.expires ? e.expires - now_ns : 0) < 0) {
-				mem_free(keys);
-				errno = ENOMEM;
-				return -1;
-			}
-		}
-		mem_free(keys);
-	}
+	if (each_entry(bl, read_one, &r) < 0)
+		return -1;
 	addr_list_unique(out);
 	return 0;
 }
@@ -609,8 +624,11 @@ int blocklist_switch(const struct blocklist_sets *s, uint32_t active,
 	carry_drops(from->single_fd, to->single_fd, keys, copied, singles);
 	carry_drops(from->prefix_fd, to->prefix_fd, keys + cnt - prefixes, copied + cnt - prefixes,
 		    prefixes);
-	if (!s->keep_old)
-		empty_set(from);
+	/* The old set's keys were read above, under the lock: nobody has added one since. */
+	if (!s->keep_old) {
+		delete_keys(from->single_fd, old_singles, old_cnt - trie.cnt);
+		delete_keys(from->prefix_fd, trie.key, trie.cnt);
+	}
 	rc = 0;
 out:
 	err = errno;

@@ -17,53 +17,11 @@
 
 #include "bpf_sys.h"
 #include "messages.h"
+#include "target.h"
 #include "text.h"
 
 #define CGROUP2_SUPER_MAGIC 0x63677270
 #define CGROUP_SUPER_MAGIC 0x27e0eb
-
-/*
- * Where cgroup2 is mounted, from /proc/self/mountinfo, for error messages.
- * Fields: id parent major:minor root mount-point options... - fstype ...
- */
-static const char *find_cgroup2_mount(char *buf, size_t len)
-{
-	int fd = open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC);
-	struct text_lines lines;
-	const char *found = NULL;
-	char *line;
-	int got;
-
-	if (fd < 0)
-		return "(unknown: /proc is not mounted)";
-	text_lines_init(&lines, fd);
-	/* A line too long to keep (overlayfs options) is skipped, not the end. */
-	while (!found && (got = text_line(&lines, &line)) != LINE_EOF && got != LINE_ERROR) {
-		char *sep, *field, *end;
-		int i;
-
-		if (got != LINE_OK)
-			continue;
-		sep = strchr(line, ' ');
-		field = line;
-		while (sep && strncmp(sep, " - ", 3) != 0)
-			sep = strchr(sep + 1, ' ');
-		if (!sep || strncmp(sep + 3, "cgroup2 ", 8) != 0)
-			continue;
-		/* The fifth field; spaces inside it are written \040, so none separate. */
-		for (i = 0; i < 4 && field; i++) {
-			field = strchr(field, ' ');
-			field = field ? field + 1 : NULL;
-		}
-		end = field ? strchr(field, ' ') : NULL;
-		if (end) {
-			text_format(buf, len, "%.*s", (int)(end - field), field);
-			found = buf;
-		}
-	}
-	close(fd);
-	return found ? found : "(nowhere: mount -t cgroup2 none /sys/fs/cgroup)";
-}
 
 int cgroup_open(struct cgroup *cg, const char *path, int warn_root)
 {
@@ -79,7 +37,7 @@ int cgroup_open(struct cgroup *cg, const char *path, int warn_root)
 
 		if (err == ENOENT || err == ENOTDIR)
 			report("opening cgroup %s: %s; pass a cgroup v2 directory with -c (cgroup2 is mounted at %s)",
-			       path, errno_text(err), find_cgroup2_mount(mnt, sizeof(mnt)));
+			       path, errno_text(err), cgroup2_mount_text(mnt, sizeof(mnt)));
 		else
 			report("opening cgroup %s: %s", path, errno_text(err));
 		return err == ENOENT || err == ENOTDIR ? EXIT_USAGE : EXIT_SYSTEM;
@@ -93,7 +51,7 @@ int cgroup_open(struct cgroup *cg, const char *path, int warn_root)
 		report("cgroup %s: %s; cgroup2 is mounted at %s", path,
 		       sfs.f_type == CGROUP_SUPER_MAGIC ? "is a cgroup v1 directory, not cgroup v2"
 							: "is not a cgroup v2 directory",
-		       find_cgroup2_mount(mnt, sizeof(mnt)));
+		       cgroup2_mount_text(mnt, sizeof(mnt)));
 		return EXIT_USAGE;
 	}
 	trace(1, "cgroup %s: fd %d, cgroup2, inode %llu", path, cg->fd,

@@ -80,8 +80,10 @@ static const struct {
 	unsigned int group;
 	const char *synopsis, *help;
 } options[] = {
-	{ 0, "[-c PATH]",
-	  "  -c, --cgroup-path PATH  cgroup v2 directory (default /sys/fs/cgroup/unified)\n" },
+	{ 0, "[-c PATH|--unit NAME|--pid PID]",
+	  "  -c, --cgroup-path PATH  cgroup v2 directory (default /sys/fs/cgroup/unified)\n"
+	  "      --unit NAME         the cgroup of a systemd unit (foo.service, .slice, .scope)\n"
+	  "      --pid PID           the cgroup of a running process (or container)\n" },
 	{ OPT_ARGUMENTS, "ADDR...", NULL },
 	{ OPT_ADDRESSES, "[-b ADDR]...",
 	  "  -b, --block ADDR        an IPv4 or IPv6 address or prefix; repeatable\n" },
@@ -254,6 +256,8 @@ static int add_address(struct options *o, const char *text)
 
 enum option_id {
 	OPT_CGROUP,
+	OPT_UNIT,
+	OPT_PID,
 	OPT_BLOCK,
 	OPT_FILE,
 	OPT_MAX,
@@ -279,15 +283,26 @@ static const struct option_spec {
 	char letter; /* 0: long form only */
 	char takes_value;
 } option_specs[] = {
-	[OPT_CGROUP] = { "cgroup-path", 'c', 1 }, [OPT_BLOCK] = { "block", 'b', 1 },
-	[OPT_FILE] = { "file", 'f', 1 },	  [OPT_MAX] = { "max-entries", 0, 1 },
-	[OPT_OBJECT] = { "object", 0, 1 },	  [OPT_MODE] = { "attach-mode", 0, 1 },
-	[OPT_PAGES] = { "ring-pages", 0, 1 },	  [OPT_WAKEUP] = { "wakeup-events", 0, 1 },
-	[OPT_FLUSH] = { "flush-ms", 0, 1 },	  [OPT_JSON] = { "json", 0, 0 },
-	[OPT_STRICT] = { "strict", 0, 0 },	  [OPT_LOG] = { "log", 0, 1 },
-	[OPT_EVENTS] = { "events", 0, 1 },	  [OPT_DIRECTION] = { "direction", 0, 1 },
-	[OPT_TIMEOUT] = { "timeout", 0, 1 },	  [OPT_JITTER] = { "jitter", 0, 1 },
-	[OPT_VERBOSE] = { "verbose", 'v', 0 },	  [OPT_HELP] = { "help", 'h', 0 },
+	[OPT_CGROUP] = { "cgroup-path", 'c', 1 },
+	[OPT_UNIT] = { "unit", 0, 1 },
+	[OPT_PID] = { "pid", 0, 1 },
+	[OPT_BLOCK] = { "block", 'b', 1 },
+	[OPT_FILE] = { "file", 'f', 1 },
+	[OPT_MAX] = { "max-entries", 0, 1 },
+	[OPT_OBJECT] = { "object", 0, 1 },
+	[OPT_MODE] = { "attach-mode", 0, 1 },
+	[OPT_PAGES] = { "ring-pages", 0, 1 },
+	[OPT_WAKEUP] = { "wakeup-events", 0, 1 },
+	[OPT_FLUSH] = { "flush-ms", 0, 1 },
+	[OPT_JSON] = { "json", 0, 0 },
+	[OPT_STRICT] = { "strict", 0, 0 },
+	[OPT_LOG] = { "log", 0, 1 },
+	[OPT_EVENTS] = { "events", 0, 1 },
+	[OPT_DIRECTION] = { "direction", 0, 1 },
+	[OPT_TIMEOUT] = { "timeout", 0, 1 },
+	[OPT_JITTER] = { "jitter", 0, 1 },
+	[OPT_VERBOSE] = { "verbose", 'v', 0 },
+	[OPT_HELP] = { "help", 'h', 0 },
 	[OPT_VERSION] = { "version", 'V', 0 },
 };
 
@@ -376,7 +391,7 @@ int parse_args(int argc, char **argv, struct options *o)
 	static const char *const direction_words[3] = { "egress", "ingress", "both" };
 	static const unsigned int direction_sets[3] = { 1u << DIR_EGRESS, 1u << DIR_INGRESS,
 							(1u << DIR_EGRESS) | (1u << DIR_INGRESS) };
-	int c, rc, choice, arg = 1, named = 0, options_end = 0;
+	int c, rc, choice, arg = 1, named = 0, options_end = 0, targets = 0;
 
 	/* A subcommand comes first; without one, this is `run`, the Aya example's behaviour. */
 	for (i = 0; argc > 1 && i < COMMAND_CNT; i++)
@@ -423,6 +438,16 @@ int parse_args(int argc, char **argv, struct options *o)
 		switch (c) {
 		case OPT_CGROUP:
 			o->cgroup_path = value;
+			targets++;
+			break;
+		case OPT_UNIT:
+			o->unit = value;
+			targets++;
+			break;
+		case OPT_PID:
+			if (parse_uint("--pid", value, 1, 1ul << 22, &o->pid)) /* PID_MAX_LIMIT */
+				return EXIT_USAGE;
+			targets++;
 			break;
 		case OPT_BLOCK:
 			if (!takes(o, OPT_ADDRESSES, "addresses"))
@@ -541,6 +566,10 @@ int parse_args(int argc, char **argv, struct options *o)
 				       ? EXIT_SYSTEM
 				       : -1;
 		}
+	}
+	if (targets > 1) {
+		report("-c, --unit and --pid each name the cgroup: give one of them, once");
+		return EXIT_USAGE;
 	}
 	if ((allowed_options[o->command] & OPT_ARGUMENTS) && !o->addresses_given) {
 		report("%s needs at least one address (as arguments, -b or -f)",

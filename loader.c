@@ -8,7 +8,8 @@
  * docs/walkthrough.md and start the lines of the -v trace ("step 9: ...").
  *
  *   1. cli.c      Parse the command line. Every address is checked before
- *                 anything is loaded.
+ *                 anything is loaded. --unit and --pid become the path of
+ *                 their cgroup (target.c).
  *   2. signals.c  Hold the stop signals. During setup a pending one stops
  *                 it before the next step; later the event loop reads them.
  *                 Either way a signal ends with nothing attached.
@@ -76,6 +77,7 @@
 #include "program.h"
 #include "reuse.h"
 #include "signals.h"
+#include "target.h"
 #include "transport.h"
 
 /* Everything a run holds, so that close_run() can let go of all of it. */
@@ -160,6 +162,10 @@ int main(int argc, char **argv)
 		return EXIT_OK; /* --help, --version */
 	}
 	trace_set_level(l.opt.verbose);
+	if (rc == EXIT_OK) {
+		trace_step(1);
+		rc = target_resolve(&l.opt); /* --unit, --pid */
+	}
 	events_init(&l.events, l.opt.json);
 	if (rc == EXIT_OK && l.opt.command > CMD_LOG) {
 		rc = inspect(&l);

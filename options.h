@@ -6,6 +6,7 @@
 #ifndef OPTIONS_H
 #define OPTIONS_H
 
+#include <limits.h>
 #include <stdint.h>
 
 #include <linux/bpf.h>
@@ -64,10 +65,13 @@ struct options {
 	enum command command;
 	unsigned int directions; /* --direction: a set of 1 << DIR_... */
 	int directions_given;
-	int json;	   /* --json: one JSON object per line */
-	int strict;	   /* unblock --strict: an address not blocked is an error */
-	uint32_t log_mode; /* --log: LOG_ALL, LOG_DROPS or LOG_NONE */
-	const char *cgroup_path;
+	int json;		 /* --json: one JSON object per line */
+	int strict;		 /* unblock --strict: an address not blocked is an error */
+	uint32_t log_mode;	 /* --log: LOG_ALL, LOG_DROPS or LOG_NONE */
+	const char *cgroup_path; /* -c, or what --unit or --pid named (target.c) */
+	const char *unit;	 /* --unit */
+	unsigned long pid;	 /* --pid */
+	char target_path[PATH_MAX];
 	const char *object_path; /* NULL: the embedded object */
 	struct addr_list block;	 /* addresses and prefixes, sorted, unique */
 	int addresses_given;	 /* by -b or -f, even if none */

@@ -496,5 +496,7 @@ fi
 . test/replace.sh
 # shellcheck source=test/upgrade.sh
 . test/upgrade.sh
+# shellcheck source=test/targets.sh
+. test/targets.sh
 # shellcheck source=test/families.sh
 . test/families.sh

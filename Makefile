@@ -103,7 +103,7 @@ UNIT_SRCS := elf_min.c perf_ring.c ringbuf.c addr.c text.c mem.c disasm.c btf.c
 UNIT_TESTS := $(wildcard test/unit*.c)
 UNIT_TEST_HDRS := $(wildcard test/unit*.h) test/check.h
 SRCS := loader.c cli.c signals.c object.c cgroup.c reuse.c maps.c program.c events.c transport.c \
-	commands.c messages.c blocklist.c instance.c target.c $(UNIT_SRCS)
+	commands.c messages.c blocklist.c instance.c target.c check.c $(UNIT_SRCS)
 OBJS := $(SRCS:%.c=$(BUILD)/%.o) $(BUILD)/embed.o
 HDRS := $(wildcard *.h)
 

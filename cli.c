@@ -45,6 +45,7 @@ static const unsigned int allowed_options[COMMAND_CNT] = {
 	[CMD_LIST] = OPT_JSON_OUT,
 	[CMD_UNBLOCK] = OPT_ADDRESSES | OPT_ARGUMENTS | OPT_STRICT_ON,
 	[CMD_DETACH] = 0,
+	[CMD_CHECK] = OPT_JSON_OUT,
 };
 
 /* What each subcommand does; usage() writes its synopsis from options[]. */
@@ -69,6 +70,8 @@ static const char *const command_help[COMMAND_CNT] = {
 		"  Remove addresses from the blocklist. One that is not there is reported;\n"
 		"  with --strict it is an error (exit 1) and nothing is removed.\n",
 	[CMD_DETACH] = "  Take every program of ours off the hook (never anyone else's).\n",
+	[CMD_CHECK] = "  Say what this kernel and host give the tool, one line each, and whether\n"
+		      "  blocking will work here (exit 0) or not (exit 1, the reason first).\n",
 };
 
 /*
@@ -567,6 +570,7 @@ int parse_args(int argc, char **argv, struct options *o)
 				       : -1;
 		}
 	}
+	o->target_given = targets;
 	if (targets > 1) {
 		report("-c, --unit and --pid each name the cgroup: give one of them, once");
 		return EXIT_USAGE;

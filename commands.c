@@ -20,52 +20,6 @@
 #include "messages.h"
 #include "text.h"
 
-/* Length of the valid UTF-8 sequence at `s`, or 0. */
-static size_t utf8_len(const unsigned char *s)
-{
-	/* The second byte's range per lead byte (RFC 3629): no overlongs, no surrogates. */
-	unsigned char lo = s[0] == 0xe0 ? 0xa0 : s[0] == 0xf0 ? 0x90 : 0x80;
-	unsigned char hi = s[0] == 0xed ? 0x9f : s[0] == 0xf4 ? 0x8f : 0xbf;
-	size_t n = s[0] >= 0xf0 && s[0] <= 0xf4	  ? 4
-		   : s[0] >= 0xe0 && s[0] <= 0xef ? 3
-		   : s[0] >= 0xc2 && s[0] <= 0xdf ? 2
-						  : 0;
-	size_t i;
-
-	if (n && (s[1] < lo || s[1] > hi))
-		return 0;
-	for (i = 2; i < n; i++)
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-	return n;
-}
-
-/*
- * `s` as a JSON string: quotes, backslashes and control bytes escaped, and
- * bytes that are not UTF-8 (a Latin-1 directory name) as U+FFFD, so the
- * line stays valid JSON whatever the path.
- */
-static void json_string(struct text_out *o, const char *s)
-{
-	const unsigned char *p = (const unsigned char *)s;
-
-	text_put(o, "\"", 1);
-	while (*p) {
-		size_t n = *p < 0x80 ? 1 : utf8_len(p);
-
-		if (*p == '"' || *p == '\\')
-			text_printf(o, "\\%c", *p);
-		else if (*p < 0x20)
-			text_printf(o, "\\u%04x", *p);
-		else if (n == 0)
-			text_puts(o, "\\ufffd");
-		else
-			text_put(o, (const char *)p, n);
-		p += n ? n : 1;
-	}
-	text_put(o, "\"", 1);
-}
-
 /* Blocklist entries read back from the kernel. */
 struct entries {
 	struct entry {
@@ -237,7 +191,7 @@ static int show_program(const struct command_target *t, struct text_out *out, in
 				    "\"entries\":null,\"max_entries\":null,\"prefixes\":null,"
 				    "\"max_prefixes\":null,\"dropped\":null");
 		text_printf(out, "{\"cgroup\":");
-		json_string(out, t->cg->path);
+		text_json_string(out, t->cg->path);
 		text_printf(out,
 			    ",\"direction\":\"%s\",\"attached\":true,\"prog_id\":%" PRIu32
 			    ",\"ours\":%s,\"mode\":\"%s\"",
@@ -312,7 +266,7 @@ int cmd_status(const struct command_target *t)
 			return EXIT_SYSTEM;
 		if (on.cnt == 0 && t->json) {
 			text_printf(out, "{\"cgroup\":");
-			json_string(out, t->cg->path);
+			text_json_string(out, t->cg->path);
 			text_printf(out, ",\"direction\":\"%s\",\"attached\":false}\n",
 				    direction_names[d]);
 		} else if (on.cnt == 0) {
@@ -479,7 +433,7 @@ static int list_instance(const struct command_target *t, struct text_out *out,
 			left[0] = '\0';
 		if (t->json) {
 			text_printf(out, "{\"cgroup\":");
-			json_string(out, t->cg->path);
+			text_json_string(out, t->cg->path);
 			text_printf(out,
 				    ",\"prog_id\":%" PRIu32
 				    ",\"direction\":\"%s\",\"family\":\"%s\",\"address\":\"%s\",\"prefix\":%s,\"dropped\":%" PRIu64

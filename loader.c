@@ -67,6 +67,7 @@
 #include <unistd.h>
 
 #include "cgroup.h"
+#include "check.h"
 #include "commands.h"
 #include "common.h"
 #include "events.h"
@@ -114,6 +115,7 @@ static int step_attach(struct loader *l);
 static int write_log_mode(struct loader *l);
 static int compare_instructions(struct loader *l, int d, int loaded);
 static int inspect(struct loader *l);
+static int preflight(struct loader *l);
 static int close_run(struct loader *l);
 static void fill_stdio(void);
 
@@ -167,6 +169,11 @@ int main(int argc, char **argv)
 		rc = target_resolve(&l.opt); /* --unit, --pid */
 	}
 	events_init(&l.events, l.opt.json);
+	if (rc == EXIT_OK && l.opt.command == CMD_CHECK) {
+		rc = preflight(&l);
+		close_run(&l);
+		return rc;
+	}
 	if (rc == EXIT_OK && l.opt.command > CMD_LOG) {
 		rc = inspect(&l);
 		close_run(&l);
@@ -579,6 +586,50 @@ static int inspect(struct loader *l)
 	default:
 		return cmd_detach(&t);
 	}
+}
+
+/*
+ * check: what the kernel and host give us, one question each (check.c);
+ * then the proof, steps 3, 6, 8 and 9 as `block` would take them, for the
+ * way its events would go: the blocklist program with its maps, loaded and
+ * verified, attached nowhere, and let go by close_run().
+ */
+static int preflight(struct loader *l)
+{
+	char name[BPF_OBJ_NAME_LEN];
+	struct check c;
+	int rc;
+
+	trace_step(3);
+	rc = step_read_object(l);
+	if (rc != EXIT_OK)
+		return rc;
+	object_program_name(&l->obj, name);
+	trace_step(0);
+	check_host(&c, &l->opt, name);
+	if (check_blocking(&c) && !c.perf && c.ringbuf) {
+		object_free(&l->obj);
+		l->transport = TRANSPORT_RING;
+		rc = object_load(&l->obj, l->opt.object_path, l->transport);
+	}
+	if (check_blocking(&c) && rc == EXIT_OK) {
+		l->hook[DIR_EGRESS].used = 1;
+		trace_step(6);
+		rc = step_create_maps(l);
+		check_add(&c, l->btf.fd >= 0 ? CHECK_OK : CHECK_INFO, "btf",
+			  l->btf.fd >= 0
+				  ? "the object's BTF loads: typed maps, source lines"
+				  : "the object's BTF was not taken: maps and program go without");
+		if (rc == EXIT_OK)
+			rc = step_load_programs(l);
+		check_add(&c, rc == EXIT_OK ? CHECK_OK : CHECK_FAIL, "program",
+			  rc == EXIT_OK
+				  ? "the blocklist program (%zu instructions, events by %s) and its maps load and pass the verifier"
+				  : "the blocklist program (%zu instructions, events by %s) does not load: the line above says why",
+			  l->obj.elf.insn_cnt, transport_names[l->transport]);
+		trace_step(0);
+	}
+	return check_print(&c, l->opt.json);
 }
 
 /*

@@ -16,7 +16,7 @@
 /*
  * run, block, replace and log take the setup steps of loader.c; block and
  * replace leave their program attached, log only reads an attached one.
- * The others load nothing (commands.c).
+ * The others load nothing (commands.c), but check, which loads and lets go.
  */
 enum command {
 	CMD_RUN,
@@ -26,9 +26,10 @@ enum command {
 	CMD_STATUS,
 	CMD_LIST,
 	CMD_UNBLOCK,
-	CMD_DETACH
+	CMD_DETACH,
+	CMD_CHECK
 };
-#define COMMAND_CNT 8
+#define COMMAND_CNT 9
 
 /* block and replace: the program they attach stays after they exit, and nobody reads it. */
 static inline int command_leaves_attached(enum command c)
@@ -71,6 +72,7 @@ struct options {
 	const char *cgroup_path; /* -c, or what --unit or --pid named (target.c) */
 	const char *unit;	 /* --unit */
 	unsigned long pid;	 /* --pid */
+	int target_given;	 /* -c, --unit or --pid */
 	char target_path[PATH_MAX];
 	const char *object_path; /* NULL: the embedded object */
 	struct addr_list block;	 /* addresses and prefixes, sorted, unique */

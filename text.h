@@ -49,6 +49,12 @@ void text_out_stop_on(struct text_out *o, int stop_fd);
  */
 void text_out_wait_at_most(struct text_out *o, int ms);
 void text_put(struct text_out *o, const char *s, size_t n);
+/*
+ * `s` as a JSON string: quotes, backslashes and control bytes escaped, and
+ * bytes that are not UTF-8 (a Latin-1 directory name) as U+FFFD, so the
+ * line stays valid JSON whatever the path.
+ */
+void text_json_string(struct text_out *o, const char *s);
 void text_puts(struct text_out *o, const char *s);
 __attribute__((format(printf, 2, 3))) void text_printf(struct text_out *o, const char *fmt, ...);
 __attribute__((format(printf, 2, 0))) void text_vprintf(struct text_out *o, const char *fmt,

@@ -151,12 +151,24 @@ static int ringbuf_creates(char *why, size_t why_len)
 	return 0;
 }
 
+int transport_perf_works(char *why, size_t why_len)
+{
+	why[0] = '\0';
+	return perf_event_opens(why, why_len) && perf_output_works(why, why_len);
+}
+
+int transport_ringbuf_works(char *why, size_t why_len)
+{
+	why[0] = '\0';
+	return ringbuf_creates(why, why_len);
+}
+
 enum transport transport_choose(enum transport asked, char *why, size_t why_len)
 {
 	why[0] = '\0';
 	if (asked != TRANSPORT_AUTO)
 		return asked;
-	if (perf_event_opens(why, why_len) && perf_output_works(why, why_len))
+	if (transport_perf_works(why, why_len))
 		return TRANSPORT_PERF;
 	return ringbuf_creates(why, why_len) ? TRANSPORT_RING : TRANSPORT_NONE;
 }

@@ -29,4 +29,11 @@
  */
 enum transport transport_choose(enum transport asked, char *why, size_t why_len);
 
+/*
+ * The probes one by one, for `check`: 1 when this kernel can carry events
+ * that way, 0 with `why` saying why not.
+ */
+int transport_perf_works(char *why, size_t why_len);
+int transport_ringbuf_works(char *why, size_t why_len);
+
 #endif

@@ -498,5 +498,7 @@ fi
 . test/upgrade.sh
 # shellcheck source=test/targets.sh
 . test/targets.sh
+# shellcheck source=test/preflight.sh
+. test/preflight.sh
 # shellcheck source=test/families.sh
 . test/families.sh

@@ -7,32 +7,6 @@
 # object leaked.
 # shellcheck shell=bash
 
-ids() { "$HELPER" ids; }
-# settled_ids: the ids once objects of earlier runs, still being freed, are gone
-settled_ids() {
-	local a b i
-	b=$(ids)
-	for ((i = 0; i < 30; i++)); do
-		sleep 0.1
-		a=$b
-		b=$(ids)
-		[ "$a" = "$b" ] && break
-	done
-	echo "$b"
-}
-# ids_are EXPECTED: the kernel frees programs and maps after an RCU grace
-# period, not when the last fd closes; give it up to 3 s to get there.
-ids_are() {
-	local i
-	for ((i = 0; i < 60; i++)); do
-		[ "$(ids)" = "$1" ] && return 0
-		sleep 0.05
-	done
-	echo "    ids now:    $(ids)"
-	echo "    ids wanted: $1"
-	return 1
-}
-
 # ---- from outside: someone detaches us, the cgroup goes away ----------------
 if start_tool outside -c "$CG" -b 127.0.0.2; then
 	"$HELPER" detach-all "$CG"

@@ -30,7 +30,7 @@ ok() { passed=$((passed + 1)); echo "PASS vm $1"; }
 bad() { failed=$((failed + 1)); echo "FAIL vm $1${2:+: $2}"; }
 
 # The checks the guest must report, in order.
-CHECKS="run-attaches run-blocks-127.0.0.2 run-passes-127.0.0.1 run-logs-the-drop run-logs-the-pass
+CHECKS="check-exits-0 check-says-blocking-works check-proves-the-program check-names-the-events-way run-attaches run-blocks-127.0.0.2 run-passes-127.0.0.1 run-logs-the-drop run-logs-the-pass
 run-exits-0-on-sigterm run-detached-on-exit block-exits-0 block-blocks-127.0.0.2 block-passes-127.0.0.1
 list-counts-the-drop unblock-exits-0 unblock-lets-127.0.0.2-pass prefix-blocks-127.0.0.2
 prefix-counts-the-drops detach-exits-0
@@ -204,6 +204,7 @@ boot() {
 	rc=$?
 	mkdir -p build/vm && cp "$log" "build/vm/$arch-$suite.console"
 	echo "    $name: $(grep -a -o -m1 'RESULT kernel [^ ]*' "$log" | tr -d '\r' | cut -d' ' -f3) booted and checked in $((SECONDS - t0)) s (qemu exit $rc)"
+	echo "    $name: check: $(grep -a -m1 '^# check: blocking' "$log" | tr -d '\r' | cut -c10-)"
 	echo "    $name: perf events $(info perf), events through $(info events), BPF JIT $(info jit), program $(info cost) per packet (BPF_PROG_TEST_RUN under TCG)"
 	for c in $CHECKS; do
 		line=$(grep -a -m1 "^RESULT $c " "$log" | tr -d '\r')

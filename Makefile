@@ -99,11 +99,11 @@ EMBED_STRIP := --strip-debug -R .llvm_addrsig -R .rel.BTF -R .rel.BTF.ext
 
 # What the unit tests (no root, no kernel) build against, and the tests
 # themselves (test/unit.c runs those of each test/unit_*.c).
-UNIT_SRCS := elf_min.c perf_ring.c ringbuf.c addr.c text.c mem.c disasm.c btf.c
+UNIT_SRCS := elf_min.c perf_ring.c ringbuf.c addr.c text.c mem.c disasm.c btf.c lz.c
 UNIT_TESTS := $(wildcard test/unit*.c)
 UNIT_TEST_HDRS := $(wildcard test/unit*.h) test/check.h
 SRCS := loader.c cli.c signals.c object.c cgroup.c reuse.c maps.c program.c events.c transport.c \
-	commands.c messages.c blocklist.c instance.c target.c check.c $(UNIT_SRCS)
+	commands.c messages.c blocklist.c instance.c target.c preflight.c $(UNIT_SRCS)
 OBJS := $(SRCS:%.c=$(BUILD)/%.o) $(BUILD)/embed.o
 HDRS := $(wildcard *.h)
 
@@ -130,8 +130,16 @@ $(BUILD)/%.o: %.c $(HDRS) $(UAPI)
 LLVM_STRIP ?= llvm-strip
 $(BUILD)/prog.embed.o: $(BPF_OBJ)
 	$(LLVM_STRIP) $(EMBED_STRIP) $< -o $@
-$(BUILD)/embed.o: embed.S $(BUILD)/prog.embed.o
-	$(CC) -c -DBPF_OBJECT='"$(BUILD)/prog.embed.o"' $< -o $@
+# Packed (lz.h): 19 KB of object become 8. The packer runs on the build
+# machine, whatever the target, and checks its output by unpacking it.
+LZ_PACK := build/host/lz_pack
+$(LZ_PACK): tools/lz_pack.c lz.c lz.h
+	@mkdir -p build/host
+	$(HOST_CC) -std=gnu11 -O2 $(WARN) tools/lz_pack.c lz.c -o $@
+$(BUILD)/prog.embed.lz: $(BUILD)/prog.embed.o $(LZ_PACK)
+	$(LZ_PACK) $< $@
+$(BUILD)/embed.o: embed.S $(BUILD)/prog.embed.lz
+	$(CC) -c -DBPF_OBJECT='"$(BUILD)/prog.embed.lz"' $< -o $@
 
 $(BIN): $(OBJS)
 	$(CC) $(CFLAGS) $(OBJS) $(LDFLAGS) -o $@
@@ -142,7 +150,8 @@ $(BIN): $(OBJS)
 # Fuzzing seeds (see the fuzzing section): make test replays them too.
 FUZZ := $(BUILD)/fuzz
 SEEDS := $(FUZZ)/seeds/prog-g.o $(FUZZ)/seeds/prog-nodebug.o $(FUZZ)/seeds/prog-bpfeb-g.o \
-	$(FUZZ)/seeds/prog-bpfel-nodebug.o $(FUZZ)/seeds/bad_prog.o $(FUZZ)/seeds/globals.o
+	$(FUZZ)/seeds/prog-bpfel-nodebug.o $(FUZZ)/seeds/bad_prog.o $(FUZZ)/seeds/globals.o \
+	$(FUZZ)/seeds/prog-packed.lz
 
 
 # MEM_LIBC: buffers come from malloc(), so that ASan and valgrind watch them (mem.h).
@@ -308,9 +317,9 @@ $(BUILD)/bench/prog-direct.bpf.o: bench/prog/direct.bpf.c prog.bpf.c common.h
 FUZZ_SECONDS ?= 60
 FUZZ_FLAGS := -O1 -g -DMEM_LIBC -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 
-$(FUZZ)/fuzz_elf: test/fuzz_elf.c elf_min.c btf.c text.c mem.c $(HDRS)
+$(FUZZ)/fuzz_elf: test/fuzz_elf.c elf_min.c btf.c text.c mem.c lz.c $(HDRS)
 	@mkdir -p $(FUZZ)
-	$(CLANG) $(FUZZ_FLAGS) -I. test/fuzz_elf.c elf_min.c btf.c text.c mem.c -o $@
+	$(CLANG) $(FUZZ_FLAGS) -I. test/fuzz_elf.c elf_min.c btf.c text.c mem.c lz.c -o $@
 
 $(FUZZ)/seeds/prog-g.o: prog.bpf.c common.h
 	@mkdir -p $(FUZZ)/seeds
@@ -330,6 +339,10 @@ $(FUZZ)/seeds/bad_prog.o: test/bad_prog.bpf.c test/fixture.bpf.h common.h
 $(FUZZ)/seeds/globals.o: test/globals.bpf.c common.h
 	@mkdir -p $(FUZZ)/seeds
 	$(CLANG) -O2 -g -target bpfel -ffreestanding -c $< -o $@
+# The object as the binary embeds it, packed: the unpacker's path in.
+$(FUZZ)/seeds/prog-packed.lz: $(BUILD)/prog.embed.lz
+	@mkdir -p $(FUZZ)/seeds
+	cp $< $@
 
 # make fuzz [FUZZ_SECONDS=N]: new crashes and hangs land in test/fuzz-regressions/,
 # which make test replays; commit them with the fix.
@@ -339,9 +352,9 @@ fuzz: $(FUZZ)/fuzz_elf $(SEEDS)
 		-dict=test/fuzz_elf.dict -print_final_stats=1 \
 		-artifact_prefix=test/fuzz-regressions/ $(FUZZ)/corpus $(FUZZ)/seeds
 
-$(BUILD)/test/fuzz_replay: test/fuzz_replay.c test/fuzz_elf.c elf_min.c btf.c text.c mem.c $(HDRS)
+$(BUILD)/test/fuzz_replay: test/fuzz_replay.c test/fuzz_elf.c elf_min.c btf.c text.c mem.c lz.c $(HDRS)
 	@mkdir -p $(BUILD)/test
-	$(HOST_CC) $(TEST_CFLAGS) -I. test/fuzz_replay.c test/fuzz_elf.c elf_min.c btf.c text.c mem.c -o $@
+	$(HOST_CC) $(TEST_CFLAGS) -I. test/fuzz_replay.c test/fuzz_elf.c elf_min.c btf.c text.c mem.c lz.c -o $@
 
 # make install [PREFIX=/usr/local] [DESTDIR=]: the binary and the man page.
 PREFIX ?= /usr/local
@@ -379,12 +392,12 @@ explain: $(BPF_OBJ) $(BUILD)/prog.embed.o $(BIN)
 
 BENCH_SRCS := bench/*.c bench/peer/*.c
 lint:
-	clang-format --dry-run --Werror *.c *.h test/*.c test/*.h $(BENCH_SRCS) bench/*.h bench/prog/*.c bench/prog/*.h
+	clang-format --dry-run --Werror *.c *.h test/*.c test/*.h tools/*.c $(BENCH_SRCS) bench/*.h bench/prog/*.c bench/prog/*.h
 	@# One file per run: clang-tidy 14 carries analyzer state across files.
-	for f in $(SRCS) $(UNIT_TESTS) test/nethelper.c test/layout1_load.c $(BENCH_SRCS); do \
+	for f in $(SRCS) $(UNIT_TESTS) test/nethelper.c test/layout1_load.c tools/lz_pack.c $(BENCH_SRCS); do \
 		clang-tidy --quiet $$f -- -I. -std=gnu11 || exit 1; done
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability,performance \
-		--inline-suppr --suppress=missingIncludeSystem -I. $(SRCS) test/*.c $(BENCH_SRCS)
+		--inline-suppr --suppress=missingIncludeSystem -I. $(SRCS) test/*.c tools/*.c $(BENCH_SRCS)
 
 clean:
 	rm -rf $(BUILD)

@@ -67,7 +67,7 @@
 #include <unistd.h>
 
 #include "cgroup.h"
-#include "check.h"
+#include "preflight.h"
 #include "commands.h"
 #include "common.h"
 #include "events.h"
@@ -115,7 +115,7 @@ static int step_attach(struct loader *l);
 static int write_log_mode(struct loader *l);
 static int compare_instructions(struct loader *l, int d, int loaded);
 static int inspect(struct loader *l);
-static int preflight(struct loader *l);
+static int run_check(struct loader *l);
 static int close_run(struct loader *l);
 static void fill_stdio(void);
 
@@ -170,7 +170,7 @@ int main(int argc, char **argv)
 	}
 	events_init(&l.events, l.opt.json);
 	if (rc == EXIT_OK && l.opt.command == CMD_CHECK) {
-		rc = preflight(&l);
+		rc = run_check(&l);
 		close_run(&l);
 		return rc;
 	}
@@ -594,10 +594,10 @@ static int inspect(struct loader *l)
  * way its events would go: the blocklist program with its maps, loaded and
  * verified, attached nowhere, and let go by close_run().
  */
-static int preflight(struct loader *l)
+static int run_check(struct loader *l)
 {
 	char name[BPF_OBJ_NAME_LEN];
-	struct check c;
+	struct preflight c;
 	int rc;
 
 	trace_step(3);
@@ -606,30 +606,30 @@ static int preflight(struct loader *l)
 		return rc;
 	object_program_name(&l->obj, name);
 	trace_step(0);
-	check_host(&c, &l->opt, name);
-	if (check_blocking(&c) && !c.perf && c.ringbuf) {
+	preflight_host(&c, &l->opt, name);
+	if (preflight_blocking(&c) && !c.perf && c.ringbuf) {
 		object_free(&l->obj);
 		l->transport = TRANSPORT_RING;
 		rc = object_load(&l->obj, l->opt.object_path, l->transport);
 	}
-	if (check_blocking(&c) && rc == EXIT_OK) {
+	if (preflight_blocking(&c) && rc == EXIT_OK) {
 		l->hook[DIR_EGRESS].used = 1;
 		trace_step(6);
 		rc = step_create_maps(l);
-		check_add(&c, l->btf.fd >= 0 ? CHECK_OK : CHECK_INFO, "btf",
-			  l->btf.fd >= 0
-				  ? "the object's BTF loads: typed maps, source lines"
-				  : "the object's BTF was not taken: maps and program go without");
+		preflight_add(&c, l->btf.fd >= 0 ? CHECK_OK : CHECK_INFO, "btf",
+			      l->btf.fd >= 0
+				      ? "the object's BTF loads: typed maps, source lines"
+				      : "the object's BTF was not taken: maps and program go without");
 		if (rc == EXIT_OK)
 			rc = step_load_programs(l);
-		check_add(&c, rc == EXIT_OK ? CHECK_OK : CHECK_FAIL, "program",
-			  rc == EXIT_OK
-				  ? "the blocklist program (%zu instructions, events by %s) and its maps load and pass the verifier"
-				  : "the blocklist program (%zu instructions, events by %s) does not load: the line above says why",
-			  l->obj.elf.insn_cnt, transport_names[l->transport]);
+		preflight_add(&c, rc == EXIT_OK ? CHECK_OK : CHECK_FAIL, "program",
+			      rc == EXIT_OK
+				      ? "the blocklist program (%zu instructions, events by %s) and its maps load and pass the verifier"
+				      : "the blocklist program (%zu instructions, events by %s) does not load: the line above says why",
+			      l->obj.elf.insn_cnt, transport_names[l->transport]);
 		trace_step(0);
 	}
-	return check_print(&c, l->opt.json);
+	return preflight_print(&c, l->opt.json);
 }
 
 /*

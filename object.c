@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "common.h"
+#include "lz.h"
 #include "mem.h"
 #include "messages.h"
 
@@ -209,6 +210,20 @@ int object_load(struct object *o, const char *path, enum transport t)
 		if (rc)
 			return rc;
 		o->label = path;
+		bytes = o->copy;
+	} else if (lz_unpacked_size(bytes, len)) {
+		/* The Makefile packs the object it embeds (lz.h); a test build embeds it as it is. */
+		size_t packed = len;
+
+		len = lz_unpacked_size(bytes, len);
+		o->copy = len <= OBJECT_MAX_BYTES ? mem_alloc(len) : NULL;
+		if (!o->copy || lz_unpack(bytes, packed, o->copy, len) != 0) {
+			report("unpacking the embedded BPF object: %s; the binary is damaged",
+			       o->copy ? "its packing does not hold" : errno_text(ENOMEM));
+			return EXIT_SYSTEM;
+		}
+		trace(1, "the embedded BPF object: %zu bytes packed, %zu unpacked (lz.c)", packed,
+		      len);
 		bytes = o->copy;
 	}
 	if (elf_obj_parse(&o->elf, bytes, len, program_section(t), err, sizeof(err))) {

@@ -15,6 +15,7 @@
 
 #include "../btf.h"
 #include "../elf_min.h"
+#include "../lz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -61,7 +62,29 @@ static void check_btf(const struct elf_obj *obj)
 	btf_free(&b);
 }
 
+/*
+ * A packed input (lz.h) is unpacked first, as step 3 unpacks the embedded
+ * object: the unpacker gets every byte the fuzzer makes, and what it
+ * unpacks goes on to the ELF reader.
+ */
+static int parse_input(const uint8_t *data, size_t size);
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	size_t unpacked = lz_unpacked_size(data, size);
+	uint8_t *out;
+
+	if (!unpacked)
+		return parse_input(data, size);
+	if (unpacked > (1u << 20) || !(out = malloc(unpacked)))
+		return 0;
+	if (lz_unpack(data, size, out, unpacked) == 0)
+		parse_input(out, unpacked);
+	free(out);
+	return 0;
+}
+
+static int parse_input(const uint8_t *data, size_t size)
 {
 	struct elf_obj obj;
 	char err[512];

@@ -17,7 +17,7 @@ expect_exit "oneshot: block needs an address" 2 "block needs at least one addres
 expect_exit "oneshot: unblock takes no --max-entries" 2 "unblock does not take --max-entries" -- \
 	unblock -c "$CG" --max-entries 5 127.0.0.2
 expect_exit "oneshot: log takes no addresses" 2 "log does not take addresses" -- log -c "$CG" -b 127.0.0.2
-expect_exit "oneshot: block --help shows block only" 0 "block \[-c PATH\] ADDR" -- block --help
+expect_exit "oneshot: block --help shows block only" 0 "block \[-c PATH|--unit NAME|--pid PID\] ADDR" -- block --help
 check "oneshot: block --help leaves out the reader's options" eval '! grep -q -- --ring-pages "$TMP/cli.out"'
 printf '127.0.0.2\n127.0.0.300\n' >"$TMP/oneshot-bad.txt"
 expect_exit "oneshot: block with a bad line: exit 2, named" 2 "$TMP/oneshot-bad.txt:2: '127.0.0.300' is not an IPv4" -- \

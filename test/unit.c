@@ -110,6 +110,7 @@ int main(int argc, char **argv)
 	unit_text();
 	unit_sort();
 	unit_mem();
+	unit_lz();
 	unit_disasm();
 	unit_btf();
 	free(object);

@@ -33,5 +33,6 @@ void unit_sort(void);	/* test/unit_sort.c: sorting and searching keys */
 void unit_mem(void);	/* test/unit_mem.c: the heap */
 void unit_disasm(void); /* test/unit_disasm.c: the disassembler */
 void unit_btf(void);	/* test/unit_btf.c: the BTF reader */
+void unit_lz(void);	/* test/unit_lz.c: unpacking the embedded object */
 
 #endif

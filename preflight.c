@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * check.c - the preflight (check.h). Each question goes to the kernel as
+ * preflight.c - `check`, the preflight (preflight.h). Each question goes to the kernel as
  * the tool would put it: a program loaded, a map made, a hook queried, and
  * let go at once. What the answer means for blocking and logging is said
  * on the same line, so that an operator on a box with a stripped kernel
  * knows before the first `block` whether filtering will be real.
  */
-#include "check.h"
+#include "preflight.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -33,7 +33,8 @@
 
 static const char *const level_names[] = { "ok", "info", "warn", "FAIL" };
 
-void check_add(struct check *c, enum check_level level, const char *name, const char *fmt, ...)
+void preflight_add(struct preflight *c, enum check_level level, const char *name, const char *fmt,
+		   ...)
 {
 	struct check_line *l = &c->line[c->cnt];
 	va_list ap;
@@ -48,7 +49,7 @@ void check_add(struct check *c, enum check_level level, const char *name, const 
 	va_end(ap);
 }
 
-int check_blocking(const struct check *c)
+int preflight_blocking(const struct preflight *c)
 {
 	unsigned int i;
 
@@ -59,7 +60,7 @@ int check_blocking(const struct check *c)
 }
 
 /* The directory whose hooks to look at: the one named, else the mount's own. */
-static int check_cgroup(struct check *c, const struct options *o, const char *mnt, char *path,
+static int check_cgroup(struct preflight *c, const struct options *o, const char *mnt, char *path,
 			size_t len)
 {
 	struct statfs sfs;
@@ -68,8 +69,8 @@ static int check_cgroup(struct check *c, const struct options *o, const char *mn
 	text_format(path, len, "%s", o->target_given ? o->cgroup_path : mnt);
 	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0 || fstatfs(fd, &sfs) < 0 || sfs.f_type != CGROUP2_SUPER_MAGIC) {
-		check_add(c, CHECK_FAIL, "cgroup", "%s: %s", path,
-			  fd < 0 ? errno_text(errno) : "not a cgroup v2 directory");
+		preflight_add(c, CHECK_FAIL, "cgroup", "%s: %s", path,
+			      fd < 0 ? errno_text(errno) : "not a cgroup v2 directory");
 		if (fd >= 0)
 			close(fd);
 		return -1;
@@ -78,15 +79,15 @@ static int check_cgroup(struct check *c, const struct options *o, const char *mn
 		struct statfs dflt;
 
 		if (statfs(o->cgroup_path, &dflt) < 0 || dflt.f_type != CGROUP2_SUPER_MAGIC)
-			check_add(c, CHECK_WARN, "cgroup",
-				  "the default -c %s is not cgroup v2 here: give -c, --unit or --pid",
-				  o->cgroup_path);
+			preflight_add(c, CHECK_WARN, "cgroup",
+				      "the default -c %s is not cgroup v2 here: give -c, --unit or --pid",
+				      o->cgroup_path);
 	}
 	return fd;
 }
 
 /* "7 (ours, persistent)" for each program on hook `d`; a warning when `block` would be refused. */
-static void check_hook(struct check *c, int cg, int d, const char *prog_name)
+static void check_hook(struct preflight *c, int cg, int d, const char *prog_name)
 {
 	uint32_t ids[8], cnt = 8, flags = 0, i;
 	char text[200];
@@ -95,10 +96,10 @@ static void check_hook(struct check *c, int cg, int d, const char *prog_name)
 
 	if (bpf_prog_query(cg, direction_attach_type(d), &flags, ids, &cnt) < 0 &&
 	    errno != ENOSPC) {
-		check_add(c, CHECK_FAIL, direction_names[d], "BPF_PROG_QUERY: %s%s",
-			  errno_text(errno),
-			  errno == EINVAL ? ": no cgroup BPF (CONFIG_CGROUP_BPF, Linux 4.15+)"
-					  : "");
+		preflight_add(c, CHECK_FAIL, direction_names[d], "BPF_PROG_QUERY: %s%s",
+			      errno_text(errno),
+			      errno == EINVAL ? ": no cgroup BPF (CONFIG_CGROUP_BPF, Linux 4.15+)"
+					      : "");
 		return;
 	}
 	for (i = 0; i < cnt && i < 8; i++) {
@@ -118,17 +119,17 @@ static void check_hook(struct check *c, int cg, int d, const char *prog_name)
 			break;
 	}
 	if (!cnt)
-		check_add(c, CHECK_OK, direction_names[d], "free: nothing attached");
+		preflight_add(c, CHECK_OK, direction_names[d], "free: nothing attached");
 	else
-		check_add(c, others && !(flags & BPF_F_ALLOW_MULTI) ? CHECK_WARN : CHECK_INFO,
-			  direction_names[d], "%s, mode %s%s", text, flags_text(flags),
-			  others && !(flags & BPF_F_ALLOW_MULTI)
-				  ? ": `block` would be refused here; another program owns the hook"
-				  : "");
+		preflight_add(c, others && !(flags & BPF_F_ALLOW_MULTI) ? CHECK_WARN : CHECK_INFO,
+			      direction_names[d], "%s, mode %s%s", text, flags_text(flags),
+			      others && !(flags & BPF_F_ALLOW_MULTI)
+				      ? ": `block` would be refused here; another program owns the hook"
+				      : "");
 }
 
 /* The smallest cgroup SKB program, "return 1": may this process load one at all? */
-static void check_load(struct check *c)
+static void check_load(struct preflight *c)
 {
 	struct bpf_insn insns[2] = {
 		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = 0, .imm = 1 },
@@ -147,17 +148,17 @@ static void check_load(struct check *c)
 		fd = bpf_prog_load(&a);
 	if (fd >= 0) {
 		close(fd);
-		check_add(c, CHECK_OK, "bpf", "cgroup SKB programs load");
+		preflight_add(c, CHECK_OK, "bpf", "cgroup SKB programs load");
 		return;
 	}
-	check_add(c, CHECK_FAIL, "bpf", "BPF_PROG_LOAD of a cgroup SKB program: %s%s",
-		  errno_text(errno),
-		  errno == EINVAL ? "; no cgroup BPF (CONFIG_CGROUP_BPF)"
-				  : privilege_hint(errno, hint, sizeof(hint)));
+	preflight_add(c, CHECK_FAIL, "bpf", "BPF_PROG_LOAD of a cgroup SKB program: %s%s",
+		      errno_text(errno),
+		      errno == EINVAL ? "; no cgroup BPF (CONFIG_CGROUP_BPF)"
+				      : privilege_hint(errno, hint, sizeof(hint)));
 }
 
 /* The map types the program uses, and whether many elements go in one call (5.6+). */
-static void check_maps(struct check *c)
+static void check_maps(struct preflight *c)
 {
 	static const struct {
 		uint32_t type, flags;
@@ -179,22 +180,22 @@ static void check_maps(struct check *c)
 			fd = bpf_map_create(types[i].type, "probe", keyed ? sizeof(key) : 4,
 					    sizeof(value), 1, types[i].flags, NULL);
 		if (fd < 0) {
-			check_add(c, CHECK_FAIL, "maps", "BPF_MAP_CREATE of a %s map: %s",
-				  types[i].name, errno_text(errno));
+			preflight_add(c, CHECK_FAIL, "maps", "BPF_MAP_CREATE of a %s map: %s",
+				      types[i].name, errno_text(errno));
 			return;
 		}
 		if (i == 0)
 			batch = bpf_map_update_batch(fd, &key, &value, &one, 0) == 0;
 		close(fd);
 	}
-	check_add(c, CHECK_OK, "maps", "hash, LPM trie (prefixes) and array maps are made");
-	check_add(c, batch ? CHECK_OK : CHECK_INFO, "batch",
-		  batch ? "BPF_MAP_UPDATE_BATCH: up to 4096 single addresses go in one call"
-			: "no batched map updates (Linux 5.6+): each entry is a call, through the switch");
+	preflight_add(c, CHECK_OK, "maps", "hash, LPM trie (prefixes) and array maps are made");
+	preflight_add(c, batch ? CHECK_OK : CHECK_INFO, "batch",
+		      batch ? "BPF_MAP_UPDATE_BATCH: up to 4096 single addresses go in one call"
+			    : "no batched map updates (Linux 5.6+): each entry is a call, through the switch");
 }
 
 /* What runs the program: the JIT, or the interpreter (slower per packet). */
-static void check_jit(struct check *c)
+static void check_jit(struct preflight *c)
 {
 	int fd = open("/proc/sys/net/core/bpf_jit_enable", O_RDONLY | O_CLOEXEC);
 	char v[4] = "";
@@ -205,28 +206,28 @@ static void check_jit(struct check *c)
 		close(fd);
 	}
 	if (v[0] == '1' || v[0] == '2')
-		check_add(c, CHECK_OK, "jit", "on: the program runs as native code");
+		preflight_add(c, CHECK_OK, "jit", "on: the program runs as native code");
 	else
-		check_add(c, CHECK_WARN, "jit",
-			  "%s: the interpreter runs the program, slower per packet",
-			  fd < 0 ? "no BPF JIT in this kernel"
-				 : "off (sysctl net.core.bpf_jit_enable=1 turns it on)");
+		preflight_add(c, CHECK_WARN, "jit",
+			      "%s: the interpreter runs the program, slower per packet",
+			      fd < 0 ? "no BPF JIT in this kernel"
+				     : "off (sysctl net.core.bpf_jit_enable=1 turns it on)");
 }
 
-static void check_events(struct check *c)
+static void check_events(struct preflight *c)
 {
 	char why[192];
 
 	c->perf = transport_perf_works(why, sizeof(why));
-	check_add(c, c->perf ? CHECK_OK : CHECK_INFO, "perf",
-		  c->perf ? "perf events carry events (LOG lines)" : "%s", why);
+	preflight_add(c, c->perf ? CHECK_OK : CHECK_INFO, "perf",
+		      c->perf ? "perf events carry events (LOG lines)" : "%s", why);
 	c->ringbuf = transport_ringbuf_works(why, sizeof(why));
-	check_add(c, c->ringbuf ? CHECK_OK : CHECK_INFO, "ringbuf",
-		  c->ringbuf ? "the BPF ring buffer is there (Linux 5.8+)" : "%s", why);
+	preflight_add(c, c->ringbuf ? CHECK_OK : CHECK_INFO, "ringbuf",
+		      c->ringbuf ? "the BPF ring buffer is there (Linux 5.8+)" : "%s", why);
 }
 
 /* RLIMIT_MEMLOCK, and the capabilities held that the tool needs. */
-static void check_privileges(struct check *c)
+static void check_privileges(struct preflight *c)
 {
 	static const struct {
 		unsigned int cap;
@@ -243,11 +244,11 @@ static void check_privileges(struct check *c)
 
 	if (getrlimit(RLIMIT_MEMLOCK, &lim) == 0) {
 		if (lim.rlim_cur == RLIM_INFINITY)
-			check_add(c, CHECK_OK, "memlock", "RLIMIT_MEMLOCK unlimited");
+			preflight_add(c, CHECK_OK, "memlock", "RLIMIT_MEMLOCK unlimited");
 		else
-			check_add(c, CHECK_INFO, "memlock",
-				  "RLIMIT_MEMLOCK %llu KiB: before Linux 5.11 maps count against it (raised when it may be)",
-				  (unsigned long long)lim.rlim_cur / 1024);
+			preflight_add(c, CHECK_INFO, "memlock",
+				      "RLIMIT_MEMLOCK %llu KiB: before Linux 5.11 maps count against it (raised when it may be)",
+				      (unsigned long long)lim.rlim_cur / 1024);
 	}
 	if (syscall(SYS_capget, &hdr, data) != 0)
 		return;
@@ -260,25 +261,25 @@ static void check_privileges(struct check *c)
 			m += (size_t)text_format(missing + m, sizeof(missing) - m, " %s",
 						 caps[i].name);
 	}
-	check_add(c, m ? CHECK_INFO : CHECK_OK, "caps", "held:%s%s%s", h ? held : " none",
-		  m ? "; missing:" : "", missing);
+	preflight_add(c, m ? CHECK_INFO : CHECK_OK, "caps", "held:%s%s%s", h ? held : " none",
+		      m ? "; missing:" : "", missing);
 }
 
-void check_host(struct check *c, const struct options *o, const char *prog_name)
+void preflight_host(struct preflight *c, const struct options *o, const char *prog_name)
 {
 	char mnt[PATH_MAX], root[PATH_MAX], path[PATH_MAX];
 	int cg, d;
 
 	c->cnt = 0;
 	if (cgroup2_mount(mnt, sizeof(mnt), root, sizeof(root)) == 0)
-		check_add(c, CHECK_OK, "cgroup2", "mounted at %s", mnt);
+		preflight_add(c, CHECK_OK, "cgroup2", "mounted at %s", mnt);
 	else
-		check_add(c, CHECK_FAIL, "cgroup2",
-			  "not mounted: mount -t cgroup2 none /sys/fs/cgroup");
+		preflight_add(c, CHECK_FAIL, "cgroup2",
+			      "not mounted: mount -t cgroup2 none /sys/fs/cgroup");
 	check_load(c);
-	cg = check_blocking(c) ? check_cgroup(c, o, mnt, path, sizeof(path)) : -1;
+	cg = preflight_blocking(c) ? check_cgroup(c, o, mnt, path, sizeof(path)) : -1;
 	if (cg >= 0) {
-		check_add(c, CHECK_OK, "cgroup", "%s is a cgroup v2 directory", path);
+		preflight_add(c, CHECK_OK, "cgroup", "%s is a cgroup v2 directory", path);
 		for (d = 0; d < DIR_CNT; d++)
 			check_hook(c, cg, d, prog_name);
 		close(cg);
@@ -289,7 +290,7 @@ void check_host(struct check *c, const struct options *o, const char *prog_name)
 	check_privileges(c);
 }
 
-int check_print(const struct check *c, int json)
+int preflight_print(const struct preflight *c, int json)
 {
 	const struct check_line *fail = NULL;
 	const char *logging = c->perf ? "perf" : c->ringbuf ? "ringbuf" : "none";

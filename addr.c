@@ -172,10 +172,13 @@ static int parse_line(char *text, uint64_t timeout_ns, struct addr_entry *e, cha
 	unsigned long seconds, drops;
 	const char *rest;
 	char *end;
+	int allow = 0;
 
 	e->timeout_ns = timeout_ns;
 	if (*text == '{') {
 		char *addr = json_field(text, "address"), *left = json_field(text, "expires_in");
+		const char *allow_field = json_field(text, "allow");
+		int rc;
 
 		if (!addr || *addr != '"' || !(end = strchr(addr + 1, '"'))) {
 			text_format(why, why_len, "a JSON line without \"address\":\"...\"");
@@ -190,27 +193,39 @@ static int parse_line(char *text, uint64_t timeout_ns, struct addr_entry *e, cha
 			}
 			e->timeout_ns = (uint64_t)seconds * 1000000000u;
 		}
-		return addr_parse(addr + 1, &e->key, why, why_len);
+		rc = addr_parse(addr + 1, &e->key, why, why_len);
+		e->key.allow = allow_field && strncmp(allow_field, "true", 4) == 0;
+		return rc;
 	}
-	/* "ADDR", or list's "ADDR DROPS" and "ADDR DROPS TIME-LEFT". */
+	/* "ADDR", or list's "ADDR DROPS", "ADDR DROPS TIME-LEFT", each maybe with " allow". */
 	end = text + strcspn(text, " \t");
 	if (*end) {
 		*end++ = '\0';
 		end += strspn(end, " \t");
 		rest = text_decimal(end, (unsigned long)-1, &drops);
-		if (rest && (*rest == ' ' || *rest == '\t')) {
+		if (rest && (*rest == ' ' || *rest == '\t'))
 			rest += strspn(rest, " \t");
+		if (rest && *rest >= '0' && *rest <= '9') {
 			rest = text_duration(rest, &seconds);
-			if (rest)
+			if (rest) {
 				e->timeout_ns = (uint64_t)seconds * 1000000000u;
+				rest += strspn(rest, " \t");
+			}
+		}
+		if (rest && strcmp(rest, "allow") == 0) {
+			allow = 1;
+			rest += 5;
 		}
 		if (!rest || *rest) {
 			text_format(why, why_len,
-				    "after the address, only a count and a time left (as `list` prints them) may follow");
+				    "after the address, only a count, a time left and \"allow\" (as `list` prints them) may follow");
 			return -1;
 		}
 	}
-	return addr_parse(text, &e->key, why, why_len);
+	if (addr_parse(text, &e->key, why, why_len))
+		return -1;
+	e->key.allow = (uint8_t)allow;
+	return 0;
 }
 
 int addr_file_read(int fd, const char *name, uint64_t timeout_ns, struct addr_list *list, char *err,
@@ -439,5 +454,7 @@ int addr_cmp(const struct addr_key *a, const struct addr_key *b)
 	c = memcmp(a->addr, b->addr, sizeof(a->addr));
 	if (c)
 		return c < 0 ? -1 : 1;
-	return (a->prefixlen > b->prefixlen) - (a->prefixlen < b->prefixlen);
+	if (a->prefixlen != b->prefixlen)
+		return a->prefixlen < b->prefixlen ? -1 : 1;
+	return (a->allow > b->allow) - (a->allow < b->allow);
 }

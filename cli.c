@@ -34,18 +34,21 @@ enum option_group {
 	OPT_STRICT_ON = 16,
 	OPT_ARGUMENTS = 32, /* addresses as arguments: block and unblock */
 	OPT_EXPIRY = 64,    /* --timeout, --jitter */
+	OPT_POLICY = 128,   /* --default */
 };
 
 static const unsigned int allowed_options[COMMAND_CNT] = {
-	[CMD_RUN] = OPT_ADDRESSES | OPT_SIZE | OPT_READER | OPT_JSON_OUT | OPT_EXPIRY,
-	[CMD_BLOCK] = OPT_ADDRESSES | OPT_ARGUMENTS | OPT_SIZE | OPT_EXPIRY,
-	[CMD_REPLACE] = OPT_ADDRESSES | OPT_ARGUMENTS | OPT_SIZE | OPT_EXPIRY,
+	[CMD_RUN] = OPT_ADDRESSES | OPT_SIZE | OPT_READER | OPT_JSON_OUT | OPT_EXPIRY | OPT_POLICY,
+	[CMD_BLOCK] = OPT_ADDRESSES | OPT_ARGUMENTS | OPT_SIZE | OPT_EXPIRY | OPT_POLICY,
+	[CMD_REPLACE] = OPT_ADDRESSES | OPT_ARGUMENTS | OPT_SIZE | OPT_EXPIRY | OPT_POLICY,
 	[CMD_LOG] = OPT_READER | OPT_JSON_OUT,
 	[CMD_STATUS] = OPT_JSON_OUT,
 	[CMD_LIST] = OPT_JSON_OUT,
 	[CMD_UNBLOCK] = OPT_ADDRESSES | OPT_ARGUMENTS | OPT_STRICT_ON,
 	[CMD_DETACH] = 0,
 	[CMD_CHECK] = OPT_JSON_OUT,
+	[CMD_ALLOW] = OPT_ADDRESSES | OPT_ARGUMENTS | OPT_SIZE | OPT_EXPIRY | OPT_POLICY,
+	[CMD_UNALLOW] = OPT_ADDRESSES | OPT_ARGUMENTS | OPT_STRICT_ON,
 };
 
 /* What each subcommand does; usage() writes its synopsis from options[]. */
@@ -72,6 +75,9 @@ static const char *const command_help[COMMAND_CNT] = {
 	[CMD_DETACH] = "  Take every program of ours off the hook (never anyone else's).\n",
 	[CMD_CHECK] = "  Say what this kernel and host give the tool, one line each, and whether\n"
 		      "  blocking will work here (exit 0) or not (exit 1, the reason first).\n",
+	[CMD_ALLOW] = "  Add allow entries: what they match is never dropped, whatever the\n"
+		      "  blocklist holds; with --default deny, the only traffic that passes.\n",
+	[CMD_UNALLOW] = "  Remove allow entries, as unblock removes block entries.\n",
 };
 
 /*
@@ -98,6 +104,9 @@ static const struct {
 	  "                          blocking one again sets its time anew\n" },
 	{ OPT_EXPIRY, "[--jitter PERCENT]",
 	  "      --jitter PERCENT    each lapses up to PERCENT % early, at random\n" },
+	{ OPT_POLICY, "[--default allow|deny]",
+	  "      --default POLICY    allow (a new instance's): what no entry decides passes;\n"
+	  "                          deny: only what an allow entry matches passes\n" },
 	{ OPT_SIZE, "[--max-entries N]",
 	  "      --max-entries N     blocklist size when first loaded (default 1024);\n"
 	  "                          larger on an attached list: it is upgraded to it\n" },
@@ -196,17 +205,21 @@ static int parse_uint(const char *opt, const char *text, unsigned long min, unsi
 }
 
 /*
- * `value` as one of the three words option `opt` takes, as its index in
- * `names`; -1 after saying which words those are.
+ * `value` as one of the words option `opt` takes (three, or two and NULL),
+ * as its index in `names`; -1 after saying which words those are.
  */
 static int parse_choice(const char *opt, const char *value, const char *const names[3])
 {
 	int i;
 
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < 3 && names[i]; i++)
 		if (strcmp(value, names[i]) == 0)
 			return i;
-	report("option %s: '%s' is not %s, %s or %s", opt, value, names[0], names[1], names[2]);
+	if (names[2])
+		report("option %s: '%s' is not %s, %s or %s", opt, value, names[0], names[1],
+		       names[2]);
+	else
+		report("option %s: '%s' is not %s or %s", opt, value, names[0], names[1]);
 	return -1;
 }
 
@@ -276,6 +289,7 @@ enum option_id {
 	OPT_DIRECTION,
 	OPT_TIMEOUT,
 	OPT_JITTER,
+	OPT_DEFAULT,
 	OPT_VERBOSE,
 	OPT_HELP,
 	OPT_VERSION,
@@ -303,6 +317,7 @@ static const struct option_spec {
 	[OPT_EVENTS] = { "events", 0, 1 },
 	[OPT_DIRECTION] = { "direction", 0, 1 },
 	[OPT_TIMEOUT] = { "timeout", 0, 1 },
+	[OPT_DEFAULT] = { "default", 0, 1 },
 	[OPT_JITTER] = { "jitter", 0, 1 },
 	[OPT_VERBOSE] = { "verbose", 'v', 0 },
 	[OPT_HELP] = { "help", 'h', 0 },
@@ -392,6 +407,7 @@ int parse_args(int argc, char **argv, struct options *o)
 	size_t i;
 	/* --direction's words, and the hooks each stands for. */
 	static const char *const direction_words[3] = { "egress", "ingress", "both" };
+	static const char *const policy_words[3] = { "allow", "deny", NULL }; /* by POLICY_... */
 	static const unsigned int direction_sets[3] = { 1u << DIR_EGRESS, 1u << DIR_INGRESS,
 							(1u << DIR_EGRESS) | (1u << DIR_INGRESS) };
 	int c, rc, choice, arg = 1, named = 0, options_end = 0, targets = 0;
@@ -406,6 +422,7 @@ int parse_args(int argc, char **argv, struct options *o)
 			break;
 		}
 	o->cgroup_path = "/sys/fs/cgroup/unified";
+	o->policy = -1;
 	o->directions = 1u << DIR_EGRESS; /* the Aya example's */
 	o->ring_pages = 64;
 	o->wakeup_events = 64;
@@ -552,6 +569,14 @@ int parse_args(int argc, char **argv, struct options *o)
 				return EXIT_USAGE;
 			o->jitter_pct = (unsigned int)n;
 			break;
+		case OPT_DEFAULT:
+			choice = takes(o, OPT_POLICY, "--default")
+					 ? parse_choice("--default", value, policy_words)
+					 : -1;
+			if (choice < 0)
+				return EXIT_USAGE;
+			o->policy = choice;
+			break;
 		case OPT_STRICT:
 			if (!takes(o, OPT_STRICT_ON, "--strict"))
 				return EXIT_USAGE;
@@ -575,7 +600,9 @@ int parse_args(int argc, char **argv, struct options *o)
 		report("-c, --unit and --pid each name the cgroup: give one of them, once");
 		return EXIT_USAGE;
 	}
-	if ((allowed_options[o->command] & OPT_ARGUMENTS) && !o->addresses_given) {
+	/* `block --default deny` alone changes the policy only. */
+	if ((allowed_options[o->command] & OPT_ARGUMENTS) && !o->addresses_given &&
+	    (o->policy < 0 || o->command == CMD_REPLACE)) {
 		report("%s needs at least one address (as arguments, -b or -f)",
 		       command_names[o->command]);
 		return EXIT_USAGE;
@@ -592,6 +619,13 @@ int parse_args(int argc, char **argv, struct options *o)
 		return EXIT_USAGE;
 	}
 	set_timeouts(&o->block, o->timeout_ns, o->jitter_pct);
+	/* allow and unallow are block and unblock of allow entries from here on. */
+	if (o->command == CMD_ALLOW || o->command == CMD_UNALLOW) {
+		o->allow = 1;
+		for (i = 0; i < o->block.cnt; i++)
+			o->block.e[i].key.allow = 1;
+		o->command = o->command == CMD_ALLOW ? CMD_BLOCK : CMD_UNBLOCK;
+	}
 	addr_list_unique(&o->block);
 	return EXIT_OK;
 }

@@ -29,7 +29,8 @@ struct entries {
 	size_t cnt, cap;
 	uint32_t max[2];  /* max_entries of BLOCKLIST and BLOCKNETS */
 	size_t in_map[2]; /* entries read from each */
-	uint64_t drops;	  /* over all entries */
+	uint64_t drops;	  /* over all block entries */
+	size_t allows;	  /* allow entries among them */
 };
 
 /*
@@ -66,7 +67,10 @@ static int collect(int fd, uint64_t now, struct entries *out)
 			out->cnt--;
 			continue;
 		}
-		out->drops += e->value.drops;
+		if (e->key.allow)
+			out->allows++;
+		else
+			out->drops += e->value.drops;
 	}
 	mem_free(keys);
 	return 0;
@@ -124,11 +128,14 @@ static int read_instance(const char *cgroup_path, const struct instance *inst, u
  * What instance `inst`'s CONFIG holds: which events it sends, as text ("?"
  * when it cannot be read), and in *counts how many it could not send;
  * *counted is 0 when that is unknown (an instance from before the counts
- * has no CONFIG_COUNTS).
+ * has no CONFIG_COUNTS). Its policy too, and in *verdicts what decided
+ * against it (*judged 0: an instance from before CONFIG_VERDICTS).
  */
-static const char *config_of(const struct instance *inst, struct prog_config *counts, int *counted)
+static const char *config_of(const struct instance *inst, struct prog_config *counts, int *counted,
+			     uint64_t *policy, struct verdict_counts *verdicts, int *judged)
 {
-	const uint32_t settings_key = CONFIG_SETTINGS, counts_key = CONFIG_COUNTS;
+	const uint32_t settings_key = CONFIG_SETTINGS, counts_key = CONFIG_COUNTS,
+		       verdicts_key = CONFIG_VERDICTS;
 	struct prog_config settings;
 	struct bpf_map_info info;
 	uint32_t len = sizeof(info);
@@ -147,6 +154,9 @@ static const char *config_of(const struct instance *inst, struct prog_config *co
 	     settings.log <= LOG_NONE;
 	*counted = fd >= 0 && info.value_size == sizeof(struct prog_config) &&
 		   bpf_map_lookup_elem(fd, &counts_key, counts) == 0;
+	/* An instance made before verdicts were counted has no third entry. */
+	*judged = *counted && bpf_map_lookup_elem(fd, &verdicts_key, verdicts) == 0;
+	*policy = settings.policy;
 	if (fd >= 0)
 		close(fd);
 	return ok ? log_mode_names[settings.log] : "?";
@@ -156,13 +166,15 @@ static const char *config_of(const struct instance *inst, struct prog_config *co
 static int show_program(const struct command_target *t, struct text_out *out, int d, uint32_t id,
 			uint32_t flags)
 {
-	char pid_text[48], counts[160], unsent[144] = "";
+	char pid_text[48], counts[224], unsent[144] = "", judged_text[160] = "";
 	struct prog_config sent = { 0 };
+	struct verdict_counts v = { 0, 0, 0 };
+	uint64_t policy = POLICY_ALLOW;
 	struct instance inst;
 	struct entries bl = { 0 };
 	pid_t holder = 0;
 	const char *log_mode = "?";
-	int ours, filled = -1, counted = 0;
+	int ours, filled = -1, counted = 0, judged = 0;
 
 	ours = instance_recognise(t->cg->path, t->prog_name, id, &inst);
 	if (ours < 0)
@@ -170,7 +182,7 @@ static int show_program(const struct command_target *t, struct text_out *out, in
 	if (ours) {
 		holder = instance_holder(id);
 		filled = read_instance(t->cg->path, &inst, blocklist_clock(), &bl);
-		log_mode = config_of(&inst, &sent, &counted);
+		log_mode = config_of(&inst, &sent, &counted, &policy, &v, &judged);
 		mem_free(bl.e);
 		close(inst.prog_fd);
 	}
@@ -184,12 +196,13 @@ static int show_program(const struct command_target *t, struct text_out *out, in
 			text_format(counts, sizeof(counts),
 				    "\"entries\":%zu,\"max_entries\":%" PRIu32
 				    ",\"prefixes\":%zu,\"max_prefixes\":%" PRIu32
-				    ",\"dropped\":%" PRIu64,
-				    bl.in_map[0], bl.max[0], bl.in_map[1], bl.max[1], bl.drops);
+				    ",\"allow_entries\":%zu,\"dropped\":%" PRIu64,
+				    bl.in_map[0], bl.max[0], bl.in_map[1], bl.max[1], bl.allows,
+				    bl.drops);
 		else
 			text_format(counts, sizeof(counts),
 				    "\"entries\":null,\"max_entries\":null,\"prefixes\":null,"
-				    "\"max_prefixes\":null,\"dropped\":null");
+				    "\"max_prefixes\":null,\"allow_entries\":null,\"dropped\":null");
 		text_printf(out, "{\"cgroup\":");
 		text_json_string(out, t->cg->path);
 		text_printf(out,
@@ -205,6 +218,17 @@ static int show_program(const struct command_target *t, struct text_out *out, in
 				    inst.layout, inst.active.set == SET_B ? 'B' : 'A',
 				    inst.blocklist_id, inst.blocknets_id, counts, inst.events_id,
 				    inst.events_ring ? "ringbuf" : "perf");
+		/* The verdicts of this hook's program: null from an instance that does not count them. */
+		if (ours && judged)
+			text_printf(out,
+				    ",\"default\":\"%s\",\"entry_drops\":%" PRIu64
+				    ",\"allowed\":%" PRIu64 ",\"denied\":%" PRIu64,
+				    policy == POLICY_DENY ? "deny" : "allow", v.dropped, v.allowed,
+				    v.denied);
+		else if (ours)
+			text_printf(out,
+				    ",\"default\":\"%s\",\"entry_drops\":null,\"allowed\":null,\"denied\":null",
+				    policy == POLICY_DENY ? "deny" : "allow");
 		/* unsent: events the program could not hand the kernel; null when it does not count them. */
 		if (ours && !counted)
 			text_printf(out, ",\"unsent\":null,\"lost\":null");
@@ -232,17 +256,27 @@ static int show_program(const struct command_target *t, struct text_out *out, in
 		if (counted && sent.full)
 			text_format(unsent + strlen(unsent), sizeof(unsent) - strlen(unsent),
 				    ", %" PRIu32 " events lost to a full ring", sent.full);
+		if (judged)
+			text_format(judged_text, sizeof(judged_text),
+				    " (this hook: %" PRIu64 " dropped by entries, %" PRIu64
+				    " let through by allow entries, %" PRIu64 " denied)",
+				    v.dropped, v.allowed, v.denied);
+		if (bl.allows)
+			text_format(counts + strlen(counts), sizeof(counts) - strlen(counts),
+				    " (%zu of the entries allow)", bl.allows);
+		text_format(counts + strlen(counts), sizeof(counts) - strlen(counts),
+			    ", default %s", policy == POLICY_DENY ? "deny" : "allow");
 		text_printf(out,
 			    "%s: %s program id %" PRIu32
 			    " (cgroup-skb-egress, mode %s, %s, logging %s), %s map id %" PRIu32
-			    " %s, %s map id %" PRIu32 "%s\n",
+			    " %s%s, %s map id %" PRIu32 "%s\n",
 			    t->cg->path, direction_names[d], id, flags_text(flags),
 			    holder > 0	      ? pid_text
 			    : inst.persistent ? "persistent: stays until detach"
 			    : holder == 0     ? "left attached: no process holds it"
 					      : "/proc cannot tell who runs it",
 			    log_mode, set_map_name(inst.layout, inst.active.set, 0),
-			    inst.blocklist_id, counts,
+			    inst.blocklist_id, counts, judged_text,
 			    inst.events_ring ? EVENTS_RING_MAP_NAME : EVENTS_MAP_NAME,
 			    inst.events_id, unsent);
 	} else {
@@ -431,19 +465,22 @@ static int list_instance(const struct command_target *t, struct text_out *out,
 			text_format(left, sizeof(left), " %" PRIu64 "s", secs);
 		else
 			left[0] = '\0';
+		/* An allow entry counts the packets it let through, and says it allows. */
 		if (t->json) {
 			text_printf(out, "{\"cgroup\":");
 			text_json_string(out, t->cg->path);
 			text_printf(out,
 				    ",\"prog_id\":%" PRIu32
-				    ",\"direction\":\"%s\",\"family\":\"%s\",\"address\":\"%s\",\"prefix\":%s,\"dropped\":%" PRIu64
+				    ",\"direction\":\"%s\",\"family\":\"%s\",\"allow\":%s,\"address\":\"%s\",\"prefix\":%s,\"%s\":%" PRIu64
 				    ",\"expires_in\":%s}\n",
 				    inst->prog_id, strchr(hooks, ' ') ? "both" : hooks,
-				    bl.e[i].key.family == ADDR_IPV4 ? "ipv4" : "ipv6", text,
-				    addr_is_single(&bl.e[i].key) ? "false" : "true", v->drops,
-				    left);
+				    bl.e[i].key.family == ADDR_IPV4 ? "ipv4" : "ipv6",
+				    bl.e[i].key.allow ? "true" : "false", text,
+				    addr_is_single(&bl.e[i].key) ? "false" : "true",
+				    bl.e[i].key.allow ? "passed" : "dropped", v->drops, left);
 		} else {
-			text_printf(out, "%s %" PRIu64 "%s\n", text, v->drops, left);
+			text_printf(out, "%s %" PRIu64 "%s%s\n", text, v->drops, left,
+				    bl.e[i].key.allow ? " allow" : "");
 		}
 	}
 	mem_free(bl.e);

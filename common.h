@@ -76,6 +76,15 @@ struct legacy_map_def {
  *     keys are compared byte for byte), and the struct has no padding.
  * An IPv4-mapped IPv6 address (::ffff:1.2.3.4) is stored, and looked up, as
  * the IPv4 address it maps.
+ *
+ * Allow entries live in the same maps, keyed with `allow` 1: the byte is
+ * among the counted bits, so an allow entry never matches a packet's own
+ * key (allow 0), and an allow prefix competes only with allow prefixes in
+ * the trie. The program looks them up, with `allow` set, only when the
+ * packet would be dropped (a block entry, or default deny): an allow entry
+ * wins over any block entry. Both kinds share the maps' room, the switch
+ * and the counters (an allow entry's `drops` counts the packets it let
+ * through).
  */
 #define ADDR_IPV4 4
 #define ADDR_IPV6 6
@@ -84,7 +93,8 @@ struct legacy_map_def {
 struct addr_key {
 	uint32_t prefixlen;
 	uint8_t family;
-	uint8_t zero[3];
+	uint8_t allow; /* 1: an allow entry (below); 0: a block entry, and every packet's key */
+	uint8_t zero[2];
 	uint8_t addr[16]; /* network byte order */
 };
 
@@ -124,9 +134,11 @@ struct active_set {
 };
 
 /*
- * CONFIG, an array of two: in [CONFIG_SETTINGS] what the loader tells the
+ * CONFIG, an array of three: in [CONFIG_SETTINGS] what the loader tells the
  * program, which events to send (LOG_ALL is 0, so that a zeroed entry means
- * the Aya example's behaviour) and which hook it runs on; in
+ * the Aya example's behaviour), which hook it runs on and the policy
+ * (where a counts entry has `unsent`, which is 0 in an earlier version's
+ * settings: POLICY_ALLOW); in
  * [CONFIG_COUNTS] what the program tells the loader back: how many events
  * the kernel refused for want of room (a full perf ring, ENOSPC; a full
  * ring buffer, EAGAIN), which are the lost events, and how many it refused
@@ -139,7 +151,7 @@ struct active_set {
  * binary of any version reads an instance of any other without the kernel
  * writing past its buffer (a loader checks the size before it reads), and an
  * instance from before `full` reads as 0. It is 32 bits: a run's count is
- * its difference, right modulo 2^32. Two entries, so that each
+ * its difference, right modulo 2^32. Separate entries, so that each
  * side only ever writes its own. Every program load gets its own CONFIG
  * map; the blocklist maps are shared.
  */
@@ -150,12 +162,32 @@ struct active_set {
 #define CONFIG_SETTINGS 0
 #define CONFIG_COUNTS 1
 
+#define CONFIG_VERDICTS 2
+
+#define POLICY_ALLOW 0 /* what no entry decides passes: a blocklist */
+#define POLICY_DENY 1  /* what no allow entry lets through is dropped: a sandbox */
+
 struct prog_config {
 	uint32_t log;	    /* [CONFIG_SETTINGS] */
 	uint32_t direction; /* [CONFIG_SETTINGS]: 0 egress, 1 ingress */
-	uint64_t unsent;    /* [CONFIG_COUNTS]: events the kernel would not take */
-	int32_t error;	    /* [CONFIG_COUNTS]: what it answered the last time, -errno */
-	uint32_t full;	    /* [CONFIG_COUNTS]: events refused because the ring was full */
+	union {
+		uint64_t unsent; /* [CONFIG_COUNTS]: events the kernel would not take */
+		uint64_t policy; /* [CONFIG_SETTINGS]: POLICY_ALLOW or POLICY_DENY */
+	};
+	int32_t error; /* [CONFIG_COUNTS]: what it answered the last time, -errno */
+	uint32_t full; /* [CONFIG_COUNTS]: events refused because the ring was full */
+};
+
+/*
+ * CONFIG[CONFIG_VERDICTS], a third entry the maps of this version have: the
+ * packets each hook's program decided against the policy's default, by
+ * what decided. An instance made before it has two entries, and these
+ * counts read as not counted.
+ */
+struct verdict_counts {
+	uint64_t dropped; /* by a block entry */
+	uint64_t allowed; /* let through by an allow entry, which a block entry or deny would drop */
+	uint64_t denied;  /* by POLICY_DENY: no entry allowed them */
 };
 
 /* Names the loader looks for; also what `bpftool map show` prints. */

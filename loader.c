@@ -216,7 +216,7 @@ static int close_run(struct loader *l)
 	}
 	/* A reused instance stays: nobody reads its events after us (nor after a failed start). */
 	if (l->reuse.active && l->configured)
-		maps_write_config(&l->maps, LOG_NONE, l->cg.path);
+		maps_write_config(&l->maps, LOG_NONE, -1, l->cg.path);
 	if (l->was_attached || l->watching) {
 		if (maps_event_counts(&l->maps, &counts) < 0)
 			counts = l->counted_before; /* nothing to read: nothing counted */
@@ -325,15 +325,18 @@ static int step_create_maps(struct loader *l)
  */
 static int write_log_mode(struct loader *l)
 {
-	int rc;
+	int rc, policy = l->opt.policy;
 
 	l->configured = 1;
+	/* An upgrade keeps the instance's policy unless --default says otherwise. */
+	if (policy < 0 && l->reuse.upgrade)
+		policy = maps_policy_of(reuse_instance(&l->reuse)->config_id);
 	rc = maps_write_config(&l->maps,
 			       command_leaves_attached(l->opt.command) ||
 					       l->transport == TRANSPORT_NONE
 				       ? LOG_NONE
-				       : l->opt.log_mode,
-			       l->cg.path);
+				       : (int)l->opt.log_mode,
+			       policy, l->cg.path);
 	if (rc == EXIT_OK && maps_event_counts(&l->maps, &l->counted_before) < 0)
 		memset(&l->counted_before, 0, sizeof(l->counted_before));
 	return rc;
@@ -367,6 +370,17 @@ static int step_fill_maps(struct loader *l)
 			       : l->opt.command == CMD_REPLACE ? FILL_REPLACE
 							       : FILL_ADD,
 			       l->cg.path, ids);
+	}
+	/* The policy after the list: allow entries given with deny are in place first. */
+	if (rc == EXIT_OK && l->reuse.active && l->opt.policy >= 0 &&
+	    command_leaves_attached(l->opt.command)) {
+		rc = maps_write_config(&l->maps, -1, l->opt.policy, l->cg.path);
+		if (rc == EXIT_OK)
+			report("the default on %s is %s now%s", l->cg.path,
+			       l->opt.policy == POLICY_DENY ? "deny" : "allow",
+			       l->opt.policy == POLICY_DENY
+				       ? ": only what an allow entry matches passes"
+				       : "");
 	}
 	if (rc || l->reuse.active)
 		return rc;

@@ -348,21 +348,27 @@ static struct blocklist_sets sets_of(const struct maps *m)
 /*
  * What `block` makes of the list when it goes through the switch: the
  * active set's entries, with the time each has left, and `block`'s, whose
- * expiry wins for an entry in both.
+ * expiry wins for an entry in both. For `replace` (`allows_only`), the
+ * list given, and the active set's allow entries when it gives none: a
+ * feed replaces the blocklist, not the allow-list beside it.
  */
 static int merged_list(const struct blocklist *bl, const struct addr_list *block, uint64_t now,
-		       struct addr_list *out)
+		       int allows_only, struct addr_list *out)
 {
 	struct addr_list old = { 0 };
 	size_t i;
 
+	for (i = 0; allows_only && i < block->cnt; i++)
+		if (block->e[i].key.allow)
+			allows_only = 2; /* the list has its own: keep none */
 	if (blocklist_read(bl, now, &old) < 0)
 		return -1;
 	for (i = 0; i < block->cnt; i++)
 		if (addr_list_add(out, &block->e[i].key, block->e[i].timeout_ns) < 0)
 			goto nomem;
 	for (i = 0; i < old.cnt; i++)
-		if (addr_list_find(block, &old.e[i].key) < 0 &&
+		if ((!allows_only || (allows_only == 1 && old.e[i].key.allow)) &&
+		    addr_list_find(block, &old.e[i].key) < 0 &&
 		    addr_list_add(out, &old.e[i].key, old.e[i].timeout_ns) < 0)
 			goto nomem;
 	addr_list_free(&old);
@@ -453,11 +459,17 @@ int maps_fill(const struct maps *m, const struct addr_list *block, enum fill_how
 	}
 	trace(1, "%ld lapsed entr%s deleted", purged, purged == 1 ? "y" : "ies");
 	if (how == FILL_REPLACE) {
-		rc = switch_to(m, m->set, &sets, block, now, cgroup_path, &ch);
+		if (merged_list(&bl, block, now, 1, &merged) < 0) {
+			report("reading the list of %s: %s; nothing was changed", cgroup_path,
+			       errno_text(errno));
+			return EXIT_SYSTEM;
+		}
+		rc = switch_to(m, m->set, &sets, &merged, now, cgroup_path, &ch);
 		if (rc == EXIT_OK)
 			report("replaced the list of %s on %s: %zu entries, %zu of them new, %zu kept with their counters; %zu removed",
-			       prog_ids, cgroup_path, block->cnt, ch.changed, ch.unchanged,
+			       prog_ids, cgroup_path, merged.cnt, ch.changed, ch.unchanged,
 			       ch.removed);
+		addr_list_free(&merged);
 		return rc;
 	}
 	was = active;
@@ -492,7 +504,7 @@ int maps_fill(const struct maps *m, const struct addr_list *block, enum fill_how
 			   now, &ch);
 	if (rc < 0 && errno == EXDEV) {
 		trace(1, "%zu entries: more than one system call; through the switch", block->cnt);
-		if (merged_list(&bl, block, now, &merged) < 0) {
+		if (merged_list(&bl, block, now, 0, &merged) < 0) {
 			report("reading the list of %s: %s; nothing was added", cgroup_path,
 			       errno_text(errno));
 			return EXIT_SYSTEM;
@@ -555,13 +567,12 @@ int maps_fill_upgrade(const struct maps *m, const struct instance *old,
 		       cgroup_path, errno_text(errno), errno == EPERM ? GET_BY_ID_HINT : "");
 		goto out;
 	}
-	if (how == FILL_ADD && merged_list(&sets.set[SET_B], block, now, &merged) < 0) {
+	if (merged_list(&sets.set[SET_B], block, now, how == FILL_REPLACE, &merged) < 0) {
 		report("reading the list of program id %" PRIu32 " on %s: %s; nothing was changed",
 		       old->prog_id, cgroup_path, errno_text(errno));
 		goto out;
 	}
-	if (how == FILL_ADD)
-		want = &merged;
+	want = &merged;
 	trace(1, "upgrading program id %" PRIu32 " (%s): %zu entries into the new maps",
 	      old->prog_id, why, want->cnt);
 	rc = switch_to(m, SET_B, &sets, want, now, cgroup_path, &ch);
@@ -578,16 +589,25 @@ out:
 	return rc;
 }
 
-int maps_write_config(const struct maps *m, uint32_t log_mode, const char *cgroup_path)
+int maps_write_config(const struct maps *m, int log_mode, int policy, const char *cgroup_path)
 {
 	const uint32_t key = CONFIG_SETTINGS;
 	int d;
 
 	for (d = 0; d < DIR_CNT; d++) {
-		struct prog_config config = { .log = log_mode, .direction = (uint32_t)d };
+		struct prog_config config;
 
 		if (m->config_fd[d] < 0)
 			continue;
+		/* What is not asked for stays: a reader's log mode, the instance's policy. */
+		memset(&config, 0, sizeof(config));
+		if (bpf_map_lookup_elem(m->config_fd[d], &key, &config) < 0)
+			memset(&config, 0, sizeof(config));
+		if (log_mode >= 0)
+			config.log = (uint32_t)log_mode;
+		if (policy >= 0)
+			config.policy = (uint64_t)policy;
+		config.direction = (uint32_t)d;
 		if (bpf_map_update_elem(m->config_fd[d], &key, &config, BPF_ANY) < 0) {
 			report("writing " CONFIG_MAP_NAME " of the %s program on %s: %s",
 			       direction_names[d], cgroup_path, errno_text(errno));
@@ -595,11 +615,25 @@ int maps_write_config(const struct maps *m, uint32_t log_mode, const char *cgrou
 		}
 		trace(1,
 		      "BPF_MAP_UPDATE_ELEM " CONFIG_MAP_NAME
-		      " for %s (fd %d): [0] = { log %s, direction %s }",
-		      direction_names[d], m->config_fd[d], log_mode_names[log_mode],
-		      direction_names[d]);
+		      " for %s (fd %d): [0] = { log %s, direction %s, policy %s }",
+		      direction_names[d], m->config_fd[d], log_mode_names[config.log % 3],
+		      direction_names[d], config.policy == POLICY_DENY ? "deny" : "allow");
 	}
 	return EXIT_OK;
+}
+
+int maps_policy_of(uint32_t config_id)
+{
+	const uint32_t key = CONFIG_SETTINGS;
+	struct prog_config config;
+	int fd = bpf_map_get_fd_by_id(config_id), policy = -1;
+
+	memset(&config, 0, sizeof(config));
+	if (fd >= 0 && bpf_map_lookup_elem(fd, &key, &config) == 0)
+		policy = config.policy == POLICY_DENY ? POLICY_DENY : POLICY_ALLOW;
+	if (fd >= 0)
+		close(fd);
+	return policy;
 }
 
 int maps_event_counts(const struct maps *m, struct event_counts *c)

@@ -94,8 +94,15 @@ int maps_fill_upgrade(const struct maps *m, const struct instance *old,
 /* The name of the active set's map of single addresses (prefixes 0) or prefixes (1). */
 const char *maps_set_name(const struct maps *m, int prefixes);
 
-/* Step 7, and again on the way out: which events each program sends (LOG_ALL, ...). */
-int maps_write_config(const struct maps *m, uint32_t log_mode, const char *cgroup_path);
+/*
+ * Step 7, and again on the way out: which events each program sends
+ * (LOG_ALL, ...) and the policy (POLICY_ALLOW, POLICY_DENY); -1 leaves
+ * either as it is.
+ */
+int maps_write_config(const struct maps *m, int log_mode, int policy, const char *cgroup_path);
+
+/* The policy in the CONFIG of id `config_id` (an instance being upgraded), or -1. */
+int maps_policy_of(uint32_t config_id);
 
 /* What the programs count in CONFIG_COUNTS (common.h), over both hooks. */
 struct event_counts {

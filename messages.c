@@ -16,8 +16,9 @@
 #include "common.h"
 #include "text.h"
 
-const char *const command_names[COMMAND_CNT] = { "run",	 "block",   "replace", "log",  "status",
-						 "list", "unblock", "detach",  "check" };
+const char *const command_names[COMMAND_CNT] = { "run",	   "block", "replace", "log",
+						 "status", "list",  "unblock", "detach",
+						 "check",  "allow", "unallow" };
 const char *const direction_names[DIR_CNT] = { "egress", "ingress" };
 const char *const hook_set_names[4] = { "", "egress", "ingress", "egress and ingress" };
 const char *const attach_mode_names[3] = { "single", "override", "multi" };

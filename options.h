@@ -27,9 +27,11 @@ enum command {
 	CMD_LIST,
 	CMD_UNBLOCK,
 	CMD_DETACH,
-	CMD_CHECK
+	CMD_CHECK,
+	CMD_ALLOW,  /* block, of allow entries: parse_args() makes it CMD_BLOCK */
+	CMD_UNALLOW /* unblock, of allow entries: made CMD_UNBLOCK */
 };
-#define COMMAND_CNT 9
+#define COMMAND_CNT 11
 
 /* block and replace: the program they attach stays after they exit, and nobody reads it. */
 static inline int command_leaves_attached(enum command c)
@@ -76,6 +78,8 @@ struct options {
 	char target_path[PATH_MAX];
 	const char *object_path; /* NULL: the embedded object */
 	struct addr_list block;	 /* addresses and prefixes, sorted, unique */
+	int allow;		 /* `allow` or `unallow`: block's entries are allow entries */
+	int policy;		 /* --default: POLICY_ALLOW or POLICY_DENY; -1 not given */
 	int addresses_given;	 /* by -b or -f, even if none */
 	uint32_t max_entries;	 /* --max-entries; 0: the object's */
 	uint64_t timeout_ns;	 /* --timeout; 0: for good */

@@ -12,7 +12,10 @@
  *   c. The key is looked up in the active set (ACTIVE says A or B): in
  *      BLOCKLIST (single addresses, a hash), and if it is not there in
  *      BLOCKNETS (prefixes, a longest-prefix-match trie). Found, and not
- *      lapsed, means drop (return 0) and count the drop in the entry.
+ *      lapsed, means drop (return 0); so does nothing found when CONFIG's
+ *      policy is deny. A packet about to be dropped is looked up once more
+ *      as an allow entry (common.h): one found lets it through. The entry
+ *      that decided counts the packet, and so does CONFIG_VERDICTS.
  *   d. {destination, family, verdict} goes to user space, if CONFIG asks
  *      for it: every packet, only drops, or none (when nobody reads, or by
  *      choice). An event the kernel will not take is counted in CONFIG.
@@ -142,7 +145,7 @@ CONFIG SEC("maps") = {
 	.type = BPF_MAP_TYPE_ARRAY,
 	.key_size = sizeof(uint32_t),
 	.value_size = sizeof(struct prog_config),
-	.max_entries = 2, /* CONFIG_SETTINGS, CONFIG_COUNTS */
+	.max_entries = 3, /* CONFIG_SETTINGS, CONFIG_COUNTS, CONFIG_VERDICTS */
 };
 
 /* max_entries 0: the loader sizes it to the number of possible CPUs. */
@@ -272,7 +275,7 @@ static __attribute__((always_inline)) int filter(struct __sk_buff *skb, int ring
 	struct block_entry *entry;
 	uint64_t now = 0;
 	int in_trie = 0;
-	uint32_t log_mode = LOG_ALL, ingress = 0;
+	uint32_t log_mode = LOG_ALL, ingress = 0, deny = 0, set_b;
 	int action;
 	long sent;
 
@@ -281,26 +284,60 @@ static __attribute__((always_inline)) int filter(struct __sk_buff *skb, int ring
 	if (config) {
 		log_mode = config->log;
 		ingress = config->direction;
+		deny = config->policy == POLICY_DENY;
 	}
 	if (far_end(skb, ingress, &key) < 0)
 		return 1;
 	/* Read once: this packet is judged by one set, whatever a switch does meanwhile. */
 	active = bpf_map_lookup_elem(&ACTIVE, &first);
-	if (active && active->set == SET_B)
+	set_b = active && active->set == SET_B;
+	if (set_b)
 		LOOKUP_SET(BLOCKLIST_B, BLOCKNETS_B, &key, &now, entry, in_trie);
 	else
 		LOOKUP_SET(BLOCKLIST_A, BLOCKNETS_A, &key, &now, entry, in_trie);
 	action = 1;
-	if (entry) {
+	/* Only a packet about to be dropped pays for the allow lookups. */
+	if (entry || deny) {
+		const uint32_t verdicts_key = CONFIG_VERDICTS;
+		struct verdict_counts *verdicts = bpf_map_lookup_elem(&CONFIG, &verdicts_key);
+		struct block_entry *allowed;
+		int allowed_in_trie = 0;
+
 		/*
-		 * Count the drop in the entry itself: one atomic add (BPF_XADD)
-		 * on the path that drops, nothing on the path that passes.
+		 * One pair of calls for either set, with the map in a register:
+		 * the verifier then calls the lookup rather than inlining it,
+		 * which costs a little on this rare path and saves a second copy
+		 * of these instructions.
 		 */
-		if (in_trie)
+		key.allow = 1;
+		LOOKUP_SET(*(set_b ? (void *)&BLOCKLIST_B : (void *)&BLOCKLIST_A),
+			   *(set_b ? (void *)&BLOCKNETS_B : (void *)&BLOCKNETS_A), &key, &now,
+			   allowed, allowed_in_trie);
+		if (allowed) {
+			entry = allowed;
+			in_trie = allowed_in_trie;
+		}
+		/*
+		 * Count the packet in the entry that decided: one atomic add
+		 * (BPF_XADD) on this path, nothing on the path of a packet that
+		 * no entry concerns.
+		 */
+		if (entry && in_trie)
 			__sync_fetch_and_add((uint32_t *)&entry->drops + LOW_HALF, 1);
-		else
+		else if (entry)
 			__sync_fetch_and_add(&entry->drops, 1);
-		action = 0;
+		/*
+		 * Three adds at constant offsets, not one at a computed one: a
+		 * verifier without CAP_PERFMON refuses pointer arithmetic whose
+		 * offset differs between paths.
+		 */
+		if (verdicts && allowed)
+			__sync_fetch_and_add(&verdicts->allowed, 1);
+		else if (verdicts && entry)
+			__sync_fetch_and_add(&verdicts->dropped, 1);
+		else if (verdicts)
+			__sync_fetch_and_add(&verdicts->denied, 1);
+		action = allowed ? 1 : 0;
 	}
 
 	if (log_mode == LOG_NONE || (log_mode == LOG_DROPS && action))

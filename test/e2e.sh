@@ -387,7 +387,7 @@ expect_exit "--json is refused where it means nothing" 2 "block does not take --
 if start_tool status -c "$CG" -b 127.0.0.2 -b 127.1.2.3; then
 	status_pid=$tool_pid
 	expect_exit "status: a running instance, its entries" 0 \
-		"^$CG: egress program id [0-9]* (cgroup-skb-egress, mode single, run by pid [0-9]*, logging all), BLOCKLIST_A map id [0-9]* holds 2 of 1024 entries, 0 packets dropped, BLOCKNETS_A map id [0-9]* holds 0 of 1024 prefixes, EVENTS map id [0-9]*$" \
+		"^$CG: egress program id [0-9]* (cgroup-skb-egress, mode single, run by pid [0-9]*, logging all), BLOCKLIST_A map id [0-9]* holds 2 of 1024 entries, 0 packets dropped, BLOCKNETS_A map id [0-9]* holds 0 of 1024 prefixes, default allow (this hook: 0 dropped by entries, 0 let through by allow entries, 0 denied), EVENTS map id [0-9]*$" \
 		-- status -c "$CG"
 	expect_exit "status --json: a running instance" 0 \
 		"^{\"cgroup\":\"$CG\",\"direction\":\"egress\",\"attached\":true,\"prog_id\":[0-9]*,\"ours\":true,\"mode\":\"single\",\"persistent\":false,\"log\":\"all\",\"holder_pid\":[1-9][0-9]*,\"map_layout\":2,\"set\":\"A\",\"blocklist_map_id\":[0-9]*,\"blocknets_map_id\":[0-9]*,\"entries\":2,\"max_entries\":1024,\"prefixes\":0,\"max_prefixes\":1024,\"dropped\":0,\"events_map_id\":[0-9]*,\"events\":\"perf\",\"unsent\":0,\"lost\":0}$" \
@@ -500,5 +500,7 @@ fi
 . test/targets.sh
 # shellcheck source=test/preflight.sh
 . test/preflight.sh
+# shellcheck source=test/allow.sh
+. test/allow.sh
 # shellcheck source=test/families.sh
 . test/families.sh

@@ -35,6 +35,7 @@ enum option_group {
 	OPT_ARGUMENTS = 32, /* addresses as arguments: block and unblock */
 	OPT_EXPIRY = 64,    /* --timeout, --jitter */
 	OPT_POLICY = 128,   /* --default */
+	OPT_METRICS = 256,  /* --prometheus, --top */
 };
 
 static const unsigned int allowed_options[COMMAND_CNT] = {
@@ -42,7 +43,7 @@ static const unsigned int allowed_options[COMMAND_CNT] = {
 	[CMD_BLOCK] = OPT_ADDRESSES | OPT_ARGUMENTS | OPT_SIZE | OPT_EXPIRY | OPT_POLICY,
 	[CMD_REPLACE] = OPT_ADDRESSES | OPT_ARGUMENTS | OPT_SIZE | OPT_EXPIRY | OPT_POLICY,
 	[CMD_LOG] = OPT_READER | OPT_JSON_OUT,
-	[CMD_STATUS] = OPT_JSON_OUT,
+	[CMD_STATUS] = OPT_JSON_OUT | OPT_METRICS,
 	[CMD_LIST] = OPT_JSON_OUT,
 	[CMD_UNBLOCK] = OPT_ADDRESSES | OPT_ARGUMENTS | OPT_STRICT_ON,
 	[CMD_DETACH] = 0,
@@ -134,6 +135,9 @@ static const struct {
 	{ OPT_READER, "[--flush-ms MS]",
 	  "      --flush-ms MS       print pending events at least every MS ms (100)\n" },
 	{ OPT_JSON_OUT, "[--json]", "      --json              one JSON object per line\n" },
+	{ OPT_METRICS, "[--prometheus [--top N]]",
+	  "      --prometheus        the counts as Prometheus metrics (node_exporter textfile);\n"
+	  "                          --top N adds the N block entries that dropped most\n" },
 	{ OPT_STRICT_ON, "[--strict]",
 	  "      --strict            unblock: an address that is not blocked is an error\n" },
 	{ 0, "[--object FILE]",
@@ -290,6 +294,8 @@ enum option_id {
 	OPT_TIMEOUT,
 	OPT_JITTER,
 	OPT_DEFAULT,
+	OPT_PROMETHEUS,
+	OPT_TOP,
 	OPT_VERBOSE,
 	OPT_HELP,
 	OPT_VERSION,
@@ -318,6 +324,8 @@ static const struct option_spec {
 	[OPT_DIRECTION] = { "direction", 0, 1 },
 	[OPT_TIMEOUT] = { "timeout", 0, 1 },
 	[OPT_DEFAULT] = { "default", 0, 1 },
+	[OPT_PROMETHEUS] = { "prometheus", 0, 0 },
+	[OPT_TOP] = { "top", 0, 1 },
 	[OPT_JITTER] = { "jitter", 0, 1 },
 	[OPT_VERBOSE] = { "verbose", 'v', 0 },
 	[OPT_HELP] = { "help", 'h', 0 },
@@ -577,6 +585,17 @@ int parse_args(int argc, char **argv, struct options *o)
 				return EXIT_USAGE;
 			o->policy = choice;
 			break;
+		case OPT_PROMETHEUS:
+			if (!takes(o, OPT_METRICS, "--prometheus"))
+				return EXIT_USAGE;
+			o->prometheus = 1;
+			break;
+		case OPT_TOP:
+			if (!takes(o, OPT_METRICS, "--top") ||
+			    parse_uint("--top", value, 1, 100, &n))
+				return EXIT_USAGE;
+			o->top = (unsigned int)n;
+			break;
 		case OPT_STRICT:
 			if (!takes(o, OPT_STRICT_ON, "--strict"))
 				return EXIT_USAGE;
@@ -613,6 +632,10 @@ int parse_args(int argc, char **argv, struct options *o)
 		o->addresses_given = 0;
 		if (rc)
 			return rc;
+	}
+	if ((o->top && !o->prometheus) || (o->prometheus && o->json)) {
+		report("--top goes with --prometheus, and --prometheus without --json");
+		return EXIT_USAGE;
 	}
 	if (o->jitter_pct && !o->timeout_ns) {
 		report("--jitter spreads the expiry that --timeout sets: give both");

@@ -324,6 +324,157 @@ int cmd_status(const struct command_target *t)
 	return ours ? EXIT_OK : EXIT_NONE;
 }
 
+/* ---- status --prometheus: the same counts, for node_exporter's textfile collector ---- */
+
+/* What metrics need of one hook: whether ours is there, its instance and its counts. */
+struct hook_metrics {
+	int ours, counted, judged;
+	struct instance inst;
+	struct entries bl;
+	struct prog_config sent;
+	struct verdict_counts v;
+	uint64_t policy;
+};
+
+/* A label value as the exposition format wants it: \\, \" and \n escaped. */
+static void prom_label(struct text_out *out, const char *s)
+{
+	for (; *s; s++)
+		if (*s == '\\' || *s == '"')
+			text_printf(out, "\\%c", *s);
+		else if (*s == '\n')
+			text_puts(out, "\\n");
+		else
+			text_put(out, s, 1);
+}
+
+/* One family's HELP and TYPE lines; the samples follow, all together. */
+static void prom_family(struct text_out *out, const char *name, const char *type, const char *help)
+{
+	text_printf(out, "# HELP cgroup_skb_egress_%s %s\n# TYPE cgroup_skb_egress_%s %s\n", name,
+		    help, name, type);
+}
+
+/* One sample: NAME{cgroup="...",LABELS} VALUE. */
+static void prom_sample(struct text_out *out, const char *cgroup, const char *name,
+			const char *labels, uint64_t value)
+{
+	text_printf(out, "cgroup_skb_egress_%s{cgroup=\"", name);
+	prom_label(out, cgroup);
+	text_printf(out, "\"%s} %" PRIu64 "\n", labels, value);
+}
+
+int cmd_metrics(const struct command_target *t, unsigned int top)
+{
+	/* Per hook, from CONFIG; a hook whose program does not count one has no sample of it. */
+	static const struct {
+		const char *name, *help;
+	} per_hook[] = {
+		{ "dropped_packets_total", "Packets dropped by block entries, by hook." },
+		{ "allowed_packets_total",
+		  "Packets let through by allow entries that a block entry or default deny would have dropped." },
+		{ "denied_packets_total",
+		  "Packets dropped by default deny: no allow entry matched." },
+		{ "events_lost_total", "Events the program could not write: the ring was full." },
+		{ "events_unsent_total",
+		  "Events the kernel refused for another reason (no reader)." },
+	};
+	struct hook_metrics h[DIR_CNT];
+	const struct hook_metrics *any = NULL;
+	struct text_out out;
+	struct hook_programs on;
+	char labels[64];
+	const char *cg = t->cg->path;
+	size_t i, k;
+	int d, rc = EXIT_NONE;
+
+	memset(h, 0, sizeof(h));
+	for (d = 0; d < DIR_CNT; d++) {
+		if (hook_query(t->cg, d, &on))
+			rc = EXIT_SYSTEM;
+		for (i = 0; rc != EXIT_SYSTEM && i < on.cnt && !h[d].ours; i++) {
+			int ours = instance_recognise(cg, t->prog_name, on.ids[i], &h[d].inst);
+
+			if (ours < 0 || (ours && read_instance(cg, &h[d].inst, blocklist_clock(),
+							       &h[d].bl) < 0))
+				rc = EXIT_SYSTEM;
+			if (ours > 0) {
+				config_of(&h[d].inst, &h[d].sent, &h[d].counted, &h[d].policy,
+					  &h[d].v, &h[d].judged);
+				close(h[d].inst.prog_fd);
+				h[d].ours = 1;
+				any = any ? any : &h[d];
+			}
+		}
+	}
+	text_out_init(&out, STDOUT_FILENO);
+	prom_family(&out, "attached", "gauge", "1 when a program of ours is on the hook.");
+	for (d = 0; d < DIR_CNT; d++) {
+		text_format(labels, sizeof(labels), ",hook=\"%s\"", direction_names[d]);
+		prom_sample(&out, cg, "attached", labels, (uint64_t)h[d].ours);
+	}
+	for (k = 0; k < sizeof(per_hook) / sizeof(per_hook[0]); k++) {
+		prom_family(&out, per_hook[k].name, "counter", per_hook[k].help);
+		for (d = 0; d < DIR_CNT; d++) {
+			const uint64_t value[] = { h[d].v.dropped, h[d].v.allowed, h[d].v.denied,
+						   h[d].sent.full, h[d].sent.unsent };
+
+			if (!h[d].ours || (k < 3 ? !h[d].judged : !h[d].counted))
+				continue;
+			text_format(labels, sizeof(labels), ",hook=\"%s\"", direction_names[d]);
+			prom_sample(&out, cg, per_hook[k].name, labels, value[k]);
+		}
+	}
+	if (any) {
+		prom_family(&out, "entries", "gauge",
+			    "Entries in the blocklist's active set, by kind (allow entries included).");
+		prom_sample(&out, cg, "entries", ",kind=\"address\"", any->bl.in_map[0]);
+		prom_sample(&out, cg, "entries", ",kind=\"prefix\"", any->bl.in_map[1]);
+		prom_family(&out, "entries_max", "gauge", "Room in the blocklist's maps, by kind.");
+		prom_sample(&out, cg, "entries_max", ",kind=\"address\"", any->bl.max[0]);
+		prom_sample(&out, cg, "entries_max", ",kind=\"prefix\"", any->bl.max[1]);
+		prom_family(&out, "allow_entries", "gauge", "Allow entries among the entries.");
+		prom_sample(&out, cg, "allow_entries", "", any->bl.allows);
+		prom_family(&out, "default_deny", "gauge",
+			    "1 when what no allow entry matches is dropped.");
+		prom_sample(&out, cg, "default_deny", "", any->policy == POLICY_DENY);
+		prom_family(&out, "entry_dropped_packets_total", "counter",
+			    "Packets dropped by all block entries, counted in the entries.");
+		prom_sample(&out, cg, "entry_dropped_packets_total", "", any->bl.drops);
+	}
+	/* --top N: the block entries that dropped most, each by its address. */
+	if (any && top) {
+		struct entries *bl = &h[any == &h[0] ? 0 : 1].bl;
+		char text[ADDR_TEXT_MAX];
+
+		prom_family(&out, "address_dropped_packets_total", "counter",
+			    "Packets dropped by one block entry (the --top entries that dropped most).");
+		for (k = 0; k < top; k++) {
+			size_t best = bl->cnt;
+
+			for (i = 0; i < bl->cnt; i++)
+				if (!bl->e[i].key.allow && bl->e[i].value.drops &&
+				    (best == bl->cnt ||
+				     bl->e[i].value.drops > bl->e[best].value.drops))
+					best = i;
+			if (best == bl->cnt)
+				break;
+			text_format(labels, sizeof(labels), ",address=\"%s\"",
+				    addr_format(&bl->e[best].key, text));
+			prom_sample(&out, cg, "address_dropped_packets_total", labels,
+				    bl->e[best].value.drops);
+			bl->e[best].value.drops = 0; /* taken */
+		}
+	}
+	for (d = 0; d < DIR_CNT; d++)
+		mem_free(h[d].bl.e);
+	if (text_flush(&out) < 0) {
+		report("writing the metrics: %s", errno_text(out.err));
+		return EXIT_SYSTEM;
+	}
+	return rc == EXIT_SYSTEM ? rc : any ? EXIT_OK : EXIT_NONE;
+}
+
 /*
  * Call `fn` once for each instance of ours on the cgroup: for each
  * blocklist, however many hooks its programs sit on. Returns the first

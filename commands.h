@@ -22,6 +22,12 @@ struct command_target {
 
 /* What is on the cgroup's hooks, ours or not. EXIT_NONE when nothing of ours is. */
 int cmd_status(const struct command_target *t);
+/*
+ * status --prometheus: the counts of status in the Prometheus text format
+ * (node_exporter's textfile collector), with the `top` block entries that
+ * dropped most by address. EXIT_NONE when nothing of ours is there.
+ */
+int cmd_metrics(const struct command_target *t, unsigned int top);
 /* Each blocked address with its drop counter, per instance of ours. */
 int cmd_list(const struct command_target *t);
 /* Remove `addrs` from every instance's blocklist, all or nothing; `strict`: all must be there. */

@@ -592,7 +592,7 @@ static int inspect(struct loader *l)
 	object_program_name(&l->obj, t.prog_name);
 	switch (l->opt.command) {
 	case CMD_STATUS:
-		return cmd_status(&t);
+		return l->opt.prometheus ? cmd_metrics(&t, l->opt.top) : cmd_status(&t);
 	case CMD_LIST:
 		return cmd_list(&t);
 	case CMD_UNBLOCK:

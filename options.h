@@ -69,6 +69,8 @@ struct options {
 	unsigned int directions; /* --direction: a set of 1 << DIR_... */
 	int directions_given;
 	int json;		 /* --json: one JSON object per line */
+	int prometheus;		 /* status --prometheus */
+	unsigned int top;	 /* status --top N */
 	int strict;		 /* unblock --strict: an address not blocked is an error */
 	uint32_t log_mode;	 /* --log: LOG_ALL, LOG_DROPS or LOG_NONE */
 	const char *cgroup_path; /* -c, or what --unit or --pid named (target.c) */

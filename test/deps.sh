@@ -14,6 +14,7 @@
 #   qemu-system-{x86,arm,mips,misc} cpio   the boot tests (seven architectures, three releases)
 #   linux-source-6.1 flex bison bc         the OpenWrt-like kernels the boot tests build
 #                                          (test/vm/kernel.sh; libelf-dev too)
+#   prometheus (downloaded and unpacked, not installed)   promtool (test/metrics.sh)
 #   libbpf-dev libelf-dev zlib1g-dev libzstd-dev bpftool nftables time
 #                                                  the peers of the benchmarks; bpftool also
 #                                                  checks what BTF gives (test/teach.sh)
@@ -31,6 +32,24 @@ for attempt in 1 2 3; do
 	echo "apt-get update failed (attempt $attempt of 3)" >&2
 	[ "$attempt" = 3 ] || sleep 15
 done
+# promtool checks what status --prometheus writes (test/metrics.sh). It is
+# unpacked from Debian's prometheus package, not installed: installing would
+# start a Prometheus server. Without it the test checks by the grammar only.
+promtool_dir=$HOME/.cache/cgroup-skb-egress/promtool
+if [ ! -x "$promtool_dir/usr/bin/promtool" ]; then
+	deb_dir=$(mktemp -d)
+	for attempt in 1 2 3; do
+		if (cd "$deb_dir" && apt-get download -qq prometheus >/dev/null 2>&1); then break; fi
+		echo "apt-get download prometheus failed (attempt $attempt of 3)" >&2
+		[ "$attempt" = 3 ] || sleep 10
+	done
+	for deb in "$deb_dir"/prometheus_*.deb; do
+		if [ -f "$deb" ] && ! { mkdir -p "$promtool_dir" && dpkg-deb -x "$deb" "$promtool_dir"; }; then
+			echo "unpacking $deb failed: test/metrics.sh checks by the grammar only" >&2
+		fi
+	done
+	rm -rf "$deb_dir"
+fi
 packages=(
 	ca-certificates clang llvm libclang-rt-dev make gcc libc6-dev linux-libc-dev musl-tools
 	clang-format clang-tidy cppcheck util-linux valgrind strace iproute2 gcc-aarch64-linux-gnu

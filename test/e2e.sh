@@ -502,5 +502,7 @@ fi
 . test/preflight.sh
 # shellcheck source=test/allow.sh
 . test/allow.sh
+# shellcheck source=test/metrics.sh
+. test/metrics.sh
 # shellcheck source=test/families.sh
 . test/families.sh

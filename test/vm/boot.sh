@@ -33,7 +33,8 @@ bad() { failed=$((failed + 1)); echo "FAIL vm $1${2:+: $2}"; }
 CHECKS="check-exits-0 check-says-blocking-works check-proves-the-program check-names-the-events-way run-attaches run-blocks-127.0.0.2 run-passes-127.0.0.1 run-logs-the-drop run-logs-the-pass
 run-exits-0-on-sigterm run-detached-on-exit block-exits-0 block-blocks-127.0.0.2 block-passes-127.0.0.1
 list-counts-the-drop unblock-exits-0 unblock-lets-127.0.0.2-pass prefix-blocks-127.0.0.2
-prefix-counts-the-drops detach-exits-0
+prefix-counts-the-drops allow-prefix-lets-127.0.0.2-through allow-counts-the-pass
+default-deny-drops-what-is-not-allowed default-deny-counts-it detach-exits-0
 status-exit-3-after-detach done"
 
 # Which releases ship a kernel for each architecture: bullseye's LTS keeps

@@ -182,6 +182,10 @@ $(BUILD)/test/nethelper: test/nethelper.c bench/packet.h
 $(BUILD)/test/layout1.bpf.o: test/layout1.bpf.c common.h
 	@mkdir -p $(BUILD)/test
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+# What issue 16's `block` left on a hook: the second layout, before allow entries.
+$(BUILD)/test/layout2.bpf.o: test/layout2.bpf.c common.h
+	@mkdir -p $(BUILD)/test
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 $(BUILD)/test/layout1_load: test/layout1_load.c elf_min.c addr.c text.c mem.c $(HDRS)
 	@mkdir -p $(BUILD)/test
 	$(HOST_CC) -std=gnu11 -O2 $(WARN) -I. test/layout1_load.c elf_min.c addr.c text.c mem.c -o $@
@@ -209,7 +213,7 @@ TEST_DEPS := $(BIN) $(BPF_OBJ) $(BUILD)/test/unit $(UNIT_LIBC) $(BUILD)/test/net
 	$(BUILD)/test/nethelper-static \
 	$(BUILD)/test/prog.other-endian.o $(BUILD)/test/fuzz_replay $(SEEDS) \
 	$(BUILD)/test/bad_prog.bpf.o $(BUILD)/test/wrong_types.bpf.o $(BUILD)/bench/prog-notrie.bpf.o $(BUILD)/bench/prog-direct.bpf.o \
-	$(BUILD)/test/layout1.bpf.o $(BUILD)/test/layout1_load \
+	$(BUILD)/test/layout1.bpf.o $(BUILD)/test/layout1_load $(BUILD)/test/layout2.bpf.o \
 	$(BUILD)/asan/cgroup-skb-egress \
 	$(BUILD)/vg/cgroup-skb-egress $(BUILD)/vg/unit
 # make test = make check: lint (format, clang-tidy, cppcheck), then every test,

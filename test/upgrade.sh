@@ -151,3 +151,26 @@ check "upgrade: each of the ${calls:-?} bpf(2) calls failing: the old instance a
 	eval 'test "${calls:-0}" -gt 20 && test -z "$bad_n"'
 [ -z "$bad_n" ] || echo "    failing calls:$bad_n"
 "$BIN" detach -c "$CG" >/dev/null 2>&1
+
+# ---- what issue 16's block left: the second layout, before allow entries ------------------
+# Same maps, other instructions: `allow` puts this version's program in its
+# place (the kernel's tags differ), on the same maps, list and counters.
+LAYOUT2=build/test/layout2.bpf.o
+expect_exit "upgrade: the second layout's program attached (--object, as issue 16's block left it)" 0 \
+	"attached program id" -- block -c "$CG" --object "$LAYOUT2" 127.0.0.0/8
+old_prog=$(prog_of)
+probe "$CG" udp 127.0.0.2 >/dev/null
+expect_exit "upgrade: allow on it replaces its program, on the same maps" 0 "added 1 address" -- \
+	allow -c "$CG" 127.0.0.2
+check "upgrade: ... another program id on the hook, one program" \
+	eval 'test "$(prog_of)" != "$old_prog" && test "$(prog_count "$CG")" = 1'
+check "upgrade: ... and the allow entry works: 127.0.0.2 passes, 127.0.0.3 is dropped" \
+	test "$(probe "$CG" udp 127.0.0.2) / $(probe "$CG" udp 127.0.0.3)" = "udp passed / $DROPPED"
+expect_exit "upgrade: ... the prefix kept its counter (1 before, 1 since)" 0 "^127.0.0.0/8 2$" -- list -c "$CG"
+expect_exit "upgrade: its CONFIG has no verdicts: status --json says null, not 0" 0 \
+	'"default":"allow","entry_drops":null,"allowed":null,"denied":null' -- status --json -c "$CG"
+expect_exit "upgrade: default deny works on it too" 0 "the default on $CG is deny now" -- \
+	block -c "$CG" --default deny
+check "upgrade: ... 127.0.0.1 (not allowed) is dropped, 127.0.0.2 passes" \
+	test "$(probe "$CG" udp 127.0.0.1) / $(probe "$CG" udp 127.0.0.2)" = "$DROPPED / udp passed"
+"$BIN" detach -c "$CG" >/dev/null 2>&1

@@ -642,6 +642,12 @@ int parse_args(int argc, char **argv, struct options *o)
 		return EXIT_USAGE;
 	}
 	set_timeouts(&o->block, o->timeout_ns, o->jitter_pct);
+	/* A saved list's allow lines name allow entries, which unblock must not take. */
+	for (i = 0; o->command == CMD_UNBLOCK && i < o->block.cnt; i++)
+		if (o->block.e[i].key.allow) {
+			report("unblock removes block entries; the list given has allow entries: remove those with unallow");
+			return EXIT_USAGE;
+		}
 	/* allow and unallow are block and unblock of allow entries from here on. */
 	if (o->command == CMD_ALLOW || o->command == CMD_UNALLOW) {
 		o->allow = 1;

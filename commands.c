@@ -156,10 +156,16 @@ static const char *config_of(const struct instance *inst, struct prog_config *co
 		   bpf_map_lookup_elem(fd, &counts_key, counts) == 0;
 	/* An instance made before verdicts were counted has no third entry. */
 	*judged = *counted && bpf_map_lookup_elem(fd, &verdicts_key, verdicts) == 0;
-	*policy = settings.policy;
+	*policy = ok ? settings.policy : UINT64_MAX; /* unknown: "?" */
 	if (fd >= 0)
 		close(fd);
 	return ok ? log_mode_names[settings.log] : "?";
+}
+
+/* The policy as status says it: "?" when CONFIG could not be read. */
+static const char *policy_name(uint64_t policy)
+{
+	return policy == POLICY_DENY ? "deny" : policy == POLICY_ALLOW ? "allow" : "?";
 }
 
 /* One line about program `id` on hook `d`, human or JSON. Returns 1 if it is ours. */
@@ -223,12 +229,11 @@ static int show_program(const struct command_target *t, struct text_out *out, in
 			text_printf(out,
 				    ",\"default\":\"%s\",\"entry_drops\":%" PRIu64
 				    ",\"allowed\":%" PRIu64 ",\"denied\":%" PRIu64,
-				    policy == POLICY_DENY ? "deny" : "allow", v.dropped, v.allowed,
-				    v.denied);
+				    policy_name(policy), v.dropped, v.allowed, v.denied);
 		else if (ours)
 			text_printf(out,
 				    ",\"default\":\"%s\",\"entry_drops\":null,\"allowed\":null,\"denied\":null",
-				    policy == POLICY_DENY ? "deny" : "allow");
+				    policy_name(policy));
 		/* unsent: events the program could not hand the kernel; null when it does not count them. */
 		if (ours && !counted)
 			text_printf(out, ",\"unsent\":null,\"lost\":null");
@@ -265,7 +270,7 @@ static int show_program(const struct command_target *t, struct text_out *out, in
 			text_format(counts + strlen(counts), sizeof(counts) - strlen(counts),
 				    " (%zu of the entries allow)", bl.allows);
 		text_format(counts + strlen(counts), sizeof(counts) - strlen(counts),
-			    ", default %s", policy == POLICY_DENY ? "deny" : "allow");
+			    ", default %s", policy_name(policy));
 		text_printf(out,
 			    "%s: %s program id %" PRIu32
 			    " (cgroup-skb-egress, mode %s, %s, logging %s), %s map id %" PRIu32
@@ -336,16 +341,28 @@ struct hook_metrics {
 	uint64_t policy;
 };
 
-/* A label value as the exposition format wants it: \\, \" and \n escaped. */
+/*
+ * A label value as the exposition format wants it: \\, \" and \n escaped,
+ * and bytes that are not UTF-8 (a Latin-1 directory name) as U+FFFD, which
+ * node_exporter would otherwise refuse the whole file for.
+ */
 static void prom_label(struct text_out *out, const char *s)
 {
-	for (; *s; s++)
-		if (*s == '\\' || *s == '"')
-			text_printf(out, "\\%c", *s);
-		else if (*s == '\n')
+	const unsigned char *p = (const unsigned char *)s;
+
+	while (*p) {
+		size_t n = *p < 0x80 ? 1 : text_utf8_len(p);
+
+		if (*p == '\\' || *p == '"')
+			text_printf(out, "\\%c", *p);
+		else if (*p == '\n')
 			text_puts(out, "\\n");
+		else if (n == 0)
+			text_puts(out, "\xef\xbf\xbd");
 		else
-			text_put(out, s, 1);
+			text_put(out, (const char *)p, n);
+		p += n ? n : 1;
+	}
 }
 
 /* One family's HELP and TYPE lines; the samples follow, all together. */
@@ -407,6 +424,12 @@ int cmd_metrics(const struct command_target *t, unsigned int top)
 			}
 		}
 	}
+	/* Half the metrics would read as true ones: on a failure, none (said on stderr). */
+	if (rc == EXIT_SYSTEM) {
+		for (d = 0; d < DIR_CNT; d++)
+			mem_free(h[d].bl.e);
+		return rc;
+	}
 	text_out_init(&out, STDOUT_FILENO);
 	prom_family(&out, "attached", "gauge", "1 when a program of ours is on the hook.");
 	for (d = 0; d < DIR_CNT; d++) {
@@ -437,10 +460,12 @@ int cmd_metrics(const struct command_target *t, unsigned int top)
 		prom_sample(&out, cg, "allow_entries", "", any->bl.allows);
 		prom_family(&out, "default_deny", "gauge",
 			    "1 when what no allow entry matches is dropped.");
-		prom_sample(&out, cg, "default_deny", "", any->policy == POLICY_DENY);
-		prom_family(&out, "entry_dropped_packets_total", "counter",
-			    "Packets dropped by all block entries, counted in the entries.");
-		prom_sample(&out, cg, "entry_dropped_packets_total", "", any->bl.drops);
+		if (any->policy <= POLICY_DENY)
+			prom_sample(&out, cg, "default_deny", "", any->policy == POLICY_DENY);
+		/* A gauge: entries that go (unblock, lapse, replace) take their counts along. */
+		prom_family(&out, "entry_dropped_packets", "gauge",
+			    "Packets dropped by the block entries there now, counted in the entries.");
+		prom_sample(&out, cg, "entry_dropped_packets", "", any->bl.drops);
 	}
 	/* --top N: the block entries that dropped most, each by its address. */
 	if (any && top) {
@@ -688,6 +713,7 @@ static int unblock_instance(const struct command_target *t, struct text_out *out
 				bpf_map_get_fd_by_id(inst->blocknets_id) };
 	struct blocklist_change ch;
 	char text[ADDR_TEXT_MAX], absent[3 * ADDR_TEXT_MAX + 8] = "";
+	const char *kind;
 	size_t i, used = 0;
 	int r = -2, rc = EXIT_SYSTEM;
 
@@ -706,6 +732,8 @@ static int unblock_instance(const struct command_target *t, struct text_out *out
 	 * One address is one system call, made in place; more, which a kill
 	 * could cut short, go through the switch (the first layout has none).
 	 */
+	/* unallow's keys are all allow entries (cli.c), unblock's none. */
+	kind = job->addrs->cnt && job->addrs->e[0].key.allow ? "allowed" : "blocked";
 	if (job->addrs->cnt > 1 && inst->layout == 2)
 		r = remove_switched(inst, job->addrs, job->strict, &ch);
 	else
@@ -729,15 +757,16 @@ static int unblock_instance(const struct command_target *t, struct text_out *out
 	if (ch.unchanged > 3)
 		text_format(absent + used, sizeof(absent) - used, ", ...");
 	if (r > 0) {
-		report("%zu address%s not blocked on %s (%s); --strict: nothing was removed",
-		       ch.unchanged, ch.unchanged == 1 ? " is" : "es are", t->cg->path, absent);
+		report("%zu address%s not %s on %s (%s); --strict: nothing was removed",
+		       ch.unchanged, ch.unchanged == 1 ? " is" : "es are", kind, t->cg->path,
+		       absent);
 		goto out;
 	}
 	if (ch.unchanged)
 		report("removed %zu address%s from program id %" PRIu32
-		       " on %s; %zu %s not blocked (%s)",
+		       " on %s; %zu %s not %s (%s)",
 		       ch.changed, ch.changed == 1 ? "" : "es", inst->prog_id, t->cg->path,
-		       ch.unchanged, ch.unchanged == 1 ? "was" : "were", absent);
+		       ch.unchanged, ch.unchanged == 1 ? "was" : "were", kind, absent);
 	else
 		report("removed %zu address%s from program id %" PRIu32 " on %s", ch.changed,
 		       ch.changed == 1 ? "" : "es", inst->prog_id, t->cg->path);

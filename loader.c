@@ -114,6 +114,7 @@ static int step_open_rings(struct loader *l);
 static int step_attach(struct loader *l);
 static int write_log_mode(struct loader *l);
 static int compare_instructions(struct loader *l, int d, int loaded);
+static int kept_program_serves(const struct loader *l, uint32_t prog_id);
 static int inspect(struct loader *l);
 static int run_check(struct loader *l);
 static int close_run(struct loader *l);
@@ -215,8 +216,13 @@ static int close_run(struct loader *l)
 		replaced |= l->hook[d].replaced;
 	}
 	/* A reused instance stays: nobody reads its events after us (nor after a failed start). */
-	if (l->reuse.active && l->configured)
-		maps_write_config(&l->maps, LOG_NONE, -1, l->cg.path);
+	if (l->reuse.active && l->configured) {
+		/* Under the lock: a `block --default` meanwhile must not be undone by our write. */
+		if (cgroup_lock(&l->cg, -1) == EXIT_OK) {
+			maps_write_config(&l->maps, LOG_NONE, -1, l->cg.path);
+			cgroup_unlock(&l->cg);
+		}
+	}
 	if (l->was_attached || l->watching) {
 		if (maps_event_counts(&l->maps, &counts) < 0)
 			counts = l->counted_before; /* nothing to read: nothing counted */
@@ -329,14 +335,21 @@ static int write_log_mode(struct loader *l)
 
 	l->configured = 1;
 	/* An upgrade keeps the instance's policy unless --default says otherwise. */
-	if (policy < 0 && l->reuse.upgrade)
-		policy = maps_policy_of(reuse_instance(&l->reuse)->config_id);
+	if (policy < 0 && l->reuse.upgrade) {
+		policy = maps_policy_of(reuse_instance(&l->reuse)->config_id, l->cg.path);
+		if (policy < 0)
+			return EXIT_SYSTEM;
+	}
 	rc = maps_write_config(&l->maps,
 			       command_leaves_attached(l->opt.command) ||
 					       l->transport == TRANSPORT_NONE
 				       ? LOG_NONE
 				       : (int)l->opt.log_mode,
 			       policy, l->cg.path);
+	/* A `run` on a persistent instance changes its policy for good: it says so. */
+	if (rc == EXIT_OK && l->reuse.active && l->opt.policy >= 0)
+		report("the default on %s is %s now, and stays after this run", l->cg.path,
+		       l->opt.policy == POLICY_DENY ? "deny" : "allow");
 	if (rc == EXIT_OK && maps_event_counts(&l->maps, &l->counted_before) < 0)
 		memset(&l->counted_before, 0, sizeof(l->counted_before));
 	return rc;
@@ -400,7 +413,7 @@ static int step_load_programs(struct loader *l)
 	if (l->reuse.active &&
 	    reuse_instance(&l->reuse)->events_ring != (l->transport == TRANSPORT_RING)) {
 		trace(1, "nothing to load: the instance sends its events the other way");
-		return EXIT_OK;
+		return kept_program_serves(l, reuse_instance(&l->reuse)->prog_id);
 	}
 	program_trace(&l->obj, "as compiled, before relocation", NULL);
 	for (d = 0; d < DIR_CNT && rc == EXIT_OK; d++) {
@@ -426,6 +439,27 @@ static int step_load_programs(struct loader *l)
 }
 
 /*
+ * A program left in place that this run could not compare with its own may
+ * be an earlier version's, which knows no allow entries and no policy:
+ * fine for a blocklist, not for what needs them. EXIT_OK or EXIT_SYSTEM.
+ */
+static int kept_program_serves(const struct loader *l, uint32_t prog_id)
+{
+	size_t i;
+	int allows = l->opt.allow || l->opt.policy == POLICY_DENY;
+
+	for (i = 0; i < l->opt.block.cnt; i++)
+		allows |= l->opt.block.e[i].key.allow;
+	if (!allows)
+		return EXIT_OK;
+	report("program id %" PRIu32
+	       " on %s stays as it was, and may be an earlier version's, which knows no allow entries or --default deny: "
+	       "the list was changed, but they may not be in force; `detach`, then block again",
+	       prog_id, l->cg.path);
+	return EXIT_SYSTEM;
+}
+
+/*
  * `block` and `replace` on an instance of ours with this version's maps:
  * its program is loaded again here, on the instance's own maps, and the
  * kernel's tags (a hash of the instructions, map references left out)
@@ -447,7 +481,7 @@ static int compare_instructions(struct loader *l, int d, int loaded)
 			close(h->prog_fd);
 		h->prog_fd = -1;
 		h->prog_id = old->prog_id;
-		return EXIT_OK;
+		return kept_program_serves(l, old->prog_id);
 	}
 	if (memcmp(h->tag, old->tag, sizeof(h->tag)) == 0) {
 		trace(1,
@@ -625,6 +659,9 @@ static int run_check(struct loader *l)
 		object_free(&l->obj);
 		l->transport = TRANSPORT_RING;
 		rc = object_load(&l->obj, l->opt.object_path, l->transport);
+		if (rc != EXIT_OK)
+			preflight_add(&c, CHECK_FAIL, "program",
+				      "the object's program for the ring buffer cannot be read: the line above says why");
 	}
 	if (preflight_blocking(&c) && rc == EXIT_OK) {
 		l->hook[DIR_EGRESS].used = 1;

@@ -350,7 +350,8 @@ static struct blocklist_sets sets_of(const struct maps *m)
  * active set's entries, with the time each has left, and `block`'s, whose
  * expiry wins for an entry in both. For `replace` (`allows_only`), the
  * list given, and the active set's allow entries when it gives none: a
- * feed replaces the blocklist, not the allow-list beside it.
+ * feed replaces the blocklist, not the allow-list beside it. On failure
+ * `out` is freed.
  */
 static int merged_list(const struct blocklist *bl, const struct addr_list *block, uint64_t now,
 		       int allows_only, struct addr_list *out)
@@ -362,7 +363,7 @@ static int merged_list(const struct blocklist *bl, const struct addr_list *block
 		if (block->e[i].key.allow)
 			allows_only = 2; /* the list has its own: keep none */
 	if (blocklist_read(bl, now, &old) < 0)
-		return -1;
+		goto fail;
 	for (i = 0; i < block->cnt; i++)
 		if (addr_list_add(out, &block->e[i].key, block->e[i].timeout_ns) < 0)
 			goto nomem;
@@ -375,8 +376,13 @@ static int merged_list(const struct blocklist *bl, const struct addr_list *block
 	addr_list_unique(out);
 	return 0;
 nomem:
-	addr_list_free(&old);
 	errno = ENOMEM;
+fail:
+	/* Nothing of a half-made list is left for the caller to free. */
+	i = (size_t)errno;
+	addr_list_free(&old);
+	addr_list_free(out);
+	errno = (int)i;
 	return -1;
 }
 
@@ -622,15 +628,26 @@ int maps_write_config(const struct maps *m, int log_mode, int policy, const char
 	return EXIT_OK;
 }
 
-int maps_policy_of(uint32_t config_id)
+int maps_policy_of(uint32_t config_id, const char *cgroup_path)
 {
 	const uint32_t key = CONFIG_SETTINGS;
 	struct prog_config config;
+	struct bpf_map_info info;
+	uint32_t len = sizeof(info);
 	int fd = bpf_map_get_fd_by_id(config_id), policy = -1;
 
 	memset(&config, 0, sizeof(config));
-	if (fd >= 0 && bpf_map_lookup_elem(fd, &key, &config) == 0)
+	memset(&info, 0, sizeof(info));
+	/* A larger value (a later version's) would have the kernel write past ours. */
+	if (fd >= 0 && bpf_obj_get_info_by_fd(fd, &info, &len) == 0 &&
+	    info.value_size == sizeof(config) && bpf_map_lookup_elem(fd, &key, &config) == 0)
 		policy = config.policy == POLICY_DENY ? POLICY_DENY : POLICY_ALLOW;
+	else
+		report("reading the policy of the instance on %s (" CONFIG_MAP_NAME " id %" PRIu32
+		       "): %s; nothing was changed: give --default allow or deny",
+		       cgroup_path, config_id,
+		       fd >= 0 && info.value_size != sizeof(config) ? "a value of another size"
+								    : errno_text(errno));
 	if (fd >= 0)
 		close(fd);
 	return policy;

@@ -101,8 +101,8 @@ const char *maps_set_name(const struct maps *m, int prefixes);
  */
 int maps_write_config(const struct maps *m, int log_mode, int policy, const char *cgroup_path);
 
-/* The policy in the CONFIG of id `config_id` (an instance being upgraded), or -1. */
-int maps_policy_of(uint32_t config_id);
+/* The policy in the CONFIG of id `config_id` (an instance being upgraded), or -1 after saying why. */
+int maps_policy_of(uint32_t config_id, const char *cgroup_path);
 
 /* What the programs count in CONFIG_COUNTS (common.h), over both hooks. */
 struct event_counts {

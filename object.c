@@ -99,7 +99,7 @@ static const struct contract_map {
 	[MAP_ACTIVE] = { ACTIVE_MAP_NAME, BPF_MAP_TYPE_ARRAY, 4, sizeof(struct active_set),
 			 "an array of one 16-byte struct active_set (which set is read)" },
 	[MAP_CONFIG] = { CONFIG_MAP_NAME, BPF_MAP_TYPE_ARRAY, 4, sizeof(struct prog_config),
-			 "an array of at least two 24-byte struct prog_config (settings, counts)" },
+			 "an array of at least two 24-byte struct prog_config (settings, counts; a third, verdicts)" },
 	[MAP_EVENTS] = { EVENTS_MAP_NAME, BPF_MAP_TYPE_PERF_EVENT_ARRAY, 4, 4,
 			 "a perf event array with 4-byte keys and values" },
 };
@@ -219,7 +219,9 @@ int object_load(struct object *o, const char *path, enum transport t)
 		o->copy = len <= OBJECT_MAX_BYTES ? mem_alloc(len) : NULL;
 		if (!o->copy || lz_unpack(bytes, packed, o->copy, len) != 0) {
 			report("unpacking the embedded BPF object: %s; the binary is damaged",
-			       o->copy ? "its packing does not hold" : errno_text(ENOMEM));
+			       o->copy			? "its packing does not hold"
+			       : len > OBJECT_MAX_BYTES ? "it says it is larger than any object"
+							: errno_text(ENOMEM));
 			return EXIT_SYSTEM;
 		}
 		trace(1, "the embedded BPF object: %zu bytes packed, %zu unpacked (lz.c)", packed,

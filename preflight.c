@@ -64,13 +64,19 @@ static int check_cgroup(struct preflight *c, const struct options *o, const char
 			size_t len)
 {
 	struct statfs sfs;
-	int fd;
+	int fd, bad;
 
 	text_format(path, len, "%s", o->target_given ? o->cgroup_path : mnt);
 	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0 || fstatfs(fd, &sfs) < 0 || sfs.f_type != CGROUP2_SUPER_MAGIC) {
-		preflight_add(c, CHECK_FAIL, "cgroup", "%s: %s", path,
-			      fd < 0 ? errno_text(errno) : "not a cgroup v2 directory");
+	/* An errno, or -1: not cgroup v2. */
+	bad = fd < 0				  ? errno
+	      : fstatfs(fd, &sfs) < 0		  ? errno
+	      : sfs.f_type != CGROUP2_SUPER_MAGIC ? -1
+						  : 0;
+	if (bad) {
+		preflight_add(c, CHECK_FAIL, "cgroup",
+			      "%s: %s; give a cgroup v2 directory with -c, --unit or --pid", path,
+			      bad > 0 ? errno_text(bad) : "not a cgroup v2 directory");
 		if (fd >= 0)
 			close(fd);
 		return -1;
@@ -108,24 +114,27 @@ static void check_hook(struct preflight *c, int cg, int d, const char *prog_name
 
 		if (ours == 1)
 			close(inst.prog_fd);
-		others += ours != 1;
+		others += ours == 0;
 		used += (size_t)text_format(text + used, sizeof(text) - used, "%s%" PRIu32 "%s",
 					    i ? ", " : "program id ", ids[i],
 					    ours == 1	? (inst.persistent ? " (ours, persistent)"
 									   : " (ours)")
 					    : ours == 0 ? " (not ours)"
-							: "");
+							: " (whose, the kernel would not say)");
 		if (used >= sizeof(text))
 			break;
 	}
 	if (!cnt)
 		preflight_add(c, CHECK_OK, direction_names[d], "free: nothing attached");
+	else if (others && !(flags & BPF_F_ALLOW_MULTI))
+		/* The hook `block` takes by default: refused there, blocking will not work. */
+		preflight_add(c, d == DIR_EGRESS ? CHECK_FAIL : CHECK_WARN, direction_names[d],
+			      "%s, mode %s: `block%s` would be refused here; another program owns the hook",
+			      text, flags_text(flags),
+			      d == DIR_EGRESS ? "" : " --direction ingress");
 	else
-		preflight_add(c, others && !(flags & BPF_F_ALLOW_MULTI) ? CHECK_WARN : CHECK_INFO,
-			      direction_names[d], "%s, mode %s%s", text, flags_text(flags),
-			      others && !(flags & BPF_F_ALLOW_MULTI)
-				      ? ": `block` would be refused here; another program owns the hook"
-				      : "");
+		preflight_add(c, CHECK_INFO, direction_names[d], "%s, mode %s", text,
+			      flags_text(flags));
 }
 
 /* The smallest cgroup SKB program, "return 1": may this process load one at all? */
@@ -142,19 +151,21 @@ static void check_load(struct preflight *c)
 				    .license = "GPL",
 				    .name = "probe_load" };
 	char hint[256];
-	int fd = bpf_prog_load(&a);
+	int fd = bpf_prog_load(&a), err = errno;
 
-	if (fd < 0 && errno == EPERM && memlock_raise())
+	if (fd < 0 && err == EPERM && memlock_raise()) {
 		fd = bpf_prog_load(&a);
+		err = fd < 0 ? errno : err;
+	}
 	if (fd >= 0) {
 		close(fd);
 		preflight_add(c, CHECK_OK, "bpf", "cgroup SKB programs load");
 		return;
 	}
 	preflight_add(c, CHECK_FAIL, "bpf", "BPF_PROG_LOAD of a cgroup SKB program: %s%s",
-		      errno_text(errno),
-		      errno == EINVAL ? "; no cgroup BPF (CONFIG_CGROUP_BPF)"
-				      : privilege_hint(errno, hint, sizeof(hint)));
+		      errno_text(err),
+		      err == EINVAL ? "; no cgroup BPF (CONFIG_CGROUP_BPF)"
+				    : privilege_hint(err, hint, sizeof(hint)));
 }
 
 /* The map types the program uses, and whether many elements go in one call (5.6+). */
@@ -174,14 +185,19 @@ static void check_maps(struct preflight *c)
 	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
 		int keyed = types[i].type != BPF_MAP_TYPE_ARRAY;
 
+		int err;
+
 		fd = bpf_map_create(types[i].type, "probe", keyed ? sizeof(key) : 4, sizeof(value),
 				    1, types[i].flags, NULL);
-		if (fd < 0 && errno == EPERM && memlock_raise())
+		err = errno;
+		if (fd < 0 && err == EPERM && memlock_raise()) {
 			fd = bpf_map_create(types[i].type, "probe", keyed ? sizeof(key) : 4,
 					    sizeof(value), 1, types[i].flags, NULL);
+			err = errno;
+		}
 		if (fd < 0) {
 			preflight_add(c, CHECK_FAIL, "maps", "BPF_MAP_CREATE of a %s map: %s",
-				      types[i].name, errno_text(errno));
+				      types[i].name, errno_text(err));
 			return;
 		}
 		if (i == 0)

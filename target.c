@@ -10,6 +10,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -55,13 +56,13 @@ int cgroup2_mount(char *mnt, size_t mnt_len, char *root, size_t root_len)
 	text_lines_init(&lines, fd);
 	/* A line too long to keep (overlayfs options) is skipped, not the end. */
 	while (rc && (got = text_line(&lines, &line)) != LINE_EOF && got != LINE_ERROR) {
-		char *sep = line, *field = line;
+		char *sep = strchr(line, ' '), *field = line;
 		int i;
 
 		if (got != LINE_OK)
 			continue;
-		while ((sep = strchr(sep + 1, ' ')) && strncmp(sep, " - ", 3) != 0)
-			;
+		while (sep && strncmp(sep, " - ", 3) != 0)
+			sep = strchr(sep + 1, ' ');
 		if (!sep || strncmp(sep + 3, "cgroup2 ", 8) != 0)
 			continue;
 		for (i = 0; i < 3 && field; i++)
@@ -81,6 +82,8 @@ const char *cgroup2_mount_text(char *buf, size_t len)
 
 	if (cgroup2_mount(buf, len, root, sizeof(root)) == 0)
 		return buf;
+	if (access("/proc/self/mountinfo", R_OK) != 0)
+		return "(unknown: /proc is not mounted)";
 	return "(nowhere: mount -t cgroup2 none /sys/fs/cgroup)";
 }
 
@@ -103,6 +106,7 @@ struct dirent64_rec {
 	unsigned char type;
 	char name[];
 };
+#define NAME_AT offsetof(struct dirent64_rec, name) /* 19 */
 
 /*
  * Look for s->name under the directory `dir` (an fd it closes), whose path
@@ -130,12 +134,14 @@ static void search_tree(int dir, char *path, size_t len, struct unit_search *s)
 		size_t used = up[depth].used;
 		int sub = -1;
 
-		while (sub < 0 && at + (long)sizeof(struct dirent64_rec) < got) {
+		/* By the name's offset, not sizeof: a record of a short name is smaller than the padded struct. */
+		while (sub < 0 && at + (long)NAME_AT < got) {
 			const struct dirent64_rec *e = (const void *)(buf + at);
 			const char *n = e->name;
 			int fits;
 
-			if (e->reclen < sizeof(*e) || e->reclen > got - at)
+			if (e->reclen <= NAME_AT || e->reclen > got - at ||
+			    !memchr(n, 0, e->reclen - NAME_AT))
 				break;
 			at += e->reclen;
 			if (e->type != DT_DIR || strcmp(n, ".") == 0 || strcmp(n, "..") == 0)
@@ -190,7 +196,8 @@ static int resolve_unit(struct options *o, const char *mnt)
 	}
 	dir = open(mnt, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dir < 0) {
-		report("opening %s for --unit %s: %s", mnt, name, errno_text(errno));
+		report("opening %s for --unit %s: %s; pass the cgroup's path with -c", mnt, name,
+		       errno_text(errno));
 		return EXIT_SYSTEM;
 	}
 	text_format(path, sizeof(path), "%s", strcmp(mnt, "/") ? mnt : "");
@@ -225,9 +232,11 @@ static int resolve_pid(struct options *o, const char *mnt, const char *root)
 	text_format(proc, sizeof(proc), "/proc/%lu/cgroup", o->pid);
 	fd = open(proc, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
-		report("reading %s for --pid: %s%s", proc, errno_text(errno),
-		       errno == ENOENT ? "; no such process runs here" : "");
-		return errno == ENOENT ? EXIT_USAGE : EXIT_SYSTEM;
+		int err = errno;
+
+		report("reading %s for --pid: %s%s", proc, errno_text(err),
+		       err == ENOENT ? "; no such process runs here" : "");
+		return err == ENOENT ? EXIT_USAGE : EXIT_SYSTEM;
 	}
 	text_lines_init(&lines, fd);
 	while (!rel && (got = text_line(&lines, &line)) != LINE_EOF && got != LINE_ERROR)

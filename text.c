@@ -484,8 +484,7 @@ const char *text_escape(const char *s, char *out, size_t out_len)
 	return out;
 }
 
-/* Length of the valid UTF-8 sequence at `s`, or 0. */
-static size_t utf8_len(const unsigned char *s)
+size_t text_utf8_len(const unsigned char *s)
 {
 	/* The second byte's range per lead byte (RFC 3629): no overlongs, no surrogates. */
 	unsigned char lo = s[0] == 0xe0 ? 0xa0 : s[0] == 0xf0 ? 0x90 : 0x80;
@@ -515,7 +514,7 @@ void text_json_string(struct text_out *o, const char *s)
 
 	text_put(o, "\"", 1);
 	while (*p) {
-		size_t n = *p < 0x80 ? 1 : utf8_len(p);
+		size_t n = *p < 0x80 ? 1 : text_utf8_len(p);
 
 		if (*p == '"' || *p == '\\')
 			text_printf(o, "\\%c", *p);

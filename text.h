@@ -55,6 +55,8 @@ void text_put(struct text_out *o, const char *s, size_t n);
  * line stays valid JSON whatever the path.
  */
 void text_json_string(struct text_out *o, const char *s);
+/* Length of the valid UTF-8 sequence at `s` (RFC 3629: no overlongs, no surrogates), or 0. */
+size_t text_utf8_len(const unsigned char *s);
 void text_puts(struct text_out *o, const char *s);
 __attribute__((format(printf, 2, 3))) void text_printf(struct text_out *o, const char *fmt, ...);
 __attribute__((format(printf, 2, 0))) void text_vprintf(struct text_out *o, const char *fmt,

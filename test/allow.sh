@@ -58,6 +58,11 @@ expect_exit "allow: status --json: default, allow_entries, entry_drops, allowed,
 expect_exit "allow: unallow ADDR removes the allow entry only" 0 "removed 1" -- unallow -c "$CG" 127.0.0.2
 check "allow: ... 127.0.0.2 is dropped again by the block prefix" test "$(averdict 127.0.0.2)" = "blocked"
 expect_exit "allow: unblock does not take an allow entry away" 1 "not blocked" -- unblock -c "$CG" --strict fd00::/64
+expect_exit "allow: unblock -f of a saved list with allow lines is refused, nothing removed" 2 \
+	"unblock removes block entries; the list given has allow entries: remove those with unallow" -- \
+	unblock -c "$CG" -f "$TMP/allow-saved.txt"
+expect_exit "allow: unallow says \"not allowed\" of what is not an allow entry" 1 "1 address is not allowed on $CG" -- \
+	unallow -c "$CG" --strict 127.0.0.1
 "$BIN" detach -c "$CG" >/dev/null 2>&1
 expect_exit "allow: list's text reads back through -f, allow entries as allow entries" 0 "blocking 4 addresses" -- \
 	block -c "$CG" -f "$TMP/allow-saved.txt"

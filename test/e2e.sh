@@ -390,7 +390,7 @@ if start_tool status -c "$CG" -b 127.0.0.2 -b 127.1.2.3; then
 		"^$CG: egress program id [0-9]* (cgroup-skb-egress, mode single, run by pid [0-9]*, logging all), BLOCKLIST_A map id [0-9]* holds 2 of 1024 entries, 0 packets dropped, BLOCKNETS_A map id [0-9]* holds 0 of 1024 prefixes, default allow (this hook: 0 dropped by entries, 0 let through by allow entries, 0 denied), EVENTS map id [0-9]*$" \
 		-- status -c "$CG"
 	expect_exit "status --json: a running instance" 0 \
-		"^{\"cgroup\":\"$CG\",\"direction\":\"egress\",\"attached\":true,\"prog_id\":[0-9]*,\"ours\":true,\"mode\":\"single\",\"persistent\":false,\"log\":\"all\",\"holder_pid\":[1-9][0-9]*,\"map_layout\":2,\"set\":\"A\",\"blocklist_map_id\":[0-9]*,\"blocknets_map_id\":[0-9]*,\"entries\":2,\"max_entries\":1024,\"prefixes\":0,\"max_prefixes\":1024,\"dropped\":0,\"events_map_id\":[0-9]*,\"events\":\"perf\",\"unsent\":0,\"lost\":0}$" \
+		"^{\"cgroup\":\"$CG\",\"direction\":\"egress\",\"attached\":true,\"prog_id\":[0-9]*,\"ours\":true,\"mode\":\"single\",\"persistent\":false,\"log\":\"all\",\"holder_pid\":[1-9][0-9]*,\"map_layout\":2,\"set\":\"A\",\"blocklist_map_id\":[0-9]*,\"blocknets_map_id\":[0-9]*,\"entries\":2,\"max_entries\":1024,\"prefixes\":0,\"max_prefixes\":1024,\"allow_entries\":0,\"dropped\":0,\"events_map_id\":[0-9]*,\"events\":\"perf\",\"default\":\"allow\",\"entry_drops\":0,\"allowed\":0,\"denied\":0,\"unsent\":0,\"lost\":0}$" \
 		-- status -c "$CG" --json
 	for _ in 1 2 3; do probe "$CG" udp 127.1.2.3 >/dev/null; done
 	expect_exit "status: drops counted per packet in the blocklist (3 sent, 3 dropped)" 0 \
@@ -399,7 +399,7 @@ if start_tool status -c "$CG" -b 127.0.0.2 -b 127.1.2.3; then
 	check "list: sorted, one line per address" \
 		test "$(tr '\n' ' ' <"$TMP/cli.out")" = "127.0.0.2 0 127.1.2.3 3 "
 	expect_exit "list --json: one object per address" 0 \
-		"^{\"cgroup\":\"$CG\",\"prog_id\":[0-9]*,\"direction\":\"egress\",\"family\":\"ipv4\",\"address\":\"127.1.2.3\",\"prefix\":false,\"dropped\":3,\"expires_in\":null}$" -- list -c "$CG" --json
+		"^{\"cgroup\":\"$CG\",\"prog_id\":[0-9]*,\"direction\":\"egress\",\"family\":\"ipv4\",\"allow\":false,\"address\":\"127.1.2.3\",\"prefix\":false,\"dropped\":3,\"expires_in\":null}$" -- list -c "$CG" --json
 	# Reaching programs and maps by id needs CAP_SYS_ADMIN: without it, say so.
 	if command -v setpriv >/dev/null; then
 		REAL_BIN=$BIN

@@ -62,7 +62,7 @@ for _ in 1 2 3; do in6 udp fd01::2 >/dev/null; done
 check "families: the prefix's counter grew by the 3 packets sent" \
 	test "$(awk '$1 == "fd01::/64" { print $2 }' "$TMP/cli.out")" = "$((before + 3))"
 expect_exit "families: list --json carries family and prefix" 0 \
-	'"family":"ipv6","address":"fd01::/64","prefix":true,"dropped":' -- list -c "$CG" --json
+	'"family":"ipv6","allow":false,"address":"fd01::/64","prefix":true,"dropped":' -- list -c "$CG" --json
 expect_exit "families: status counts addresses and prefixes apart" 0 \
 	"holds 1 of 1024 entries, [0-9]* packets dropped, BLOCKNETS_A map id [0-9]* holds 2 of 1024 prefixes" -- \
 	status -c "$CG"
@@ -126,7 +126,7 @@ check "families: both: sending to the blocked address fails at once (egress)" \
 expect_exit "families: both: one blocklist, listed once" 0 "^fd00::2 1$" -- list -c "$CG"
 check "families: both: listed once" test "$(wc -l <"$TMP/cli.out")" = 1
 check "families: both: list names the hooks" grep -q "(egress and ingress): 1 entries" "$TMP/cli.err"
-expect_exit "families: both: list --json says both" 0 '"direction":"both","family":"ipv6","address":"fd00::2"' -- \
+expect_exit "families: both: list --json says both" 0 '"direction":"both","family":"ipv6","allow":false,"address":"fd00::2"' -- \
 	list -c "$CG" --json
 expect_exit "families: both: a later block adds to the shared list" 0 "added 1 address to program ids" -- \
 	block -c "$CG" fd00::3

@@ -27,14 +27,14 @@ expect_exit "check: our instance on the hook is named as ours" 0 \
 	"^info egress   program id [0-9]* (ours, persistent), mode single$" -- check -c "$CG"
 "$BIN" detach -c "$CG" >/dev/null 2>&1
 "$HELPER" attach-foreign "$CG" single
-expect_exit "check: another's program in single mode: a warning that block would be refused, still exit 0" 0 \
-	"^warn egress   program id [0-9]* (not ours), mode single: \`block\` would be refused here" -- check -c "$CG"
+expect_exit "check: another's program in single mode on egress: blocking will not work, exit 1, the reason first" 1 \
+	"^blocking: will NOT work: egress: program id [0-9]* (not ours), mode single: \`block\` would be refused here; another program owns the hook$" -- check -c "$CG"
 "$HELPER" detach-all "$CG"
 
 expect_exit "check: a cgroup that is not there: exit 1, the reason first" 1 \
-	"^blocking: will NOT work: cgroup: /nonexistent-$$: No such file or directory$" -- check -c "/nonexistent-$$"
+	"^blocking: will NOT work: cgroup: /nonexistent-$$: No such file or directory; give a cgroup v2 directory with -c, --unit or --pid$" -- check -c "/nonexistent-$$"
 expect_exit "check: a directory that is not cgroup v2: exit 1" 1 \
-	"^FAIL cgroup   $TMP: not a cgroup v2 directory$" -- check -c "$TMP"
+	"^FAIL cgroup   $TMP: not a cgroup v2 directory; give a cgroup v2 directory with -c, --unit or --pid$" -- check -c "$TMP"
 if command -v setpriv >/dev/null; then
 	REAL_BIN=$BIN
 	run_as --reuid 65534 --regid 65534 --clear-groups --inh-caps=-all --bounding-set=-all

@@ -67,6 +67,18 @@ expect_exit "targets: --unit found below the 50th of 100 siblings" 3 \
 	"^$wide/sibling-with-a-name-long-enough-50/$deep: no egress program" -- status --unit "$deep"
 expect_exit "targets: ... and 3 levels down, after them" 3 "^$wide/a/b/$deep.d: no egress" -- status --unit "$deep.d"
 
+# Short names make the smallest getdents64 records (24 bytes, less than the
+# padded struct): 200 of them, each holding a cgroup of one name, and the
+# search must go into every one, also those that end a batch.
+short="$CG/short"
+mkdir "$short" && cgroups=("$short" "${cgroups[@]}")
+dup="cse-test-$$-dup.scope"
+for i in $(seq 1 200); do
+	mkdir -p "$short/s$i/$dup" && cgroups=("$short/s$i/$dup" "$short/s$i" "${cgroups[@]}")
+done
+expect_exit "targets: 200 short-named cgroups each holding the unit's name: all 200 found" 2 \
+	"--unit $dup: 200 cgroups have that name" -- status --unit "$dup"
+
 # Two cgroups of one name: which one is meant is not guessed.
 twin="cse-test-$$-$RANDOM.service"
 mkdir "$CG/$twin" && cgroups=("$CG/$twin" "${cgroups[@]}")

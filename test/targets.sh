@@ -72,7 +72,7 @@ expect_exit "targets: ... and 3 levels down, after them" 3 "^$wide/a/b/$deep.d: 
 # search must go into every one, also those that end a batch.
 short="$CG/short"
 mkdir "$short" && cgroups=("$short" "${cgroups[@]}")
-dup="cse-test-$$-dup.scope"
+dup="cse-test-$$-$RANDOM-dup.scope"
 for i in $(seq 1 200); do
 	mkdir -p "$short/s$i/$dup" && cgroups=("$short/s$i/$dup" "$short/s$i" "${cgroups[@]}")
 done

@@ -588,6 +588,7 @@ int blocklist_switch(const struct blocklist_sets *s, uint32_t active,
 		if (values[at].expires &&
 		    (!next.next_expiry || values[at].expires < next.next_expiry))
 			next.next_expiry = values[at].expires;
+		next.allows |= key->allow;
 	}
 	if (insert_keys(to->single_fd, keys, values, singles, &tried, ch) < 0 ||
 	    insert_keys(to->prefix_fd, keys + cnt - prefixes, values + cnt - prefixes, prefixes,

@@ -119,7 +119,10 @@ struct block_entry {
  * the programs read. A change too large for one system call is made on the
  * other set, out of the programs' sight, and takes effect with the one
  * update of ACTIVE that switches sets: a command killed before it leaves
- * the old list whole, one killed after leaves the new one. `set` goes from
+ * the old list whole, one killed after leaves the new one. `allows` spares
+ * a dropped packet the allow lookups when no allow entry could match: the
+ * switch sets it from the list it writes, and an allow entry added in
+ * place sets it before it is added; removals leave it set. `set` goes from
  * 0 to 1 or back, which changes one byte, so no reader can see a torn
  * value. `next_expiry` is the earliest `expires` in the active set, 0 for
  * none: the commands' hint for when there are lapsed entries to delete.
@@ -128,8 +131,8 @@ struct block_entry {
 #define SET_B 1
 
 struct active_set {
-	uint32_t set; /* SET_A or SET_B */
-	uint32_t zero;
+	uint32_t set;	      /* SET_A or SET_B */
+	uint32_t allows;      /* nonzero: the set may hold allow entries (issue 16's versions: 0) */
 	uint64_t next_expiry; /* ns, CLOCK_MONOTONIC; 0: nothing expires */
 };
 

@@ -490,6 +490,8 @@ int maps_fill(const struct maps *m, const struct addr_list *block, enum fill_how
 		}
 		if (at && (!active.next_expiry || at < active.next_expiry))
 			active.next_expiry = at;
+		/* Before the entry, as the hint: the program looks for allow entries from then on. */
+		active.allows |= block->e[k].key.allow && m->layout != 1;
 	}
 	/* Before the entries: a hint too early costs a walk, one too late would leave them. */
 	if (memcmp(&active, &was, sizeof(active)) != 0 &&

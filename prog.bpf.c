@@ -296,11 +296,11 @@ static __attribute__((always_inline)) int filter(struct __sk_buff *skb, int ring
 	else
 		LOOKUP_SET(BLOCKLIST_A, BLOCKNETS_A, &key, &now, entry, in_trie);
 	action = 1;
-	/* Only a packet about to be dropped pays for the allow lookups. */
+	/* Only a packet about to be dropped pays for what follows. */
 	if (entry || deny) {
 		const uint32_t verdicts_key = CONFIG_VERDICTS;
 		struct verdict_counts *verdicts = bpf_map_lookup_elem(&CONFIG, &verdicts_key);
-		struct block_entry *allowed;
+		struct block_entry *allowed = (void *)0;
 		int allowed_in_trie = 0;
 
 		/*
@@ -310,9 +310,11 @@ static __attribute__((always_inline)) int filter(struct __sk_buff *skb, int ring
 		 * of these instructions.
 		 */
 		key.allow = 1;
-		LOOKUP_SET(*(set_b ? (void *)&BLOCKLIST_B : (void *)&BLOCKLIST_A),
-			   *(set_b ? (void *)&BLOCKNETS_B : (void *)&BLOCKNETS_A), &key, &now,
-			   allowed, allowed_in_trie);
+		/* Under allow, only when the set may hold allow entries (ACTIVE says). */
+		if (deny || (active && active->allows))
+			LOOKUP_SET(*(set_b ? (void *)&BLOCKLIST_B : (void *)&BLOCKLIST_A),
+				   *(set_b ? (void *)&BLOCKNETS_B : (void *)&BLOCKNETS_A), &key,
+				   &now, allowed, allowed_in_trie);
 		if (allowed) {
 			entry = allowed;
 			in_trie = allowed_in_trie;

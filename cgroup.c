@@ -20,8 +20,6 @@
 #include "target.h"
 #include "text.h"
 
-#define CGROUP2_SUPER_MAGIC 0x63677270
-#define CGROUP_SUPER_MAGIC 0x27e0eb
 
 int cgroup_open(struct cgroup *cg, const char *path, int warn_root)
 {

@@ -15,6 +15,9 @@
 
 #define HOOK_QUERY_MAX 64 /* BPF_CGROUP_MAX_PROGS */
 #define LOCK_WAIT_MS 10000
+/* What statfs(2) says of a cgroup v2 and a cgroup v1 directory (linux/magic.h). */
+#define CGROUP2_SUPER_MAGIC 0x63677270
+#define CGROUP_SUPER_MAGIC 0x27e0eb
 
 struct cgroup {
 	const char *path;

@@ -21,6 +21,7 @@
 #include <linux/capability.h>
 
 #include "bpf_sys.h"
+#include "cgroup.h"
 #include "common.h"
 #include "instance.h"
 #include "maps.h"
@@ -29,7 +30,6 @@
 #include "text.h"
 #include "transport.h"
 
-#define CGROUP2_SUPER_MAGIC 0x63677270
 
 static const char *const level_names[] = { "ok", "info", "warn", "FAIL" };
 

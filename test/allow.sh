@@ -9,19 +9,9 @@ if ! command -v ip >/dev/null || ! command -v nsenter >/dev/null; then
 	bad "allow: needs ip (iproute2) and nsenter (util-linux)" ".ci/run installs them"
 	return 0 2>/dev/null || exit 0
 fi
-ANS=cse-test-$$-$RANDOM
-ip netns add "$ANS" && netns+=("$ANS")
-AIN=(nsenter "--net=/run/netns/$ANS")
-ip -n "$ANS" link set lo up
-ip -n "$ANS" addr add fd00::2/64 dev lo nodad
 AP=$((PORT + 2))
-for a in 127.0.0.1 127.0.0.2 ::1 fd00::2; do
-	"${AIN[@]}" "$HELPER" serve "$a" "$AP" 120 >"$TMP/aserve-$a.out" &
-	pids+=("$!")
-done
-for a in 127.0.0.1 127.0.0.2 ::1 fd00::2; do
-	wait_for "$TMP/aserve-$a.out" ready 5 || bad "allow: server on $a" "did not start"
-done
+netns_servers ANS "$AP" allow 127.0.0.1 127.0.0.2 ::1 fd00::2
+AIN=(nsenter "--net=/run/netns/$ANS")
 # averdict ADDR...: each one's UDP verdict word from inside the cgroup and the namespace
 averdict() {
 	local a out=""

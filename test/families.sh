@@ -10,19 +10,9 @@ if ! command -v ip >/dev/null || ! command -v nsenter >/dev/null; then
 	bad "families: needs ip (iproute2) and nsenter (util-linux)" ".ci/run installs them"
 	return 0 2>/dev/null || exit 0
 fi
-NS=cse-test-$$-$RANDOM
-ip netns add "$NS" && netns+=("$NS")
-IN=(nsenter "--net=/run/netns/$NS")
-ip -n "$NS" link set lo up
-for a in fd00::2 fd00::3 fd01::2; do ip -n "$NS" addr add "$a/64" dev lo nodad; done
 P6=$((PORT + 1))
-for a in fd00::2 fd00::3 fd01::2 127.0.0.2 127.0.0.5; do
-	"${IN[@]}" "$HELPER" serve "$a" "$P6" 120 >"$TMP/serve6-$a.out" &
-	pids+=("$!")
-done
-for a in fd00::2 fd00::3 fd01::2 127.0.0.2 127.0.0.5; do
-	wait_for "$TMP/serve6-$a.out" ready 5 || bad "families: server on $a" "did not start"
-done
+netns_servers NS "$P6" families fd00::2 fd00::3 fd01::2 127.0.0.2 127.0.0.5
+IN=(nsenter "--net=/run/netns/$NS")
 # in6 udp|tcp ADDR: a probe from inside the cgroup and the namespace
 in6() { "${IN[@]}" "$HELPER" -g "$CG" "$1" "$2" "$P6" 500; }
 verdicts() { # ADDR...: "udp/tcp" verdict words of each, space-separated

@@ -166,3 +166,26 @@ ids_are() {
 	echo "    ids wanted: $1"
 	return 1
 }
+
+# netns_servers VAR PORT LABEL ADDR...: a network namespace of this test's
+# own, its loopback up and holding each IPv6 ADDR (127.0.0.0/8 and ::1 it
+# has), and a server on each ADDR:PORT inside it; its name goes into VAR.
+# Clients enter it with nsenter (ip netns exec would remount /sys and hide
+# the cgroup2 mount).
+netns_servers() {
+	local var=$1 port=$2 label=$3 ns=cse-test-$$-$RANDOM a
+	shift 3
+	ip netns add "$ns" && netns+=("$ns")
+	ip -n "$ns" link set lo up
+	for a in "$@"; do
+		case $a in ::1 | *.*) ;; *) ip -n "$ns" addr add "$a/64" dev lo nodad ;; esac
+	done
+	for a in "$@"; do
+		nsenter "--net=/run/netns/$ns" "$HELPER" serve "$a" "$port" 120 >"$TMP/serve-$ns-$a.out" &
+		pids+=("$!")
+	done
+	for a in "$@"; do
+		wait_for "$TMP/serve-$ns-$a.out" ready 5 || bad "$label: server on $a" "did not start"
+	done
+	printf -v "$var" %s "$ns"
+}

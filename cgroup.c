@@ -20,7 +20,6 @@
 #include "target.h"
 #include "text.h"
 
-
 int cgroup_open(struct cgroup *cg, const char *path, int warn_root)
 {
 	char mnt[PATH_MAX];

@@ -30,7 +30,6 @@
 #include "text.h"
 #include "transport.h"
 
-
 static const char *const level_names[] = { "ok", "info", "warn", "FAIL" };
 
 void preflight_add(struct preflight *c, enum check_level level, const char *name, const char *fmt,

@@ -256,6 +256,9 @@ demo: $(BIN) $(BUILD)/test/nethelper
 # Benchmarks (root): medians of interleaved repeats, as ratios to a floor.
 # bench-smoke runs them briefly, to prove they work; it never judges a number.
 BENCH_REPEATS ?= 11
+# An earlier build to time list, unblock and replace against (bench/batches.sh),
+# e.g. make bench BENCH_BASELINE=/tmp/old/build/cgroup-skb-egress; none by default.
+BENCH_BASELINE ?=
 BENCH_DEPS := $(BIN) $(BPF_OBJ) $(BUILD)/bench/prog_cost $(BUILD)/bench/prog-direct.bpf.o \
 	$(BUILD)/bench/prog-notrie.bpf.o \
 	$(BUILD)/bench/prog_btf.o $(BUILD)/bench/prog_btf_100k.o $(BUILD)/bench/libbpf_block \
@@ -265,6 +268,7 @@ bench: $(BENCH_DEPS)
 	$(BUILD)/bench/prog_cost $(BPF_OBJ) $(BUILD)/bench/prog-direct.bpf.o $(BENCH_REPEATS) 1000000 \
 		$(BUILD)/bench/prog-notrie.bpf.o
 	bash bench/oneshot.sh $(BENCH_REPEATS)
+	bash bench/batches.sh 7 $(BENCH_BASELINE)
 	bash bench/peers.sh 7
 	bash bench/traffic.sh 7 1000
 	bash bench/events.sh 3 200000 200
@@ -273,6 +277,7 @@ bench-smoke: $(BENCH_DEPS)
 	$(BUILD)/bench/prog_cost $(BPF_OBJ) $(BUILD)/bench/prog-direct.bpf.o 3 10000 \
 		$(BUILD)/bench/prog-notrie.bpf.o
 	bash bench/oneshot.sh 3
+	bash bench/batches.sh 1
 	bash bench/peers.sh 1
 	bash bench/traffic.sh 1 200
 	bash bench/events.sh 1 20000 10

@@ -42,6 +42,9 @@ int addr_cmp(const struct addr_key *a, const struct addr_key *b);
  */
 void addr_sort(void *records, size_t cnt, size_t size);
 
+/* The index of `key` among `cnt` records as addr_sort() takes them, sorted; or -1. */
+long addr_search(const void *records, size_t cnt, size_t size, const struct addr_key *key);
+
 /* Whether `key` is in `sorted` (sorted by addr_sort()). */
 int addr_find(const struct addr_key *key, const struct addr_key *sorted, size_t cnt);
 

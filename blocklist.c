@@ -108,30 +108,190 @@ struct key_set {
 	size_t cnt;
 };
 
-int blocklist_keys(int fd, struct addr_key **keys, size_t *cnt)
+/* The kernel or the map has no such batch command: go one key at a time. */
+static int batch_refused(void)
+{
+	return errno == EINVAL || errno == ENOTSUPP || errno == EOPNOTSUPP;
+}
+
+/* Room in *keys (and *values, unless NULL) for `want` entries. */
+static int make_room(struct addr_key **keys, struct block_entry **values, size_t *cap, size_t want)
+{
+	size_t grown = *cap ? *cap : 256;
+	void *k, *v;
+
+	while (grown < want)
+		grown *= 2;
+	if (grown == *cap)
+		return 0;
+	k = mem_resize(*keys, grown * sizeof(**keys));
+	if (k)
+		*keys = k;
+	v = values && k ? mem_resize(*values, grown * sizeof(**values)) : NULL;
+	if (v)
+		*values = v;
+	if (!k || (values && !v)) {
+		errno = ENOMEM;
+		return -1;
+	}
+	*cap = grown;
+	return 0;
+}
+
+/*
+ * BPF_MAP_LOOKUP_BATCH: up to BLOCKLIST_CHUNK entries a call, walking the
+ * hash bucket by bucket, which an entry deleted meanwhile cannot derail.
+ * `scratch` takes the values when the caller wants none. Returns 0, 1 when
+ * the kernel or map has no batches (nothing read), or -1 with errno.
+ */
+static int read_batched(int fd, struct addr_key **keys, struct block_entry **values,
+			struct block_entry *scratch, size_t *cnt, size_t *cap)
+{
+	/* Where the next call goes on: a hash's bucket number, 4 bytes. */
+	uint32_t at = 0, next = 0;
+
+	for (;;) {
+		uint32_t n = BLOCKLIST_CHUNK;
+		int rc;
+
+		if (*cnt >= BLOCKLIST_WALK_MAX ||
+		    make_room(keys, values, cap, *cnt + BLOCKLIST_CHUNK) < 0)
+			return -1;
+		/*
+		 * Zeroed first: no stale bytes past a short answer, and valgrind,
+		 * which does not know what a batch call writes, sees them set.
+		 */
+		memset(*keys + *cnt, 0, BLOCKLIST_CHUNK * sizeof(**keys));
+		memset(values ? *values + *cnt : scratch, 0, BLOCKLIST_CHUNK * sizeof(*scratch));
+		rc = bpf_map_lookup_batch(fd, *cnt ? &at : NULL, &next, *keys + *cnt,
+					  values ? *values + *cnt : scratch, &n, 0);
+		if (rc < 0 && errno != ENOENT)
+			return *cnt == 0 && batch_refused() ? 1 : -1;
+		*cnt += n;
+		if (rc < 0 || n == 0)
+			return 0; /* ENOENT: that was the last (and none at all is the end too) */
+		at = next;
+	}
+}
+
+/*
+ * The walk without batches: BPF_MAP_GET_NEXT_KEY once per key. A key
+ * deleted meanwhile restarts the kernel's walk from the first, so
+ * BLOCKLIST_WALK_MAX keys end it.
+ */
+static int read_walked(int fd, struct addr_key **keys, size_t *cnt, size_t *cap)
 {
 	struct addr_key cur, next;
-	size_t cap = 0;
 
-	*keys = NULL;
-	*cnt = 0;
 	for (errno = 0;
 	     *cnt < BLOCKLIST_WALK_MAX && bpf_map_get_next_key(fd, *cnt ? &cur : NULL, &next) == 0;
 	     cur = next) {
-		if (*cnt == cap) {
-			struct addr_key *grown;
-
-			cap = cap ? cap * 2 : 256;
-			grown = mem_resize(*keys, cap * sizeof(*grown));
-			if (!grown) {
-				errno = ENOMEM;
-				return -1;
-			}
-			*keys = grown;
-		}
+		if (make_room(keys, NULL, cap, *cnt + 1) < 0)
+			return -1;
 		(*keys)[(*cnt)++] = next;
 	}
 	return errno != ENOENT && *cnt < BLOCKLIST_WALK_MAX ? -1 : 0;
+}
+
+/* Without batches, each key's value: one BPF_MAP_LOOKUP_ELEM each; keys deleted meanwhile go. */
+static int lookup_each(int fd, struct addr_key *keys, struct block_entry *values, size_t *cnt)
+{
+	size_t i, kept = 0;
+
+	for (i = 0; i < *cnt; i++) {
+		memset(&values[kept], 0, sizeof(values[kept]));
+		if (bpf_map_lookup_elem(fd, &keys[i], &values[kept]) == 0)
+			keys[kept++] = keys[i];
+		else if (errno != ENOENT)
+			return -1;
+	}
+	*cnt = kept;
+	return 0;
+}
+
+/*
+ * The map's value size, if we can read its values: the first layout's are
+ * 8 bytes (the counter alone); larger ones are a later layout's, which
+ * would not fit our struct. -1 with errno (EPROTO for those).
+ */
+static long value_size_of(int fd)
+{
+	struct bpf_map_info info;
+	uint32_t len = sizeof(info);
+
+	memset(&info, 0, sizeof(info));
+	if (bpf_obj_get_info_by_fd(fd, &info, &len) < 0)
+		return -1;
+	if (info.value_size > sizeof(struct block_entry) || info.value_size % sizeof(uint64_t)) {
+		errno = EPROTO;
+		return -1;
+	}
+	return info.value_size;
+}
+
+/*
+ * A batch packs values at the map's value size: smaller values each go to
+ * their own struct, from the last so that none is overwritten before it
+ * moves; the expiry 0 (never).
+ */
+static void spread_values(struct block_entry *values, size_t cnt, size_t value_size)
+{
+	size_t i;
+
+	for (i = cnt; value_size < sizeof(*values) && i-- > 0;) {
+		struct block_entry e = { 0, 0 };
+
+		memcpy(&e, (const char *)values + i * value_size, value_size);
+		values[i] = e;
+	}
+}
+
+int blocklist_entries(int fd, struct addr_key **keys, struct block_entry **values, size_t *cnt)
+{
+	struct block_entry *scratch = values ? NULL : mem_alloc(BLOCKLIST_CHUNK * sizeof(*scratch));
+	size_t cap = 0;
+	long value_size;
+	int rc = -1, err;
+
+	*keys = NULL;
+	if (values)
+		*values = NULL;
+	*cnt = 0;
+	if (!values && !scratch) {
+		errno = ENOMEM;
+		return -1;
+	}
+	/* Also when only keys are wanted: the batch writes values, into `scratch`. */
+	value_size = value_size_of(fd);
+	rc = value_size < 0 ? -1 : read_batched(fd, keys, values, scratch, cnt, &cap);
+	if (rc == 0 && values)
+		spread_values(*values, *cnt, (size_t)value_size);
+	if (rc == 1) {
+		rc = read_walked(fd, keys, cnt, &cap);
+		if (rc == 0 && values) {
+			/* read_walked() grew only the keys. */
+			*values = mem_alloc((*cnt ? *cnt : 1) * sizeof(**values));
+			rc = *values ? lookup_each(fd, *keys, *values, cnt) : (errno = ENOMEM, -1);
+		}
+	}
+	err = errno;
+	mem_free(scratch);
+	if (rc < 0) {
+		mem_free(*keys);
+		*keys = NULL;
+		if (values) {
+			mem_free(*values);
+			*values = NULL;
+		}
+		*cnt = 0;
+	}
+	errno = err;
+	return rc;
+}
+
+int blocklist_keys(int fd, struct addr_key **keys, size_t *cnt)
+{
+	return blocklist_entries(fd, keys, NULL, cnt);
 }
 
 static int read_prefixes(int fd, struct key_set *set)
@@ -176,13 +336,63 @@ struct refreshed {
 	uint64_t expires;
 };
 
-/* Delete keys[0..cnt) from map `fd`, whatever each answers: undoing an insert. */
+/*
+ * Delete keys[0..cnt) from map `fd`, whatever each answers (undoing an
+ * insert, emptying a set): BPF_MAP_DELETE_BATCH, which stops at a key it
+ * cannot delete (one absent, say), so the batch goes on after it; one
+ * BPF_MAP_DELETE_ELEM per key where there are no batches.
+ */
 static void delete_keys(int fd, const struct addr_key *keys, size_t cnt)
 {
-	size_t i;
+	size_t done = 0;
 
-	for (i = 0; i < cnt; i++)
-		bpf_map_delete_elem(fd, &keys[i]);
+	while (done < cnt) {
+		uint32_t chunk =
+			(uint32_t)(cnt - done < BLOCKLIST_CHUNK ? cnt - done : BLOCKLIST_CHUNK);
+		uint32_t n = chunk;
+
+		if (bpf_map_delete_batch(fd, keys + done, &n) == 0) {
+			done += chunk;
+		} else if (done == 0 && batch_refused()) {
+			break;
+		} else {
+			done += (n < chunk ? n : chunk - 1) + 1; /* past the key it stopped at */
+		}
+	}
+	for (; done < cnt; done++)
+		bpf_map_delete_elem(fd, &keys[done]);
+}
+
+/*
+ * Delete every entry of map `fd`: BPF_MAP_LOOKUP_AND_DELETE_BATCH, which
+ * needs no list of the keys first; else read them and delete them.
+ */
+static void empty_map(int fd)
+{
+	struct addr_key *keys = mem_alloc(BLOCKLIST_CHUNK * sizeof(*keys));
+	struct block_entry *values = mem_alloc(BLOCKLIST_CHUNK * sizeof(*values));
+	uint32_t at = 0, next = 0, n = 1;
+	size_t cnt = 0;
+	int emptied = 0;
+
+	/* Until ENOENT, the end; anything else (refused, failed, nothing done) goes to the walk. */
+	while (keys && values && n) {
+		n = BLOCKLIST_CHUNK;
+		if (bpf_map_lookup_batch(fd, cnt ? &at : NULL, &next, keys, values, &n, 1) < 0) {
+			emptied = errno == ENOENT;
+			break;
+		}
+		cnt += n;
+		at = next;
+	}
+	mem_free(keys);
+	mem_free(values);
+	if (emptied)
+		return;
+	if (blocklist_keys(fd, &keys, &cnt) == 0) {
+		delete_keys(fd, keys, cnt);
+		mem_free(keys);
+	}
 }
 
 /* When an entry blocked `timeout_ns` from `now_ns` lapses: 0 for never. */
@@ -223,10 +433,85 @@ undo:
 	return -1;
 }
 
+/*
+ * Put the `n` staged keys into map `fd` (insert_keys()); on failure, say
+ * which map refused. 0, or -1 with errno.
+ */
+static int flush_staged(const struct blocklist *bl, int fd, const struct addr_key *keys,
+			const struct block_entry *values, size_t n, struct blocklist_change *ch)
+{
+	size_t tried;
+
+	if (insert_keys(fd, keys, values, n, &tried, ch) == 0)
+		return 0;
+	ch->failed_in_prefixes = fd == bl->prefix_fd;
+	return -1;
+}
+
+/*
+ * BLOCKLIST_FRESH: every entry is new, so none is looked up. Keys and
+ * values are staged BLOCKLIST_CHUNK at a time, a buffer for each map,
+ * which stays in the CPU's cache: arrays of the whole list would be
+ * written once and read once through memory (a million entries: 40 MB).
+ * On failure, what went in is deleted again, a key per call (rare, and
+ * the maps are attached nowhere).
+ */
+static int add_fresh(const struct blocklist *bl, const struct addr_entry *entries, size_t cnt,
+		     uint64_t now_ns, struct blocklist_change *ch)
+{
+	struct addr_key *keys[2];
+	struct block_entry *values[2];
+	size_t staged[2] = { 0, 0 }, i, k;
+	int rc = -1, err;
+
+	for (k = 0; k < 2; k++) {
+		keys[k] = mem_alloc(BLOCKLIST_CHUNK * sizeof(*keys[k]));
+		values[k] = mem_alloc(BLOCKLIST_CHUNK * sizeof(*values[k]));
+	}
+	if (!keys[0] || !keys[1] || !values[0] || !values[1]) {
+		errno = ENOMEM;
+		goto out;
+	}
+	for (i = 0; i <= cnt; i++) {
+		/* k: the map entry i goes to; past the last, both are flushed. */
+		for (k = 0; k < 2; k++) {
+			const int fd = k ? bl->prefix_fd : bl->single_fd;
+
+			if ((staged[k] == BLOCKLIST_CHUNK || (i == cnt && staged[k])) &&
+			    flush_staged(bl, fd, keys[k], values[k], staged[k], ch) < 0)
+				goto undo;
+			if (staged[k] == BLOCKLIST_CHUNK || i == cnt)
+				staged[k] = 0;
+		}
+		if (i == cnt)
+			break;
+		k = !addr_is_single(&entries[i].key);
+		keys[k][staged[k]] = entries[i].key;
+		values[k][staged[k]].drops = 0;
+		values[k][staged[k]++].expires = expiry(now_ns, entries[i].timeout_ns);
+	}
+	ch->changed = cnt;
+	rc = 0;
+	goto out;
+undo:
+	err = errno;
+	ch->failed_key = keys[k][0];
+	for (; i-- > 0;)
+		bpf_map_delete_elem(map_of(bl, &entries[i].key), &entries[i].key);
+	errno = err;
+out:
+	err = errno;
+	for (k = 0; k < 2; k++) {
+		mem_free(keys[k]);
+		mem_free(values[k]);
+	}
+	errno = err;
+	return rc;
+}
+
 int blocklist_add(const struct blocklist *bl, const struct addr_entry *entries, size_t cnt,
 		  enum blocklist_mode mode, uint64_t now_ns, struct blocklist_change *ch)
 {
-	const int fresh = mode == BLOCKLIST_FRESH;
 	struct addr_key *add = NULL;
 	struct block_entry *values = NULL;
 	struct refreshed *again = NULL;
@@ -237,27 +522,29 @@ int blocklist_add(const struct blocklist *bl, const struct addr_entry *entries, 
 	memset(ch, 0, sizeof(*ch));
 	if (!cnt)
 		return 0;
+	if (mode == BLOCKLIST_FRESH)
+		return add_fresh(bl, entries, cnt, now_ns, ch);
 	add = mem_alloc(cnt * sizeof(*add));
 	values = mem_alloc(cnt * sizeof(*values));
-	again = fresh ? NULL : mem_alloc(cnt * sizeof(*again));
-	if (!add || !values || (!fresh && !again)) {
+	again = mem_alloc(cnt * sizeof(*again));
+	if (!add || !values || !again) {
 		errno = ENOMEM;
 		goto out;
 	}
-	if (!fresh && any_prefix(entries, cnt) && read_prefixes(bl->prefix_fd, &trie) < 0) {
+	if (any_prefix(entries, cnt) && read_prefixes(bl->prefix_fd, &trie) < 0) {
 		ch->failed_in_prefixes = 1; /* and failed_key all zero: "reading BLOCKNETS" */
 		goto out;
 	}
 	/*
 	 * The keys to insert, single addresses at the front and prefixes at the
-	 * back, with their values. On maps in use, only keys not there yet;
-	 * one already there keeps its counter, and gets its new expiry.
+	 * back, with their values: only keys not there yet; one already there
+	 * keeps its counter, and gets its new expiry.
 	 */
 	for (i = 0; i < cnt; i++) {
 		const struct addr_key *key = &entries[i].key;
 		struct block_entry value = { 0, expiry(now_ns, entries[i].timeout_ns) };
 		struct block_entry old = { 0, 0 };
-		int there = fresh ? 0 : has_key(bl, &trie, key, &old);
+		int there = has_key(bl, &trie, key, &old);
 
 		if (there > 0 && old.expires == value.expires) {
 			note_unchanged(ch, key);
@@ -408,19 +695,15 @@ static int each_entry(const struct blocklist *bl,
 
 	for (k = 0; k < 2 && rc == 0; k++) {
 		struct addr_key *keys;
+		struct block_entry *values;
 		size_t cnt;
 
-		if (blocklist_keys(fds[k], &keys, &cnt) < 0)
+		if (blocklist_entries(fds[k], &keys, &values, &cnt) < 0)
 			return -1;
-		for (i = 0; i < cnt && rc == 0; i++) {
-			struct block_entry e = { 0, 0 };
-
-			if (bpf_map_lookup_elem(fds[k], &keys[i], &e) == 0)
-				rc = fn(ctx, fds[k], &keys[i], &e);
-			else if (errno != ENOENT)
-				rc = -1;
-		}
+		for (i = 0; i < cnt && rc == 0; i++)
+			rc = fn(ctx, fds[k], &keys[i], &values[i]);
 		mem_free(keys);
+		mem_free(values);
 	}
 	return rc;
 }
@@ -471,48 +754,111 @@ long blocklist_purge_due(const struct blocklist *bl, int active_fd, uint64_t now
 	return (long)p.removed;
 }
 
-struct reading {
-	uint64_t now_ns;
-	struct addr_list *out;
+/* An entry of a set as read: its key and value. */
+struct old_entry {
+	struct addr_key key; /* first, for addr_sort() */
+	struct block_entry value;
 };
 
-/* each_entry(): a live entry into the list, with the time it has left. */
-static int read_one(void *ctx, int fd, const struct addr_key *key, const struct block_entry *e)
-{
-	struct reading *r = ctx;
+/*
+ * Both maps of a set, read once, under the lock: every entry (lapsed ones
+ * too) with its value, sorted, and each map's keys, to delete them by.
+ */
+struct snapshot {
+	struct old_entry *e;
+	size_t cnt;
+	struct addr_key *keys[2]; /* [0] the hash's, [1] the trie's */
+	size_t keys_cnt[2];
+};
 
-	(void)fd;
-	if (e->expires && e->expires <= r->now_ns)
-		return 0; /* lapsed: not part of the list */
-	if (addr_list_add(r->out, key, e->expires ? e->expires - r->now_ns : 0) < 0) {
-		errno = ENOMEM;
-		return -1;
+static void snapshot_free(struct snapshot *snap)
+{
+	mem_free(snap->e);
+	mem_free(snap->keys[0]);
+	mem_free(snap->keys[1]);
+	memset(snap, 0, sizeof(*snap));
+}
+
+static int read_snapshot(const struct blocklist *bl, struct snapshot *snap)
+{
+	const int fds[2] = { bl->single_fd, bl->prefix_fd };
+	size_t i, k;
+	int err;
+
+	memset(snap, 0, sizeof(*snap));
+	for (k = 0; k < 2; k++) {
+		struct block_entry *values;
+		const size_t cnt = snap->cnt;
+		struct old_entry *grown;
+
+		if (blocklist_entries(fds[k], &snap->keys[k], &values, &snap->keys_cnt[k]) < 0)
+			goto fail;
+		grown = snap->keys_cnt[k]
+				? mem_resize(snap->e, (cnt + snap->keys_cnt[k]) * sizeof(*grown))
+				: snap->e;
+		if (snap->keys_cnt[k] && !grown) {
+			mem_free(values);
+			errno = ENOMEM;
+			goto fail;
+		}
+		snap->e = grown;
+		for (i = 0; i < snap->keys_cnt[k]; i++) {
+			snap->e[cnt + i].key = snap->keys[k][i];
+			snap->e[cnt + i].value = values[i];
+		}
+		snap->cnt += snap->keys_cnt[k];
+		mem_free(values);
+	}
+	addr_sort(snap->e, snap->cnt, sizeof(*snap->e));
+	return 0;
+fail:
+	err = errno;
+	snapshot_free(snap);
+	errno = err;
+	return -1;
+}
+
+/*
+ * The live entries of `snap` (not lapsed by `now_ns`) with the time each
+ * has left, appended to `out`. 0, or -1 with ENOMEM.
+ */
+static int append_live(const struct snapshot *snap, uint64_t now_ns, struct addr_list *out)
+{
+	size_t i;
+
+	for (i = 0; i < snap->cnt; i++) {
+		const struct block_entry *e = &snap->e[i].value;
+
+		if (e->expires && e->expires <= now_ns)
+			continue; /* lapsed: not part of the list */
+		if (addr_list_add(out, &snap->e[i].key, e->expires ? e->expires - now_ns : 0) < 0) {
+			errno = ENOMEM;
+			return -1;
+		}
 	}
 	return 0;
 }
 
 int blocklist_read(const struct blocklist *bl, uint64_t now_ns, struct addr_list *out)
 {
-	struct reading r = { now_ns, out };
+	struct snapshot snap;
+	int rc, err;
 
-	if (each_entry(bl, read_one, &r) < 0)
+	if (read_snapshot(bl, &snap) < 0)
 		return -1;
+	rc = append_live(&snap, now_ns, out);
+	err = errno;
+	snapshot_free(&snap);
 	addr_list_unique(out);
-	return 0;
+	errno = err;
+	return rc;
 }
 
 /* Delete every key of set `bl`, whatever each answers. */
 static void empty_set(const struct blocklist *bl)
 {
-	const int fds[2] = { bl->single_fd, bl->prefix_fd };
-	struct addr_key *keys;
-	size_t cnt, k;
-
-	for (k = 0; k < 2; k++)
-		if (blocklist_keys(fds[k], &keys, &cnt) == 0) {
-			delete_keys(fds[k], keys, cnt);
-			mem_free(keys);
-		}
+	empty_map(bl->single_fd);
+	empty_map(bl->prefix_fd);
 }
 
 /*
@@ -536,18 +882,22 @@ static void carry_drops(int from_fd, int to_fd, const struct addr_key *keys, con
 	}
 }
 
-int blocklist_switch(const struct blocklist_sets *s, uint32_t active,
-		     const struct addr_entry *entries, size_t cnt, uint64_t now_ns,
-		     struct blocklist_change *ch)
+/*
+ * blocklist_switch() from set `active`, whose entries `old` holds: each
+ * kept entry's counter comes from it, and its keys are what is deleted
+ * after the switch.
+ */
+static int switch_from(const struct blocklist_sets *s, uint32_t active, const struct snapshot *old,
+		       const struct addr_entry *entries, size_t cnt, uint64_t now_ns,
+		       struct blocklist_change *ch)
 {
 	const struct blocklist *from = &s->set[active], *to = &s->set[!active];
 	const uint32_t first = 0;
 	struct active_set next = { !active, 0, 0 };
-	struct addr_key *keys = NULL, *old_singles = NULL;
+	struct addr_key *keys = NULL;
 	struct block_entry *values = NULL;
 	uint64_t *copied = NULL; /* the counter as copied, for the drops counted after */
-	struct key_set trie = { NULL, 0 };
-	size_t singles = 0, prefixes = 0, old_cnt = 0, tried, i;
+	size_t singles = 0, prefixes = 0, tried, i;
 	int rc = -1, err;
 
 	memset(ch, 0, sizeof(*ch));
@@ -558,33 +908,23 @@ int blocklist_switch(const struct blocklist_sets *s, uint32_t active,
 		errno = ENOMEM;
 		goto out;
 	}
-	if (read_prefixes(from->prefix_fd, &trie) < 0 ||
-	    blocklist_keys(from->single_fd, &old_singles, &old_cnt) < 0) {
-		ch->failed_in_prefixes = !trie.key;
-		goto out;
-	}
-	old_cnt += trie.cnt;
 	/* A set not in use may hold what a killed command left: it starts empty. */
 	empty_set(to);
 	for (i = 0; i < cnt; i++) {
 		const struct addr_key *key = &entries[i].key;
-		struct block_entry old = { 0, 0 };
+		long was = addr_search(old->e, old->cnt, sizeof(*old->e), key);
+		uint64_t drops = was >= 0 ? old->e[was].value.drops : 0;
 		size_t at;
-		int there = has_key(from, &trie, key, &old);
 
-		if (there < 0) {
-			note_failed(ch, from, key);
-			goto out;
-		}
-		if (there)
+		if (was >= 0)
 			ch->unchanged++; /* kept: its counter goes with it */
 		else
 			ch->changed++;
 		at = addr_is_single(key) ? singles++ : cnt - ++prefixes;
 		keys[at] = *key;
-		values[at].drops = old.drops;
+		values[at].drops = drops;
 		values[at].expires = expiry(now_ns, entries[i].timeout_ns);
-		copied[at] = old.drops;
+		copied[at] = drops;
 		if (values[at].expires &&
 		    (!next.next_expiry || values[at].expires < next.next_expiry))
 			next.next_expiry = values[at].expires;
@@ -616,7 +956,7 @@ int blocklist_switch(const struct blocklist_sets *s, uint32_t active,
 		goto out;
 	}
 	ch->switched = 1;
-	ch->removed = old_cnt - ch->unchanged;
+	ch->removed = old->cnt - ch->unchanged;
 	/*
 	 * Drops the program counted in the old set between the copy and the
 	 * switch go over to the new one. Those counted in the microseconds
@@ -627,8 +967,8 @@ int blocklist_switch(const struct blocklist_sets *s, uint32_t active,
 		    prefixes);
 	/* The old set's keys were read above, under the lock: nobody has added one since. */
 	if (!s->keep_old) {
-		delete_keys(from->single_fd, old_singles, old_cnt - trie.cnt);
-		delete_keys(from->prefix_fd, trie.key, trie.cnt);
+		delete_keys(from->single_fd, old->keys[0], old->keys_cnt[0]);
+		delete_keys(from->prefix_fd, old->keys[1], old->keys_cnt[1]);
 	}
 	rc = 0;
 out:
@@ -636,8 +976,23 @@ out:
 	mem_free(keys);
 	mem_free(values);
 	mem_free(copied);
-	mem_free(old_singles);
-	mem_free(trie.key);
+	errno = err;
+	return rc;
+}
+
+int blocklist_switch(const struct blocklist_sets *s, uint32_t active,
+		     const struct addr_entry *entries, size_t cnt, uint64_t now_ns,
+		     struct blocklist_change *ch)
+{
+	struct snapshot old;
+	int rc, err;
+
+	memset(ch, 0, sizeof(*ch));
+	if (read_snapshot(&s->set[active], &old) < 0)
+		return -1;
+	rc = switch_from(s, active, &old, entries, cnt, now_ns, ch);
+	err = errno;
+	snapshot_free(&old);
 	errno = err;
 	return rc;
 }
@@ -646,35 +1001,47 @@ int blocklist_remove_switched(const struct blocklist_sets *s, uint32_t active,
 			      const struct addr_list *remove, int strict, uint64_t now_ns,
 			      struct blocklist_change *ch)
 {
+	struct snapshot snap;
 	struct addr_list old = { 0 }, rest = { 0 };
-	size_t absent = 0, i;
+	size_t absent = 0, i, j;
 	int rc = -1, err;
 
 	memset(ch, 0, sizeof(*ch));
-	if (blocklist_read(&s->set[active], now_ns, &old) < 0)
+	if (read_snapshot(&s->set[active], &snap) < 0)
 		return -1;
-	for (i = 0; i < remove->cnt; i++)
-		if (addr_list_find(&old, &remove->e[i].key) < 0)
-			note_unchanged(ch, &remove->e[i].key), absent++;
+	/* Sorted and unique already: the snapshot is. */
+	if (append_live(&snap, now_ns, &old) < 0)
+		goto out;
+	/*
+	 * The list without them, and those of them it does not hold, in one
+	 * walk of both (each is sorted and unique).
+	 */
+	for (i = 0, j = 0; i < old.cnt || j < remove->cnt;) {
+		int c = i == old.cnt	   ? 1
+			: j == remove->cnt ? -1
+					   : addr_cmp(&old.e[i].key, &remove->e[j].key);
+
+		if (c > 0) {
+			note_unchanged(ch, &remove->e[j++].key);
+			absent++;
+		} else if (c < 0 && addr_list_add(&rest, &old.e[i].key, old.e[i].timeout_ns) < 0) {
+			errno = ENOMEM;
+			goto out;
+		} else {
+			i++;
+			j += c == 0;
+		}
+	}
 	if (strict && absent) {
 		rc = 1;
 		goto out;
-	}
-	/* The list without them (`remove` is sorted and unique, as old is). */
-	for (i = 0; i < old.cnt; i++) {
-		if (addr_list_find(remove, &old.e[i].key) >= 0)
-			continue;
-		if (addr_list_add(&rest, &old.e[i].key, old.e[i].timeout_ns) < 0) {
-			errno = ENOMEM;
-			goto out;
-		}
 	}
 	{
 		size_t unchanged = ch->unchanged;
 		struct addr_key first[3];
 
 		memcpy(first, ch->first_unchanged, sizeof(first));
-		if (blocklist_switch(s, active, rest.e, rest.cnt, now_ns, ch) < 0)
+		if (switch_from(s, active, &snap, rest.e, rest.cnt, now_ns, ch) < 0)
 			goto out;
 		ch->changed = ch->removed;
 		ch->unchanged = unchanged;
@@ -683,6 +1050,7 @@ int blocklist_remove_switched(const struct blocklist_sets *s, uint32_t active,
 	rc = 0;
 out:
 	err = errno;
+	snapshot_free(&snap);
 	addr_list_free(&old);
 	addr_list_free(&rest);
 	errno = err;

@@ -81,10 +81,17 @@ int blocklist_remove(const struct blocklist *bl, const struct addr_entry *entrie
 		     int strict, struct blocklist_change *ch);
 
 /*
- * Every key of map `fd` (either map), unsorted, into a malloc'd *keys. A key
- * deleted meanwhile restarts the kernel's walk from the first; 2^26 keys
- * (--max-entries' ceiling) end it. Returns 0, or -1 with errno.
+ * Every key of map `fd` (either map), unsorted, into a malloc'd *keys, and
+ * with `values` each key's value into a malloc'd *values. A hash is read
+ * with BPF_MAP_LOOKUP_BATCH, BLOCKLIST_CHUNK entries a call (Linux 5.6+).
+ * The trie, and any map on an older kernel, is walked a key a call
+ * (BPF_MAP_GET_NEXT_KEY), then looked up a value a call; a key deleted
+ * meanwhile restarts the kernel's walk from the first, and is left out.
+ * 2^26 keys (--max-entries' ceiling) end either. Returns 0, or -1 with
+ * errno and nothing allocated.
  */
+int blocklist_entries(int fd, struct addr_key **keys, struct block_entry **values, size_t *cnt);
+/* blocklist_entries() without the values. */
 int blocklist_keys(int fd, struct addr_key **keys, size_t *cnt);
 
 /* Now on the clock the program's expiries are on (bpf_ktime_get_ns(): CLOCK_MONOTONIC), in ns. */

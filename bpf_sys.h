@@ -176,6 +176,47 @@ static inline int bpf_map_update_batch(int map_fd, const void *keys, const void 
 	return err;
 }
 
+/*
+ * Up to *count elements read in one call (Linux 5.6; hashes, not the
+ * trie), with `delete` also deleted (BPF_MAP_LOOKUP_AND_DELETE_BATCH).
+ * `in_batch` NULL starts at the beginning; `out_batch` gets where the next
+ * call goes on (a hash's bucket: 4 bytes, passed back as in_batch). *count
+ * out: how many were read; -1 with ENOENT once the last is read (with
+ * *count of them in this call).
+ */
+static inline int bpf_map_lookup_batch(int map_fd, const void *in_batch, void *out_batch,
+				       void *keys, void *values, uint32_t *count, int delete)
+{
+	union bpf_attr attr;
+	int err;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.batch.in_batch = ptr_to_u64(in_batch);
+	attr.batch.out_batch = ptr_to_u64(out_batch);
+	attr.batch.keys = ptr_to_u64(keys);
+	attr.batch.values = ptr_to_u64(values);
+	attr.batch.count = *count;
+	attr.batch.map_fd = (uint32_t)map_fd;
+	err = sys_bpf(delete ? BPF_MAP_LOOKUP_AND_DELETE_BATCH : BPF_MAP_LOOKUP_BATCH, &attr);
+	*count = attr.batch.count;
+	return err;
+}
+
+/* Delete *count keys in one call (Linux 5.6). *count out: how many went, also on failure. */
+static inline int bpf_map_delete_batch(int map_fd, const void *keys, uint32_t *count)
+{
+	union bpf_attr attr;
+	int err;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.batch.map_fd = (uint32_t)map_fd;
+	attr.batch.keys = ptr_to_u64(keys);
+	attr.batch.count = *count;
+	err = sys_bpf(BPF_MAP_DELETE_BATCH, &attr);
+	*count = attr.batch.count;
+	return err;
+}
+
 /* The key after `key` (NULL: the first key); -1 with ENOENT after the last. */
 static inline int bpf_map_get_next_key(int map_fd, const void *key, void *next)
 {

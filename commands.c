@@ -41,15 +41,17 @@ struct entries {
 static int collect(int fd, uint64_t now, struct entries *out)
 {
 	struct addr_key *keys;
+	struct block_entry *values;
 	size_t cnt, i;
 
-	if (blocklist_keys(fd, &keys, &cnt) < 0)
+	if (blocklist_entries(fd, &keys, &values, &cnt) < 0)
 		return -1;
 	if (out->cnt + cnt > out->cap) {
 		struct entry *grown = mem_resize(out->e, (out->cnt + cnt) * sizeof(*grown));
 
 		if (!grown) {
 			mem_free(keys);
+			mem_free(values);
 			errno = ENOMEM;
 			return -1;
 		}
@@ -60,9 +62,7 @@ static int collect(int fd, uint64_t now, struct entries *out)
 		struct entry *e = &out->e[out->cnt++];
 
 		e->key = keys[i];
-		memset(&e->value, 0, sizeof(e->value));
-		/* An entry deleted meanwhile just reads as 0 drops. */
-		bpf_map_lookup_elem(fd, &keys[i], &e->value);
+		e->value = values[i];
 		if (e->value.expires && e->value.expires <= now) {
 			out->cnt--;
 			continue;
@@ -73,6 +73,7 @@ static int collect(int fd, uint64_t now, struct entries *out)
 			out->drops += e->value.drops;
 	}
 	mem_free(keys);
+	mem_free(values);
 	return 0;
 }
 

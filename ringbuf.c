@@ -23,7 +23,7 @@
 #include <sys/personality.h>
 #include <sys/utsname.h>
 
-static int kernel_is_64bit(void)
+int kernel_is_64bit(void)
 {
 	struct utsname u;
 	int persona, got;

@@ -47,6 +47,11 @@ struct ringbuf {
  * failure returns -1 with errno set and leaves nothing mapped.
  */
 int ringbuf_open(struct ringbuf *rb, int map_fd, size_t size);
+/*
+ * Whether the kernel is 64-bit, whatever this process is (an armhf binary
+ * on arm64 answers 1): the ring's word size, and maps.c's question too.
+ */
+int kernel_is_64bit(void);
 void ringbuf_close(struct ringbuf *rb);
 
 /* Read every committed record, then give the space back. */

@@ -12,7 +12,7 @@ set -u
 cd "$(dirname "$0")/.."
 # shellcheck source=bench/lib.sh
 . bench/lib.sh
-BIN=build/cgroup-skb-egress
+BIN=${BIN:-build/cgroup-skb-egress}
 REPEATS=${1:-11}
 CG2=$(awk '$9 == "cgroup2" { print $5; exit }' /proc/self/mountinfo)
 TMP=$(mktemp -d /tmp/cse-bench.XXXXXX)

@@ -19,7 +19,7 @@ set -u
 cd "$(dirname "$0")/.."
 # shellcheck source=bench/lib.sh
 . bench/lib.sh
-BIN=build/cgroup-skb-egress
+BIN=${BIN:-build/cgroup-skb-egress}
 PEER=build/bench/libbpf_block
 LOG_PEER=build/bench/libbpf_log
 OBJ=build/bench/prog_btf.o

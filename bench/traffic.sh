@@ -10,8 +10,9 @@
 #            `socket cgroupv2 level 1 "<cgroup>" ip daddr @blocked drop`
 #
 # in a network namespace made for it, with lists of 10, 10,000 and 100,000
-# addresses (none of them 127.0.0.1, so every packet is a miss, the common
-# case). Measured from inside a fresh cgroup: UDP datagrams sent in MS ms,
+# addresses, and of 10,000 IPv4 prefixes (/24s spread over the address
+# space: our LPM trie against an nftables set with `flags interval`). None
+# covers 127.0.0.1, so every packet is a miss, the common case. Measured from inside a fresh cgroup: UDP datagrams sent in MS ms,
 # UDP request/response exchanges and TCP connect/request/response exchanges
 # with a server on 127.0.0.1. Cases are interleaved; the table shows medians
 # and the ratio to none. Results are appended to bench/results/latest.json.
@@ -59,11 +60,16 @@ in_ns ip link set lo up
 nsenter --net="/var/run/netns/$NS" "$HELPER" serve 127.0.0.1 $PORT 3600 >"$TMP/serve.out" 2>&1 &
 pids+=($!)
 for _ in $(seq 50); do grep -q ready "$TMP/serve.out" 2>/dev/null && break; sleep 0.1; done
-for k in 10 10000 100000; do
-	addresses $k >"$TMP/$k.txt"
+prefixes 10000 >"$TMP/nets10000.txt"
+for k in 10 10000 100000 nets10000; do
+	[ "$k" = nets10000 ] || addresses $k >"$TMP/$k.txt"
 	{
 		echo "table inet cse_bench {"
-		echo "  set blocked { type ipv4_addr; size $((k + 1)); elements = {"
+		if [ "$k" = nets10000 ]; then
+			echo "  set blocked { type ipv4_addr; flags interval; elements = {"
+		else
+			echo "  set blocked { type ipv4_addr; size $((k + 1)); elements = {"
+		fi
 		paste -sd, "$TMP/$k.txt"
 		echo "  } }"
 		# nft resolves the path under /sys/fs/cgroup; level 1 is the cgroup's depth in cgroup2.
@@ -114,8 +120,8 @@ teardown() {
 	return 0
 }
 
-cases=("none" "floor" "ours-none 10" "ours-none 10000" "ours-none 100000" "ours-all 10")
-[ $HAVE_NFT = 1 ] && cases+=("nft 10" "nft 10000" "nft 100000")
+cases=("none" "floor" "ours-none 10" "ours-none 10000" "ours-none 100000" "ours-none nets10000" "ours-all 10")
+[ $HAVE_NFT = 1 ] && cases+=("nft 10" "nft 10000" "nft 100000" "nft nets10000")
 reader=
 lost=0
 for ((r = 0; r < REPEATS; r++)); do
@@ -150,6 +156,8 @@ for c in "${cases[@]}"; do
 	label=$c
 	case $c in
 	floor) label="floor: a program returning 1" ;;
+	"ours-none nets10000") label="ours, --log none, 10000 prefixes" ;;
+	"nft nets10000") label="nftables, 10000 prefixes (interval)" ;;
 	ours-none*) label="ours, --log none, ${c#* } addr" ;;
 	ours-all*) label="ours, --log all + reader, ${c#* } addr" ;;
 	nft*) label="nftables, ${c#* } addr" ;;

@@ -494,6 +494,8 @@ fi
 . test/expiry.sh
 # shellcheck source=test/replace.sh
 . test/replace.sh
+# shellcheck source=test/batches.sh
+. test/batches.sh
 # shellcheck source=test/upgrade.sh
 . test/upgrade.sh
 # shellcheck source=test/targets.sh

@@ -34,6 +34,10 @@
  *                                         N times on one IPv4 packet to 192.0.2.1
  *                                         (BPF_PROG_TEST_RUN); prints "ns M", the
  *                                         kernel's mean per run, JIT or interpreter
+ *   nethelper no-batch PROGRAM ARGS...    run PROGRAM as on a kernel before 5.6:
+ *                                         a seccomp filter answers EINVAL to
+ *                                         bpf(2)'s batch commands, as such a
+ *                                         kernel does to a command it lacks
  *
  * With -g the process joins CGROUP before it creates its socket: a socket
  * belongs to the cgroup its creator was in at the time.
@@ -53,6 +57,11 @@
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <stddef.h>
+#include <sys/prctl.h>
 
 #include "../bench/packet.h"
 
@@ -478,6 +487,37 @@ static int query(const char *dir, const char *hook)
 	return 0;
 }
 
+/*
+ * bpf(2)'s BPF_MAP_LOOKUP_BATCH to BPF_MAP_DELETE_BATCH (24 to 27, all
+ * four added in 5.6) fail with EINVAL; everything else runs. The filter
+ * does not check the architecture: it guards a native program we exec.
+ */
+static int no_batch(char **argv)
+{
+	/* The low half of the 64-bit argument: the command. */
+	const uint32_t cmd_at = offsetof(struct seccomp_data, args[0]) +
+				(__BYTE_ORDER__ == __ORDER_BIG_ENDIAN__ ? 4 : 0);
+	struct sock_filter insns[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_bpf, 0, 4),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, cmd_at),
+		BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, BPF_MAP_LOOKUP_BATCH, 0, 2),
+		BPF_JUMP(BPF_JMP | BPF_JGT | BPF_K, BPF_MAP_DELETE_BATCH, 1, 0),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EINVAL),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = { sizeof(insns) / sizeof(insns[0]), insns };
+
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
+	    syscall(__NR_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0) {
+		perror("nethelper no-batch: seccomp");
+		return 1;
+	}
+	execv(argv[0], argv);
+	perror(argv[0]);
+	return 1;
+}
+
 int main(int argc, char **argv)
 {
 	struct peer sa;
@@ -488,6 +528,8 @@ int main(int argc, char **argv)
 		argc -= 2;
 		argv += 2;
 	}
+	if (argc > 2 && strcmp(argv[1], "no-batch") == 0)
+		return no_batch(argv + 2);
 	if ((argc == 3 || argc == 4) && strcmp(argv[1], "query") == 0)
 		return query(argv[2], argc == 4 ? argv[3] : "egress");
 	if (argc == 3 && strcmp(argv[1], "detach-all") == 0)

@@ -2,6 +2,7 @@
 /*
  * unit_addr.c - tests of the address parser and of address files (addr.c).
  */
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -176,6 +177,46 @@ static void address_files(void)
 	CHECK(list.cnt == 0 && list.e == NULL);
 }
 
+/*
+ * The dotted quad read without inet_pton() (addr_parse(), and a file's
+ * plain lines) takes exactly what inet_pton() takes, with the same bytes,
+ * whichever path a line goes.
+ */
+static void dotted_quads_as_inet_pton(void)
+{
+	static const char *const texts[] = {
+		"1.2.3.4",   "0.0.0.0",	   "255.255.255.255", "256.1.1.1",	 "1.2.3.256",
+		"01.2.3.4",  "1.2.3.04",   "1.2.3.0",	      "10.0.0.1",	 "1.2.3",
+		"1.2.3.4.5", "1..2.3",	   ".1.2.3",	      "1.2.3.",		 "1.2.3.4 ",
+		" 1.2.3.4",  "1.2.3.4567", "1234.1.1.1",      "1.2.3.-4",	 "1.2.3.4x",
+		"0x1.2.3.4", "1.2.3.4\r",  "99.199.249.9",    "100.200.250.255", "",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+		struct addr_list list = { 0 };
+		struct addr_key k;
+		uint8_t want[4];
+		char why[200], err[300], line[32];
+		int libc = inet_pton(AF_INET, texts[i], want) == 1, ours, fd, n;
+
+		ours = addr_parse(texts[i], &k, why, sizeof(why)) == 0 && k.family == ADDR_IPV4;
+		CHECK(ours == libc);
+		CHECK(!libc || memcmp(k.addr, want, 4) == 0);
+		/* As a line of a file: the fast path, or the general one. */
+		n = snprintf(line, sizeof(line), "%s\n", texts[i]);
+		fd = fd_with(line, (size_t)n);
+		ours = addr_file_read(fd, "q.txt", 0, &list, err, sizeof(err)) == 0 &&
+		       list.cnt == 1;
+		close(fd);
+		/* Blanks and a CR around it are trimmed; a blank line is no entry, and no error. */
+		if (texts[i][0])
+			CHECK(ours == (libc || strpbrk(texts[i], " \r") != NULL));
+		CHECK(!ours || !libc || memcmp(list.e[0].key.addr, want, 4) == 0);
+		addr_list_free(&list);
+	}
+}
+
 /* Feeds as published: Spamhaus's DROP list (';' comments), a byte-order mark. */
 static void published_feeds(void)
 {
@@ -273,6 +314,7 @@ void unit_addr(void)
 {
 	RUN(prefixes_parse_both_families);
 	RUN(address_files);
+	RUN(dotted_quads_as_inet_pton);
 	RUN(published_feeds);
 	RUN(list_output_reads_back);
 	RUN(durations);

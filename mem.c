@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <sys/auxv.h>
 #include <sys/mman.h>
 
 /* Larger than any address space holds: refused alike by both heaps below. */
@@ -99,10 +100,13 @@ void *mem_resize(void *p, size_t size)
 	}
 	/* The new pages too, at once (Linux 5.14; before it, a fault each). */
 	if (mapped > was) {
-		uintptr_t from = ((uintptr_t)h + was + 4095) & ~(uintptr_t)4095;
+		const size_t page = getauxval(AT_PAGESZ);
+		char *end = (char *)h + was;
+		/* madvise() starts at a page boundary: the first page of the new part. */
+		char *from = page ? end + (page - (uintptr_t)end % page) % page : end;
 
-		if (from < (uintptr_t)h + mapped)
-			madvise((void *)from, (uintptr_t)h + mapped - from, MEM_POPULATE_WRITE);
+		if (from < (char *)h + mapped)
+			madvise(from, (size_t)((char *)h + mapped - from), MEM_POPULATE_WRITE);
 	}
 	h->mapped = mapped;
 	return h + 1;

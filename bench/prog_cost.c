@@ -175,6 +175,27 @@ static void put(int fd, const char *text)
 		bpf_map_update_elem(fd, &k, &zero, BPF_ANY);
 }
 
+/*
+ * The trie of `p` given TABLE_KEYS IPv4 /24s instead, spread over the
+ * address space (bench/lib.sh's prefixes(), the same step), none of them
+ * covering the packet's 192.0.2.1: a miss walks as deep as chance has it.
+ */
+static void fill_ipv4_prefixes(const struct loaded *p)
+{
+	char text[64];
+	uint32_t i, made = 0;
+
+	for (i = 0; made < TABLE_KEYS; i++) {
+		uint32_t v = (i * 1677721u + 4099u) % 16777216u;
+
+		if (v >> 16 == 127 || v == (192u << 16 | 0u << 8 | 2u))
+			continue;
+		snprintf(text, sizeof(text), "%u.%u.%u.0/24", v >> 16, (v >> 8) & 255, v & 255);
+		put(p->prefixes, text);
+		made++;
+	}
+}
+
 /* TABLE_KEYS other entries, so that lookups search a map of realistic size. */
 static void fill(const struct loaded *p)
 {
@@ -187,6 +208,15 @@ static void fill(const struct loaded *p)
 		snprintf(text, sizeof(text), "2001:db8:%x::/48", i);
 		put(p->prefixes, text);
 	}
+}
+
+/* Delete every key of the trie of `p`. */
+static void empty_trie(const struct loaded *p)
+{
+	struct addr_key k;
+
+	while (bpf_map_get_next_key(p->prefixes, NULL, &k) == 0)
+		bpf_map_delete_elem(p->prefixes, &k);
 }
 
 /*
@@ -301,7 +331,7 @@ static double median(uint32_t *v, int n)
 
 int main(int argc, char **argv)
 {
-	struct loaded helper, ring, direct, notrie;
+	struct loaded helper, ring, direct, notrie, v4nets, notrie_entries;
 	struct bench_case c[MAX_CASES];
 	static struct reader rd;
 	int have_direct, have_notrie, floor_fd, rounds, n = 0, r, i, rc;
@@ -326,7 +356,9 @@ int main(int argc, char **argv)
 	}
 	floor_fd = load_floor();
 	if (floor_fd < 0 || load_object(argv[1], "cgroup/skb", &helper) ||
-	    load_object(argv[1], "cgroup/skb/ringbuf", &ring)) {
+	    load_object(argv[1], "cgroup/skb/ringbuf", &ring) ||
+	    load_object(argv[1], "cgroup/skb", &v4nets) ||
+	    load_object(argv[1], "cgroup/skb", &notrie_entries)) {
 		fprintf(stderr, "prog_cost: loading: %s\n", strerror(errno));
 		return 1;
 	}
@@ -336,6 +368,12 @@ int main(int argc, char **argv)
 		fill(&notrie);
 	fill(&helper);
 	fill(&ring);
+	/* The same singles; a trie of IPv4 prefixes, or an empty one. */
+	fill(&v4nets);
+	empty_trie(&v4nets);
+	fill_ipv4_prefixes(&v4nets);
+	fill(&notrie_entries);
+	empty_trie(&notrie_entries);
 	if (have_direct)
 		fill(&direct);
 	memset(c, 0, sizeof(c));
@@ -350,6 +388,17 @@ int main(int argc, char **argv)
 	c[n++] = (struct bench_case){
 		"IPv4 hit (trie, as /32), log none", &helper, 0, LOG_NONE, 2, 0, { 0 }, 0
 	};
+	c[n++] = (struct bench_case){
+		"IPv4 miss, the trie empty, log none", &notrie_entries, 0, LOG_NONE, 0, 1, { 0 }, 0
+	};
+	c[n++] = (struct bench_case){ "IPv4 miss, 10,000 IPv4 /24s in the trie, log none",
+				      &v4nets,
+				      0,
+				      LOG_NONE,
+				      0,
+				      1,
+				      { 0 },
+				      0 };
 	c[n++] = (struct bench_case){ "IPv6 miss, log none", &helper, 1, LOG_NONE, 0, 1, { 0 }, 0 };
 	c[n++] = (struct bench_case){
 		"IPv4 miss, log drops", &helper, 0, LOG_DROPS, 0, 1, { 0 }, 0

@@ -99,21 +99,40 @@ bpftool_block() { # CG ADDR-FILE-OR-EMPTY: the script a user would write
 	return $rc
 }
 
+# ours_then_libbpf K: block K addresses (1: one on the command line) with
+# ours and with libbpf, in the order the repeat's parity says: whichever goes
+# second starts while the kernel may still be freeing what the first made
+# (a million entries take a while), so each goes first half the time.
+ours_then_libbpf() {
+	local k=$1 who args
+	for who in ours libbpf; do
+		[ $((r % 2)) = 1 ] && who=$([ "$who" = ours ] && echo libbpf || echo ours)
+		if [ "$k" = 1 ]; then args=(192.0.2.1); else args=(-f "$TMP/$k.txt"); fi
+		fresh_cg
+		if [ "$who" = ours ]; then
+			[ "$k" = 1 ] || args=(--max-entries "$k" "${args[@]}")
+			add "ours:block $k" "$(ms "$BIN" block -c "$CG" "${args[@]}")"
+		else
+			add "libbpf:block $k" "$(ms "$PEER" "$OBJ" "$CG" "${args[@]}")"
+		fi
+		drop_cg
+	done
+}
 for ((r = 0; r < REPEATS; r++)); do
-	fresh_cg; add "ours:block 1" "$(ms "$BIN" block -c "$CG" 192.0.2.1)"; drop_cg
-	fresh_cg; add "libbpf:block 1" "$(ms "$PEER" "$OBJ" "$CG" 192.0.2.1)"; drop_cg
+	ours_then_libbpf 1
 	if [ $HAVE_BPFTOOL = 1 ]; then
 		fresh_cg; add "bpftool:block 1" "$(script_ms bpftool_block "$CG" "")"; drop_cg
 	fi
-	fresh_cg; add "ours:block 100000" "$(ms "$BIN" block -c "$CG" --max-entries 100000 -f "$TMP/100000.txt")"; drop_cg
-	fresh_cg; add "libbpf:block 100000" "$(ms "$PEER" "$OBJ" "$CG" -f "$TMP/100000.txt")"; drop_cg
+	ours_then_libbpf 100000
 	if [ $HAVE_BPFTOOL = 1 ]; then
 		fresh_cg; add "bpftool:block 100000" "$(script_ms bpftool_block "$CG" "$TMP/100000.batch")"; drop_cg
 	fi
-	for k in 10000 1000000; do
-		fresh_cg; add "ours:block $k" "$(ms "$BIN" block -c "$CG" --max-entries $k -f "$TMP/$k.txt")"; drop_cg
-		fresh_cg; add "libbpf:block $k" "$(ms "$PEER" "$OBJ" "$CG" -f "$TMP/$k.txt")"; drop_cg
-	done
+	ours_then_libbpf 10000
+	ours_then_libbpf 1000000
+done
+# libbpf one update at a time: after the rest, so that freeing its million
+# entries never overlaps a timed comparison.
+for ((r = 0; r < REPEATS; r++)); do
 	for k in 10000 100000 1000000; do
 		fresh_cg; add "libbpf per element:block $k" "$(ms "$PEER" "$OBJ" "$CG" -f "$TMP/$k.txt" --per-element)"; drop_cg
 	done

@@ -634,31 +634,43 @@ static int list_instance(const struct command_target *t, struct text_out *out,
 		uint64_t secs = v->expires ? (v->expires - now + 999999999u) / 1000000000u : 0;
 
 		addr_format(&bl.e[i].key, text);
-		if (t->json && secs)
-			text_format(left, sizeof(left), "%" PRIu64, secs);
-		else if (t->json)
-			text_format(left, sizeof(left), "null");
-		else if (secs)
-			text_format(left, sizeof(left), " %" PRIu64 "s", secs);
-		else
-			left[0] = '\0';
-		/* An allow entry counts the packets it let through, and says it allows. */
-		if (t->json) {
-			text_printf(out, "{\"cgroup\":");
-			text_json_string(out, t->cg->path);
-			text_printf(out,
-				    ",\"prog_id\":%" PRIu32
-				    ",\"direction\":\"%s\",\"family\":\"%s\",\"allow\":%s,\"address\":\"%s\",\"prefix\":%s,\"%s\":%" PRIu64
-				    ",\"expires_in\":%s}\n",
-				    inst->prog_id, strchr(hooks, ' ') ? "both" : hooks,
-				    bl.e[i].key.family == ADDR_IPV4 ? "ipv4" : "ipv6",
-				    bl.e[i].key.allow ? "true" : "false", text,
-				    addr_is_single(&bl.e[i].key) ? "false" : "true",
-				    bl.e[i].key.allow ? "passed" : "dropped", v->drops, left);
-		} else {
-			text_printf(out, "%s %" PRIu64 "%s%s\n", text, v->drops, left,
-				    bl.e[i].key.allow ? " allow" : "");
+		if (!t->json) {
+			/* "ADDR DROPS[ LEFTs][ allow]", put together by hand: a line per entry. */
+			char line[ADDR_TEXT_MAX + 56];
+			size_t n = strlen(text);
+
+			memcpy(line, text, n);
+			line[n++] = ' ';
+			n += text_u64(line + n, v->drops);
+			if (secs) {
+				line[n++] = ' ';
+				n += text_u64(line + n, secs);
+				line[n++] = 's';
+			}
+			if (bl.e[i].key.allow) {
+				memcpy(line + n, " allow", 6);
+				n += 6;
+			}
+			line[n++] = '\n';
+			text_put(out, line, n);
+			continue;
 		}
+		if (secs)
+			text_format(left, sizeof(left), "%" PRIu64, secs);
+		else
+			text_format(left, sizeof(left), "null");
+		/* An allow entry counts the packets it let through, and says it allows. */
+		text_printf(out, "{\"cgroup\":");
+		text_json_string(out, t->cg->path);
+		text_printf(out,
+			    ",\"prog_id\":%" PRIu32
+			    ",\"direction\":\"%s\",\"family\":\"%s\",\"allow\":%s,\"address\":\"%s\",\"prefix\":%s,\"%s\":%" PRIu64
+			    ",\"expires_in\":%s}\n",
+			    inst->prog_id, strchr(hooks, ' ') ? "both" : hooks,
+			    bl.e[i].key.family == ADDR_IPV4 ? "ipv4" : "ipv6",
+			    bl.e[i].key.allow ? "true" : "false", text,
+			    addr_is_single(&bl.e[i].key) ? "false" : "true",
+			    bl.e[i].key.allow ? "passed" : "dropped", v->drops, left);
 	}
 	mem_free(bl.e);
 	return EXIT_OK;

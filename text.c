@@ -121,6 +121,14 @@ static char *digits(uintmax_t v, unsigned int base, int upper, char *end)
 	return end;
 }
 
+size_t text_u64(char *out, uint64_t v)
+{
+	char num[20], *end = num + sizeof(num), *body = digits(v, 10, 0, end);
+
+	memcpy(out, body, (size_t)(end - body));
+	return (size_t)(end - body);
+}
+
 /* Reads a width or precision: digits, or '*' taking an int argument. */
 static const char *parse_count(const char *f, va_list *ap, int *count)
 {

@@ -12,6 +12,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /*
  * snprintf()'s contract for the conversions above: buf is always terminated
@@ -70,6 +71,13 @@ int text_flush(struct text_out *o);
  * prefixes: strtoul() takes all three, and pulls in musl's stdio besides.
  */
 const char *text_decimal(const char *p, unsigned long max, unsigned long *out);
+
+/*
+ * v in decimal at out (up to 20 digits, no NUL): the length. For lines
+ * printed by the hundred thousand (`list`), where a format string is
+ * parsed again for each.
+ */
+size_t text_u64(char *out, uint64_t v);
 
 /*
  * A duration, "90s", "10m", "24h", "7d" or plain seconds ("90"), from 1 s

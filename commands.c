@@ -636,23 +636,19 @@ static int list_instance(const struct command_target *t, struct text_out *out,
 		addr_format(&bl.e[i].key, text);
 		if (!t->json) {
 			/* "ADDR DROPS[ LEFTs][ allow]", put together by hand: a line per entry. */
-			char line[ADDR_TEXT_MAX + 56];
-			size_t n = strlen(text);
+			char tail[48];
+			size_t n = 0;
 
-			memcpy(line, text, n);
-			line[n++] = ' ';
-			n += text_u64(line + n, v->drops);
+			tail[n++] = ' ';
+			n += text_u64(tail + n, v->drops);
 			if (secs) {
-				line[n++] = ' ';
-				n += text_u64(line + n, secs);
-				line[n++] = 's';
+				tail[n++] = ' ';
+				n += text_u64(tail + n, secs);
+				tail[n++] = 's';
 			}
-			if (bl.e[i].key.allow) {
-				memcpy(line + n, " allow", 6);
-				n += 6;
-			}
-			line[n++] = '\n';
-			text_put(out, line, n);
+			text_puts(out, text);
+			text_put(out, tail, n);
+			text_puts(out, bl.e[i].key.allow ? " allow\n" : "\n");
 			continue;
 		}
 		if (secs)

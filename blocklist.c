@@ -41,8 +41,8 @@ static void note_failed(struct blocklist_change *ch, const struct blocklist *bl,
 /*
  * Insert keys[0..cnt), none of which is in map `fd`, with values[0..cnt),
  * in as few calls as possible: BPF_MAP_UPDATE_BATCH (Linux 5.6) takes
- * thousands per call; older kernels, and maps without batches (the trie),
- * answer EINVAL, ENOTSUPP or EOPNOTSUPP, and then each key gets its own
+ * thousands per call; older kernels, and maps without batches (the trie
+ * before 5.13), answer EINVAL, ENOTSUPP or EOPNOTSUPP, and then each key gets its own
  * BPF_MAP_UPDATE_ELEM. BPF_ANY, as batches take no other flag; no key is
  * there already (the caller looked, under the lock). On failure *tried
  * says how many keys from the start may be in the map.
@@ -139,39 +139,96 @@ static int make_room(struct addr_key **keys, struct block_entry **values, size_t
 }
 
 /*
- * BPF_MAP_LOOKUP_BATCH: up to BLOCKLIST_CHUNK entries a call, walking the
- * hash bucket by bucket, which an entry deleted meanwhile cannot derail.
- * `scratch` takes the values when the caller wants none. Returns 0, 1 when
- * the kernel or map has no batches (nothing read), or -1 with errno.
+ * The map's value size, if we can read its values: the first layout's are
+ * 8 bytes (the counter alone); larger ones are a later layout's, which
+ * would not fit our struct. -1 with errno (EPROTO for those).
+ */
+static long value_size_of(int fd)
+{
+	struct bpf_map_info info;
+	uint32_t len = sizeof(info);
+
+	memset(&info, 0, sizeof(info));
+	if (bpf_obj_get_info_by_fd(fd, &info, &len) < 0)
+		return -1;
+	if (info.value_size > sizeof(struct block_entry) || info.value_size % sizeof(uint64_t)) {
+		errno = EPROTO;
+		return -1;
+	}
+	return info.value_size;
+}
+
+/*
+ * A batch packs values at the map's value size: smaller values each go to
+ * their own struct, from the last so that none is overwritten before it
+ * moves; the expiry 0 (never).
+ */
+static void spread_values(struct block_entry *values, size_t cnt, size_t value_size)
+{
+	size_t i;
+
+	for (i = cnt; value_size < sizeof(*values) && i-- > 0;) {
+		struct block_entry e = { 0, 0 };
+
+		memcpy(&e, (const char *)values + i * value_size, value_size);
+		values[i] = e;
+	}
+}
+
+/*
+ * Where a batch call goes on. A hash's cursor is a bucket number, 4
+ * bytes; the trie's (batches from Linux 5.13, the kernel's generic walk)
+ * is the last key read. The kernel writes as many bytes as its kind
+ * takes, so the room is a key's.
+ */
+union batch_cursor {
+	uint32_t bucket;
+	struct addr_key key;
+};
+
+/*
+ * BPF_MAP_LOOKUP_BATCH: up to BLOCKLIST_CHUNK entries a call, keys and
+ * values, each batch's values spread to our struct as it comes
+ * (spread_values()). `scratch` takes the values when the caller wants
+ * none. Returns 0, 1 when the kernel or map has no batches (nothing read),
+ * or -1 with errno.
  */
 static int read_batched(int fd, struct addr_key **keys, struct block_entry **values,
-			struct block_entry *scratch, size_t *cnt, size_t *cap)
+			struct block_entry *scratch, size_t value_size, size_t *cnt, size_t *cap)
 {
-	/* Where the next call goes on: a hash's bucket number, 4 bytes. */
-	uint32_t at = 0, next = 0;
+	union batch_cursor at, next;
 
-	for (;;) {
+	memset(&at, 0, sizeof(at));
+	memset(&next, 0, sizeof(next));
+	/* A map holds at most --max-entries' ceiling: more is the end, as for the walk. */
+	while (*cnt < BLOCKLIST_WALK_MAX) {
 		uint32_t n = BLOCKLIST_CHUNK;
+		struct block_entry *into;
 		int rc;
 
-		if (*cnt >= BLOCKLIST_WALK_MAX ||
-		    make_room(keys, values, cap, *cnt + BLOCKLIST_CHUNK) < 0)
+		if (make_room(keys, values, cap, *cnt + BLOCKLIST_CHUNK) < 0)
 			return -1;
+		into = values ? *values + *cnt : scratch;
 		/*
 		 * Zeroed first: no stale bytes past a short answer, and valgrind,
 		 * which does not know what a batch call writes, sees them set.
 		 */
 		memset(*keys + *cnt, 0, BLOCKLIST_CHUNK * sizeof(**keys));
-		memset(values ? *values + *cnt : scratch, 0, BLOCKLIST_CHUNK * sizeof(*scratch));
-		rc = bpf_map_lookup_batch(fd, *cnt ? &at : NULL, &next, *keys + *cnt,
-					  values ? *values + *cnt : scratch, &n, 0);
+		memset(into, 0, BLOCKLIST_CHUNK * sizeof(*into));
+		rc = bpf_map_lookup_batch(fd, *cnt ? &at : NULL, &next, *keys + *cnt, into, &n, 0);
 		if (rc < 0 && errno != ENOENT)
 			return *cnt == 0 && batch_refused() ? 1 : -1;
+		if (n > BLOCKLIST_CHUNK) {
+			errno = EPROTO; /* more than was asked for: nothing to believe */
+			return -1;
+		}
+		spread_values(into, n, value_size);
 		*cnt += n;
 		if (rc < 0 || n == 0)
 			return 0; /* ENOENT: that was the last (and none at all is the end too) */
 		at = next;
 	}
+	return 0;
 }
 
 /*
@@ -209,43 +266,6 @@ static int lookup_each(int fd, struct addr_key *keys, struct block_entry *values
 	return 0;
 }
 
-/*
- * The map's value size, if we can read its values: the first layout's are
- * 8 bytes (the counter alone); larger ones are a later layout's, which
- * would not fit our struct. -1 with errno (EPROTO for those).
- */
-static long value_size_of(int fd)
-{
-	struct bpf_map_info info;
-	uint32_t len = sizeof(info);
-
-	memset(&info, 0, sizeof(info));
-	if (bpf_obj_get_info_by_fd(fd, &info, &len) < 0)
-		return -1;
-	if (info.value_size > sizeof(struct block_entry) || info.value_size % sizeof(uint64_t)) {
-		errno = EPROTO;
-		return -1;
-	}
-	return info.value_size;
-}
-
-/*
- * A batch packs values at the map's value size: smaller values each go to
- * their own struct, from the last so that none is overwritten before it
- * moves; the expiry 0 (never).
- */
-static void spread_values(struct block_entry *values, size_t cnt, size_t value_size)
-{
-	size_t i;
-
-	for (i = cnt; value_size < sizeof(*values) && i-- > 0;) {
-		struct block_entry e = { 0, 0 };
-
-		memcpy(&e, (const char *)values + i * value_size, value_size);
-		values[i] = e;
-	}
-}
-
 int blocklist_entries(int fd, struct addr_key **keys, struct block_entry **values, size_t *cnt)
 {
 	struct block_entry *scratch = values ? NULL : mem_alloc(BLOCKLIST_CHUNK * sizeof(*scratch));
@@ -263,13 +283,14 @@ int blocklist_entries(int fd, struct addr_key **keys, struct block_entry **value
 	}
 	/* Also when only keys are wanted: the batch writes values, into `scratch`. */
 	value_size = value_size_of(fd);
-	rc = value_size < 0 ? -1 : read_batched(fd, keys, values, scratch, cnt, &cap);
-	if (rc == 0 && values)
-		spread_values(*values, *cnt, (size_t)value_size);
+	rc = value_size < 0
+		     ? -1
+		     : read_batched(fd, keys, values, scratch, (size_t)value_size, cnt, &cap);
 	if (rc == 1) {
 		rc = read_walked(fd, keys, cnt, &cap);
 		if (rc == 0 && values) {
-			/* read_walked() grew only the keys. */
+			/* read_batched() made room for a batch of values; a walk's need all. */
+			mem_free(*values);
 			*values = mem_alloc((*cnt ? *cnt : 1) * sizeof(**values));
 			rc = *values ? lookup_each(fd, *keys, *values, cnt) : (errno = ENOMEM, -1);
 		}
@@ -371,12 +392,16 @@ static void empty_map(int fd)
 {
 	struct addr_key *keys = mem_alloc(BLOCKLIST_CHUNK * sizeof(*keys));
 	struct block_entry *values = mem_alloc(BLOCKLIST_CHUNK * sizeof(*values));
-	uint32_t at = 0, next = 0, n = 1;
+	union batch_cursor at, next;
+	uint32_t n = 1;
 	size_t cnt = 0;
-	int emptied = 0;
+	/* Values larger than ours would be written past the buffer: those maps go to the walk. */
+	int emptied = 0, fits = value_size_of(fd) >= 0;
 
+	memset(&at, 0, sizeof(at));
+	memset(&next, 0, sizeof(next));
 	/* Until ENOENT, the end; anything else (refused, failed, nothing done) goes to the walk. */
-	while (keys && values && n) {
+	while (keys && values && fits && n) {
 		n = BLOCKLIST_CHUNK;
 		if (bpf_map_lookup_batch(fd, cnt ? &at : NULL, &next, keys, values, &n, 1) < 0) {
 			emptied = errno == ENOENT;
@@ -495,7 +520,6 @@ static int add_fresh(const struct blocklist *bl, const struct addr_entry *entrie
 	goto out;
 undo:
 	err = errno;
-	ch->failed_key = keys[k][0];
 	for (; i-- > 0;)
 		bpf_map_delete_elem(map_of(bl, &entries[i].key), &entries[i].key);
 	errno = err;
@@ -680,8 +704,8 @@ uint64_t blocklist_clock(void)
 }
 
 /*
- * Call fn for every entry of set `bl`, both maps, with its value; an entry
- * deleted between the walk and its lookup is skipped. Returns 0, the first
+ * Call fn for every entry of set `bl`, both maps, with its value
+ * (blocklist_entries(), which leaves out an entry deleted while it reads). Returns 0, the first
  * non-zero fn returns, or -1 with errno when the kernel will not answer.
  */
 static int each_entry(const struct blocklist *bl,

@@ -82,13 +82,15 @@ int blocklist_remove(const struct blocklist *bl, const struct addr_entry *entrie
 
 /*
  * Every key of map `fd` (either map), unsorted, into a malloc'd *keys, and
- * with `values` each key's value into a malloc'd *values. A hash is read
- * with BPF_MAP_LOOKUP_BATCH, BLOCKLIST_CHUNK entries a call (Linux 5.6+).
- * The trie, and any map on an older kernel, is walked a key a call
- * (BPF_MAP_GET_NEXT_KEY), then looked up a value a call; a key deleted
- * meanwhile restarts the kernel's walk from the first, and is left out.
- * 2^26 keys (--max-entries' ceiling) end either. Returns 0, or -1 with
- * errno and nothing allocated.
+ * with `values` each key's value into a malloc'd *values. Read with
+ * BPF_MAP_LOOKUP_BATCH, BLOCKLIST_CHUNK entries a call, where the kernel
+ * has it for the map (a hash from Linux 5.6, the trie from 5.13); else
+ * walked a key a call (BPF_MAP_GET_NEXT_KEY), then looked up a value a
+ * call: a key deleted meanwhile restarts the kernel's walk from the first,
+ * and is left out. 2^26 keys (--max-entries' ceiling) end either. Values
+ * of the first layout (8 bytes) come with expires 0; a map with values
+ * larger than ours is EPROTO. Returns 0, or -1 with errno and nothing
+ * allocated.
  */
 int blocklist_entries(int fd, struct addr_key **keys, struct block_entry **values, size_t *cnt);
 /* blocklist_entries() without the values. */

@@ -177,12 +177,13 @@ static inline int bpf_map_update_batch(int map_fd, const void *keys, const void 
 }
 
 /*
- * Up to *count elements read in one call (Linux 5.6; hashes, not the
- * trie), with `delete` also deleted (BPF_MAP_LOOKUP_AND_DELETE_BATCH).
- * `in_batch` NULL starts at the beginning; `out_batch` gets where the next
- * call goes on (a hash's bucket: 4 bytes, passed back as in_batch). *count
- * out: how many were read; -1 with ENOENT once the last is read (with
- * *count of them in this call).
+ * Up to *count elements read in one call (Linux 5.6 for hashes, 5.13 for
+ * the trie), with `delete` also deleted (BPF_MAP_LOOKUP_AND_DELETE_BATCH,
+ * hashes only). `in_batch` NULL starts at the beginning; `out_batch` gets
+ * where the next call goes on, passed back as in_batch: a hash's bucket
+ * number (4 bytes), other maps' last key (key_size bytes), so room for a
+ * key. *count out: how many were read; -1 with ENOENT once the last is
+ * read (with *count of them in this call).
  */
 static inline int bpf_map_lookup_batch(int map_fd, const void *in_batch, void *out_batch,
 				       void *keys, void *values, uint32_t *count, int delete)

@@ -458,18 +458,26 @@ undo:
 	return -1;
 }
 
-/*
- * Put the `n` staged keys into map `fd` (insert_keys()); on failure, say
- * which map refused. 0, or -1 with errno.
- */
-static int flush_staged(const struct blocklist *bl, int fd, const struct addr_key *keys,
-			const struct block_entry *values, size_t n, struct blocklist_change *ch)
-{
-	size_t tried;
+/* Keys and values staged for one map of a set, BLOCKLIST_CHUNK at most. */
+struct staged {
+	int fd;
+	struct addr_key *keys;
+	struct block_entry *values;
+	size_t cnt;
+};
 
-	if (insert_keys(fd, keys, values, n, &tried, ch) == 0)
+/*
+ * Put what `st` holds into its map (insert_keys()), and empty it; on
+ * failure, say which map refused. 0, or -1 with errno.
+ */
+static int flush_staged(const struct blocklist *bl, struct staged *st, struct blocklist_change *ch)
+{
+	size_t tried, n = st->cnt;
+
+	st->cnt = 0;
+	if (!n || insert_keys(st->fd, st->keys, st->values, n, &tried, ch) == 0)
 		return 0;
-	ch->failed_in_prefixes = fd == bl->prefix_fd;
+	ch->failed_in_prefixes = st->fd == bl->prefix_fd;
 	return -1;
 }
 
@@ -484,50 +492,44 @@ static int flush_staged(const struct blocklist *bl, int fd, const struct addr_ke
 static int add_fresh(const struct blocklist *bl, const struct addr_entry *entries, size_t cnt,
 		     uint64_t now_ns, struct blocklist_change *ch)
 {
-	struct addr_key *keys[2];
-	struct block_entry *values[2];
-	size_t staged[2] = { 0, 0 }, i, k;
+	struct staged st[2] = { { bl->single_fd, NULL, NULL, 0 },
+				{ bl->prefix_fd, NULL, NULL, 0 } };
+	size_t i = 0, k;
 	int rc = -1, err;
 
 	for (k = 0; k < 2; k++) {
-		keys[k] = mem_alloc(BLOCKLIST_CHUNK * sizeof(*keys[k]));
-		values[k] = mem_alloc(BLOCKLIST_CHUNK * sizeof(*values[k]));
-	}
-	if (!keys[0] || !keys[1] || !values[0] || !values[1]) {
-		errno = ENOMEM;
-		goto out;
-	}
-	for (i = 0; i <= cnt; i++) {
-		/* k: the map entry i goes to; past the last, both are flushed. */
-		for (k = 0; k < 2; k++) {
-			const int fd = k ? bl->prefix_fd : bl->single_fd;
-
-			if ((staged[k] == BLOCKLIST_CHUNK || (i == cnt && staged[k])) &&
-			    flush_staged(bl, fd, keys[k], values[k], staged[k], ch) < 0)
-				goto undo;
-			if (staged[k] == BLOCKLIST_CHUNK || i == cnt)
-				staged[k] = 0;
+		st[k].keys = mem_alloc(BLOCKLIST_CHUNK * sizeof(*st[k].keys));
+		st[k].values = mem_alloc(BLOCKLIST_CHUNK * sizeof(*st[k].values));
+		if (!st[k].keys || !st[k].values) {
+			errno = ENOMEM;
+			goto out;
 		}
-		if (i == cnt)
-			break;
-		k = !addr_is_single(&entries[i].key);
-		keys[k][staged[k]] = entries[i].key;
-		values[k][staged[k]].drops = 0;
-		values[k][staged[k]++].expires = expiry(now_ns, entries[i].timeout_ns);
 	}
+	while (i < cnt) {
+		struct staged *to = &st[!addr_is_single(&entries[i].key)];
+
+		to->keys[to->cnt] = entries[i].key;
+		to->values[to->cnt].drops = 0;
+		to->values[to->cnt++].expires = expiry(now_ns, entries[i].timeout_ns);
+		i++; /* entries[0..i) may be in a map from here */
+		if (to->cnt == BLOCKLIST_CHUNK && flush_staged(bl, to, ch) < 0)
+			goto undo;
+	}
+	if (flush_staged(bl, &st[0], ch) < 0 || flush_staged(bl, &st[1], ch) < 0)
+		goto undo;
 	ch->changed = cnt;
 	rc = 0;
 	goto out;
 undo:
 	err = errno;
-	for (; i-- > 0;)
+	while (i-- > 0)
 		bpf_map_delete_elem(map_of(bl, &entries[i].key), &entries[i].key);
 	errno = err;
 out:
 	err = errno;
 	for (k = 0; k < 2; k++) {
-		mem_free(keys[k]);
-		mem_free(values[k]);
+		mem_free(st[k].keys);
+		mem_free(st[k].values);
 	}
 	errno = err;
 	return rc;

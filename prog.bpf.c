@@ -102,11 +102,11 @@ static long (*bpf_ringbuf_output)(void *ringbuf, void *data, uint64_t size,
  * The blocklist, in two sets of two maps (common.h, struct active_set): in
  * each, single addresses of either family in a hash, and prefixes in a
  * longest-prefix-match trie, which the kernel insists is not preallocated.
- * The hash is: on 32-bit kernels from 6.1 on, an element the allocator
- * hands a hash without preallocation has its value 4 bytes off 8-byte
- * alignment, and the 64-bit atomic add on `drops` then faults (an oops, on
- * armhf). Value: the drops counted and when the entry lapses (struct
- * block_entry).
+ * The hash is: on 32-bit kernels from 6.1 on, a hash without preallocation
+ * hands out values 4 bytes off 8-byte alignment, and the 64-bit atomic add
+ * on `drops` then faults (an oops, on armhf); a 64-bit kernel gets set B's
+ * unpreallocated (maps.c: empty until a switch). Value: the drops counted
+ * and when the entry lapses (struct block_entry).
  */
 #define SINGLES(name)                                                                              \
 	TYPED_MAP_DEF(struct addr_key, struct block_entry)                                         \

@@ -95,7 +95,7 @@ endif
 
 # The binary embeds the object with its BTF (for -v, typed maps and source
 # lines in verifier logs), but without DWARF: 5.7 KB of its 11.
-EMBED_STRIP := --strip-debug -R .llvm_addrsig -R .rel.BTF -R .rel.BTF.ext
+EMBED_STRIP := --strip-debug --discard-all -R .llvm_addrsig -R .rel.BTF -R .rel.BTF.ext
 
 # What the unit tests (no root, no kernel) build against, and the tests
 # themselves (test/unit.c runs those of each test/unit_*.c).
@@ -212,7 +212,7 @@ endif
 TEST_DEPS := $(BIN) $(BPF_OBJ) $(BUILD)/test/unit $(UNIT_LIBC) $(BUILD)/test/nethelper \
 	$(BUILD)/test/nethelper-static \
 	$(BUILD)/test/prog.other-endian.o $(BUILD)/test/fuzz_replay $(SEEDS) \
-	$(BUILD)/test/bad_prog.bpf.o $(BUILD)/test/wrong_types.bpf.o $(BUILD)/bench/prog-notrie.bpf.o $(BUILD)/bench/prog-direct.bpf.o \
+	$(BUILD)/test/bad_prog.bpf.o $(BUILD)/test/wrong_types.bpf.o $(BUILD)/bench/prog-notrie.bpf.o \
 	$(BUILD)/test/layout1.bpf.o $(BUILD)/test/layout1_load $(BUILD)/test/layout2.bpf.o \
 	$(BUILD)/asan/cgroup-skb-egress \
 	$(BUILD)/vg/cgroup-skb-egress $(BUILD)/vg/unit
@@ -259,13 +259,12 @@ BENCH_REPEATS ?= 11
 # An earlier build to time list, unblock and replace against (bench/batches.sh),
 # e.g. make bench BENCH_BASELINE=/tmp/old/build/cgroup-skb-egress; none by default.
 BENCH_BASELINE ?=
-BENCH_DEPS := $(BIN) $(BPF_OBJ) $(BUILD)/bench/prog_cost $(BUILD)/bench/prog-direct.bpf.o \
-	$(BUILD)/bench/prog-notrie.bpf.o \
+BENCH_DEPS := $(BIN) $(BPF_OBJ) $(BUILD)/bench/prog_cost $(BUILD)/bench/prog-notrie.bpf.o \
 	$(BUILD)/bench/prog_btf.o $(BUILD)/bench/prog_btf_100k.o $(BUILD)/bench/libbpf_block \
 	$(BUILD)/bench/libbpf_log $(BUILD)/bench/events $(BUILD)/bench/timeit $(BUILD)/test/nethelper
 bench: $(BENCH_DEPS)
 	@mkdir -p bench/results
-	$(BUILD)/bench/prog_cost $(BPF_OBJ) $(BUILD)/bench/prog-direct.bpf.o $(BENCH_REPEATS) 1000000 \
+	$(BUILD)/bench/prog_cost $(BPF_OBJ) $(BENCH_REPEATS) 1000000 \
 		$(BUILD)/bench/prog-notrie.bpf.o
 	bash bench/oneshot.sh $(BENCH_REPEATS)
 	bash bench/batches.sh 7 $(BENCH_BASELINE)
@@ -274,7 +273,7 @@ bench: $(BENCH_DEPS)
 	bash bench/events.sh 3 200000 200
 bench-smoke: $(BENCH_DEPS)
 	@mkdir -p bench/results
-	$(BUILD)/bench/prog_cost $(BPF_OBJ) $(BUILD)/bench/prog-direct.bpf.o 3 10000 \
+	$(BUILD)/bench/prog_cost $(BPF_OBJ) 3 10000 \
 		$(BUILD)/bench/prog-notrie.bpf.o
 	bash bench/oneshot.sh 3
 	bash bench/batches.sh 1
@@ -316,10 +315,6 @@ $(BUILD)/bench/prog_cost: bench/prog_cost.c bench/packet.h elf_min.c addr.c text
 $(BUILD)/bench/prog-notrie.bpf.o: bench/prog/notrie.bpf.c prog.bpf.c common.h
 	@mkdir -p $(BUILD)/bench
 	$(CLANG) $(BENCH_PROG_CFLAGS) -c $< -o $@
-# (The helper's declaration that direct.bpf.c's macro leaves unused.)
-$(BUILD)/bench/prog-direct.bpf.o: bench/prog/direct.bpf.c prog.bpf.c common.h
-	@mkdir -p $(BUILD)/bench
-	$(CLANG) $(BENCH_PROG_CFLAGS) -Wno-unused-variable -c $< -o $@
 
 # ---- fuzzing the ELF reader (clang's libFuzzer) -----------------------------------
 

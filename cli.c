@@ -28,7 +28,7 @@
  */
 enum option_group {
 	OPT_ADDRESSES = 1, /* -b, -f, and addresses as arguments */
-	OPT_SIZE = 2,	   /* --max-entries, --attach-mode, --events: shape a new instance */
+	OPT_SIZE = 2,	   /* --max-entries, --attach-mode, --events, ...: shape the program */
 	OPT_READER = 4,	   /* --ring-pages, --wakeup-events, --flush-ms */
 	OPT_JSON_OUT = 8,
 	OPT_STRICT_ON = 16,
@@ -127,6 +127,10 @@ static const struct {
 	  "      --events WAY        how events reach us: perf rings, or the BPF ring\n"
 	  "                          buffer (Linux 5.8+); auto (default): perf where\n"
 	  "                          this kernel's perf events can carry them\n" },
+	{ OPT_SIZE, "[--packet-access auto|direct|helper]",
+	  "      --packet-access HOW how the program reads addresses: direct (Linux 5.2+),\n"
+	  "                          or with bpf_skb_load_bytes(); auto (default): direct\n"
+	  "                          where this kernel allows it\n" },
 	{ OPT_READER, "[--ring-pages N]",
 	  "      --ring-pages N      ring size in pages, a power of 2 (64): per CPU\n"
 	  "                          for perf, in all for the ring buffer\n" },
@@ -290,6 +294,7 @@ enum option_id {
 	OPT_STRICT,
 	OPT_LOG,
 	OPT_EVENTS,
+	OPT_ACCESS,
 	OPT_DIRECTION,
 	OPT_TIMEOUT,
 	OPT_JITTER,
@@ -321,6 +326,7 @@ static const struct option_spec {
 	[OPT_STRICT] = { "strict", 0, 0 },
 	[OPT_LOG] = { "log", 0, 1 },
 	[OPT_EVENTS] = { "events", 0, 1 },
+	[OPT_ACCESS] = { "packet-access", 0, 1 },
 	[OPT_DIRECTION] = { "direction", 0, 1 },
 	[OPT_TIMEOUT] = { "timeout", 0, 1 },
 	[OPT_DEFAULT] = { "default", 0, 1 },
@@ -516,6 +522,15 @@ int parse_args(int argc, char **argv, struct options *o)
 			if (choice < 0)
 				return EXIT_USAGE;
 			o->events = (enum transport)choice;
+			break;
+		case OPT_ACCESS:
+			choice = takes(o, OPT_SIZE, "--packet-access")
+					 ? parse_choice("--packet-access", value,
+							packet_access_names)
+					 : -1;
+			if (choice < 0)
+				return EXIT_USAGE;
+			o->access = (enum packet_access)choice;
 			break;
 		case OPT_PAGES:
 			if (!takes(o, OPT_READER, "--ring-pages") ||

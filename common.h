@@ -193,6 +193,13 @@ struct verdict_counts {
 	uint64_t denied;  /* by POLICY_DENY: no entry allowed them */
 };
 
+/*
+ * The instruction `rX = DIRECT_ACCESS_MARK` in the program is a constant the
+ * loader sets at load (prog.bpf.c, program.c): 1 to read the packet
+ * directly, 0 to copy it with a helper. A value clang would never choose.
+ */
+#define DIRECT_ACCESS_MARK 0x5d1ec7ed
+
 /* Names the loader looks for; also what `bpftool map show` prints. */
 #define BLOCKLIST_MAP_NAME "BLOCKLIST_A"
 #define BLOCKNETS_MAP_NAME "BLOCKNETS_A"

@@ -416,6 +416,8 @@ static int step_load_programs(struct loader *l)
 		return kept_program_serves(l, reuse_instance(&l->reuse)->prog_id);
 	}
 	program_trace(&l->obj, "as compiled, before relocation", NULL);
+	trace_step(8);
+	program_set_access(&l->obj, l->opt.access);
 	for (d = 0; d < DIR_CNT && rc == EXIT_OK; d++) {
 		if (!l->hook[d].used)
 			continue;

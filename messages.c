@@ -23,6 +23,7 @@ const char *const direction_names[DIR_CNT] = { "egress", "ingress" };
 const char *const hook_set_names[4] = { "", "egress", "ingress", "egress and ingress" };
 const char *const attach_mode_names[3] = { "single", "override", "multi" };
 const char *const transport_names[4] = { "auto", "perf", "ringbuf", "none" };
+const char *const packet_access_names[3] = { "auto", "direct", "helper" };
 const char *const log_mode_names[3] = {
 	[LOG_ALL] = "all", [LOG_DROPS] = "drops", [LOG_NONE] = "none"
 };

@@ -55,8 +55,9 @@ extern const char *const command_names[COMMAND_CNT];
 extern const char *const direction_names[DIR_CNT];
 extern const char *const hook_set_names[4]; /* by a set of 1 << DIR_...: "egress and ingress" */
 extern const char *const attach_mode_names[3];
-extern const char *const transport_names[4]; /* by enum transport: --events' words */
-extern const char *const log_mode_names[3];  /* indexed by LOG_ALL, LOG_DROPS, LOG_NONE */
+extern const char *const transport_names[4];	 /* by enum transport: --events' words */
+extern const char *const packet_access_names[3]; /* by enum packet_access */
+extern const char *const log_mode_names[3];	 /* indexed by LOG_ALL, LOG_DROPS, LOG_NONE */
 /* The attach mode that BPF_PROG_QUERY's attach_flags say. */
 const char *flags_text(uint32_t flags);
 

@@ -64,6 +64,13 @@ static inline uint32_t attach_mode_flags(enum attach_mode m)
  */
 enum transport { TRANSPORT_AUTO, TRANSPORT_PERF, TRANSPORT_RING, TRANSPORT_NONE };
 
+/*
+ * --packet-access: how the program reads the addresses from the packet
+ * (prog.bpf.c, load_addr()). AUTO is decided at step 8 (program.c): DIRECT
+ * where the kernel allows it (Linux 5.2), else HELPER.
+ */
+enum packet_access { ACCESS_AUTO, ACCESS_DIRECT, ACCESS_HELPER };
+
 struct options {
 	enum command command;
 	unsigned int directions; /* --direction: a set of 1 << DIR_... */
@@ -87,7 +94,8 @@ struct options {
 	uint64_t timeout_ns;	 /* --timeout; 0: for good */
 	unsigned int jitter_pct; /* --jitter */
 	enum attach_mode mode;
-	enum transport events; /* --events */
+	enum transport events;	   /* --events */
+	enum packet_access access; /* --packet-access */
 	unsigned int ring_pages;
 	unsigned int wakeup_events;
 	int flush_ms;

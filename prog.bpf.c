@@ -66,7 +66,10 @@ struct __sk_buff {
 	uint32_t pkt_type;
 	uint32_t mark;
 	uint32_t queue_mapping;
-	uint32_t protocol; /* __be16 in the low bytes: network order */
+	uint32_t protocol;   /* __be16 in the low bytes: network order */
+	uint32_t unread[14]; /* vlan_present ... tc_classid */
+	uint32_t data;	     /* the packet's linear part: for cgroup SKB, from the IP header */
+	uint32_t data_end;
 };
 
 /*
@@ -169,6 +172,66 @@ struct legacy_map_def EVENTS_RING SEC("maps") = {
 };
 
 /*
+ * A constant the loader sets when it loads the program (program.c): 1 where
+ * the kernel lets a cgroup SKB program read the packet directly (Linux
+ * 5.2), else 0. The asm hides the instruction's value from clang, so it
+ * stays one `rX = DIRECT_ACCESS_MARK` for the loader to find and rewrite;
+ * the verifier then knows the value and walks only the branch it picks, so
+ * a kernel without direct access never sees the direct reads as reachable.
+ */
+#define STRINGIFY(x) #x
+#define AS_TEXT(x) STRINGIFY(x)
+static __attribute__((always_inline)) uint64_t direct_access(void)
+{
+	uint64_t value;
+
+	__asm__ volatile("%0 = " AS_TEXT(DIRECT_ACCESS_MARK) : "=r"(value));
+	return value;
+}
+
+/*
+ * p + n (a constant), added by one instruction that holds n. Left to
+ * itself, clang turns `ingress ? p + 12 : p + 16` into p plus a register
+ * holding 12 or 16, and a verifier without CAP_PERFMON refuses to add a
+ * register to a packet pointer (its Spectre v1 hardening).
+ */
+#define PLUS_CONST(p, n)                                                                           \
+	({                                                                                         \
+		const uint8_t *sum_ = (p);                                                         \
+		__asm__ volatile("%0 += %1" : "+r"(sum_) : "i"(n));                                \
+		sum_;                                                                              \
+	})
+
+/*
+ * The far end's address, `len` bytes (4 or 16) at offset `src` (ingress)
+ * or `dst` (egress) in the IP header, into `to`: read straight from the
+ * packet when the loader allowed it and the header is in the packet's
+ * linear part (bench/prog_cost: a few ns a packet less), else copied by
+ * bpf_skb_load_bytes(), which every kernel has and which reaches the rest.
+ * The destination comes after the source in both headers, so its end is
+ * the one to check. In 16-bit loads: a verifier on a CPU without cheap
+ * unaligned loads (MIPS, RISC-V) checks alignment as if the packet began
+ * 2 bytes past a word, and would refuse a 32-bit load at these offsets.
+ * A macro, so that the offsets reach the asm as constants.
+ */
+#define LOAD_ADDR(skb, direct, ingress, src, dst, to, len)                                         \
+	({                                                                                         \
+		const uint8_t *data_ = (const uint8_t *)(long)(skb)->data;                         \
+		const uint8_t *at_;                                                                \
+		long err_ = 0;                                                                     \
+		uint32_t i_;                                                                       \
+                                                                                                   \
+		if ((direct) && data_ + (dst) + (len) <= (const uint8_t *)(long)(skb)->data_end) { \
+			at_ = (ingress) ? PLUS_CONST(data_, src) : PLUS_CONST(data_, dst);         \
+			for (i_ = 0; i_ < (len); i_ += 2)                                          \
+				((uint16_t *)(to))[i_ / 2] = *(const uint16_t *)(at_ + i_);        \
+		} else {                                                                           \
+			err_ = bpf_skb_load_bytes(skb, (ingress) ? (src) : (dst), to, len);        \
+		}                                                                                  \
+		err_;                                                                              \
+	})
+
+/*
  * The address at the far end as a key: the destination of an outgoing
  * packet, the source of an incoming one; -1 for a packet we do not look at.
  * For cgroup SKB programs the kernel has pushed skb->data back to the
@@ -178,18 +241,19 @@ static __attribute__((always_inline)) int far_end(struct __sk_buff *skb, uint32_
 						  struct addr_key *key)
 {
 	uint16_t proto = be16_to_cpu((uint16_t)skb->protocol);
+	uint64_t direct = direct_access();
 	uint32_t w[4];
 
 	if (proto == ETH_P_IP) {
-		if (bpf_skb_load_bytes(skb, ingress ? IPV4_SADDR_OFFSET : IPV4_DADDR_OFFSET,
-				       key->addr, 4) < 0)
+		if (LOAD_ADDR(skb, direct, ingress, IPV4_SADDR_OFFSET, IPV4_DADDR_OFFSET, key->addr,
+			      4) < 0)
 			return -1;
 		key->family = ADDR_IPV4;
 		key->prefixlen = ADDR_FAMILY_BITS + 32;
 		return 0;
 	}
 	if (proto != ETH_P_IPV6 ||
-	    bpf_skb_load_bytes(skb, ingress ? IPV6_SADDR_OFFSET : IPV6_DADDR_OFFSET, w, 16) < 0)
+	    LOAD_ADDR(skb, direct, ingress, IPV6_SADDR_OFFSET, IPV6_DADDR_OFFSET, w, 16) < 0)
 		return -1;
 	/* ::ffff:a.b.c.d is keyed as a.b.c.d, so that the IPv4 entry catches it. */
 	if (w[0] == 0 && w[1] == 0 && w[2] == cpu_to_be32(0xffff)) {

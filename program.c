@@ -58,6 +58,65 @@ void program_relocate(struct object *obj, const int fds[MAP_ROLE_CNT], int d)
 	}
 }
 
+/*
+ * Whether this kernel lets a cgroup SKB program read the packet itself
+ * (Linux 5.2 did): the probe reads it as the program does, a 16-bit load
+ * after a bounds check, so that a verifier that checks alignment (MIPS,
+ * RISC-V) answers for ours too. Loaded and let go.
+ */
+static int kernel_reads_packets(void)
+{
+	/* clang-format off */
+	static const struct bpf_insn insns[] = {
+		{ .code = BPF_LDX | BPF_MEM | BPF_W, .dst_reg = 2, .src_reg = 1, .off = 76 }, /* skb->data */
+		{ .code = BPF_LDX | BPF_MEM | BPF_W, .dst_reg = 3, .src_reg = 1, .off = 80 }, /* skb->data_end */
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_X, .dst_reg = 4, .src_reg = 2 },
+		{ .code = BPF_ALU64 | BPF_ADD /* | BPF_K, 0 */, .dst_reg = 4, .imm = 20 },
+		{ .code = BPF_JMP | BPF_JGT | BPF_X, .dst_reg = 4, .src_reg = 3, .off = 1 },
+		{ .code = BPF_LDX | BPF_MEM | BPF_H, .dst_reg = 0, .src_reg = 2, .off = 16 },
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = 0, .imm = 1 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	/* clang-format on */
+	struct prog_load_args a = { .type = BPF_PROG_TYPE_CGROUP_SKB,
+				    .expected_attach_type = BPF_CGROUP_INET_EGRESS,
+				    .insns = insns,
+				    .insn_cnt = sizeof(insns) / sizeof(insns[0]),
+				    .license = "GPL",
+				    .name = "probe_direct" };
+	int fd = bpf_prog_load(&a);
+
+	if (fd < 0 && errno == EPERM && memlock_raise())
+		fd = bpf_prog_load(&a);
+	trace(1, "probe: a program reading skb->data: %s", fd >= 0 ? "loads" : errno_text(errno));
+	if (fd < 0)
+		return 0;
+	close(fd);
+	return 1;
+}
+
+enum packet_access program_set_access(struct object *obj, enum packet_access access)
+{
+	struct bpf_insn insn;
+	size_t i;
+
+	if (access == ACCESS_AUTO)
+		access = kernel_reads_packets() ? ACCESS_DIRECT : ACCESS_HELPER;
+	for (i = 0; i < obj->elf.insn_cnt; i++) {
+		uint8_t *at = obj->elf.insns + i * BPF_INSN_SIZE;
+
+		memcpy(&insn, at, sizeof(insn));
+		if (insn.code != (BPF_ALU64 | BPF_MOV | BPF_K) || insn.imm != DIRECT_ACCESS_MARK)
+			continue;
+		insn.imm = access == ACCESS_DIRECT;
+		trace(1, "load-time constant: instruction %zu, r%d = 0x%x -> %d (%s)", i,
+		      insn.dst_reg, DIRECT_ACCESS_MARK, insn.imm,
+		      insn.imm ? "read the packet directly" : "read it with bpf_skb_load_bytes()");
+		memcpy(at, &insn, sizeof(insn));
+	}
+	return access;
+}
+
 void program_trace(const struct object *obj, const char *when, const int fds[MAP_ROLE_CNT])
 {
 	uint32_t ids[MAP_ROLE_CNT];

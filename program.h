@@ -12,6 +12,7 @@
 #include "cgroup.h"
 #include "maps.h"
 #include "object.h"
+#include "options.h"
 
 /*
  * Step 8: every ld_imm64 that names a map gets the fd of that map, from
@@ -19,6 +20,14 @@
  * instructions. `d` is only for the trace.
  */
 void program_relocate(struct object *obj, const int fds[MAP_ROLE_CNT], int d);
+
+/*
+ * Step 8, once for all hooks: how the program reads the packet
+ * (prog.bpf.c, load_addr()). `access` as --packet-access gave it; AUTO asks
+ * the kernel. Each `rX = DIRECT_ACCESS_MARK` in the object's copy of the
+ * instructions becomes `rX = 1` (ACCESS_DIRECT) or `rX = 0`. Returns which.
+ */
+enum packet_access program_set_access(struct object *obj, enum packet_access access);
 
 /*
  * Step 9: load the relocated program for hook `d`, into h->prog_fd and

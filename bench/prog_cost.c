@@ -9,12 +9,14 @@
  * costs. Cases run interleaved, ROUNDS times, and the table shows each
  * one's median and its difference from, and ratio to, the floor's median.
  *
- *   prog_cost OBJECT [DIRECT_OBJECT] [ROUNDS] [REPEAT]
+ *   prog_cost OBJECT [ROUNDS] [REPEAT] [NO_TRIE_OBJECT]
  *
  * OBJECT is build/prog.bpf.o, whose two programs are both measured: the
- * one for the perf rings and the one for the BPF ring buffer; DIRECT_OBJECT
- * the same program built to read the packet directly (skb->data) instead
- * of with bpf_skb_load_bytes.
+ * one for the perf rings and the one for the BPF ring buffer. Each is
+ * loaded as the tool loads it on a kernel from 5.2 on, reading the packet
+ * directly (its load-time constant set to 1, program.c); the rows marked
+ * bpf_skb_load_bytes() load it with 0, as on older kernels. NO_TRIE_OBJECT
+ * is bench/prog/notrie.bpf.c built.
  * Results go to stdout as a Markdown table and, one JSON object per case,
  * appended to bench/results/latest.json, which every benchmark adds to.
  */
@@ -81,8 +83,11 @@ static uint8_t *read_all(const char *path, size_t *len)
 	return buf;
 }
 
-/* Load OBJECT the way the tool does, minus everything that is not needed to run it. */
-static int load_object(const char *path, const char *section, struct loaded *out)
+/*
+ * Load OBJECT the way the tool does, minus everything that is not needed to
+ * run it; `direct` is what program_set_access() would write.
+ */
+static int load_object(const char *path, const char *section, int direct, struct loaded *out)
 {
 	struct elf_obj obj;
 	char err[512];
@@ -135,6 +140,15 @@ static int load_object(const char *path, const char *section, struct loaded *out
 		insn.src_reg = BPF_PSEUDO_MAP_FD;
 		insn.imm = out->map_fd[obj.relocs[i].map_index];
 		memcpy(at, &insn, sizeof(insn));
+	}
+	for (i = 0; i < obj.insn_cnt; i++) {
+		struct bpf_insn insn;
+
+		memcpy(&insn, obj.insns + i * sizeof(insn), sizeof(insn));
+		if (insn.code == (BPF_ALU64 | BPF_MOV | BPF_K) && insn.imm == DIRECT_ACCESS_MARK) {
+			insn.imm = direct;
+			memcpy(obj.insns + i * sizeof(insn), &insn, sizeof(insn));
+		}
 	}
 	{
 		struct prog_load_args a = { .type = BPF_PROG_TYPE_CGROUP_SKB,
@@ -331,10 +345,10 @@ static double median(uint32_t *v, int n)
 
 int main(int argc, char **argv)
 {
-	struct loaded helper, ring, direct, notrie, v4nets, notrie_entries;
+	struct loaded prog, ring, helper, notrie, v4nets, notrie_entries;
 	struct bench_case c[MAX_CASES];
 	static struct reader rd;
-	int have_direct, have_notrie, floor_fd, rounds, n = 0, r, i, rc;
+	int have_helper, have_notrie, floor_fd, rounds, n = 0, r, i, rc;
 	char when[32];
 	time_t t = time(NULL);
 	uint32_t repeat;
@@ -344,29 +358,28 @@ int main(int argc, char **argv)
 	FILE *json;
 
 	if (argc < 2) {
-		fprintf(stderr,
-			"usage: prog_cost OBJECT [DIRECT_OBJECT] [ROUNDS] [REPEAT] [NO_TRIE_OBJECT]\n");
+		fprintf(stderr, "usage: prog_cost OBJECT [ROUNDS] [REPEAT] [NO_TRIE_OBJECT]\n");
 		return 2;
 	}
-	rounds = argc > 3 ? (int)strtol(argv[3], NULL, 10) : 11;
-	repeat = argc > 4 ? (uint32_t)strtoul(argv[4], NULL, 10) : 1000000;
+	rounds = argc > 2 ? (int)strtol(argv[2], NULL, 10) : 11;
+	repeat = argc > 3 ? (uint32_t)strtoul(argv[3], NULL, 10) : 1000000;
 	if (rounds < 1 || rounds > 64 || repeat < 1) {
 		fprintf(stderr, "prog_cost: ROUNDS 1 to 64, REPEAT at least 1\n");
 		return 2;
 	}
 	floor_fd = load_floor();
-	if (floor_fd < 0 || load_object(argv[1], "cgroup/skb", &helper) ||
-	    load_object(argv[1], "cgroup/skb/ringbuf", &ring) ||
-	    load_object(argv[1], "cgroup/skb", &v4nets) ||
-	    load_object(argv[1], "cgroup/skb", &notrie_entries)) {
+	if (floor_fd < 0 || load_object(argv[1], "cgroup/skb", 1, &prog) ||
+	    load_object(argv[1], "cgroup/skb/ringbuf", 1, &ring) ||
+	    load_object(argv[1], "cgroup/skb", 1, &v4nets) ||
+	    load_object(argv[1], "cgroup/skb", 1, &notrie_entries)) {
 		fprintf(stderr, "prog_cost: loading: %s\n", strerror(errno));
 		return 1;
 	}
-	have_direct = argc > 2 && argv[2][0] && load_object(argv[2], "cgroup/skb", &direct) == 0;
-	have_notrie = argc > 5 && load_object(argv[5], "cgroup/skb", &notrie) == 0;
+	have_helper = load_object(argv[1], "cgroup/skb", 0, &helper) == 0;
+	have_notrie = argc > 4 && load_object(argv[4], "cgroup/skb", 1, &notrie) == 0;
 	if (have_notrie)
 		fill(&notrie);
-	fill(&helper);
+	fill(&prog);
 	fill(&ring);
 	/* The same singles; a trie of IPv4 prefixes, or an empty one. */
 	fill(&v4nets);
@@ -374,19 +387,19 @@ int main(int argc, char **argv)
 	fill_ipv4_prefixes(&v4nets);
 	fill(&notrie_entries);
 	empty_trie(&notrie_entries);
-	if (have_direct)
-		fill(&direct);
+	if (have_helper)
+		fill(&helper);
 	memset(c, 0, sizeof(c));
 	c[n++] = (struct bench_case){ "floor: return 1", NULL, 0, 0, 0, 1, { 0 }, 0 };
-	c[n++] = (struct bench_case){ "IPv4 miss, log none", &helper, 0, LOG_NONE, 0, 1, { 0 }, 0 };
+	c[n++] = (struct bench_case){ "IPv4 miss, log none", &prog, 0, LOG_NONE, 0, 1, { 0 }, 0 };
 	c[n++] = (struct bench_case){
-		"IPv4 hit (hash), log none", &helper, 0, LOG_NONE, 1, 0, { 0 }, 0
+		"IPv4 hit (hash), log none", &prog, 0, LOG_NONE, 1, 0, { 0 }, 0
 	};
 	c[n++] = (struct bench_case){
-		"IPv4 hit (hash) with a timeout, log none", &helper, 0, LOG_NONE, 3, 0, { 0 }, 0
+		"IPv4 hit (hash) with a timeout, log none", &prog, 0, LOG_NONE, 3, 0, { 0 }, 0
 	};
 	c[n++] = (struct bench_case){
-		"IPv4 hit (trie, as /32), log none", &helper, 0, LOG_NONE, 2, 0, { 0 }, 0
+		"IPv4 hit (trie, as /32), log none", &prog, 0, LOG_NONE, 2, 0, { 0 }, 0
 	};
 	c[n++] = (struct bench_case){
 		"IPv4 miss, the trie empty, log none", &notrie_entries, 0, LOG_NONE, 0, 1, { 0 }, 0
@@ -399,23 +412,21 @@ int main(int argc, char **argv)
 				      1,
 				      { 0 },
 				      0 };
-	c[n++] = (struct bench_case){ "IPv6 miss, log none", &helper, 1, LOG_NONE, 0, 1, { 0 }, 0 };
+	c[n++] = (struct bench_case){ "IPv6 miss, log none", &prog, 1, LOG_NONE, 0, 1, { 0 }, 0 };
+	c[n++] = (struct bench_case){ "IPv4 miss, log drops", &prog, 0, LOG_DROPS, 0, 1, { 0 }, 0 };
 	c[n++] = (struct bench_case){
-		"IPv4 miss, log drops", &helper, 0, LOG_DROPS, 0, 1, { 0 }, 0
+		"IPv4 hit, log drops, no reader", &prog, 0, LOG_DROPS, 1, 0, { 0 }, 0
 	};
 	c[n++] = (struct bench_case){
-		"IPv4 hit, log drops, no reader", &helper, 0, LOG_DROPS, 1, 0, { 0 }, 0
-	};
-	c[n++] = (struct bench_case){
-		"IPv4 miss, log all, no reader", &helper, 0, LOG_ALL, 0, 1, { 0 }, 0
+		"IPv4 miss, log all, no reader", &prog, 0, LOG_ALL, 0, 1, { 0 }, 0
 	};
 	c[n++] = (struct bench_case){ .name = "IPv4 miss, log all, reader woken every 64 events",
-				      .prog = &helper,
+				      .prog = &prog,
 				      .log = LOG_ALL,
 				      .want = 1,
 				      .wakeup = 64 };
 	c[n++] = (struct bench_case){ .name = "IPv4 miss, log all, reader woken every event",
-				      .prog = &helper,
+				      .prog = &prog,
 				      .log = LOG_ALL,
 				      .want = 1,
 				      .wakeup = 1 };
@@ -437,13 +448,23 @@ int main(int argc, char **argv)
 					      1,
 					      { 0 },
 					      0 };
-	if (have_direct) {
-		c[n++] = (struct bench_case){
-			"direct access: IPv4 miss, log none", &direct, 0, LOG_NONE, 0, 1, { 0 }, 0
-		};
-		c[n++] = (struct bench_case){
-			"direct access: IPv6 miss, log none", &direct, 1, LOG_NONE, 0, 1, { 0 }, 0
-		};
+	if (have_helper) {
+		c[n++] = (struct bench_case){ "bpf_skb_load_bytes(): IPv4 miss, log none",
+					      &helper,
+					      0,
+					      LOG_NONE,
+					      0,
+					      1,
+					      { 0 },
+					      0 };
+		c[n++] = (struct bench_case){ "bpf_skb_load_bytes(): IPv6 miss, log none",
+					      &helper,
+					      1,
+					      LOG_NONE,
+					      0,
+					      1,
+					      { 0 },
+					      0 };
 	}
 	for (r = 0; r < rounds; r++) {
 		for (i = 0; i < n; i++) {
@@ -506,8 +527,6 @@ int main(int argc, char **argv)
 				"{\"bench\":\"prog_cost\",\"when\":\"%s\",\"case\":\"%s\",\"median_ns\":%.0f,\"floor_ns\":%.0f}\n",
 				when, c[i].name, m, floor_ns);
 	}
-	if (!have_direct && argc > 2)
-		printf("\n(direct packet access: not loaded on this kernel)\n");
 	if (json)
 		fclose(json);
 	return 0;

@@ -136,4 +136,37 @@ if start_tool runboth -c "$CG" --direction both -b 127.0.0.2 --json; then
 else
 	bad "families: run --direction both" "$(head -c 300 "$TMP/runboth.err")"
 fi
+
+# ---- how the program reads the packet: directly (Linux 5.2+), or with the helper ----
+# The same verdicts both ways, on both hooks, for each family and a mapped address.
+expect_exit "families: block, packet access chosen by the kernel (-v: the probe, then the constant)" 0 \
+	"load-time constant: instruction [0-9]*, r[0-9] = 0x5d1ec7ed -> [01]" -- \
+	block -v -c "$CG" --direction both fd00::2 127.0.0.2
+if grep -q "probe: a program reading skb->data: loads" "$TMP/cli.err"; then want=1; else want=0; fi
+check "families: ... 1 (direct) where the probe loads, else 0" \
+	grep -q "0x5d1ec7ed -> $want (read " "$TMP/cli.err"
+"$BIN" detach -c "$CG" >/dev/null 2>&1
+for access in direct helper; do
+	if [ $access = direct ] && [ $want = 0 ]; then
+		expect_exit "families: --packet-access direct where the kernel refuses it: the verifier says why" 1 \
+			"loading program" -- block -c "$CG" --packet-access direct 127.0.0.2
+		continue
+	fi
+	expect_exit "families: --packet-access $access, both hooks" 0 "attached program ids" -- \
+		block -v -c "$CG" --packet-access $access --direction both fd00::2 127.0.0.2
+	check "families: --packet-access $access: the constant the option says" \
+		grep -q "0x5d1ec7ed -> $([ $access = direct ] && echo 1 || echo 0) (read " "$TMP/cli.err"
+	check "families: --packet-access $access: IPv6, IPv4 and mapped dropped both ways, neighbours pass" \
+		test "$(verdicts fd00::2 fd00::3 127.0.0.2 127.0.0.5 ::ffff:127.0.0.2)" = \
+		"blocked/blocked passed/passed blocked/blocked passed/passed blocked/blocked"
+	"$BIN" detach -c "$CG" >/dev/null 2>&1
+	expect_exit "families: --packet-access $access, ingress only" 0 "(ingress, mode single)" -- \
+		block -c "$CG" --packet-access $access --direction ingress fd00::2 127.0.0.2
+	check "families: --packet-access $access: ingress drops the replies from blocked sources" \
+		test "$(verdicts fd00::2 fd00::3 127.0.0.2 127.0.0.5)" = \
+		"blocked/blocked passed/passed blocked/blocked passed/passed"
+	"$BIN" detach -c "$CG" >/dev/null 2>&1
+done
+expect_exit "families: --packet-access takes auto, direct or helper" 2 "--packet-access" -- \
+	block -c "$CG" --packet-access fast 127.0.0.2
 ip netns del "$NS"

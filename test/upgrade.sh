@@ -74,10 +74,10 @@ else
 fi
 
 # ---- other instructions, the same maps: an earlier version's program is replaced -----------
-# bench/prog/direct.bpf.c is prog.bpf.c with other instructions and the same maps.
+# --packet-access helper loads the program with other instructions and the same maps.
 "$BIN" detach -c "$CG" >/dev/null 2>&1
-expect_exit "upgrade: an instance of other instructions (--object, the direct-access variant)" 0 \
-	"blocking 1 address" -- block -c "$CG" --object build/bench/prog-direct.bpf.o 127.0.0.2
+expect_exit "upgrade: an instance of other instructions (--packet-access helper)" 0 \
+	"blocking 1 address" -- block -c "$CG" --packet-access helper 127.0.0.2
 for _ in 1 2; do probe "$CG" udp 127.0.0.2 >/dev/null; done
 old_prog=$(prog_of)
 expect_exit "upgrade: block with this version's program replaces it (-v: the tags differ)" 0 \
@@ -93,7 +93,7 @@ check "upgrade: ... the program id unchanged" test "$(prog_of)" = "$new_prog"
 
 # In multi mode, BPF_F_REPLACE (Linux 5.6) puts the new program in the old one's place.
 "$BIN" detach -c "$CG" >/dev/null 2>&1
-"$BIN" block -c "$CG" --attach-mode multi --object build/bench/prog-direct.bpf.o 127.0.0.2 >/dev/null 2>&1
+"$BIN" block -c "$CG" --attach-mode multi --packet-access helper 127.0.0.2 >/dev/null 2>&1
 old_prog=$(prog_of)
 expect_exit "upgrade: in multi mode, with BPF_F_REPLACE (-v)" 0 "BPF_F_REPLACE: program id [0-9]* in place of $old_prog" -- \
 	block -v -c "$CG" --attach-mode multi 127.0.0.9

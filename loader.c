@@ -32,8 +32,9 @@
  *                 so no blocked packet slips out while the list is empty. On
  *                 a list in use, a change larger than one system call is
  *                 made in the other set, then switched to (ACTIVE).
- *   8. program.c  Relocate: write each map's fd into the ld_imm64
- *                 instructions that use it.
+ *   8. program.c  Relocate: set the load-time constant (does this kernel
+ *                 let the program read packets directly?), and write each
+ *                 map's fd into the ld_imm64 instructions that use it.
  *   9. program.c  Load the program (BPF_PROG_LOAD); on rejection print the
  *                 verifier's log.
  *  10. events.c   Open one perf ring per online CPU and store its fd in

@@ -34,7 +34,8 @@ CHECKS="check-exits-0 check-says-blocking-works check-proves-the-program check-n
 run-exits-0-on-sigterm run-detached-on-exit block-exits-0 block-blocks-127.0.0.2 block-passes-127.0.0.1
 list-counts-the-drop unblock-exits-0 unblock-lets-127.0.0.2-pass prefix-blocks-127.0.0.2
 prefix-counts-the-drops allow-prefix-lets-127.0.0.2-through allow-counts-the-pass
-default-deny-drops-what-is-not-allowed default-deny-counts-it detach-exits-0
+default-deny-drops-what-is-not-allowed default-deny-counts-it packet-access-auto-reads-directly
+packet-access-helper-blocks detach-exits-0
 status-exit-3-after-detach done"
 
 # Which releases ship a kernel for each architecture: bullseye's LTS keeps

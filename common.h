@@ -199,6 +199,9 @@ struct verdict_counts {
  * directly, 0 to copy it with a helper. A value clang would never choose.
  */
 #define DIRECT_ACCESS_MARK 0x5d1ec7ed
+/* One 32-bit mov holds it only if it is positive (the immediate is sign-extended). */
+_Static_assert(DIRECT_ACCESS_MARK > 0 && DIRECT_ACCESS_MARK < 0x7fffffff,
+	       "DIRECT_ACCESS_MARK must fit a positive 32-bit immediate");
 
 /* Names the loader looks for; also what `bpftool map show` prints. */
 #define BLOCKLIST_MAP_NAME "BLOCKLIST_A"

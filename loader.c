@@ -505,7 +505,7 @@ static int compare_instructions(struct loader *l, int d, int loaded)
 	h->upgrading = 1;
 	trace(1,
 	      "program id %" PRIu32
-	      " has other instructions (an earlier version's): ours replaces it",
+	      " has other instructions (an earlier version's, or another --packet-access): ours replaces it",
 	      old->prog_id);
 	return EXIT_OK;
 }
@@ -681,6 +681,11 @@ static int run_check(struct loader *l)
 				      ? "the blocklist program (%zu instructions, events by %s) and its maps load and pass the verifier"
 				      : "the blocklist program (%zu instructions, events by %s) does not load: the line above says why",
 			      l->obj.elf.insn_cnt, transport_names[l->transport]);
+		if (rc == EXIT_OK)
+			preflight_add(&c, CHECK_OK, "packets",
+				      l->obj.direct
+					      ? "the program reads them directly (Linux 5.2+)"
+					      : "the program copies them with bpf_skb_load_bytes()");
 		trace_step(0);
 	}
 	return preflight_print(&c, l->opt.json);

@@ -39,6 +39,7 @@ struct object {
 	uint8_t *copy;	   /* --object: the file's bytes */
 	struct elf_obj elf;
 	size_t map_index[MAP_ROLE_CNT]; /* each role's map in elf.maps */
+	int direct; /* step 8 set the program to read packets directly (program_set_access()) */
 };
 
 /*

@@ -66,7 +66,7 @@ enum transport { TRANSPORT_AUTO, TRANSPORT_PERF, TRANSPORT_RING, TRANSPORT_NONE 
 
 /*
  * --packet-access: how the program reads the addresses from the packet
- * (prog.bpf.c, load_addr()). AUTO is decided at step 8 (program.c): DIRECT
+ * (prog.bpf.c, LOAD_ADDR()). AUTO is decided at step 8 (program.c): DIRECT
  * where the kernel allows it (Linux 5.2), else HELPER.
  */
 enum packet_access { ACCESS_AUTO, ACCESS_DIRECT, ACCESS_HELPER };

@@ -178,6 +178,9 @@ struct legacy_map_def EVENTS_RING SEC("maps") = {
  * stays one `rX = DIRECT_ACCESS_MARK` for the loader to find and rewrite;
  * the verifier then knows the value and walks only the branch it picks, so
  * a kernel without direct access never sees the direct reads as reachable.
+ * A loader that does not know the mark (bpftool) leaves it non-zero: direct
+ * reads, which a kernel before 5.2 refuses. test/run.sh checks that clang
+ * keeps the value in its register up to the branch.
  */
 #define STRINGIFY(x) #x
 #define AS_TEXT(x) STRINGIFY(x)
@@ -188,6 +191,13 @@ static __attribute__((always_inline)) uint64_t direct_access(void)
 	__asm__ volatile("%0 = " AS_TEXT(DIRECT_ACCESS_MARK) : "=r"(value));
 	return value;
 }
+
+/*
+ * 16 bits that may alias anything: the IPv6 address is copied in halves
+ * into a uint32_t[4] that is then read in words, which C's aliasing rules
+ * would let clang reorder.
+ */
+typedef uint16_t __attribute__((may_alias)) half_word;
 
 /*
  * p + n (a constant), added by one instruction that holds n. Left to
@@ -224,7 +234,7 @@ static __attribute__((always_inline)) uint64_t direct_access(void)
 		if ((direct) && data_ + (dst) + (len) <= (const uint8_t *)(long)(skb)->data_end) { \
 			at_ = (ingress) ? PLUS_CONST(data_, src) : PLUS_CONST(data_, dst);         \
 			for (i_ = 0; i_ < (len); i_ += 2)                                          \
-				((uint16_t *)(to))[i_ / 2] = *(const uint16_t *)(at_ + i_);        \
+				((half_word *)(to))[i_ / 2] = *(const half_word *)(at_ + i_);      \
 		} else {                                                                           \
 			err_ = bpf_skb_load_bytes(skb, (ingress) ? (src) : (dst), to, len);        \
 		}                                                                                  \

@@ -84,8 +84,11 @@ static int kernel_reads_packets(void)
 				    .insn_cnt = sizeof(insns) / sizeof(insns[0]),
 				    .license = "GPL",
 				    .name = "probe_direct" };
-	int fd = bpf_prog_load(&a);
+	int fd, attempt = 0;
 
+	/* As try_load(): EAGAIN is a signal during verification, EPERM maybe the memlock limit. */
+	while ((fd = bpf_prog_load(&a)) < 0 && errno == EAGAIN && ++attempt < PROG_LOAD_ATTEMPTS)
+		;
 	if (fd < 0 && errno == EPERM && memlock_raise())
 		fd = bpf_prog_load(&a);
 	trace(1, "probe: a program reading skb->data: %s", fd >= 0 ? "loads" : errno_text(errno));
@@ -95,26 +98,32 @@ static int kernel_reads_packets(void)
 	return 1;
 }
 
-enum packet_access program_set_access(struct object *obj, enum packet_access access)
+void program_set_access(struct object *obj, enum packet_access access)
 {
+	enum packet_access given = access;
 	struct bpf_insn insn;
-	size_t i;
+	size_t i, marks = 0;
 
-	if (access == ACCESS_AUTO)
-		access = kernel_reads_packets() ? ACCESS_DIRECT : ACCESS_HELPER;
 	for (i = 0; i < obj->elf.insn_cnt; i++) {
 		uint8_t *at = obj->elf.insns + i * BPF_INSN_SIZE;
 
 		memcpy(&insn, at, sizeof(insn));
 		if (insn.code != (BPF_ALU64 | BPF_MOV | BPF_K) || insn.imm != DIRECT_ACCESS_MARK)
 			continue;
+		/* Ask the kernel only for a program that has the choice. */
+		if (access == ACCESS_AUTO)
+			access = kernel_reads_packets() ? ACCESS_DIRECT : ACCESS_HELPER;
 		insn.imm = access == ACCESS_DIRECT;
 		trace(1, "load-time constant: instruction %zu, r%d = 0x%x -> %d (%s)", i,
 		      insn.dst_reg, DIRECT_ACCESS_MARK, insn.imm,
 		      insn.imm ? "read the packet directly" : "read it with bpf_skb_load_bytes()");
 		memcpy(at, &insn, sizeof(insn));
+		marks++;
 	}
-	return access;
+	obj->direct = marks && access == ACCESS_DIRECT;
+	if (!marks && given != ACCESS_AUTO)
+		report("warning: the program of %s has no load-time constant for --packet-access (an object built before it?); it reads packets its own way",
+		       obj->label);
 }
 
 void program_trace(const struct object *obj, const char *when, const int fds[MAP_ROLE_CNT])
@@ -288,9 +297,10 @@ static void report_refusal(const char *name, int d, const struct object *obj, in
 			    kernel.release, rejected_line(log, where, sizeof(where)));
 		why = hint;
 	}
-	report("loading program '%s' for %s (section %s, %zu instructions) from %s: %s%s%s", name,
+	report("loading program '%s' for %s (section %s, %zu instructions) from %s: %s%s%s%s", name,
 	       direction_names[d], obj->elf.prog_section, obj->elf.insn_cnt, obj->label,
 	       errno_text(err), err == E2BIG ? "; the program is too large for this kernel" : "",
+	       obj->direct ? "; it reads packets directly, --packet-access helper would not" : "",
 	       why);
 	if (log && log[0])
 		print_verifier_log(log);

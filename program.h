@@ -23,11 +23,13 @@ void program_relocate(struct object *obj, const int fds[MAP_ROLE_CNT], int d);
 
 /*
  * Step 8, once for all hooks: how the program reads the packet
- * (prog.bpf.c, load_addr()). `access` as --packet-access gave it; AUTO asks
+ * (prog.bpf.c, LOAD_ADDR()). `access` as --packet-access gave it; AUTO asks
  * the kernel. Each `rX = DIRECT_ACCESS_MARK` in the object's copy of the
- * instructions becomes `rX = 1` (ACCESS_DIRECT) or `rX = 0`. Returns which.
+ * instructions becomes `rX = 1` (ACCESS_DIRECT) or `rX = 0`, and
+ * obj->direct says which. An object without the mark (--object, built
+ * before it) is left as it is; a choice given for it earns a warning.
  */
-enum packet_access program_set_access(struct object *obj, enum packet_access access);
+void program_set_access(struct object *obj, enum packet_access access);
 
 /*
  * Step 9: load the relocated program for hook `d`, into h->prog_fd and

@@ -348,7 +348,7 @@ int main(int argc, char **argv)
 	struct loaded prog, ring, helper, notrie, v4nets, notrie_entries;
 	struct bench_case c[MAX_CASES];
 	static struct reader rd;
-	int have_helper, have_notrie, floor_fd, rounds, n = 0, r, i, rc;
+	int direct = 1, have_helper, have_notrie, floor_fd, rounds, n = 0, r, i, rc;
 	char when[32];
 	time_t t = time(NULL);
 	uint32_t repeat;
@@ -368,15 +368,20 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	floor_fd = load_floor();
-	if (floor_fd < 0 || load_object(argv[1], "cgroup/skb", 1, &prog) ||
-	    load_object(argv[1], "cgroup/skb/ringbuf", 1, &ring) ||
-	    load_object(argv[1], "cgroup/skb", 1, &v4nets) ||
-	    load_object(argv[1], "cgroup/skb", 1, &notrie_entries)) {
+	/* As the tool loads it: directly where this kernel allows it. */
+	if (floor_fd >= 0 && load_object(argv[1], "cgroup/skb", 1, &prog)) {
+		direct = 0;
+		printf("(this kernel refuses direct reads: every row copies with bpf_skb_load_bytes())\n\n");
+	}
+	if (floor_fd < 0 || (!direct && load_object(argv[1], "cgroup/skb", 0, &prog)) ||
+	    load_object(argv[1], "cgroup/skb/ringbuf", direct, &ring) ||
+	    load_object(argv[1], "cgroup/skb", direct, &v4nets) ||
+	    load_object(argv[1], "cgroup/skb", direct, &notrie_entries)) {
 		fprintf(stderr, "prog_cost: loading: %s\n", strerror(errno));
 		return 1;
 	}
-	have_helper = load_object(argv[1], "cgroup/skb", 0, &helper) == 0;
-	have_notrie = argc > 4 && load_object(argv[4], "cgroup/skb", 1, &notrie) == 0;
+	have_helper = direct && load_object(argv[1], "cgroup/skb", 0, &helper) == 0;
+	have_notrie = argc > 4 && load_object(argv[4], "cgroup/skb", direct, &notrie) == 0;
 	if (have_notrie)
 		fill(&notrie);
 	fill(&prog);

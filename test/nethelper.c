@@ -34,6 +34,11 @@
  *                                         N times on one IPv4 packet to 192.0.2.1
  *                                         (BPF_PROG_TEST_RUN); prints "ns M", the
  *                                         kernel's mean per run, JIT or interpreter
+ *   nethelper verdict CGROUP egress|ingress SRC DST
+ *                                         run the first program on the hook once on
+ *                                         an IPv4 or IPv6 UDP packet from SRC to DST
+ *                                         (BPF_PROG_TEST_RUN); prints its return
+ *                                         value, 0 drop or 1 pass
  *   nethelper no-batch PROGRAM ARGS...    run PROGRAM as on a kernel before 5.6:
  *                                         a seccomp filter answers EINVAL to
  *                                         bpf(2)'s batch commands, as such a
@@ -438,37 +443,108 @@ static int exchanges(const struct peer *to, int tcp, long ms)
 	return 0;
 }
 
-static int cost(const char *dir, long repeat)
+/* An fd of the first program on `hook` of cgroup `dir`, or -1 after saying why. */
+static int first_program(const char *dir, uint32_t hook)
 {
 	uint32_t ids[64];
-	uint8_t pkt[128];
 	union bpf_attr attr;
 	int cg = open_dir(dir), fd;
-	long n = cg < 0 ? -1 : hook_ids(cg, BPF_CGROUP_INET_EGRESS, ids);
+	long n = cg < 0 ? -1 : hook_ids(cg, hook, ids);
 
-	if (n <= 0 || repeat <= 0) {
-		fprintf(stderr, "cost: no program on the egress hook of %s\n", dir);
-		return 1;
+	if (cg >= 0)
+		close(cg);
+	if (n <= 0) {
+		fprintf(stderr, "nethelper: no program on that hook of %s\n", dir);
+		return -1;
 	}
 	memset(&attr, 0, sizeof(attr));
 	attr.prog_id = ids[0];
 	fd = (int)sys_bpf(BPF_PROG_GET_FD_BY_ID, &attr);
-	if (fd < 0) {
+	if (fd < 0)
 		perror("BPF_PROG_GET_FD_BY_ID");
-		return 1;
-	}
+	return fd;
+}
+
+/* Program `fd` run `repeat` times on `pkt`: its return value and mean ns, or -1. */
+static int test_run(int fd, const uint8_t *pkt, uint32_t len, uint32_t repeat, uint32_t *retval,
+		    uint32_t *ns)
+{
+	union bpf_attr attr;
+
 	memset(&attr, 0, sizeof(attr));
 	attr.test.prog_fd = (uint32_t)fd;
 	attr.test.data_in = (uint64_t)(uintptr_t)pkt;
-	attr.test.data_size_in = bench_packet(pkt, 0);
-	attr.test.repeat = (uint32_t)repeat;
+	attr.test.data_size_in = len;
+	attr.test.repeat = repeat;
 	if (sys_bpf(BPF_PROG_TEST_RUN, &attr) < 0) {
 		perror("BPF_PROG_TEST_RUN");
-		return 1;
+		return -1;
 	}
-	printf("ns %u\n", attr.test.duration);
-	close(fd);
+	*retval = attr.test.retval;
+	*ns = attr.test.duration;
 	return 0;
+}
+
+static int cost(const char *dir, long repeat)
+{
+	uint8_t pkt[128];
+	uint32_t retval, ns;
+	int fd = repeat > 0 ? first_program(dir, BPF_CGROUP_INET_EGRESS) : -1;
+	int rc = fd < 0 || test_run(fd, pkt, bench_packet(pkt, 0), (uint32_t)repeat, &retval, &ns);
+
+	if (!rc)
+		printf("ns %u\n", ns);
+	if (fd >= 0)
+		close(fd);
+	return rc ? 1 : 0;
+}
+
+/*
+ * An Ethernet frame with a UDP packet from `src` to `dst`, both IPv4 or both
+ * IPv6 (::ffff:a.b.c.d stays an IPv6 header); its length, or 0.
+ */
+static uint32_t udp_packet(uint8_t pkt[128], const char *src, const char *dst)
+{
+	struct in6_addr s6, d6;
+	struct in_addr s4, d4;
+
+	memset(pkt, 0, 128);
+	if (inet_pton(AF_INET, src, &s4) == 1 && inet_pton(AF_INET, dst, &d4) == 1) {
+		pkt[12] = 0x08;
+		pkt[14] = 0x45, pkt[17] = 28, pkt[22] = 64, pkt[23] = IPPROTO_UDP;
+		memcpy(pkt + 26, &s4, 4);
+		memcpy(pkt + 30, &d4, 4);
+		return 14 + 20 + 8;
+	}
+	if (inet_pton(AF_INET6, src, &s6) == 1 && inet_pton(AF_INET6, dst, &d6) == 1) {
+		pkt[12] = 0x86, pkt[13] = 0xdd;
+		pkt[14] = 0x60, pkt[19] = 8, pkt[20] = IPPROTO_UDP, pkt[21] = 64;
+		memcpy(pkt + 22, &s6, 16);
+		memcpy(pkt + 38, &d6, 16);
+		return 14 + 40 + 8;
+	}
+	return 0;
+}
+
+static int verdict(const char *dir, const char *hook, const char *src, const char *dst)
+{
+	uint8_t pkt[128];
+	uint32_t len = udp_packet(pkt, src, dst), retval, ns;
+	int fd, rc;
+
+	if (!len) {
+		fprintf(stderr, "verdict: %s and %s are not two addresses of one family\n", src,
+			dst);
+		return 2;
+	}
+	fd = first_program(dir, strcmp(hook, "ingress") == 0 ? BPF_CGROUP_INET_INGRESS
+							     : BPF_CGROUP_INET_EGRESS);
+	rc = fd < 0 || test_run(fd, pkt, len, 1, &retval, &ns);
+	if (!rc)
+		printf("%u\n", retval);
+	if (fd >= 0)
+		close(fd);
+	return rc ? 1 : 0;
 }
 
 static int query(const char *dir, const char *hook)
@@ -538,6 +614,8 @@ int main(int argc, char **argv)
 		return list_ids();
 	if (argc == 4 && strcmp(argv[1], "cost") == 0)
 		return cost(argv[2], number(argv[3], 100000000));
+	if (argc == 6 && strcmp(argv[1], "verdict") == 0)
+		return verdict(argv[2], argv[3], argv[4], argv[5]);
 	if ((argc == 4 || argc == 5) && strcmp(argv[1], "attach-foreign") == 0)
 		return attach_foreign(argv[2], argv[3], argc == 5 ? number(argv[4], 64) : 1);
 	if (argc != 5 || addr_of(argv[2], argv[3], &sa)) {

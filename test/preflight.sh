@@ -3,7 +3,7 @@
 # the boot tests (test/vm/init) run it on every guest kernel too.
 # shellcheck shell=bash
 
-check_names="cgroup2 bpf cgroup egress ingress maps batch jit perf ringbuf memlock caps btf program"
+check_names="cgroup2 bpf cgroup egress ingress maps batch jit perf ringbuf memlock caps btf program packets"
 expect_exit "check: exit 0 on this kernel, the verdict first" 0 "^blocking: will work; LOG lines: through perf rings$" -- check -c "$CG"
 check "check: the verdict is the first line" grep -q "^blocking: will work" <(head -n 1 "$TMP/cli.out")
 missing=""
@@ -11,6 +11,9 @@ for n in $check_names; do grep -Eq "^(ok|info|warn) +$n " "$TMP/cli.out" || miss
 check "check: one line for each of $check_names${missing:+ (missing:$missing)}" test -z "$missing"
 check "check: the program line proves the load" \
 	grep -Eq "^ok +program +the blocklist program \([0-9]+ instructions, events by perf\) and its maps load and pass the verifier$" "$TMP/cli.out"
+if "$BIN" block -v -c "$CG" 127.0.0.2 2>&1 | grep -q "0x5d1ec7ed -> 1"; then how="reads them directly"; else how="copies them with"; fi
+"$BIN" detach -c "$CG" >/dev/null 2>&1
+check "check: the packets line says what block's program does ($how)" grep -Eq "^ok +packets +the program $how" "$TMP/cli.out"
 check "check: nothing of the check is left in the kernel" test "$(prog_count "$CG")" = 0
 ids_before=$(settled_ids)
 "$BIN" check -c "$CG" >/dev/null 2>&1

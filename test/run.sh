@@ -197,6 +197,26 @@ explain_shows_relocations() {
 		[ "$(grep -c 'R_BPF_64_64' <<<"$out")" -ge 4 ]
 }
 check "make explain: the map relocations and the ld_imm64 they land on" explain_shows_relocations
+# The load-time constant (prog.bpf.c, direct_access()) spares a verifier
+# before 5.2 the direct reads only if it knows the register's value where
+# the program branches on it, and a verifier before 5.3 forgets a value
+# spilled to the stack. So in each program: one `rN = 1562298349`; the next
+# instruction that names rN is `if rN == 0` (or !=); nothing between them
+# stores rN to the stack or reads skb->data (ctx + 76). In file order: the
+# IPv4 path's test, which the IPv6 path's branch leaves from.
+mark_stays_in_register() {
+	llvm-objdump -d --no-show-raw-insn "$OBJ" | awk '
+		function done() { if (sec != "" && (marks != 1 || !tested || bad_use)) failed = failed " " sec }
+		/^Disassembly of section/ { done(); sec = $4; marks = 0; reg = ""; tested = 0; bad_use = 0; next }
+		/= 1562298349$/ { marks++; reg = $2; next }
+		reg == "" || tested { next }
+		$0 ~ ("if " reg " [=!]= 0 goto") { tested = 1; next }
+		/\(r10 [-+] ?[0-9]+\) = / && $NF == reg { bad_use = 1 }
+		$0 ~ ("[ (]" reg "[ )]") || $NF == reg || /\+ 76\)/ { bad_use = 1 }
+		END { done(); if (failed != "") { print "    the mark is not a clean constant in:" failed; exit 1 } }'
+}
+check "the load-time constant: one per program, tested against 0 before any other use, never spilled" \
+	mark_stays_in_register
 
 # ---- 3. end to end (test/e2e.sh), faults (test/faults.sh) ----------------------
 skip_reason=""

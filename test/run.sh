@@ -217,6 +217,32 @@ mark_stays_in_register() {
 }
 check "the load-time constant: one per program, tested against 0 before any other use, never spilled" \
 	mark_stays_in_register
+# text.c formats what the tool prints and knows less than printf: flags -
+# and 0, a width, a precision, hh h l ll z, and d i u x X c s %. gcc's
+# format check passes the rest (%#x, %p, %f), which text.c prints as %?,
+# taking the arguments out of step after it. So every format string given
+# to report(), trace(), text_format() and their kin must keep to that.
+formats_known() {
+	perl -ne '
+		$in = 1 if /\b(report|trace|text_v?format|text_v?printf|preflight_add|fail|set_error)\s*\(/;
+		if ($in && !m{^\s*(\*|/\*|//)}) {
+			while (/"((?:[^"\\]|\\.)*)"/g) {
+				my $s = $1;
+				while ($s =~ /%(?![-0]*(?:\d+|\*)?(?:\.(?:\d+|\*))?(?:(?:hh|h|ll|l|z)?[diuxXcs%]|$))(.{0,3})/g) {
+					print "    $ARGV:$.: %$1 in \"$s\"\n";
+					$bad = 1;
+				}
+			}
+		}
+		$in = 0 if /\);\s*$/ || /^\s*}/;
+		close ARGV if eof;
+		END { exit($bad ? 1 : 0) }' "$@"
+}
+# shellcheck disable=SC2046 # one word per file
+check "every format string keeps to the conversions text.c knows" \
+	formats_known $(ls ./*.c | grep -v '/text.c$\|/prog.bpf.c$')
+printf 'void f(void) { trace(1, "a %%#x b", 3); }\n' >"$TMP/badfmt.c"
+check "... and the check finds one that does not" eval '! formats_known "$TMP/badfmt.c" >/dev/null'
 
 # ---- 3. end to end (test/e2e.sh), faults (test/faults.sh) ----------------------
 skip_reason=""

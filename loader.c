@@ -116,6 +116,7 @@ static int step_attach(struct loader *l);
 static int write_log_mode(struct loader *l);
 static int compare_instructions(struct loader *l, int d, int loaded);
 static int kept_program_serves(const struct loader *l, uint32_t prog_id);
+static void access_kept(const struct loader *l);
 static int inspect(struct loader *l);
 static int run_check(struct loader *l);
 static int close_run(struct loader *l);
@@ -408,12 +409,14 @@ static int step_load_programs(struct loader *l)
 
 	if (l->reuse.active && !command_leaves_attached(l->opt.command)) {
 		trace(1, "nothing to load: the instance's programs are in the kernel already");
+		access_kept(l);
 		return EXIT_OK;
 	}
 	/* Its events go the other way: the program read at step 3 is not the one to compare. */
 	if (l->reuse.active &&
 	    reuse_instance(&l->reuse)->events_ring != (l->transport == TRANSPORT_RING)) {
 		trace(1, "nothing to load: the instance sends its events the other way");
+		access_kept(l);
 		return kept_program_serves(l, reuse_instance(&l->reuse)->prog_id);
 	}
 	program_trace(&l->obj, "as compiled, before relocation", NULL);
@@ -439,6 +442,14 @@ static int step_load_programs(struct loader *l)
 	}
 	kernel_btf_release(&l->btf);
 	return rc;
+}
+
+/* A --packet-access that a run which loads nothing cannot apply is said, not dropped. */
+static void access_kept(const struct loader *l)
+{
+	if (l->opt.access != ACCESS_AUTO)
+		report("warning: --packet-access %s changes nothing here: the program attached to %s stays as it is",
+		       packet_access_names[l->opt.access], l->cg.path);
 }
 
 /*

@@ -197,6 +197,17 @@ if [ $want = 1 ]; then
 		"$BIN" detach -c "$CG" >/dev/null 2>&1
 	done
 fi
+# run on an instance loads nothing: a --packet-access it cannot apply is said.
+"$BIN" block -c "$CG" 127.0.0.2 >/dev/null 2>&1
+if start_reader runacc run -c "$CG" --packet-access helper; then
+	check "families: run on an instance, with --packet-access: a warning that it changes nothing" \
+		grep -q "warning: --packet-access helper changes nothing here: the program attached to $CG stays as it is" \
+		"$TMP/runacc.err"
+	stop_tool "$tool_pid" TERM
+else
+	bad "families: run on an instance, with --packet-access" "$(head -c 300 "$TMP/runacc.err")"
+fi
+"$BIN" detach -c "$CG" >/dev/null 2>&1
 # Verifiers this machine does not have: one before 5.2 (a socket filter's,
 # which refuses skb->data as theirs did), and one that checks alignment.
 build/test/verifier_ways "$OBJ" >"$TMP/ways.out" 2>&1

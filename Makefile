@@ -187,11 +187,11 @@ $(BUILD)/test/layout1.bpf.o: test/layout1.bpf.c common.h
 $(BUILD)/test/layout2.bpf.o: test/layout2.bpf.c common.h
 	@mkdir -p $(BUILD)/test
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
-$(BUILD)/test/layout1_load: test/layout1_load.c elf_min.c addr.c text.c mem.c $(HDRS)
+$(BUILD)/test/layout1_load: test/layout1_load.c bench/relocate.h elf_min.c addr.c text.c mem.c $(HDRS)
 	@mkdir -p $(BUILD)/test
 	$(HOST_CC) -std=gnu11 -O2 $(WARN) -I. test/layout1_load.c elf_min.c addr.c text.c mem.c -o $@
 # The program before verifiers this machine lacks (pre-5.2, strict alignment).
-$(BUILD)/test/verifier_ways: test/verifier_ways.c elf_min.c text.c mem.c $(HDRS)
+$(BUILD)/test/verifier_ways: test/verifier_ways.c bench/relocate.h elf_min.c text.c mem.c $(HDRS)
 	@mkdir -p $(BUILD)/test
 	$(HOST_CC) -std=gnu11 -O2 $(WARN) -I. test/verifier_ways.c elf_min.c text.c mem.c -o $@
 
@@ -316,7 +316,7 @@ $(BUILD)/bench/events: bench/events.c bench/packet.h bpf_sys.h
 	@mkdir -p $(BUILD)/bench
 	$(HOST_CC) -std=gnu11 -O2 $(WARN) -I. $< -o $@
 
-$(BUILD)/bench/prog_cost: bench/prog_cost.c bench/packet.h elf_min.c addr.c text.c mem.c perf_ring.c ringbuf.c $(HDRS)
+$(BUILD)/bench/prog_cost: bench/prog_cost.c bench/packet.h bench/relocate.h elf_min.c addr.c text.c mem.c perf_ring.c ringbuf.c $(HDRS)
 	@mkdir -p $(BUILD)/bench
 	$(HOST_CC) -std=gnu11 -O2 $(WARN) -I. bench/prog_cost.c elf_min.c addr.c text.c mem.c perf_ring.c ringbuf.c -pthread -o $@
 

@@ -35,6 +35,7 @@
 #include "elf_min.h"
 #include "packet.h"
 #include "perf_ring.h"
+#include "relocate.h"
 #include "ringbuf.h"
 
 #define MAX_CASES 20
@@ -132,24 +133,8 @@ static int load_object(const char *path, const char *section, int direct, struct
 	for (i = 0; i < obj.reloc_cnt; i++)
 		if (strcmp(obj.maps[obj.relocs[i].map_index].name, EVENTS_RING_MAP_NAME) == 0)
 			out->events = out->map_fd[obj.relocs[i].map_index], out->ring = 1;
-	for (i = 0; i < obj.reloc_cnt; i++) {
-		struct bpf_insn insn;
-		uint8_t *at = obj.insns + (size_t)obj.relocs[i].insn_index * sizeof(insn);
-
-		memcpy(&insn, at, sizeof(insn));
-		insn.src_reg = BPF_PSEUDO_MAP_FD;
-		insn.imm = out->map_fd[obj.relocs[i].map_index];
-		memcpy(at, &insn, sizeof(insn));
-	}
-	for (i = 0; i < obj.insn_cnt; i++) {
-		struct bpf_insn insn;
-
-		memcpy(&insn, obj.insns + i * sizeof(insn), sizeof(insn));
-		if (insn.code == (BPF_ALU64 | BPF_MOV | BPF_K) && insn.imm == DIRECT_ACCESS_MARK) {
-			insn.imm = direct;
-			memcpy(obj.insns + i * sizeof(insn), &insn, sizeof(insn));
-		}
-	}
+	relocate_maps(&obj, out->map_fd);
+	set_direct_access(&obj, direct);
 	{
 		struct prog_load_args a = { .type = BPF_PROG_TYPE_CGROUP_SKB,
 					    .expected_attach_type = BPF_CGROUP_INET_EGRESS,

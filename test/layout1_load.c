@@ -26,6 +26,7 @@
 #include "../bpf_sys.h"
 #include "../common.h"
 #include "../elf_min.h"
+#include "../bench/relocate.h"
 
 static int die(const char *what)
 {
@@ -93,15 +94,7 @@ int main(int argc, char **argv)
 		if (bpf_map_update_elem(fd, &settings, &none, BPF_ANY) < 0)
 			return die("CONFIG");
 	}
-	for (k = 0; k < obj.reloc_cnt; k++) {
-		struct bpf_insn insn;
-		uint8_t *at = obj.insns + (size_t)obj.relocs[k].insn_index * sizeof(insn);
-
-		memcpy(&insn, at, sizeof(insn));
-		insn.src_reg = BPF_PSEUDO_MAP_FD;
-		insn.imm = fds[obj.relocs[k].map_index];
-		memcpy(at, &insn, sizeof(insn));
-	}
+	relocate_maps(&obj, fds);
 	{
 		struct prog_load_args a = { .type = BPF_PROG_TYPE_CGROUP_SKB,
 					    .expected_attach_type = BPF_CGROUP_INET_EGRESS,

@@ -25,6 +25,7 @@
 #include "../bpf_sys.h"
 #include "../common.h"
 #include "../elf_min.h"
+#include "../bench/relocate.h"
 
 static char log_buf[1 << 16];
 
@@ -36,7 +37,7 @@ static int load(const uint8_t *buf, size_t len, const char *section, int direct,
 	union bpf_attr attr;
 	char err[256];
 	int fds[ELF_MAX_MAPS], fd = -1;
-	size_t i, made = 0;
+	size_t made = 0;
 
 	if (elf_obj_parse(&obj, buf, len, section, err, sizeof(err))) {
 		fprintf(stderr, "verifier_ways: %s\n", err);
@@ -55,24 +56,8 @@ static int load(const uint8_t *buf, size_t len, const char *section, int direct,
 			goto out;
 		}
 	}
-	for (i = 0; i < obj.reloc_cnt; i++) {
-		struct bpf_insn insn;
-		uint8_t *at = obj.insns + (size_t)obj.relocs[i].insn_index * sizeof(insn);
-
-		memcpy(&insn, at, sizeof(insn));
-		insn.src_reg = BPF_PSEUDO_MAP_FD;
-		insn.imm = fds[obj.relocs[i].map_index];
-		memcpy(at, &insn, sizeof(insn));
-	}
-	for (i = 0; i < obj.insn_cnt; i++) {
-		struct bpf_insn insn;
-
-		memcpy(&insn, obj.insns + i * sizeof(insn), sizeof(insn));
-		if (insn.code == (BPF_ALU64 | BPF_MOV | BPF_K) && insn.imm == DIRECT_ACCESS_MARK) {
-			insn.imm = direct;
-			memcpy(obj.insns + i * sizeof(insn), &insn, sizeof(insn));
-		}
-	}
+	relocate_maps(&obj, fds);
+	set_direct_access(&obj, direct);
 	memset(&attr, 0, sizeof(attr));
 	attr.prog_type = type;
 	if (type == BPF_PROG_TYPE_CGROUP_SKB)
